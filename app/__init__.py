@@ -1,0 +1,62 @@
+"""Waypoint: case management for prisons and probation services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from config import config_for
+
+
+def create_app(config: str | dict[str, Any] | None = None) -> Flask:
+    """Build the application. `config` names a config class, or is a dict over the testing config."""
+    from app.web import WaypointFlask, register_request_hooks
+
+    app = WaypointFlask(__name__, instance_relative_config=True)
+    if isinstance(config, dict):
+        app.config.from_mapping(config_for("testing").settings())
+        app.config.from_mapping(config)
+    else:
+        app.config.from_mapping(config_for(config).settings())
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.extensions import bootstrap, csrf, db
+
+    db.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.admin.routes import bp as admin_bp
+    from app.auth.routes import bp as auth_bp
+    from app.main import navigation
+    from app.main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    navigation.register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.web import register_error_pages
+
+    register_error_pages(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.admin.cli import units_cli, users_cli
+    from app.audit.cli import audit_cli
+    from app.main.cli import db_cli, demo_cli
+
+    for group in (units_cli, users_cli, audit_cli, db_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,179 @@
+"""Administration of users and units. Admins only; no case content here."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app import policy
+from app.admin import services
+from app.admin.forms import ConfirmForm, EditUnitForm, EditUserForm, NewUserForm, ResetPasswordForm, UnitForm
+from app.auth.models import Unit, User
+from app.db import db
+from app.errors import Invalid
+
+bp = Blueprint("admin", __name__)
+admin_only = policy.requires(policy.manages_users)
+
+
+def _unit_choices() -> list[tuple[str, str]]:
+    return [(u.code, f"{u.name} ({u.code})") for u in db.session.scalars(select(Unit).order_by(Unit.code))]
+
+
+def _show_errors(form: FlaskForm, exc: Invalid) -> None:
+    for name, problems in exc.field_errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(problems)
+        else:
+            form.form_errors.extend(problems)
+    if not exc.field_errors:
+        form.form_errors.append(exc.message)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+@admin_only
+def users() -> str:
+    rows = db.session.scalars(select(User).options(selectinload(User.units)).order_by(User.username)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_only
+def new_user() -> Response | str | tuple[str, int]:
+    form = NewUserForm()
+    form.units.choices = _unit_choices()
+    if form.validate_on_submit():
+        details = services.UserDetails(form.display_name.data or "", form.role.data or "", form.units.data or [])
+        try:
+            user = services.create_user(form.username.data or "", details, form.password.data or "")
+        except Invalid as exc:
+            _show_errors(form, exc)
+            return render_template("admin/user_new.html", form=form), 400
+        flash(f"Account {user.username} created. Give them the initial password in person; "
+              "they must change it when they first sign in.", "success")
+        return redirect(url_for("admin.user", user_id=user.id))
+    return render_template("admin/user_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def user(user_id: int) -> Response | str | tuple[str, int]:
+    target = _user_or_404(user_id)
+    form = EditUserForm(obj=target)
+    form.units.choices = _unit_choices()
+    if not form.is_submitted():
+        form.units.data = [u.code for u in target.units]
+        form.version.data = str(target.version)
+    if form.validate_on_submit():
+        details = services.UserDetails(form.display_name.data or "", form.role.data or "", form.units.data or [])
+        try:
+            services.update_user(g.user, target, details, int(form.version.data or 0))
+        except Invalid as exc:
+            _show_errors(form, exc)
+            return _user_page(target, form), 400
+        flash("Changes saved.", "success")
+        return redirect(url_for("admin.user", user_id=target.id))
+    return _user_page(target, form), 400 if form.errors else 200
+
+
+def _user_page(target: User, form: EditUserForm) -> str:
+    return render_template("admin/user.html", target=target, form=form, reset_form=ResetPasswordForm(),
+                           confirm_form=ConfirmForm())
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@admin_only
+def reset_password(user_id: int) -> Response | str | tuple[str, int]:
+    target = _user_or_404(user_id)
+    reset_form = ResetPasswordForm()
+    if reset_form.validate_on_submit():
+        try:
+            ended = services.reset_password(target, reset_form.new_password.data or "")
+        except Invalid as exc:
+            reset_form.new_password.errors = list(exc.field_errors.get("new_password", [exc.message]))
+        else:
+            flash(f"Temporary password set; {ended} session(s) ended. {target.display_name} must choose a new "
+                  "password at next sign-in.", "success")
+            return redirect(url_for("admin.user", user_id=target.id))
+    form = EditUserForm(obj=target)
+    form.units.choices = _unit_choices()
+    form.units.data = [u.code for u in target.units]
+    form.version.data = str(target.version)
+    page = render_template("admin/user.html", target=target, form=form, reset_form=reset_form,
+                           confirm_form=ConfirmForm())
+    return page, 400
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@admin_only
+def toggle_active(user_id: int) -> Response:
+    target = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.set_active(g.user, target, not target.is_active)
+        except Invalid as exc:
+            flash(exc.message, "warning")
+        else:
+            flash(f"Account {'enabled' if target.is_active else 'disabled and signed out'}.", "success")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@admin_only
+def end_sessions(user_id: int) -> Response:
+    target = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        ended = services.end_sessions(target)
+        flash(f"{ended} session(s) ended.", "success")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/units")
+@admin_only
+def units() -> str:
+    rows = db.session.scalars(select(Unit).order_by(Unit.code)).all()
+    return render_template("admin/units.html", units=rows)
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@admin_only
+def new_unit() -> Response | str | tuple[str, int]:
+    form = UnitForm()
+    if form.validate_on_submit():
+        try:
+            unit = services.create_unit(form.code.data or "", form.name.data or "", form.kind.data or "")
+        except Invalid as exc:
+            _show_errors(form, exc)
+            return render_template("admin/unit_form.html", form=form, unit=None), 400
+        flash(f"Unit {unit.code} created.", "success")
+        return redirect(url_for("admin.units"))
+    return render_template("admin/unit_form.html", form=form, unit=None), 400 if form.errors else 200
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@admin_only
+def unit(unit_id: int) -> Response | str | tuple[str, int]:
+    target = db.session.get(Unit, unit_id)
+    if target is None:
+        abort(404)
+    form = EditUnitForm(obj=target)
+    if form.validate_on_submit():
+        try:
+            services.update_unit(target, form.name.data or "", form.kind.data or "")
+        except Invalid as exc:
+            _show_errors(form, exc)
+            return render_template("admin/unit_form.html", form=form, unit=target), 400
+        flash("Changes saved.", "success")
+        return redirect(url_for("admin.units"))
+    return render_template("admin/unit_form.html", form=form, unit=target), 400 if form.errors else 200

@@ -1,0 +1,184 @@
+"""User and unit administration. Every change is audited with its field-level changes.
+
+Services take the acting values explicitly (never a form), flush and never commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from app.audit import trail
+from app.auth import passwords
+from app.auth.models import Role, Unit, UnitKind, User
+from app.auth.services import normalise_username, set_password
+from app.auth.sessions import end_all_sessions
+from app.db import db
+from app.errors import Conflict, Invalid
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+UNIT_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
+
+
+@dataclass
+class UserDetails:
+    display_name: str
+    role: str
+    unit_codes: list[str]
+
+
+def _snapshot(user: User) -> dict[str, object]:
+    return {
+        "display_name": user.display_name,
+        "role": user.role,
+        "units": [u.code for u in user.units],
+        "is_active": user.is_active,
+    }
+
+
+def _units_by_code(codes: Iterable[str]) -> list[Unit]:
+    wanted = sorted({c.strip().upper() for c in codes if c.strip()})
+    found = list(db.session.scalars(select(Unit).where(Unit.code.in_(wanted)).order_by(Unit.code)))
+    missing = sorted(set(wanted) - {u.code for u in found})
+    if missing:
+        raise Invalid(f"No unit with code {', '.join(missing)}.", field_errors={"units": [f"Unknown unit: {', '.join(missing)}."]})
+    return found
+
+
+def _check_details(details: UserDetails) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not details.display_name.strip():
+        errors["display_name"] = ["Enter the person's name as colleagues know it."]
+    elif len(details.display_name) > 200:
+        errors["display_name"] = ["Use at most 200 characters."]
+    if details.role not in {r.value for r in Role}:
+        errors["role"] = ["Choose one of the roles."]
+    elif details.role != Role.ADMIN and not details.unit_codes:
+        errors["units"] = ["A case worker must belong to at least one unit."]
+    return errors
+
+
+def create_user(username: str, details: UserDetails, initial_password: str, *, must_change: bool = True) -> User:
+    """Create an account. The initial password must meet the policy; by default it must be changed at
+    first sign-in, since an administrator chose it."""
+    name = normalise_username(username)
+    errors = _check_details(details)
+    if not USERNAME_PATTERN.match(name):
+        errors["username"] = ["Use 2 to 64 lowercase letters, digits, dots, dashes or underscores."]
+    elif db.session.scalar(select(User.id).where(User.username == name)) is not None:
+        errors["username"] = ["That username is already taken."]
+    problems = passwords.password_problems(initial_password, user_inputs=[name, details.display_name])
+    if problems:
+        errors["password"] = problems
+    if errors:
+        raise Invalid("The account was not created.", field_errors=errors)
+    user = User(
+        username=name,
+        display_name=details.display_name.strip(),
+        role=details.role,
+        password_hash=passwords.hash_password(initial_password),
+        must_change_password=must_change,
+        units=_units_by_code(details.unit_codes),
+    )
+    db.session.add(user)
+    db.session.flush()
+    trail.record("create", object_type="user", object_id=user.id,
+                 details={"username": user.username, "changes": trail.changes({}, _snapshot(user))})
+    return user
+
+
+def _bump_version(user: User, expected_version: int) -> None:
+    """Optimistic lock: succeed only if nobody else saved this user since the form was loaded."""
+    result = db.session.execute(
+        update(User).where(User.id == user.id, User.version == expected_version)
+        .values(version=User.version + 1).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"{user.display_name}'s account was changed by someone else while you were editing it.")
+    db.session.refresh(user, ["version"])
+
+
+def update_user(actor: User, user: User, details: UserDetails, expected_version: int) -> None:
+    errors = _check_details(details)
+    if actor.id == user.id and details.role != user.role:
+        errors["role"] = ["You cannot change your own role; ask another administrator."]
+    if errors:
+        raise Invalid("The account was not changed.", field_errors=errors)
+    units = _units_by_code(details.unit_codes)
+    _bump_version(user, expected_version)
+    before = _snapshot(user)
+    role_changed = user.role != details.role
+    user.display_name = details.display_name.strip()
+    user.role = details.role
+    user.units = units
+    db.session.flush()
+    diff = trail.changes(before, _snapshot(user))
+    ended = end_all_sessions(user.id) if role_changed or before["units"] != _snapshot(user)["units"] else 0
+    trail.record("update", object_type="user", object_id=user.id, details={"changes": diff, "sessions_ended": ended})
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    if actor.id == user.id and not active:
+        raise Invalid("You cannot disable your own account.")
+    if user.is_active == active:
+        return
+    user.is_active = active
+    db.session.flush()
+    ended = end_all_sessions(user.id) if not active else 0
+    trail.record("enable" if active else "disable", object_type="user", object_id=user.id,
+                 details={"changes": {"is_active": [not active, active]}, "sessions_ended": ended})
+
+
+def reset_password(user: User, temporary_password: str) -> int:
+    """Set a temporary password that must be changed at next sign-in; ends the user's sessions."""
+    return set_password(user, temporary_password, by_admin=True)
+
+
+def end_sessions(user: User) -> int:
+    ended = end_all_sessions(user.id)
+    trail.record("end_sessions", object_type="user", object_id=user.id, details={"sessions_ended": ended})
+    return ended
+
+
+def create_unit(code: str, name: str, kind: str) -> Unit:
+    code = code.strip().upper()
+    errors: dict[str, list[str]] = {}
+    if not UNIT_CODE_PATTERN.match(code):
+        errors["code"] = ["Use 2 to 32 capital letters, digits or dashes, for example HMP-NORTH."]
+    elif db.session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
+        errors["code"] = ["A unit with that code already exists."]
+    errors.update(_check_unit(name, kind))
+    if errors:
+        raise Invalid("The unit was not created.", field_errors=errors)
+    unit = Unit(code=code, name=name.strip(), kind=kind)
+    db.session.add(unit)
+    db.session.flush()
+    trail.record("create", object_type="unit", object_id=unit.id,
+                 details={"changes": trail.changes({}, {"code": code, "name": unit.name, "kind": kind})})
+    return unit
+
+
+def _check_unit(name: str, kind: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = ["Enter the unit's name."]
+    elif len(name) > 200:
+        errors["name"] = ["Use at most 200 characters."]
+    if kind not in {k.value for k in UnitKind}:
+        errors["kind"] = ["Choose prison or probation region."]
+    return errors
+
+
+def update_unit(unit: Unit, name: str, kind: str) -> None:
+    errors = _check_unit(name, kind)
+    if errors:
+        raise Invalid("The unit was not changed.", field_errors=errors)
+    before = {"name": unit.name, "kind": unit.kind}
+    unit.name, unit.kind = name.strip(), kind
+    db.session.flush()
+    diff = trail.changes(before, {"name": unit.name, "kind": unit.kind})
+    if diff:
+        trail.record("update", object_type="unit", object_id=unit.id, details={"changes": diff})

@@ -1,0 +1,1 @@
+"""The audit trail: model, record(), verify()."""

@@ -1,0 +1,11 @@
+"""Extension objects, created unbound; `create_app` binds them."""
+
+from flask_bootstrap import Bootstrap5
+from flask_wtf.csrf import CSRFProtect
+
+from app.db import db
+
+bootstrap = Bootstrap5()
+csrf = CSRFProtect()
+
+__all__ = ["bootstrap", "csrf", "db"]

@@ -1,0 +1,155 @@
+"""Every permission rule of Waypoint, and the one place where they are enforced.
+
+Deny by default: the `enforce` hook runs before every request and lets through only endpoints on
+PUBLIC_ENDPOINTS or views that declared a rule with `@requires(...)`. An endpoint with neither is refused,
+and so is any request whose rule raises. Rules are small named predicates composed with `all_of` /
+`any_of`, so that each guard reads like the policy it implements.
+
+Refusals: 403 for a role that may not use the endpoint, 404 for a record outside the user's scope (so
+that its existence is not disclosed). Each refusal is an audit event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, redirect, request, url_for
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute
+from werkzeug.wrappers import Response
+
+from app.audit import trail
+from app.auth.models import Role, User
+
+log = logging.getLogger(__name__)
+
+PUBLIC_ENDPOINTS = frozenset({"static", "bootstrap.static", "auth.login", "main.health"})
+# Endpoints a signed-in user who must change their password may still reach.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout"})
+
+CASE_ROLES = frozenset({Role.ASSESSOR, Role.PROBATION_OFFICER, Role.SUPERVISOR})
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named predicate over the signed-in user."""
+
+    name: str
+    test: Callable[[User], bool]
+
+    def __call__(self, user: User) -> bool:
+        return bool(self.test(user))
+
+
+def has_role(*roles: Role) -> Rule:
+    allowed = frozenset(roles)
+    return Rule("role in " + "/".join(sorted(allowed)), lambda user: user.role in allowed)
+
+
+def all_of(*rules: Rule) -> Rule:
+    return Rule(" and ".join(r.name for r in rules), lambda user: all(r(user) for r in rules))
+
+
+def any_of(*rules: Rule) -> Rule:
+    return Rule(" or ".join(r.name for r in rules), lambda user: any(r(user) for r in rules))
+
+
+authenticated = Rule("authenticated", lambda user: user.is_active)
+is_admin = has_role(Role.ADMIN)
+is_supervisor = has_role(Role.SUPERVISOR)
+# Case content: people, assessments, interventions. Admins never see it.
+works_cases = has_role(*CASE_ROLES)
+manages_users = is_admin
+
+
+def requires(rule: Rule) -> Callable[[F], F]:
+    """Declare the rule that guards a view. A view without one is refused by `enforce`."""
+
+    def mark(view: F) -> F:
+        view._waypoint_rule = rule  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def rule_for(app: Flask, endpoint: str) -> Rule | None:
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "_waypoint_rule", None)
+
+
+# --- record scoping -------------------------------------------------------------------------------
+
+
+def visible_unit_ids(user: User) -> set[int]:
+    """The units whose case records the user may see: their own units; none for admins."""
+    if user.role not in CASE_ROLES:
+        return set()
+    return user.unit_ids
+
+
+def can_view_unit(user: User, unit_id: int | None) -> bool:
+    return unit_id is not None and unit_id in visible_unit_ids(user)
+
+
+def scope_to_units(stmt: Select[Any], unit_column: InstrumentedAttribute[Any], user: User) -> Select[Any]:
+    """Restrict a query to rows whose `unit_column` is one of the user's visible units."""
+    return stmt.where(unit_column.in_(sorted(visible_unit_ids(user))))
+
+
+def can_manage_users(user: User) -> bool:
+    return manages_users(user)
+
+
+# --- enforcement ----------------------------------------------------------------------------------
+
+
+def refuse(status: int, reason: str, **audit_fields: Any) -> None:
+    """Refuse the request: audit a `denied` event that survives the request's rollback, then abort."""
+    event = trail.record("denied", details=_refusal(status, reason), **audit_fields)
+    # The request rolls back on abort; the refusal itself must still reach the trail.
+    g.setdefault("audit_kept_on_error", []).append(event)
+    abort(status)
+
+
+def _refusal(status: int, reason: str) -> dict[str, Any]:
+    return {"status": status, "reason": reason, "endpoint": request.endpoint,
+            "method": request.method, "path": request.path}
+
+
+def require_record(allowed: bool, object_type: str, object_id: object, subject_id: int | None = None) -> None:
+    """404 (audited) when a record is outside the user's scope, so its existence is not disclosed."""
+    if not allowed:
+        refuse(404, "out of scope", object_type=object_type, object_id=object_id, subject_id=subject_id)
+
+
+def enforce() -> Response | None:
+    """before_request hook: deny by default."""
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # no route matched: the router answers 404 or 405
+    if endpoint in PUBLIC_ENDPOINTS:
+        return None
+    user: User | None = g.get("user")
+    if user is None:
+        trail.record("denied", details=_refusal(302, "not signed in"))
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        return redirect(url_for("auth.change_password"))
+    rule = rule_for(current_app, endpoint)
+    if rule is None:
+        log.error("endpoint %s has no access rule; refused", endpoint)
+        refuse(403, "endpoint has no access rule")
+        return None
+    try:
+        allowed = authenticated(user) and rule(user)
+    except Exception:
+        log.exception("access rule %s raised on %s; refused", rule.name, endpoint)
+        allowed = False
+    if not allowed:
+        refuse(403, f"requires {rule.name}")
+    return None

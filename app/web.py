@@ -1,0 +1,135 @@
+"""The request cycle: one commit per request, the signed-in user, security headers and error pages."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import Flask, current_app, g, render_template, request, session
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from app import policy
+from app.audit import trail
+from app.auth.models import User
+from app.auth.sessions import DatabaseSessionInterface, ServerSession
+from app.db import db
+from app.errors import Conflict, DomainError, NotAllowed
+
+log = logging.getLogger("waypoint")
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+
+
+class WaypointFlask(Flask):
+    session_interface = DatabaseSessionInterface()
+
+    def process_response(self, response: Response) -> Response:
+        """After the hooks and the session save: commit once, or roll back a failed request."""
+        response = super().process_response(response)
+        session = g.get("_db_session")
+        if session is not None:
+            if response.status_code >= 500:
+                session.rollback()
+            else:
+                session.commit()
+        return response
+
+
+def register_request_hooks(app: Flask) -> None:
+    app.before_request(_start_request)
+    app.before_request(policy.enforce)
+    app.after_request(_security_headers)
+
+
+def _start_request() -> None:
+    g.request_id = uuid.uuid4().hex
+    g.user = None
+    assert isinstance(session, ServerSession)
+    if session.user_id is None:
+        return
+    user = db.session.get(User, session.user_id)
+    if user is None or not user.is_active:
+        session.sign_out()
+        return
+    g.user = user
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers["Content-Security-Policy"] = CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.endpoint not in STATIC_ENDPOINTS:
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    if g.get("request_id"):
+        headers["X-Request-Id"] = g.request_id
+    if current_app.config.get("HSTS"):
+        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    return response
+
+
+def _rollback_keeping_refusals() -> None:
+    """Undo the failed request's writes, but keep the audit events of the refusal itself."""
+    kept: list[trail.PendingEvent] = g.pop("audit_kept_on_error", [])
+    if g.get("_db_session") is None:
+        return
+    db.session.rollback()
+    trail.requeue(db.session, kept)
+
+
+def _error_page(status: int, message: str | None = None, **context: Any) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, message=message, **context), status
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> tuple[str, int]:
+        _rollback_keeping_refusals()
+        return _error_page(
+            400,
+            "The form could not be accepted because its security token was missing or out of date. "
+            "Go back, reload the page and send it again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response | tuple[str, int]:
+        _rollback_keeping_refusals()
+        status = exc.code or 500
+        if status in (301, 302, 303, 307, 308):
+            return exc.get_response()
+        return _error_page(status, exc.description if status in (400, 405) else None)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> tuple[str, int]:
+        _rollback_keeping_refusals()
+        status = 403 if isinstance(exc, NotAllowed) else 409 if isinstance(exc, Conflict) else 400
+        return _error_page(status, exc.message)
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception) -> tuple[str, int]:
+        if g.get("_db_session") is not None:
+            db.session.rollback()
+        request_id = g.get("request_id") or uuid.uuid4().hex
+        log.exception("unhandled error request_id=%s endpoint=%s", request_id, request.endpoint)
+        return _error_page(500, request_id=request_id)
