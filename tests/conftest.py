@@ -1,0 +1,180 @@
+"""Fixtures: a fresh, migrated database for every test (SQLite, or PostgreSQL with --db=postgresql),
+the app, clients, and helpers that sign in the way a browser does (CSRF token included)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.db import make_engine
+from tests import factories
+from tests.pg import TemporaryPostgres
+
+ROOT = Path(__file__).resolve().parents[1]
+_counter = itertools.count()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=["sqlite", "postgresql"], default="sqlite",
+                     help="database for the tests (PostgreSQL is started in a temporary directory)")
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    cfg = AlembicConfig(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["database_url"] = url
+    cfg.attributes["skip_logging"] = True
+    return cfg
+
+
+class DatabaseFactory:
+    """Makes a fresh database migrated to head for each test, by copying a migrated template."""
+
+    def __init__(self, kind: str, tmp: Path) -> None:
+        self.kind = kind
+        self.tmp = tmp
+        self.server: TemporaryPostgres | None = None
+        if kind == "postgresql":
+            self.server = TemporaryPostgres()
+            self.server.start()
+            self._admin_engine = sa.create_engine(self.server.url(), isolation_level="AUTOCOMMIT")
+            with self._admin_engine.connect() as conn:
+                conn.execute(sa.text("CREATE DATABASE waypoint_template"))
+            self.template_url = self.server.url("waypoint_template")
+        else:
+            self.template_path = tmp / "template.sqlite3"
+            self.template_url = f"sqlite:///{self.template_path}"
+        command.upgrade(alembic_config(self.template_url), "head")
+
+    def empty_url(self) -> str:
+        """A database with nothing in it (for migration tests)."""
+        n = next(_counter)
+        if self.server is not None:
+            with self._admin_engine.connect() as conn:
+                conn.execute(sa.text(f"CREATE DATABASE t_empty_{n}"))
+            return self.server.url(f"t_empty_{n}")
+        return f"sqlite:///{self.tmp / f'empty_{n}.sqlite3'}"
+
+    def fresh_url(self) -> str:
+        n = next(_counter)
+        if self.server is not None:
+            with self._admin_engine.connect() as conn:
+                conn.execute(sa.text(f"CREATE DATABASE t_{n} TEMPLATE waypoint_template"))
+            return self.server.url(f"t_{n}")
+        path = self.tmp / f"test_{n}.sqlite3"
+        shutil.copyfile(self.template_path, path)
+        return f"sqlite:///{path}"
+
+    def drop(self, url: str) -> None:
+        if self.server is not None:
+            name = url.rsplit("/", 1)[1]
+            with self._admin_engine.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        else:
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self.server is not None:
+            self._admin_engine.dispose()
+            self.server.stop()
+
+
+@pytest.fixture(scope="session")
+def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(request.config.getoption("--db"), tmp_path_factory.mktemp("db"))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def db_url(databases: DatabaseFactory) -> Iterator[str]:
+    url = databases.fresh_url()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app_config(db_url: str) -> dict[str, Any]:
+    """Overrides for the testing config; a test may change them before `app` is built."""
+    return {"SQLALCHEMY_DATABASE_URI": db_url}
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    application = create_app(app_config)
+    yield application
+    application.extensions["waypoint_engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def dialect(db_url: str) -> str:
+    return make_engine(db_url).dialect.name
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def units(app: Flask) -> dict[str, int]:
+    """Two units: A (a prison) and B (a probation region)."""
+    return factories.make_units(app)
+
+
+@pytest.fixture
+def users(app: Flask, units: dict[str, int]) -> dict[str, factories.UserInfo]:
+    """One user per role in unit A (admin: no unit), plus an assessor of unit B."""
+    return factories.make_role_users(app)
+
+
+# --- browser-like helpers ----------------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} (status {page.status_code})"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str) -> Any:
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, Any], token_from: str | None = None) -> Any:
+    """POST as the browser would: with the CSRF token of the page that shows the form."""
+    token = csrf_token(client, token_from or path)
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+@pytest.fixture
+def login_as(app: Flask, users: dict[str, factories.UserInfo]) -> Any:
+    """login_as("supervisor") -> a test client signed in as that user."""
+
+    def sign_in(key: str) -> FlaskClient:
+        c = app.test_client()
+        info = users[key]
+        response = login(c, info.username, info.password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return c
+
+    return sign_in
