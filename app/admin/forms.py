@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import HiddenField, SelectChoice, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.auth.models import Role, UnitKind
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
-KIND_CHOICES = [(k.value, k.label) for k in UnitKind]
+ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
+KIND_CHOICES = [SelectChoice(k.value, k.label) for k in UnitKind]
 
 
 class UserDetailsForm(FlaskForm):

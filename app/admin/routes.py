@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from wtforms import SelectChoice
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -19,8 +20,8 @@ bp = Blueprint("admin", __name__)
 admin_only = policy.requires(policy.manages_users)
 
 
-def _unit_choices() -> list[tuple[str, str]]:
-    return [(u.code, f"{u.name} ({u.code})") for u in db.session.scalars(select(Unit).order_by(Unit.code))]
+def _unit_choices() -> list[SelectChoice]:
+    return [SelectChoice(u.code, f"{u.name} ({u.code})") for u in db.session.scalars(select(Unit).order_by(Unit.code))]
 
 
 def _show_errors(form: FlaskForm, exc: Invalid) -> None:

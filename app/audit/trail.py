@@ -90,6 +90,8 @@ def record(
         pending.request_id = g.get("request_id")
         pending.ip = request.remote_addr
     target = session if session is not None else db.session
+    if not target.in_transaction():
+        target.begin()  # so that a rollback, even before any query, fires the hook that drops the queue
     target.info.setdefault(_QUEUE_KEY, []).append(pending)
     return pending
 

@@ -1,0 +1,147 @@
+"""The audit trail: same-transaction writes, hash chain, append-only triggers, `flask audit verify`."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy import func, select
+
+from app.audit import trail
+from app.audit.models import GENESIS_HASH, AuditEvent
+from app.db import db, make_engine
+
+
+def event_count(app: Flask) -> int:
+    with app.app_context():
+        return int(db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+
+
+def record_events(app: Flask, n: int, action: str = "view") -> None:
+    with app.app_context():
+        for i in range(n):
+            trail.record(action, object_type="test", object_id=i, actor=trail.Actor(None, "tests", None))
+        db.session.commit()
+
+
+def test_events_are_chained_from_genesis(app):
+    record_events(app, 3)
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.id for e in events] == [1, 2, 3]
+    assert events[0].prev_hash == GENESIS_HASH
+    assert events[1].prev_hash == events[0].hash and events[2].prev_hash == events[1].hash
+    assert events[2].hash == trail.chain_hash(events[1].hash, events[2].canonical_fields())
+
+
+def test_rolled_back_change_leaves_no_event(app):
+    with app.app_context():
+        trail.record("create", object_type="test", actor=trail.Actor(None, "tests", None))
+        db.session.rollback()
+        db.session.commit()
+    assert event_count(app) == 0
+
+
+def test_field_level_changes_are_recorded():
+    assert trail.changes({"a": 1, "b": "x"}, {"a": 2, "b": "x", "c": None}) == {"a": [1, 2]}
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events"])
+def test_audit_table_refuses_update_and_delete(app, db_url, statement):
+    record_events(app, 2)
+    engine = make_engine(db_url)
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as conn:
+        conn.execute(sa.text(statement))
+    engine.dispose()
+    assert event_count(app) == 2
+
+
+def test_audit_table_refuses_truncate_on_postgresql(app, db_url, dialect):
+    if dialect != "postgresql":
+        pytest.skip("TRUNCATE exists only on PostgreSQL")
+    record_events(app, 1)
+    engine = make_engine(db_url)
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as conn:
+        conn.execute(sa.text("TRUNCATE audit_events"))
+    engine.dispose()
+    assert event_count(app) == 1
+
+
+def drop_triggers(db_url: str, dialect: str) -> sa.Engine:
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        if dialect == "postgresql":
+            conn.execute(sa.text("DROP TRIGGER audit_events_no_update ON audit_events"))
+        else:
+            conn.execute(sa.text("DROP TRIGGER audit_events_no_update"))
+            conn.execute(sa.text("DROP TRIGGER audit_events_no_delete"))
+    return engine
+
+
+def test_verify_reports_intact_chain(app):
+    record_events(app, 5)
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0
+    assert result.output.strip() == "5 events verified"
+
+
+def test_row_changed_behind_the_app_is_detected_and_named(app, db_url, dialect):
+    record_events(app, 5)
+    engine = drop_triggers(db_url, dialect)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_events SET object_id = 'tampered' WHERE id = 3"))
+    engine.dispose()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "event 3" in result.output
+
+
+def test_deleted_row_is_detected(app, db_url, dialect):
+    record_events(app, 5)
+    engine = drop_triggers(db_url, dialect)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_events WHERE id = 2"))
+    engine.dispose()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "event 3" in result.output
+
+
+def test_rehashed_forgery_breaks_the_next_link(app, db_url, dialect):
+    """Recomputing the hash of a changed row does not help: the next event still points at the old one."""
+    record_events(app, 4)
+    engine = drop_triggers(db_url, dialect)
+    with app.app_context():
+        row = db.session.get(AuditEvent, 2)
+        assert row is not None
+        fields = row.canonical_fields() | {"object_id": "forged"}
+        forged_hash = trail.chain_hash(row.prev_hash, fields)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_events SET object_id = 'forged', hash = :h WHERE id = 2"), {"h": forged_hash})
+    engine.dispose()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "event 3" in result.output
+
+
+def test_concurrent_appends_keep_one_unbroken_chain(app):
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for _ in range(10):
+                record_events(app, 2)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with app.app_context():
+        result = trail.verify(db.session)
+    assert result.intact and result.count == 80

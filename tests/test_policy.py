@@ -1,0 +1,214 @@
+"""Deny by default, the role × route matrix, refusals audited, rules composed in app/policy.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Blueprint, Flask
+from sqlalchemy import select
+
+from app import create_app, policy
+from app.audit.models import AuditEvent
+from app.auth.models import Role, Unit, User
+from app.db import db
+from tests.conftest import csrf_token
+
+ROLES = ("anonymous", "assessor", "probation", "supervisor", "admin")
+ADMIN_ONLY = {"anonymous": 302, "assessor": 403, "probation": 403, "supervisor": 403, "admin": 200}
+SIGNED_IN = {"anonymous": 302, "assessor": 200, "probation": 200, "supervisor": 200, "admin": 200}
+
+# Every route of the application with what each role gets. A new route must be added here.
+GET_MATRIX: dict[str, dict[str, int]] = {
+    "main.home": SIGNED_IN,
+    "main.health": dict.fromkeys(ROLES, 200),
+    "auth.login": {"anonymous": 200, "assessor": 302, "probation": 302, "supervisor": 302, "admin": 302},
+    "auth.change_password": SIGNED_IN,
+    "admin.users": ADMIN_ONLY,
+    "admin.new_user": ADMIN_ONLY,
+    "admin.user": ADMIN_ONLY,
+    "admin.units": ADMIN_ONLY,
+    "admin.new_unit": ADMIN_ONLY,
+    "admin.unit": ADMIN_ONLY,
+}
+# POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
+POST_MATRIX: dict[str, dict[str, int]] = {
+    "auth.logout": {"anonymous": 302, "assessor": 302, "probation": 302, "supervisor": 302, "admin": 302},
+    "admin.reset_password": {**ADMIN_ONLY, "admin": 400},
+    "admin.toggle_active": {**ADMIN_ONLY, "admin": 302},
+    "admin.end_sessions": {**ADMIN_ONLY, "admin": 302},
+}
+STATIC = {"static", "bootstrap.static"}
+
+
+def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, int]) -> dict[str, int]:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {"user_id": users["assessor_b"].id, "unit_id": units["B"]}
+    return {name: values[name] for name in rule.arguments}
+
+
+def client_for(app: Flask, role: str, login_as: Any) -> Any:
+    return app.test_client() if role == "anonymous" else login_as(role)
+
+
+def test_every_endpoint_is_public_or_guarded(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in policy.PUBLIC_ENDPOINTS:
+            continue
+        assert policy.rule_for(app, rule.endpoint) is not None, f"{rule.endpoint} has no access rule"
+
+
+def test_every_endpoint_is_in_the_role_matrix(app):
+    endpoints = {r.endpoint for r in app.url_map.iter_rules()} - STATIC
+    assert endpoints == set(GET_MATRIX) | set(POST_MATRIX)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(GET_MATRIX))
+def test_role_get_matrix(app, users, units, login_as, role, endpoint):
+    from flask import url_for
+
+    client = client_for(app, role, login_as)
+    with app.test_request_context():
+        url = url_for(endpoint, **url_args(app, endpoint, users, units))
+    response = client.get(url)
+    assert response.status_code == GET_MATRIX[endpoint][role], (role, url)
+    if response.status_code == 302 and role == "anonymous" and endpoint != "auth.login":
+        assert response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(POST_MATRIX))
+def test_role_post_matrix(app, users, units, login_as, role, endpoint):
+    from flask import url_for
+
+    client = client_for(app, role, login_as)
+    token = csrf_token(client, "/login" if role == "anonymous" else "/")
+    with app.test_request_context():
+        url = url_for(endpoint, **url_args(app, endpoint, users, units))
+    response = client.post(url, data={"csrf_token": token})
+    assert response.status_code == POST_MATRIX[endpoint][role], (role, url)
+
+
+def test_role_refusal_is_audited_as_denied(app, login_as, users):
+    client = login_as("assessor")
+    assert client.get("/admin/users").status_code == 403
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "denied")).one()
+        assert event.actor_username == "assessor"
+        assert event.details["status"] == 403 and event.details["endpoint"] == "admin.users"
+
+
+def test_anonymous_request_for_a_guarded_page_is_audited(app, client):
+    client.get("/admin/users")
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "denied")).one()
+        assert event.actor_id is None and event.details["reason"] == "not signed in"
+
+
+def _app_with_extra_routes(db_url: str) -> Flask:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url})
+    extra = Blueprint("extra", __name__)
+
+    @extra.route("/unguarded")
+    def unguarded() -> str:
+        return "case content"
+
+    def explode(user: User) -> bool:
+        raise RuntimeError("broken rule")
+
+    @extra.route("/broken-rule")
+    @policy.requires(policy.Rule("explodes", explode))
+    def broken_rule() -> str:
+        return "case content"
+
+    @extra.route("/record/<int:unit_id>")
+    @policy.requires(policy.works_cases)
+    def record(unit_id: int) -> str:
+        from flask import g
+
+        policy.require_record(policy.can_view_unit(g.user, unit_id), "unit", unit_id)
+        return "record content"
+
+    app.register_blueprint(extra)
+    return app
+
+
+def test_endpoint_without_a_rule_is_refused(db_url, users, login_as):
+    app = _app_with_extra_routes(db_url)
+    from tests.conftest import login
+
+    client = app.test_client()
+    login(client, "supervisor", users["supervisor"].password)
+    response = client.get("/unguarded")
+    assert response.status_code == 403
+    assert "case content" not in response.get_data(as_text=True)
+
+
+def test_exception_inside_a_rule_refuses_access(db_url, users):
+    app = _app_with_extra_routes(db_url)
+    from tests.conftest import login
+
+    client = app.test_client()
+    login(client, "supervisor", users["supervisor"].password)
+    response = client.get("/broken-rule")
+    assert response.status_code == 403
+    assert "case content" not in response.get_data(as_text=True)
+
+
+def test_record_outside_the_users_units_is_404_and_audited(db_url, users, units):
+    app = _app_with_extra_routes(db_url)
+    from tests.conftest import login
+
+    client = app.test_client()
+    login(client, "assessor", users["assessor"].password)
+    assert client.get(f"/record/{units['A']}").status_code == 200
+    assert client.get(f"/record/{units['B']}").status_code == 404
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "denied")).one()
+        assert event.object_type == "unit" and event.object_id == str(units["B"])
+        assert event.details["status"] == 404
+
+
+def test_admin_is_refused_case_content_even_in_a_unit(db_url, users, units):
+    app = _app_with_extra_routes(db_url)
+    with app.app_context():
+        admin = db.session.get(User, users["admin"].id)
+        assert admin is not None
+        admin.units = [db.session.get(Unit, units["A"])]  # type: ignore[list-item]
+        db.session.commit()
+    from tests.conftest import login
+
+    client = app.test_client()
+    login(client, "admin", users["admin"].password)
+    assert client.get(f"/record/{units['A']}").status_code == 403
+
+
+def test_scope_filter_returns_only_the_users_units(app, users, units):
+    with app.app_context():
+        assessor = db.session.get(User, users["assessor"].id)
+        admin = db.session.get(User, users["admin"].id)
+        assert assessor is not None and admin is not None
+        visible = db.session.scalars(policy.scope_to_units(select(Unit), Unit.id, assessor)).all()
+        assert [u.code for u in visible] == ["UNIT-A"]
+        assert db.session.scalars(policy.scope_to_units(select(Unit), Unit.id, admin)).all() == []
+
+
+def test_rules_compose_and_read_like_the_policy():
+    rule = policy.any_of(policy.has_role(Role.ADMIN), policy.all_of(policy.works_cases, policy.is_supervisor))
+    supervisor = User(role="supervisor", is_active=True)
+    assessor = User(role="assessor", is_active=True)
+    admin = User(role="admin", is_active=True)
+    assert rule(supervisor) and rule(admin) and not rule(assessor)
+    assert "supervisor" in rule.name
+
+
+def test_user_who_must_change_password_can_reach_nothing_else(app, users):
+    from tests.conftest import login
+    from tests.factories import make_user
+
+    info = make_user(app, "newstarter", Role.ASSESSOR, ["UNIT-A"], "maple-horizon-quartz-55", must_change=True)
+    client = app.test_client()
+    login(client, info.username, info.password)
+    assert client.get("/").headers["Location"] == "/account/password"
+    assert client.get("/account/password").status_code == 200
