@@ -1,0 +1,122 @@
+"""Each demo role in a real browser: redirected to sign in, signs in with the keyboard, sees its own
+navigation and nothing more, pages pass axe-core, signs out, and the back button shows nothing private."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import LiveServer, RequestLog, assert_requests_stayed_on_live_server, axe_check
+
+
+@dataclass(frozen=True)
+class RoleCase:
+    key: str  # key in make_role_users
+    signed_in_as: str  # "<display name> · <role label>"
+    nav: tuple[str, ...]
+    admin_pages: tuple[tuple[str, str], ...] = ()  # (nav link, path) also visited and checked
+
+
+EVERYONE = ("Home", "My account")
+ROLES = [
+    RoleCase("assessor", "Assessor · Assessor", EVERYONE),
+    RoleCase("probation", "Probation · Probation officer", EVERYONE),
+    RoleCase("supervisor", "Supervisor · Supervisor", EVERYONE),
+    RoleCase(
+        "admin",
+        "Admin · Admin",
+        ("Home", "Users", "Units", "My account"),
+        admin_pages=(("Users", "/admin/users"), ("Units", "/admin/units")),
+    ),
+]
+
+LOGIN_HEADING = "Sign in to Waypoint"
+
+
+def login_url(server: LiveServer) -> re.Pattern[str]:
+    """The sign-in page, with or without a ?next= back to where the user was going."""
+    return re.compile(re.escape(server.url) + r"/login(\?next=[^#]*)?$")
+
+
+def expect_login_page(page: Page, server: LiveServer) -> None:
+    expect(page).to_have_url(login_url(server))
+    expect(page.get_by_role("heading", level=1)).to_have_text(LOGIN_HEADING)
+    expect(page.get_by_label("Username")).to_be_visible()
+    expect(page.get_by_label("Password")).to_be_visible()
+
+
+def expect_signed_out(page: Page, server: LiveServer) -> None:
+    """The login page, and nothing of a signed-in page: no user, no navigation, no sign-out button."""
+    expect_login_page(page, server)
+    expect(page.locator("[data-testid=signed-in-as]")).to_have_count(0)
+    expect(page.locator("#main-nav")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    expect(page.get_by_text("Welcome,")).to_have_count(0)
+
+
+def nav_links(page: Page) -> list[str]:
+    return [text.strip() for text in page.locator("#main-nav .navbar-nav a.nav-link").all_inner_texts()]
+
+
+def sign_in_with_keyboard(page: Page, username: str, password: str) -> None:
+    """Type as a person does: the username field has focus on arrival, Tab moves to the password."""
+    username_field = page.get_by_label("Username")
+    expect(username_field).to_be_focused()
+    username_field.press_sequentially(username)
+    page.keyboard.press("Tab")
+    password_field = page.get_by_label("Password")
+    expect(password_field).to_be_focused()
+    password_field.press_sequentially(password)
+    expect(username_field).to_have_value(username)
+    expect(password_field).to_have_value(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.mark.parametrize("case", ROLES, ids=[case.key for case in ROLES])
+def test_role_signs_in_sees_its_navigation_and_signs_out(
+    page: Page, live_server: LiveServer, request_log: RequestLog, case: RoleCase
+) -> None:
+    user = live_server.users[case.key]
+
+    # Not signed in: the start page sends the browser to sign in (and back to / afterwards).
+    response = page.goto("/")
+    assert response is not None and response.ok
+    expect(page).to_have_url(f"{live_server.url}/login?next=/")
+    expect_signed_out(page, live_server)
+    # axe runs below with the app's real CSP in force (the context does not bypass it).
+    assert "script-src 'self'" in (response.headers.get("content-security-policy") or "")
+    axe_check(page)
+
+    sign_in_with_keyboard(page, user.username, user.password)
+
+    # Home, with who is signed in and exactly this role's navigation.
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Welcome, "))
+    expect(page.locator("[data-testid=signed-in-as]")).to_have_text(case.signed_in_as)
+    assert nav_links(page) == list(case.nav)
+    expect(page.get_by_role("link", name="Home", exact=True)).to_have_attribute("aria-current", "page")
+    axe_check(page)
+
+    for link, path in case.admin_pages:
+        page.locator("#main-nav").get_by_role("link", name=link, exact=True).click()
+        expect(page).to_have_url(f"{live_server.url}{path}")
+        expect(page.get_by_role("heading", level=1)).to_have_text(link)
+        expect(page.locator("#main-nav").get_by_role("link", name=link, exact=True)).to_have_attribute(
+            "aria-current", "page"
+        )
+        expect(page.locator("[data-testid=signed-in-as]")).to_have_text(case.signed_in_as)
+        assert nav_links(page) == list(case.nav)
+        axe_check(page)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect_signed_out(page, live_server)
+
+    # Back to the last signed-in page: it must not come back from any cache, only the login page.
+    page.go_back()
+    page.wait_for_load_state()
+    expect_signed_out(page, live_server)
+
+    assert_requests_stayed_on_live_server(request_log, live_server)
