@@ -6,7 +6,8 @@ import logging
 import uuid
 from typing import Any
 
-from flask import Flask, current_app, g, render_template, request, session
+from flask import Flask, current_app, g, render_template, request
+from flask.wrappers import Response as FlaskResponse
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -14,7 +15,7 @@ from werkzeug.wrappers import Response
 from app import policy
 from app.audit import trail
 from app.auth.models import User
-from app.auth.sessions import DatabaseSessionInterface, ServerSession
+from app.auth.sessions import DatabaseSessionInterface, current_session
 from app.db import db
 from app.errors import Conflict, DomainError, NotAllowed
 
@@ -40,7 +41,7 @@ STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
 class WaypointFlask(Flask):
     session_interface = DatabaseSessionInterface()
 
-    def process_response(self, response: Response) -> Response:
+    def process_response(self, response: FlaskResponse) -> FlaskResponse:
         """After the hooks and the session save: commit once, or roll back a failed request."""
         response = super().process_response(response)
         session = g.get("_db_session")
@@ -61,7 +62,7 @@ def register_request_hooks(app: Flask) -> None:
 def _start_request() -> None:
     g.request_id = uuid.uuid4().hex
     g.user = None
-    assert isinstance(session, ServerSession)
+    session = current_session()
     if session.user_id is None:
         return
     user = db.session.get(User, session.user_id)

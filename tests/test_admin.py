@@ -93,7 +93,7 @@ def test_admin_edits_role_and_units_and_the_change_is_audited_field_by_field(app
     with app.app_context():
         user = db.session.get(User, uid)
         assert user is not None and user.role == "supervisor" and user.version == 2
-    update = [e for e in events(app, "update") if e.object_type == "user"][0]
+    update = next(e for e in events(app, "update") if e.object_type == "user")
     assert update.details["changes"]["role"] == ["assessor", "supervisor"]
     assert update.details["changes"]["units"] == [["UNIT-A"], ["UNIT-A", "UNIT-B"]]
 

@@ -119,7 +119,8 @@ def test_rehashed_forgery_breaks_the_next_link(app, db_url, dialect):
         fields = row.canonical_fields() | {"object_id": "forged"}
         forged_hash = trail.chain_hash(row.prev_hash, fields)
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE audit_events SET object_id = 'forged', hash = :h WHERE id = 2"), {"h": forged_hash})
+        conn.execute(sa.text("UPDATE audit_events SET object_id = 'forged', hash = :h WHERE id = 2"),
+                     {"h": forged_hash})
     engine.dispose()
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1
@@ -133,7 +134,7 @@ def test_concurrent_appends_keep_one_unbroken_chain(app):
         try:
             for _ in range(10):
                 record_events(app, 2)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=writer) for _ in range(4)]

@@ -17,7 +17,8 @@ def test_units_and_users_are_created_from_the_command_line_and_audited(app):
     result = runner.invoke(args=["units", "create", "HMP-WEST", "--name", "HMP West", "--kind", "prison"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["users", "create", "kim", "--role", "supervisor", "--unit", "HMP-WEST",
-                                 "--display-name", "Kim Lee"], input="quartz-falcon-meadow-19\nquartz-falcon-meadow-19\n")
+                                 "--display-name", "Kim Lee"],
+                           input="quartz-falcon-meadow-19\nquartz-falcon-meadow-19\n")
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalars(select(User).where(User.username == "kim")).one()

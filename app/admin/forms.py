@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import wtforms
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.auth.models import Role, UnitKind
+
+# SelectChoice is new in WTForms 3.3 and missing from its type stubs.
+SelectChoice = wtforms.SelectChoice  # type: ignore[attr-defined]
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 KIND_CHOICES = [SelectChoice(k.value, k.label) for k in UnitKind]

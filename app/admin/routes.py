@@ -5,13 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectChoice
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import policy
 from app.admin import services
-from app.admin.forms import ConfirmForm, EditUnitForm, EditUserForm, NewUserForm, ResetPasswordForm, UnitForm
+from app.admin.forms import (
+    ConfirmForm,
+    EditUnitForm,
+    EditUserForm,
+    NewUserForm,
+    ResetPasswordForm,
+    SelectChoice,
+    UnitForm,
+)
 from app.auth.models import Unit, User
 from app.db import db
 from app.errors import Invalid

@@ -44,7 +44,8 @@ def _units_by_code(codes: Iterable[str]) -> list[Unit]:
     found = list(db.session.scalars(select(Unit).where(Unit.code.in_(wanted)).order_by(Unit.code)))
     missing = sorted(set(wanted) - {u.code for u in found})
     if missing:
-        raise Invalid(f"No unit with code {', '.join(missing)}.", field_errors={"units": [f"Unknown unit: {', '.join(missing)}."]})
+        names = ", ".join(missing)
+        raise Invalid(f"No unit with code {names}.", field_errors={"units": [f"Unknown unit: {names}."]})
     return found
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app import policy
 from app.auth import services
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.auth.services import LoginOutcome
-from app.auth.sessions import ServerSession, purge_expired
+from app.auth.sessions import current_session, purge_expired
 from app.errors import Invalid
 
 bp = Blueprint("auth", __name__)
@@ -24,7 +24,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int]:
-    assert isinstance(session, ServerSession)
+    session = current_session()
     if g.user is not None:
         return redirect(url_for("main.home"))
     form = LoginForm()
@@ -55,7 +55,7 @@ def login() -> Response | str | tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @policy.requires(policy.authenticated)
 def logout() -> Response:
-    assert isinstance(session, ServerSession)
+    session = current_session()
     services.record_logout(g.user)
     session.sign_out()
     return redirect(url_for("auth.login"))
@@ -64,7 +64,7 @@ def logout() -> Response:
 @bp.route("/account/password", methods=["GET", "POST"])
 @policy.requires(policy.authenticated)
 def change_password() -> Response | str | tuple[str, int]:
-    assert isinstance(session, ServerSession)
+    session = current_session()
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:

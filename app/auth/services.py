@@ -7,6 +7,7 @@ from enum import Enum
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.audit import trail
 from app.auth import passwords
@@ -36,7 +37,7 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == normalise_username(username)))
 
 
-def _recent_failures(column: object, value: str) -> int:
+def _recent_failures(column: InstrumentedAttribute[str], value: str) -> int:
     since = utcnow() - current_app.config["LOGIN_WINDOW"]
     count = db.session.scalar(
         select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.occurred_at >= since)
@@ -73,10 +74,9 @@ def authenticate(username: str, password: str, ip: str) -> LoginResult:
         ok = False
     else:
         ok = passwords.verify_password(user.password_hash, password) and user.is_active
-    if not ok:
+    if not ok or user is None:
         _count_failure(name, ip, user)
         return LoginResult(LoginOutcome.BAD_CREDENTIALS, user)
-    assert user is not None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.failed_login_count = 0

@@ -82,7 +82,8 @@ class DatabaseSessionInterface(SessionInterface):
         return ServerSession(json.loads(row.data or "{}"), row=row)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        assert isinstance(session, ServerSession)
+        if not isinstance(session, ServerSession):
+            raise TypeError("DatabaseSessionInterface saves only its own sessions")
         name = self.get_cookie_name(app)
         cookie: dict[str, Any] = {
             "domain": self.get_cookie_domain(app),
@@ -140,3 +141,12 @@ def purge_expired(idle: Any) -> None:
 def _gone(row: UserSession) -> bool:
     state = inspect(row)
     return bool(state.deleted or state.was_deleted or state.detached)
+
+
+def current_session() -> ServerSession:
+    """The request's session, typed (the app always uses DatabaseSessionInterface)."""
+    from flask import session
+
+    if not isinstance(session._get_current_object(), ServerSession):  # type: ignore[attr-defined]
+        raise TypeError("the application is not using server-side sessions")
+    return session._get_current_object()  # type: ignore[attr-defined,no-any-return]

@@ -54,7 +54,7 @@ DEMO_UNITS = (
     ("PR-EASTERN", "Eastern Probation Region", UnitKind.PROBATION_REGION),
 )
 # Demo passwords are printed on purpose: they exist only in development and test databases.
-DEMO_USERS = (
+DEMO_USERS: tuple[tuple[str, str, Role, list[str], str], ...] = (
     ("assessor", "Alex Assessor", Role.ASSESSOR, ["HMP-NORTHGATE"], "northgate-assessor-lantern-42"),
     ("probation", "Priya Probation", Role.PROBATION_OFFICER, ["PR-EASTERN"], "eastern-probation-compass-42"),
     ("supervisor", "Sam Supervisor", Role.SUPERVISOR, ["HMP-NORTHGATE", "PR-EASTERN"], "senior-supervisor-beacon-42"),
