@@ -50,6 +50,8 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     HSTS = False
     PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+    # How many reverse proxies in front of Waypoint set X-Forwarded-For/-Proto (0: none, trust no header).
+    PROXY_HOPS = 0
 
     @classmethod
     def settings(cls) -> dict[str, Any]:
@@ -98,6 +100,7 @@ class ProductionConfig(Config):
         values["SECRET_KEY"] = secret
         values["SQLALCHEMY_DATABASE_URI"] = url
         values["PROTECTIVE_MARKING"] = os.environ.get("PROTECTIVE_MARKING", Config.PROTECTIVE_MARKING)
+        values["PROXY_HOPS"] = int(os.environ.get("PROXY_HOPS", "1"))
         return values
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import config_for
 
@@ -19,6 +20,10 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     else:
         app.config.from_mapping(config_for(config).settings())
+    if app.config["PROXY_HOPS"]:
+        # Behind the reverse proxy, the client's address (throttling, audit) comes from X-Forwarded-For.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)

@@ -105,6 +105,10 @@ def test_stale_user_form_gets_409_and_overwrites_nothing(app, login_as, users):
     assert post_form(first, f"/admin/users/{uid}", {**base, "display_name": "First Edit"}).status_code == 302
     response = post_form(second, f"/admin/users/{uid}", {**base, "display_name": "Second Edit"})
     assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert 'value="Second Edit"' in text  # the second admin's text is kept in the form
+    assert "First Edit" in text  # and what is saved now is shown
+    assert 'name="version" type="hidden" value="2"' in text
     with app.app_context():
         assert db.session.get(User, uid).display_name == "First Edit"  # type: ignore[union-attr]
 
@@ -169,3 +173,14 @@ def test_user_changes_own_password_with_a_clear_error_when_current_is_wrong(logi
                                                         "confirm_password": "sable-orchid-fountain-88"})
     assert response.status_code == 400
     assert "current password is not correct" in response.get_data(as_text=True)
+
+
+def test_user_text_is_escaped_on_every_page(app, login_as, users):
+    admin = login_as("admin")
+    uid = users["assessor"].id
+    post_form(admin, f"/admin/users/{uid}", {"display_name": "<script>alert(1)</script> & <b>x</b>",
+                                              "role": "assessor", "units": ["UNIT-A"], "version": "1"})
+    for page in ("/admin/users", f"/admin/users/{uid}"):
+        text = admin.get(page).get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in text and "<b>x</b>" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;x&lt;/b&gt;" in text

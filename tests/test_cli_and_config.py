@@ -113,3 +113,22 @@ def _instance_db() -> str:
 def test_health_check_says_nothing_but_ok(client):
     response = client.get("/health")
     assert response.get_json() == {"status": "ok"}
+
+
+def test_production_takes_the_client_address_from_the_trusted_proxy(monkeypatch, db_url, users):
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    app = create_app("production")
+    client = app.test_client()
+    page = client.get("/login", base_url="https://localhost",
+                      headers={"X-Forwarded-For": "10.1.2.3", "X-Forwarded-Proto": "https"})
+    import re
+
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    client.post("/login", base_url="https://localhost", data={"csrf_token": token, "username": "assessor",
+                                                               "password": "wrong-password-guess"},
+                headers={"X-Forwarded-For": "10.1.2.3", "X-Forwarded-Proto": "https",
+                         "Referer": "https://localhost/login"})
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login_failed")).one()
+    assert event.ip == "10.1.2.3"

@@ -21,7 +21,7 @@ from app.admin.forms import (
 )
 from app.auth.models import Unit, User
 from app.db import db
-from app.errors import Invalid
+from app.errors import Conflict, Invalid
 
 bp = Blueprint("admin", __name__)
 admin_only = policy.requires(policy.manages_users)
@@ -40,6 +40,13 @@ def _show_errors(form: FlaskForm, exc: Invalid) -> None:
             form.form_errors.extend(problems)
     if not exc.field_errors:
         form.form_errors.append(exc.message)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
 
 
 def _user_or_404(user_id: int) -> User:
@@ -86,10 +93,22 @@ def user(user_id: int) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         details = services.UserDetails(form.display_name.data or "", form.role.data or "", form.units.data or [])
         try:
-            services.update_user(g.user, target, details, int(form.version.data or 0))
+            services.update_user(g.user, target, details, _int(form.version.data))
         except Invalid as exc:
             _show_errors(form, exc)
             return _user_page(target, form), 400
+        except Conflict as exc:
+            # Keep what this admin typed; show what is saved now; saving again is a deliberate choice.
+            db.session.rollback()
+            db.session.refresh(target)
+            form.version.data = str(target.version)
+            units = ", ".join(u.code for u in target.units) or "none"
+            form.form_errors.append(
+                f"{exc.message} Saved now: name “{target.display_name}”, role {target.role_enum.label}, "
+                f"units {units}. Your changes are still in the form below and were not saved: "
+                "check them and save again."
+            )
+            return _user_page(target, form), 409
         flash("Changes saved.", "success")
         return redirect(url_for("admin.user", user_id=target.id))
     return _user_page(target, form), 400 if form.errors else 200
