@@ -84,6 +84,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     NAME = "production"
+    # The __Host- prefix makes the browser insist on Secure, Path=/ and no Domain.
+    SESSION_COOKIE_NAME = "__Host-waypoint_session"
     SESSION_COOKIE_SECURE = True
     HSTS = True
 

@@ -10,6 +10,18 @@ skipped=()
 
 step() { printf '\n=== %s ===\n' "$*"; }
 run() { "$@" || status=1; }
+summaries=$(mktemp)
+trap 'rm -f "$summaries"' EXIT
+# pytest, keeping its closing line so that the run ends with one total over every tier.
+run_pytest() {
+  local out
+  out=$(mktemp)
+  "$BIN/pytest" "$@" 2>&1 | tee "$out"
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  tail -n 1 "$out" >> "$summaries"
+  rm -f "$out"
+}
+count() { grep -oE "[0-9]+ $1" "$summaries" | awk '{s += $1} END {print s + 0}'; }
 
 have_postgres() { "$BIN/python" -c 'import sys; from tests.pg import find_bindir; sys.exit(find_bindir() is None)'; }
 have_chromium() { [ -x /usr/bin/chromium ]; }
@@ -30,11 +42,11 @@ step "pip-audit (requirements.txt)"
 run "$BIN/pip-audit" -r requirements.txt --no-deps --progress-spinner off
 
 step "pytest on SQLite"
-run "$BIN/pytest" --ignore=tests/browser -q
+run_pytest --ignore=tests/browser -q
 
 step "pytest on PostgreSQL"
 if have_postgres || apt_install postgresql; then
-  run "$BIN/pytest" --ignore=tests/browser -q --db=postgresql
+  run_pytest --ignore=tests/browser -q --db=postgresql
 else
   echo "!!! PostgreSQL server not found and not root: the PostgreSQL tier was SKIPPED" >&2
   skipped+=(postgresql)
@@ -42,7 +54,7 @@ fi
 
 step "browser tests in Chromium"
 if have_chromium || apt_install chromium fonts-dejavu-core; then
-  run "$BIN/pytest" tests/browser -q
+  run_pytest tests/browser -q
 else
   echo "!!! /usr/bin/chromium not found and not root: the browser tier was SKIPPED" >&2
   skipped+=(browser)
@@ -56,4 +68,7 @@ if [ ${#skipped[@]} -gt 0 ]; then
   fi
 fi
 step "$([ $status = 0 ] && echo 'all tiers passed' || echo 'FAILED')"
+failed=$(( $(count failed) + $(count error) ))
+[ $status = 0 ] || [ $failed -gt 0 ] || failed=1  # a failing static check counts too
+echo "total: $(count passed) passed, ${failed} failed, $(count skipped) skipped"
 exit $status

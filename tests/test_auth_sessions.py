@@ -137,13 +137,16 @@ def test_cookie_is_httponly_and_samesite_lax(client, users):
     assert not morsel["secure"]  # plain HTTP in tests; production sets Secure (below)
 
 
-def test_cookie_is_secure_in_production(monkeypatch, db_url):
+def test_cookie_is_secure_and_host_prefixed_in_production(monkeypatch, db_url):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", db_url)
     app = create_app("production")
-    assert app.config["SESSION_COOKIE_SECURE"] is True
-    with app.test_request_context("/login"):
-        assert app.session_interface.get_cookie_secure(app) is True
+    response = app.test_client().get("/login", base_url="https://localhost")
+    header = response.headers["Set-Cookie"]
+    assert header.startswith("__Host-waypoint_session=")
+    morsel = SimpleCookie(header)["__Host-waypoint_session"]
+    assert morsel["secure"] is True and morsel["httponly"] is True and morsel["path"] == "/"
+    assert not morsel["domain"]
 
 
 def test_visitor_without_session_data_gets_no_session_row(app, client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -19,7 +19,7 @@ from app.admin.forms import (
     SelectChoice,
     UnitForm,
 )
-from app.auth.models import Unit, User
+from app.auth.models import Unit, User, user_units
 from app.db import db
 from app.errors import Conflict, Invalid
 
@@ -169,7 +169,10 @@ def end_sessions(user_id: int) -> Response:
 @bp.route("/units")
 @admin_only
 def units() -> str:
-    rows = db.session.scalars(select(Unit).order_by(Unit.code)).all()
+    member_count = (
+        select(func.count()).select_from(user_units).where(user_units.c.unit_id == Unit.id).scalar_subquery()
+    )
+    rows = db.session.execute(select(Unit, member_count).order_by(Unit.code)).all()
     return render_template("admin/units.html", units=rows)
 
 

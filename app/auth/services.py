@@ -61,7 +61,7 @@ def authenticate(username: str, password: str, ip: str) -> LoginResult:
 
     Throttled attempts are refused before the password is checked, so guessing stops at the limit.
     """
-    name = normalise_username(username)[:128]
+    name = normalise_username(username)[:64]
     user = find_user(name)
     reason = _throttled(name, ip, user)
     if reason is not None:
@@ -82,7 +82,10 @@ def authenticate(username: str, password: str, ip: str) -> LoginResult:
     user.failed_login_count = 0
     user.locked_until = None
     user.last_login_at = utcnow()
-    db.session.execute(delete(LoginFailure).where(LoginFailure.username == name))
+    window_start = utcnow() - current_app.config["LOGIN_WINDOW"]
+    db.session.execute(
+        delete(LoginFailure).where((LoginFailure.username == name) | (LoginFailure.occurred_at < window_start))
+    )
     db.session.flush()
     trail.record("login", object_type="user", object_id=user.id, actor=trail.Actor(user.id, user.username, user.role))
     return LoginResult(LoginOutcome.OK, user)

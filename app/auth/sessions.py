@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, request
@@ -21,6 +21,9 @@ from werkzeug.wrappers import Response
 
 from app.auth.models import UserSession
 from app.db import db, utcnow
+
+
+TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 def token_digest(token: str) -> str:
@@ -106,7 +109,11 @@ class DatabaseSessionInterface(SessionInterface):
             response.delete_cookie(name, domain=cookie["domain"], path=cookie["path"])
             return
         if row is not None:
-            row.last_seen_at = utcnow()
+            now = utcnow()
+            # Touch at most once a minute: the idle timeout needs no finer grain, and most requests
+            # then write nothing for the session.
+            if now - row.last_seen_at >= TOUCH_INTERVAL:
+                row.last_seen_at = now
             if session.modified:
                 row.data = json.dumps(dict(session))
             return
