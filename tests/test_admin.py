@@ -69,10 +69,12 @@ def test_128_characters_are_accepted_and_129_refused(app):
 def test_invalid_user_form_lists_every_problem_and_writes_nothing(app, login_as, users):
     admin = login_as("admin")
     response = post_form(admin, "/admin/users/new", new_user_form(username="Bad Name!", units=[],
-                                                                 display_name=""))
+                                                                 display_name="", password="password12345"))
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert 'href="#display_name"' in text
+    for field in ("username", "display_name", "units", "password"):
+        assert f'href="#{field}"' in text, field  # every problem in one pass, each linked to its field
+    assert 'value="Bad Name!"' in text
     with app.app_context():
         assert db.session.scalar(select(User).where(User.username == "bad name!")) is None
 

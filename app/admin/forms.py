@@ -1,9 +1,11 @@
+"""Admin forms. They only carry values: every rule (required fields, formats, the password policy) is
+checked by the services in one pass, so that the error summary lists every problem at once."""
+
 from __future__ import annotations
 
 import wtforms
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length
 
 from app.auth.models import Role, UnitKind
 
@@ -15,14 +17,14 @@ KIND_CHOICES = [SelectChoice(k.value, k.label) for k in UnitKind]
 
 
 class UserDetailsForm(FlaskForm):
-    display_name = StringField("Full name", validators=[DataRequired("Enter the person's name."), Length(max=200)])
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired("Choose a role.")])
+    display_name = StringField("Full name")
+    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
     units = SelectMultipleField("Units", choices=[], validate_choice=False)
 
 
 class NewUserForm(UserDetailsForm):
-    username = StringField("Username", validators=[DataRequired("Enter a username."), Length(max=64)])
-    password = PasswordField("Initial password", validators=[DataRequired("Enter an initial password.")])
+    username = StringField("Username")
+    password = PasswordField("Initial password")
 
 
 class EditUserForm(UserDetailsForm):
@@ -30,7 +32,7 @@ class EditUserForm(UserDetailsForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    new_password = PasswordField("Temporary password", validators=[DataRequired("Enter a temporary password.")])
+    new_password = PasswordField("Temporary password")
 
 
 class ConfirmForm(FlaskForm):
@@ -38,11 +40,11 @@ class ConfirmForm(FlaskForm):
 
 
 class UnitForm(FlaskForm):
-    code = StringField("Code", validators=[DataRequired("Enter a code."), Length(max=32)])
-    name = StringField("Name", validators=[DataRequired("Enter the unit's name."), Length(max=200)])
-    kind = SelectField("Kind", choices=KIND_CHOICES)
+    code = StringField("Code")
+    name = StringField("Name")
+    kind = SelectField("Kind", choices=KIND_CHOICES, validate_choice=False)
 
 
 class EditUnitForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Enter the unit's name."), Length(max=200)])
-    kind = SelectField("Kind", choices=KIND_CHOICES)
+    name = StringField("Name")
+    kind = SelectField("Kind", choices=KIND_CHOICES, validate_choice=False)

@@ -67,7 +67,9 @@ def create_user(username: str, details: UserDetails, initial_password: str, *, m
     first sign-in, since an administrator chose it."""
     name = normalise_username(username)
     errors = _check_details(details)
-    if not USERNAME_PATTERN.match(name):
+    if not name:
+        errors["username"] = ["Enter a username."]
+    elif not USERNAME_PATTERN.match(name):
         errors["username"] = ["Use 2 to 64 lowercase letters, digits, dots, dashes or underscores."]
     elif db.session.scalar(select(User.id).where(User.username == name)) is not None:
         errors["username"] = ["That username is already taken."]
@@ -147,7 +149,9 @@ def end_sessions(user: User) -> int:
 def create_unit(code: str, name: str, kind: str) -> Unit:
     code = code.strip().upper()
     errors: dict[str, list[str]] = {}
-    if not UNIT_CODE_PATTERN.match(code):
+    if not code:
+        errors["code"] = ["Enter a code."]
+    elif not UNIT_CODE_PATTERN.match(code):
         errors["code"] = ["Use 2 to 32 capital letters, digits or dashes, for example HMP-NORTH."]
     elif db.session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
         errors["code"] = ["A unit with that code already exists."]

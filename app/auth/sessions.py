@@ -22,7 +22,6 @@ from werkzeug.wrappers import Response
 from app.auth.models import UserSession
 from app.db import db, utcnow
 
-
 TOUCH_INTERVAL = timedelta(minutes=1)
 
 
