@@ -46,6 +46,8 @@ class Config:
     PASSWORD_MIN_SCORE = 3
 
     WTF_CSRF_ENABLED = True
+    # Checked by our own hook (app/web.py) after the user is known, so that a refusal names who it was.
+    WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT: int | None = None  # the token lives as long as the server-side session
     BOOTSTRAP_SERVE_LOCAL = True
     HSTS = False

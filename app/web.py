@@ -17,6 +17,7 @@ from app.audit import trail
 from app.auth.models import User
 from app.auth.sessions import DatabaseSessionInterface, current_session
 from app.db import db
+from app.extensions import csrf
 from app.errors import Conflict, DomainError, NotAllowed
 
 log = logging.getLogger("waypoint")
@@ -55,6 +56,7 @@ class WaypointFlask(Flask):
 
 def register_request_hooks(app: Flask) -> None:
     app.before_request(_start_request)
+    app.before_request(_check_csrf)
     app.before_request(policy.enforce)
     app.after_request(_security_headers)
 
@@ -70,6 +72,12 @@ def _start_request() -> None:
         session.sign_out()
         return
     g.user = user
+
+
+def _check_csrf() -> None:
+    """Every state-changing request carries the token of a form Waypoint served (Flask-WTF)."""
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect(apply_exemptions=True)
 
 
 def _security_headers(response: Response) -> Response:
@@ -107,6 +115,10 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> tuple[str, int]:
         _rollback_keeping_refusals()
+        # A forged or stale form is a refusal like any other: on the record.
+        trail.record("denied", details={"status": 400, "reason": f"CSRF: {exc.description}",
+                                        "endpoint": request.endpoint, "method": request.method,
+                                        "path": request.path})
         return _error_page(
             400,
             "The form could not be accepted because its security token was missing or out of date. "

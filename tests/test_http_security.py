@@ -82,6 +82,8 @@ def test_post_with_wrong_csrf_token_changes_nothing(app, login_as, users):
     assert response.status_code == 400
     with app.app_context():
         assert db.session.get(User, uid).is_active is True  # type: ignore[union-attr]
+        refusal = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "denied")).one()
+        assert refusal.details["reason"].startswith("CSRF") and refusal.actor_username == "admin"
 
 
 def test_unhandled_error_shows_a_correlation_id_that_is_in_the_log(db_url, caplog):
