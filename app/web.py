@@ -17,8 +17,8 @@ from app.audit import trail
 from app.auth.models import User
 from app.auth.sessions import DatabaseSessionInterface, current_session
 from app.db import db
-from app.extensions import csrf
 from app.errors import Conflict, DomainError, NotAllowed
+from app.extensions import csrf
 
 log = logging.getLogger("waypoint")
 
