@@ -45,10 +45,12 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.main import navigation
     from app.main.routes import bp as main_bp
+    from app.subjects.routes import bp as subjects_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(subjects_bp)
     navigation.register(app)
 
 

@@ -2,5 +2,18 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import LoginFailure, Unit, User, UserSession, user_units
+from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
 
-__all__ = ["AuditEvent", "LoginFailure", "Unit", "User", "UserSession", "user_units"]
+__all__ = [
+    "Allocation",
+    "AuditEvent",
+    "BreakGlassAccess",
+    "LoginFailure",
+    "Movement",
+    "Subject",
+    "SubjectAlert",
+    "Unit",
+    "User",
+    "UserSession",
+    "user_units",
+]

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.wrappers import Response
 
 from app.audit import trail
 from app.auth.models import Role, User
+from app.db import db, utcnow
+from app.subjects.models import BreakGlassAccess, Subject
 
 log = logging.getLogger(__name__)
 
@@ -153,3 +155,62 @@ def enforce() -> Response | None:
     if not allowed:
         refuse(403, f"requires {rule.name}")
     return None
+
+
+# --- subjects -------------------------------------------------------------------------------------
+
+def subjects_visible_to(user: User) -> ColumnElement[bool]:
+    """WHERE clause: the subjects of the user's units and of their caseload (none for admins)."""
+    if user.role not in CASE_ROLES:
+        return Subject.id.is_(None)  # matches nothing
+    return or_(Subject.unit_id.in_(sorted(user.unit_ids)), Subject.case_owner_id == user.id)
+
+
+def in_scope(user: User, subject: Subject) -> bool:
+    """The subject is in one of the user's units or on their caseload."""
+    if user.role not in CASE_ROLES:
+        return False
+    return subject.unit_id in user.unit_ids or subject.case_owner_id == user.id
+
+
+def active_break_glass(user: User, subject: Subject) -> BreakGlassAccess | None:
+    if user.role not in CASE_ROLES:
+        return None
+    return db.session.scalars(
+        select(BreakGlassAccess)
+        .where(BreakGlassAccess.user_id == user.id, BreakGlassAccess.subject_id == subject.id,
+               BreakGlassAccess.expires_at > utcnow())
+        .order_by(BreakGlassAccess.expires_at.desc())
+        .limit(1)
+    ).first()
+
+
+def can_view_subject(user: User, subject: Subject) -> bool:
+    """In scope, or opened through a recorded break-glass access that has not expired."""
+    return in_scope(user, subject) or active_break_glass(user, subject) is not None
+
+
+def can_edit_subject(user: User, subject: Subject) -> bool:
+    """Break-glass gives reading only: changes need the subject in scope."""
+    return in_scope(user, subject)
+
+
+def can_create_subject_in(user: User, unit_id: int) -> bool:
+    return user.role in CASE_ROLES and unit_id in user.unit_ids
+
+
+def supervises(user: User, subject: Subject) -> bool:
+    """A supervisor of the subject's unit: allocation, transfer, break-glass review."""
+    return user.role == Role.SUPERVISOR and subject.unit_id in user.unit_ids
+
+
+def can_allocate(user: User, subject: Subject) -> bool:
+    return supervises(user, subject)
+
+
+def can_transfer(user: User, subject: Subject) -> bool:
+    return supervises(user, subject)
+
+
+def can_review_break_glass(user: User, access: BreakGlassAccess) -> bool:
+    return user.role == Role.SUPERVISOR and access.unit_id in user.unit_ids and access.user_id != user.id

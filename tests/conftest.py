@@ -178,3 +178,14 @@ def login_as(app: Flask, users: dict[str, factories.UserInfo]) -> Any:
         return c
 
     return sign_in
+
+
+@pytest.fixture
+def records(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int]) -> dict[str, int]:
+    """A subject in unit A and one in unit B, and a break-glass access by B's assessor to A's subject."""
+    subject_a = factories.make_subject(app, users["supervisor"].id, units["A"], "A1000AA",
+                                       given_name="Alice", family_name="Archer")
+    subject_b = factories.make_subject(app, users["assessor_b"].id, units["B"], "B2000BB",
+                                       given_name="Boris", family_name="Baker")
+    access = factories.open_break_glass(app, users["assessor_b"].id, "A1000AA")
+    return {"subject_a": subject_a, "subject_b": subject_b, "access": access}

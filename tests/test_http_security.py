@@ -27,12 +27,12 @@ def assert_security_headers(response) -> None:
 
 
 @pytest.mark.parametrize("endpoint", sorted(GET_MATRIX))
-def test_security_headers_and_no_store_on_every_route(app, login_as, users, units, endpoint):
+def test_security_headers_and_no_store_on_every_route(app, login_as, users, units, records, endpoint):
     from flask import url_for
 
     client = login_as("admin") if endpoint.startswith("admin.") else login_as("supervisor")
     with app.test_request_context():
-        url = url_for(endpoint, **url_args(app, endpoint, users, units))
+        url = url_for(endpoint, **url_args(app, endpoint, users, units, records))
     response = client.get(url)
     assert_security_headers(response)
     assert "no-store" in response.headers["Cache-Control"]
@@ -45,14 +45,16 @@ def test_error_pages_carry_the_headers_too(client):
     assert_security_headers(response)
 
 
-def test_no_page_uses_inline_script(app, login_as, users, units):
+def test_no_page_uses_inline_script(app, login_as, users, units, records):
     from flask import url_for
 
-    client = login_as("admin")
     for endpoint in GUARDED_GETS:
+        client = login_as("admin") if endpoint.startswith("admin.") else login_as("supervisor")
         with app.test_request_context():
-            url = url_for(endpoint, **url_args(app, endpoint, users, units))
-        text = client.get(url).get_data(as_text=True)
+            url = url_for(endpoint, **url_args(app, endpoint, users, units, records))
+        response = client.get(url)
+        assert response.status_code == 200, endpoint
+        text = response.get_data(as_text=True)
         assert "<script>" not in text and " style=" not in text, endpoint
         assert "cdn" not in text.lower() and "https://" not in text, endpoint
 

@@ -17,6 +17,8 @@ from tests.conftest import csrf_token
 ROLES = ("anonymous", "assessor", "probation", "supervisor", "admin")
 ADMIN_ONLY = {"anonymous": 302, "assessor": 403, "probation": 403, "supervisor": 403, "admin": 200}
 SIGNED_IN = {"anonymous": 302, "assessor": 200, "probation": 200, "supervisor": 200, "admin": 200}
+CASE_WORKERS = {"anonymous": 302, "assessor": 200, "probation": 200, "supervisor": 200, "admin": 403}
+SUPERVISORS = {"anonymous": 302, "assessor": 403, "probation": 403, "supervisor": 200, "admin": 403}
 
 # Every route of the application with what each role gets. A new route must be added here.
 GET_MATRIX: dict[str, dict[str, int]] = {
@@ -30,6 +32,14 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "admin.units": ADMIN_ONLY,
     "admin.new_unit": ADMIN_ONLY,
     "admin.unit": ADMIN_ONLY,
+    "subjects.index": CASE_WORKERS,
+    "subjects.caseload": CASE_WORKERS,
+    "subjects.create": CASE_WORKERS,
+    "subjects.show": CASE_WORKERS,
+    "subjects.edit": CASE_WORKERS,
+    "subjects.transfer": SUPERVISORS,
+    "subjects.allocate": SUPERVISORS,
+    "subjects.break_glass": CASE_WORKERS,
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -37,13 +47,17 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     "admin.reset_password": {**ADMIN_ONLY, "admin": 400},
     "admin.toggle_active": {**ADMIN_ONLY, "admin": 302},
     "admin.end_sessions": {**ADMIN_ONLY, "admin": 302},
+    "subjects.review_break_glass": {**SUPERVISORS, "supervisor": 302},
 }
 STATIC = {"static", "bootstrap.static"}
 
 
-def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, int]) -> dict[str, int]:
+def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, int],
+             records: dict[str, int]) -> dict[str, int]:
+    """Path values for a route: records of unit A, which every case worker of the matrix may see."""
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    values = {"user_id": users["assessor_b"].id, "unit_id": units["B"]}
+    values = {"user_id": users["assessor_b"].id, "unit_id": units["B"], "subject_id": records["subject_a"],
+              "access_id": records["access"]}
     return {name: values[name] for name in rule.arguments}
 
 
@@ -65,12 +79,12 @@ def test_every_endpoint_is_in_the_role_matrix(app):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(GET_MATRIX))
-def test_role_get_matrix(app, users, units, login_as, role, endpoint):
+def test_role_get_matrix(app, users, units, records, login_as, role, endpoint):
     from flask import url_for
 
     client = client_for(app, role, login_as)
     with app.test_request_context():
-        url = url_for(endpoint, **url_args(app, endpoint, users, units))
+        url = url_for(endpoint, **url_args(app, endpoint, users, units, records))
     response = client.get(url)
     assert response.status_code == GET_MATRIX[endpoint][role], (role, url)
     if response.status_code == 302 and role == "anonymous" and endpoint != "auth.login":
@@ -79,13 +93,13 @@ def test_role_get_matrix(app, users, units, login_as, role, endpoint):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(POST_MATRIX))
-def test_role_post_matrix(app, users, units, login_as, role, endpoint):
+def test_role_post_matrix(app, users, units, records, login_as, role, endpoint):
     from flask import url_for
 
     client = client_for(app, role, login_as)
     token = csrf_token(client, "/login" if role == "anonymous" else "/")
     with app.test_request_context():
-        url = url_for(endpoint, **url_args(app, endpoint, users, units))
+        url = url_for(endpoint, **url_args(app, endpoint, users, units, records))
     response = client.post(url, data={"csrf_token": token})
     assert response.status_code == POST_MATRIX[endpoint][role], (role, url)
 

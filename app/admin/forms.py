@@ -3,14 +3,11 @@ checked by the services in one pass, so that the error summary lists every probl
 
 from __future__ import annotations
 
-import wtforms
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 
 from app.auth.models import Role, UnitKind
-
-# SelectChoice is new in WTForms 3.3 and missing from its type stubs.
-SelectChoice = wtforms.SelectChoice  # type: ignore[attr-defined]
+from app.forms import ConfirmForm, SelectChoice
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 KIND_CHOICES = [SelectChoice(k.value, k.label) for k in UnitKind]
@@ -35,10 +32,6 @@ class ResetPasswordForm(FlaskForm):
     new_password = PasswordField("Temporary password")
 
 
-class ConfirmForm(FlaskForm):
-    """A button that changes state: CSRF-protected, nothing else."""
-
-
 class UnitForm(FlaskForm):
     code = StringField("Code")
     name = StringField("Name")
@@ -48,3 +41,6 @@ class UnitForm(FlaskForm):
 class EditUnitForm(FlaskForm):
     name = StringField("Name")
     kind = SelectField("Kind", choices=KIND_CHOICES, validate_choice=False)
+
+
+__all__ = ["ConfirmForm", "EditUnitForm", "EditUserForm", "NewUserForm", "ResetPasswordForm", "UnitForm"]

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import policy
 from app.admin import services
-from app.admin.forms import (
-    ConfirmForm,
-    EditUnitForm,
-    EditUserForm,
-    NewUserForm,
-    ResetPasswordForm,
-    SelectChoice,
-    UnitForm,
-)
+from app.admin.forms import ConfirmForm, EditUnitForm, EditUserForm, NewUserForm, ResetPasswordForm, UnitForm
 from app.auth.models import Unit, User, user_units
 from app.db import db
 from app.errors import Conflict, Invalid
+from app.forms import SelectChoice, show_errors
 
 bp = Blueprint("admin", __name__)
 admin_only = policy.requires(policy.manages_users)
@@ -29,17 +21,6 @@ admin_only = policy.requires(policy.manages_users)
 
 def _unit_choices() -> list[SelectChoice]:
     return [SelectChoice(u.code, f"{u.name} ({u.code})") for u in db.session.scalars(select(Unit).order_by(Unit.code))]
-
-
-def _show_errors(form: FlaskForm, exc: Invalid) -> None:
-    for name, problems in exc.field_errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(problems)
-        else:
-            form.form_errors.extend(problems)
-    if not exc.field_errors:
-        form.form_errors.append(exc.message)
 
 
 def _int(value: str | None) -> int:
@@ -73,7 +54,7 @@ def new_user() -> Response | str | tuple[str, int]:
         try:
             user = services.create_user(form.username.data or "", details, form.password.data or "")
         except Invalid as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
             return render_template("admin/user_new.html", form=form), 400
         flash(f"Account {user.username} created. Give them the initial password in person; "
               "they must change it when they first sign in.", "success")
@@ -95,7 +76,7 @@ def user(user_id: int) -> Response | str | tuple[str, int]:
         try:
             services.update_user(g.user, target, details, _int(form.version.data))
         except Invalid as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
             return _user_page(target, form), 400
         except Conflict as exc:
             # Keep what this admin typed; show what is saved now; saving again is a deliberate choice.
@@ -184,7 +165,7 @@ def new_unit() -> Response | str | tuple[str, int]:
         try:
             unit = services.create_unit(form.code.data or "", form.name.data or "", form.kind.data or "")
         except Invalid as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
             return render_template("admin/unit_form.html", form=form, unit=None), 400
         flash(f"Unit {unit.code} created.", "success")
         return redirect(url_for("admin.units"))
@@ -202,7 +183,7 @@ def unit(unit_id: int) -> Response | str | tuple[str, int]:
         try:
             services.update_unit(target, form.name.data or "", form.kind.data or "")
         except Invalid as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
             return render_template("admin/unit_form.html", form=form, unit=target), 400
         flash("Changes saved.", "success")
         return redirect(url_for("admin.units"))

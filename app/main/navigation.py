@@ -21,6 +21,8 @@ class NavItem:
 # (label, endpoint); an item is shown only when the policy lets the user use its endpoint.
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Home", "main.home"),
+    ("People", "subjects.index"),
+    ("My caseload", "subjects.caseload"),
     ("Users", "admin.users"),
     ("Units", "admin.units"),
     ("My account", "auth.change_password"),
@@ -40,4 +42,4 @@ def nav_items() -> list[NavItem]:
 
 
 def register(app: Flask) -> None:
-    app.context_processor(lambda: {"nav_items": nav_items, "now": utcnow})
+    app.context_processor(lambda: {"nav_items": nav_items, "now": utcnow, "today": lambda: utcnow().date()})

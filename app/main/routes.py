@@ -7,6 +7,8 @@ from sqlalchemy import text
 
 from app import policy
 from app.db import db
+from app.forms import ConfirmForm
+from app.subjects import queries
 
 bp = Blueprint("main", __name__)
 
@@ -14,7 +16,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @policy.requires(policy.authenticated)
 def home() -> str:
-    return render_template("main/home.html", user=g.user)
+    board = queries.dashboard(g.user) if policy.works_cases(g.user) else None
+    return render_template("main/home.html", user=g.user, board=board, review_form=ConfirmForm())
 
 
 @bp.route("/health")

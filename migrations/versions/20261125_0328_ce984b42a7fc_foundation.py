@@ -37,18 +37,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("hash", name=op.f("uq_audit_events_hash")),
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_audit_events_action"), ["action"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_audit_events_actor_id"), ["actor_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_audit_events_occurred_at"), ["occurred_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_audit_events_subject_id"), ["subject_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_audit_events_action"), ["action"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_events_actor_id"), ["actor_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_events_occurred_at"), ["occurred_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_events_subject_id"), ["subject_id"], unique=False)
 
     op.create_table(
         "login_failures",
@@ -60,12 +52,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("login_failures", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_login_failures_ip"), ["ip"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_login_failures_occurred_at"), ["occurred_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_login_failures_username"), ["username"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_login_failures_occurred_at"), ["occurred_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_login_failures_username"), ["username"], unique=False)
 
     op.create_table(
         "units",
@@ -74,9 +62,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "kind IN ('prison', 'probation_region')", name=op.f("ck_units_kind")
-        ),
+        sa.CheckConstraint("kind IN ('prison', 'probation_region')", name=op.f("ck_units_kind")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_units")),
         sa.UniqueConstraint("code", name=op.f("uq_units_code")),
     )
@@ -125,12 +111,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sessions")),
     )
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_user_sessions_last_seen_at"), ["last_seen_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_user_sessions_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_user_sessions_last_seen_at"), ["last_seen_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_user_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "user_units",
@@ -151,9 +133,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "unit_id", name=op.f("pk_user_units")),
     )
     with op.batch_alter_table("user_units", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_user_units_unit_id"), ["unit_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_user_units_unit_id"), ["unit_id"], unique=False)
 
     create_audit_triggers()
 
@@ -180,9 +160,7 @@ POSTGRESQL_TRIGGERS = (
 
 def create_audit_triggers() -> None:
     dialect = op.get_bind().dialect.name
-    for statement in (
-        POSTGRESQL_TRIGGERS if dialect == "postgresql" else SQLITE_TRIGGERS
-    ):
+    for statement in POSTGRESQL_TRIGGERS if dialect == "postgresql" else SQLITE_TRIGGERS:
         op.execute(statement)
 
 

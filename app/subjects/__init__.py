@@ -1,0 +1,1 @@
+"""People in custody or under supervision: records, movements, allocation, search, break-glass."""

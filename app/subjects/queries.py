@@ -1,0 +1,215 @@
+"""Reading subjects: the unit list with filters and keyset pagination, search, caseload, dashboards,
+and the timeline that later features add their entries to."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, exists, func, literal, or_, select, tuple_
+from sqlalchemy.orm import selectinload
+
+from app import policy
+from app.auth.models import User
+from app.db import db, utcnow
+from app.subjects.models import Allocation, BreakGlassAccess, CustodyStatus, Movement, Subject, SubjectAlert
+
+PAGE_SIZE = 25
+NOON = time(12, 0, tzinfo=UTC)
+DUE_SOON_DAYS = 14
+
+
+@dataclass
+class ListFilters:
+    q: str = ""
+    unit_id: int | None = None
+    status: str = ""
+    review: str = ""  # "overdue" | "due_soon" | "none" | ""
+    owner: str = ""  # "me" | "unallocated" | a user id | ""
+    alert: str = ""
+
+    def as_args(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in ("", None)}
+
+
+@dataclass
+class SubjectPage:
+    rows: list[Subject]
+    next_cursor: str | None
+    filters: ListFilters
+
+
+def _encode_cursor(subject: Subject) -> str:
+    raw = json.dumps([subject.family_name, subject.given_name, subject.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[str, str, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        family, given, ident = json.loads(raw)
+        return str(family), str(given), int(ident)
+    except (ValueError, TypeError):
+        return None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(user: User, filters: ListFilters, today: date) -> Select[tuple[Subject]]:
+    stmt = select(Subject).where(policy.subjects_visible_to(user))
+    if filters.q.strip():
+        term = filters.q.strip()
+        stmt = stmt.where(or_(
+            Subject.reference.like(_like_escape(term.upper()) + "%", escape="\\"),
+            Subject.name_search.like("%" + _like_escape(term.casefold()) + "%", escape="\\"),
+        ))
+    if filters.unit_id is not None:
+        stmt = stmt.where(Subject.unit_id == filters.unit_id)
+    if filters.status:
+        stmt = stmt.where(Subject.status == filters.status)
+    if filters.review == "overdue":
+        stmt = stmt.where(Subject.next_review_due < today)
+    elif filters.review == "due_soon":
+        stmt = stmt.where(Subject.next_review_due.between(today, today + timedelta(days=DUE_SOON_DAYS)))
+    elif filters.review == "none":
+        stmt = stmt.where(Subject.next_review_due.is_(None))
+    if filters.owner == "me":
+        stmt = stmt.where(Subject.case_owner_id == user.id)
+    elif filters.owner == "unallocated":
+        stmt = stmt.where(Subject.case_owner_id.is_(None))
+    elif filters.owner.isdigit():
+        stmt = stmt.where(Subject.case_owner_id == int(filters.owner))
+    if filters.alert:
+        stmt = stmt.where(exists().where(SubjectAlert.subject_id == Subject.id, SubjectAlert.code == filters.alert))
+    return stmt
+
+
+def list_subjects(user: User, filters: ListFilters, cursor: str | None = None,
+                  page_size: int = PAGE_SIZE) -> SubjectPage:
+    """One page of the subjects the user may see, in name order, after `cursor` (keyset pagination:
+    each page costs the same however deep it is)."""
+    stmt = _filtered(user, filters, utcnow().date())
+    after = _decode_cursor(cursor) if cursor else None
+    if after is not None:
+        stmt = stmt.where(tuple_(Subject.family_name, Subject.given_name, Subject.id) > tuple_(*map(literal, after)))
+    stmt = (stmt.order_by(Subject.family_name, Subject.given_name, Subject.id).limit(page_size + 1)
+            .options(selectinload(Subject.alerts), selectinload(Subject.case_owner), selectinload(Subject.unit)))
+    rows = list(db.session.scalars(stmt))
+    next_cursor = _encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
+    return SubjectPage(rows[:page_size], next_cursor, filters)
+
+
+def caseload(user: User) -> list[Subject]:
+    """The subjects the user owns, soonest review first."""
+    stmt = (select(Subject).where(Subject.case_owner_id == user.id)
+            .order_by(Subject.next_review_due.is_(None), Subject.next_review_due, Subject.family_name)
+            .options(selectinload(Subject.unit), selectinload(Subject.alerts)))
+    return list(db.session.scalars(stmt))
+
+
+@dataclass
+class Dashboard:
+    caseload_count: int
+    overdue: list[Subject]
+    due_soon: list[Subject]
+    scope_label: str
+    break_glass_to_review: list[BreakGlassAccess] = field(default_factory=list)
+
+
+def dashboard(user: User) -> Dashboard:
+    """Case workers: their caseload's reviews. Supervisors: their units' reviews and the break-glass
+    accesses to their units' records that await review."""
+    today = utcnow().date()
+    is_supervisor = user.role == "supervisor"
+    scope = policy.subjects_visible_to(user) if is_supervisor else Subject.case_owner_id == user.id
+    base = select(Subject).where(scope).options(selectinload(Subject.unit), selectinload(Subject.case_owner))
+    overdue = list(db.session.scalars(
+        base.where(Subject.next_review_due < today).order_by(Subject.next_review_due).limit(50)))
+    due_soon = list(db.session.scalars(
+        base.where(Subject.next_review_due.between(today, today + timedelta(days=DUE_SOON_DAYS)))
+        .order_by(Subject.next_review_due).limit(50)))
+    count = db.session.scalar(select(func.count()).select_from(Subject).where(Subject.case_owner_id == user.id))
+    result = Dashboard(int(count or 0), overdue, due_soon, "your units" if is_supervisor else "your caseload")
+    if is_supervisor:
+        result.break_glass_to_review = list(db.session.scalars(
+            select(BreakGlassAccess)
+            .where(BreakGlassAccess.unit_id.in_(sorted(user.unit_ids)), BreakGlassAccess.reviewed_at.is_(None),
+                   BreakGlassAccess.user_id != user.id)
+            .order_by(BreakGlassAccess.granted_at.desc())
+            .options(selectinload(BreakGlassAccess.user), selectinload(BreakGlassAccess.subject))
+        ))
+    return result
+
+
+# --- timeline -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: datetime
+    kind: str  # "record", "transfer", "allocation", later "screening", "assessment", "session", ...
+    title: str
+    detail: str = ""
+    by: str | None = None
+
+
+TimelineProvider = Callable[[Subject], Iterable[TimelineEntry]]
+TIMELINE_PROVIDERS: list[TimelineProvider] = []
+
+
+def timeline_provider(provider: TimelineProvider) -> TimelineProvider:
+    """Register a source of timeline entries (each feature adds its own)."""
+    TIMELINE_PROVIDERS.append(provider)
+    return provider
+
+
+def timeline(subject: Subject) -> list[TimelineEntry]:
+    """Everything that happened to the subject, newest first."""
+    entries = [entry for provider in TIMELINE_PROVIDERS for entry in provider(subject)]
+    return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+@timeline_provider
+def _record_entries(subject: Subject) -> Iterable[TimelineEntry]:
+    yield TimelineEntry(subject.created_at, "record", "Record created", f"in {subject.unit.name}"
+                        if not subject.movements else "")
+
+
+@timeline_provider
+def _movement_entries(subject: Subject) -> Iterable[TimelineEntry]:
+    movements = db.session.scalars(
+        select(Movement).where(Movement.subject_id == subject.id)
+        .options(selectinload(Movement.from_unit), selectinload(Movement.to_unit), selectinload(Movement.recorded_by))
+    )
+    for m in movements:
+        # Ordered by the day of the move; a move recorded on its day keeps the time it was recorded.
+        when = m.recorded_at if m.moved_on == m.recorded_at.date() else datetime.combine(m.moved_on, NOON)
+        title = f"Transferred to {m.to_unit.name}" if m.to_unit_id != m.from_unit_id else "Status changed"
+        detail = f"{CustodyStatus(m.from_status).label} → {CustodyStatus(m.to_status).label}. {m.reason}"
+        yield TimelineEntry(when, "transfer", title, detail, m.recorded_by.display_name if m.recorded_by else None)
+
+
+@timeline_provider
+def _allocation_entries(subject: Subject) -> Iterable[TimelineEntry]:
+    allocations = db.session.scalars(
+        select(Allocation).where(Allocation.subject_id == subject.id)
+        .options(selectinload(Allocation.owner), selectinload(Allocation.allocated_by))
+    )
+    for a in allocations:
+        title = f"Allocated to {a.owner.display_name}" if a.owner else "Case owner removed"
+        yield TimelineEntry(a.allocated_at, "allocation", title, a.note,
+                            a.allocated_by.display_name if a.allocated_by else None)
+
+
+def unit_break_glass_for_subject(subject: Subject) -> list[BreakGlassAccess]:
+    return list(db.session.scalars(
+        select(BreakGlassAccess).where(BreakGlassAccess.subject_id == subject.id)
+        .order_by(BreakGlassAccess.granted_at.desc()).options(selectinload(BreakGlassAccess.user))
+    ))
+

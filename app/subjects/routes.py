@@ -1,0 +1,281 @@
+"""Subject pages: the unit list and search, the record hub, create/edit, transfer, allocation,
+caseload and break-glass. Each handler checks access through app/policy.py before it acts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app import policy
+from app.auth.models import Unit, User
+from app.db import db
+from app.errors import Conflict, Invalid
+from app.forms import ConfirmForm, SelectChoice, parse_date, show_errors
+from app.subjects import queries, services
+from app.subjects.forms import AllocateForm, BreakGlassForm, SubjectForm, TransferForm
+from app.subjects.models import AlertCode, BreakGlassAccess, CustodyStatus, Subject
+
+bp = Blueprint("subjects", __name__)
+case_workers = policy.requires(policy.works_cases)
+supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
+
+
+def load_subject(subject_id: int, *, for_change: bool = False) -> Subject:
+    """The subject, or a 404 (audited when it exists but is out of scope)."""
+    subject = db.session.get(Subject, subject_id)
+    if subject is None:
+        abort(404)
+    allowed = policy.can_edit_subject(g.user, subject) if for_change else policy.can_view_subject(g.user, subject)
+    policy.require_record(allowed, "subject", subject_id, subject_id if allowed else None)
+    return subject
+
+
+# --- list, search, caseload ------------------------------------------------------------------------
+
+
+def _filters_from_request() -> queries.ListFilters:
+    args = request.args
+    unit = args.get("unit_id", "")
+    return queries.ListFilters(
+        q=args.get("q", "")[:100],
+        unit_id=int(unit) if unit.isdigit() else None,
+        status=args.get("status", "") if args.get("status") in {s.value for s in CustodyStatus} else "",
+        review=args.get("review", "") if args.get("review") in {"overdue", "due_soon", "none"} else "",
+        owner=args.get("owner", "")[:12],
+        alert=args.get("alert", "") if args.get("alert") in {a.value for a in AlertCode} else "",
+    )
+
+
+@bp.route("/subjects")
+@case_workers
+def index() -> str:
+    filters = _filters_from_request()
+    page = queries.list_subjects(g.user, filters, request.args.get("after"))
+    if filters.q:
+        from app.audit import trail
+
+        trail.record("search", object_type="subject", details={"query": filters.q, "results": len(page.rows)})
+    owners = db.session.scalars(
+        select(User).join(User.units).where(Unit.id.in_(sorted(g.user.unit_ids)), User.is_active.is_(True),
+                                            User.role.in_(sorted(policy.CASE_ROLES)))
+        .distinct().order_by(User.display_name)
+    ).all()
+    return render_template("subjects/index.html", page=page, filters=filters, owners=owners,
+                           statuses=list(CustodyStatus), alerts=list(AlertCode), units=g.user.units)
+
+
+@bp.route("/caseload")
+@case_workers
+def caseload() -> str:
+    return render_template("subjects/caseload.html", subjects=queries.caseload(g.user))
+
+
+# --- the record hub ----------------------------------------------------------------------------------
+
+
+@bp.route("/subjects/<int:subject_id>")
+@case_workers
+def show(subject_id: int) -> str:
+    subject = load_subject(subject_id)
+    via = None if policy.in_scope(g.user, subject) else policy.active_break_glass(g.user, subject)
+    services.record_view(g.user, subject, via)
+    return render_template(
+        "subjects/show.html", subject=subject, via=via, timeline=queries.timeline(subject),
+        can_edit=policy.can_edit_subject(g.user, subject), can_transfer=policy.can_transfer(g.user, subject),
+        can_allocate=policy.can_allocate(g.user, subject),
+        break_glass=queries.unit_break_glass_for_subject(subject) if policy.supervises(g.user, subject) else [],
+    )
+
+
+# --- create and edit ---------------------------------------------------------------------------------
+
+
+def _values(form: SubjectForm) -> tuple[services.SubjectValues, dict[str, list[str]]]:
+    """The typed values, and the date fields that could not be read as dates."""
+    errors: dict[str, list[str]] = {}
+    dates: dict[str, Any] = {}
+    for name in ("date_of_birth", "sentence_date", "release_date", "next_review_due"):
+        value, problem = parse_date(getattr(form, name).data)
+        dates[name] = value
+        if problem:
+            errors[name] = [problem]
+    values = services.SubjectValues(
+        reference=form.reference.data or "", given_name=form.given_name.data or "",
+        family_name=form.family_name.data or "", status=form.status.data or "",
+        index_offence_category=form.index_offence_category.data or "", alert_codes=list(form.alerts.data or []),
+        **dates,
+    )
+    return values, errors
+
+
+def _merge(date_errors: dict[str, list[str]], exc: Invalid) -> Invalid:
+    merged = {**exc.field_errors}
+    for name, problems in date_errors.items():
+        merged[name] = problems  # "not a date" says more than "enter a date"
+    return Invalid(exc.message, field_errors=merged)
+
+
+@bp.route("/subjects/new", methods=["GET", "POST"])
+@case_workers
+def create() -> Response | str | tuple[str, int]:
+    form = SubjectForm()
+    form.unit.choices = [SelectChoice(str(u.id), u.name) for u in g.user.units]
+    if not form.is_submitted() and len(g.user.units) == 1:
+        form.unit.data = str(g.user.units[0].id)
+    if form.validate_on_submit():
+        values, date_errors = _values(form)
+        unit_id = int(form.unit.data) if (form.unit.data or "").isdigit() else 0
+        try:
+            if date_errors:  # a date that is not a date must not be saved as "no date"
+                raise Invalid("The record was not saved.", field_errors=services.validate(values.normalised()))
+            subject = services.create_subject(g.user, unit_id, values)
+        except Invalid as exc:
+            show_errors(form, _merge(date_errors, exc))
+            return render_template("subjects/form.html", form=form, subject=None), 400
+        flash(f"Record for {subject.full_name} created.", "success")
+        return redirect(url_for("subjects.show", subject_id=subject.id))
+    return render_template("subjects/form.html", form=form, subject=None), 400 if form.errors else 200
+
+
+@bp.route("/subjects/<int:subject_id>/edit", methods=["GET", "POST"])
+@case_workers
+def edit(subject_id: int) -> Response | str | tuple[str, int]:
+    subject = load_subject(subject_id, for_change=True)
+    form = SubjectForm()
+    del form.unit  # a move between units is a transfer, recorded as such
+    if not form.is_submitted():
+        current = services.snapshot(subject)
+        for name in services.EDITABLE_FIELDS:
+            if name != "alerts":
+                getattr(form, name).data = current[name] or ""
+        form.alerts.data = current["alerts"]
+        form.version.data = str(subject.version)
+    if form.validate_on_submit():
+        values, date_errors = _values(form)
+        version_text = form.version.data or ""
+        loaded_version = int(version_text) if version_text.isdigit() else 0
+        try:
+            if date_errors:
+                raise Invalid("The record was not saved.",
+                              field_errors=services.validate(values.normalised(), subject_id=subject.id))
+            services.update_subject(g.user, subject, values, loaded_version)
+        except Invalid as exc:
+            show_errors(form, _merge(date_errors, exc))
+            return render_template("subjects/form.html", form=form, subject=subject), 400
+        except Conflict as exc:
+            db.session.rollback()
+            db.session.refresh(subject)
+            return _conflict_page(subject, form, values, loaded_version, exc), 409
+        flash("Changes saved.", "success")
+        return redirect(url_for("subjects.show", subject_id=subject.id))
+    return render_template("subjects/form.html", form=form, subject=subject), 400 if form.errors else 200
+
+
+def _conflict_page(subject: Subject, form: SubjectForm, values: services.SubjectValues, loaded_version: int,
+                   exc: Conflict) -> str:
+    """Nothing is overwritten: show what is saved now beside what the user typed, keep their text in the
+    form, and let them save again deliberately against the current version."""
+    saved = services.snapshot(subject)
+    mine = services.as_fields(values.normalised())
+    rows = [(name, saved[name], mine[name]) for name in services.EDITABLE_FIELDS]
+    form.version.data = str(subject.version)
+    form.form_errors.append(exc.message)
+    return render_template("subjects/conflict.html", subject=subject, form=form, rows=rows,
+                           meanwhile=services.changes_since(subject, loaded_version))
+
+
+# --- transfer, allocation ----------------------------------------------------------------------------
+
+
+@bp.route("/subjects/<int:subject_id>/transfer", methods=["GET", "POST"])
+@supervisors
+def transfer(subject_id: int) -> Response | str | tuple[str, int]:
+    subject = load_subject(subject_id, for_change=True)
+    if not policy.can_transfer(g.user, subject):
+        policy.refuse(403, "transfer needs a supervisor of the person's unit", object_type="subject",
+                      object_id=subject.id, subject_id=subject.id)
+    form = TransferForm()
+    units = db.session.scalars(select(Unit).order_by(Unit.name))
+    form.to_unit.choices = [SelectChoice("", "Choose a unit")] + [
+        SelectChoice(str(u.id), f"{u.name} ({u.kind_label})") for u in units
+    ]
+    if form.validate_on_submit():
+        moved_on, problem = parse_date(form.moved_on.data)
+        to_unit = int(form.to_unit.data) if (form.to_unit.data or "").isdigit() else 0
+        try:
+            if problem:
+                raise Invalid("The transfer was not recorded.", field_errors={"moved_on": [problem]})
+            movement = services.transfer(g.user, subject, to_unit, form.to_status.data or "", moved_on,
+                                         form.reason.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("subjects/transfer.html", form=form, subject=subject), 400
+        flash(f"Transfer to {movement.to_unit.name} recorded.", "success")
+        if policy.can_view_subject(g.user, subject):
+            return redirect(url_for("subjects.show", subject_id=subject.id))
+        return redirect(url_for("subjects.index"))
+    return render_template("subjects/transfer.html", form=form, subject=subject), 400 if form.errors else 200
+
+
+@bp.route("/subjects/<int:subject_id>/allocate", methods=["GET", "POST"])
+@supervisors
+def allocate(subject_id: int) -> Response | str | tuple[str, int]:
+    subject = load_subject(subject_id, for_change=True)
+    if not policy.can_allocate(g.user, subject):
+        policy.refuse(403, "allocation needs a supervisor of the person's unit", object_type="subject",
+                      object_id=subject.id, subject_id=subject.id)
+    form = AllocateForm()
+    form.owner.choices = [SelectChoice("", "Nobody (unallocated)")] + [
+        SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in services.eligible_owners(subject)
+    ]
+    if not form.is_submitted():
+        form.owner.data = str(subject.case_owner_id or "")
+    if form.validate_on_submit():
+        owner = int(form.owner.data) if (form.owner.data or "").isdigit() else None
+        try:
+            services.allocate(g.user, subject, owner, form.note.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("subjects/allocate.html", form=form, subject=subject), 400
+        flash("Case owner updated.", "success")
+        return redirect(url_for("subjects.show", subject_id=subject.id))
+    return render_template("subjects/allocate.html", form=form, subject=subject), 400 if form.errors else 200
+
+
+# --- break-glass ---------------------------------------------------------------------------------------
+
+
+@bp.route("/break-glass", methods=["GET", "POST"])
+@case_workers
+def break_glass() -> Response | str | tuple[str, int]:
+    form = BreakGlassForm()
+    if form.validate_on_submit():
+        try:
+            subject, access = services.break_glass(g.user, form.reference.data or "", form.reason.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("subjects/break_glass.html", form=form), 400
+        assert subject is not None  # noqa: S101 - break_glass returns a subject or raises
+        if access is None:
+            flash("This person is in your units or caseload: no break-glass access was needed.", "info")
+        else:
+            flash("Break-glass access opened for one hour. It is recorded and your supervisors will review it.",
+                  "warning")
+        return redirect(url_for("subjects.show", subject_id=subject.id))
+    return render_template("subjects/break_glass.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/break-glass/<int:access_id>/review", methods=["POST"])
+@supervisors
+def review_break_glass(access_id: int) -> Response:
+    access = db.session.get(BreakGlassAccess, access_id)
+    if access is None:
+        abort(404)
+    policy.require_record(policy.can_review_break_glass(g.user, access), "break_glass", access_id)
+    if ConfirmForm().validate_on_submit():
+        services.review_break_glass(g.user, access)
+        flash("Break-glass access marked as reviewed.", "success")
+    return redirect(url_for("main.home"))

@@ -1,0 +1,366 @@
+"""Creating and changing subject records, transfers, allocation and break-glass access.
+
+Services take the acting user and plain values, check the policy, flush and never commit; every change
+is audited with its field-level changes in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from app import policy
+from app.audit import trail
+from app.auth.models import Unit, UnitKind, User
+from app.db import db, utcnow
+from app.errors import Conflict, Invalid, NotAllowed
+from app.subjects.models import (
+    AlertCode,
+    Allocation,
+    BreakGlassAccess,
+    CustodyStatus,
+    Movement,
+    OffenceCategory,
+    Subject,
+    SubjectAlert,
+)
+
+REFERENCE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9/-]{2,19}$")
+MIN_AGE_YEARS = 10
+MAX_AGE_YEARS = 110
+BREAK_GLASS_DURATION = timedelta(hours=1)
+CUSTODY_STATUSES = {CustodyStatus.REMAND.value, CustodyStatus.SENTENCED.value}
+EDITABLE_FIELDS = ("reference", "given_name", "family_name", "date_of_birth", "status", "index_offence_category",
+                   "sentence_date", "release_date", "next_review_due", "alerts")
+
+
+@dataclass
+class SubjectValues:
+    """What a person's record holds, as typed (dates already parsed, or None)."""
+
+    reference: str
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    status: str
+    index_offence_category: str
+    sentence_date: date | None = None
+    release_date: date | None = None
+    next_review_due: date | None = None
+    alert_codes: list[str] = field(default_factory=list)
+
+    def normalised(self) -> SubjectValues:
+        return SubjectValues(
+            reference=self.reference.strip().upper(),
+            given_name=" ".join(self.given_name.split()),
+            family_name=" ".join(self.family_name.split()),
+            date_of_birth=self.date_of_birth,
+            status=self.status,
+            index_offence_category=self.index_offence_category,
+            sentence_date=self.sentence_date,
+            release_date=self.release_date,
+            next_review_due=self.next_review_due,
+            alert_codes=sorted(set(self.alert_codes)),
+        )
+
+
+def name_key(given_name: str, family_name: str) -> str:
+    return f"{given_name} {family_name}".casefold()
+
+
+def values_of(subject: Subject) -> SubjectValues:
+    return SubjectValues(
+        reference=subject.reference, given_name=subject.given_name, family_name=subject.family_name,
+        date_of_birth=subject.date_of_birth, status=subject.status,
+        index_offence_category=subject.index_offence_category, sentence_date=subject.sentence_date,
+        release_date=subject.release_date, next_review_due=subject.next_review_due,
+        alert_codes=subject.alert_codes,
+    )
+
+
+def as_fields(values: SubjectValues) -> dict[str, Any]:
+    """The editable fields as plain values (dates as ISO text), for field-level audit and comparison."""
+
+    def iso(d: date | None) -> str | None:
+        return d.isoformat() if d else None
+
+    return {
+        "reference": values.reference,
+        "given_name": values.given_name,
+        "family_name": values.family_name,
+        "date_of_birth": iso(values.date_of_birth),
+        "status": values.status,
+        "index_offence_category": values.index_offence_category,
+        "sentence_date": iso(values.sentence_date),
+        "release_date": iso(values.release_date),
+        "next_review_due": iso(values.next_review_due),
+        "alerts": sorted(values.alert_codes),
+    }
+
+
+def snapshot(subject: Subject) -> dict[str, Any]:
+    return as_fields(values_of(subject))
+
+
+def validate(
+    values: SubjectValues, *, subject_id: int | None = None, today: date | None = None
+) -> dict[str, list[str]]:
+    """Every problem with the values at once, keyed by field name."""
+    today = today or utcnow().date()
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if not values.reference:
+        add("reference", "Enter the reference number.")
+    elif not REFERENCE_PATTERN.match(values.reference):
+        add("reference", "Use 3 to 20 capital letters, digits, dashes or slashes, for example A1234BC.")
+    else:
+        clash = db.session.scalar(select(Subject.id).where(Subject.reference == values.reference))
+        if clash is not None and clash != subject_id:
+            add("reference", "Another person already has this reference number.")
+    for name, label in (("given_name", "given name"), ("family_name", "family name")):
+        value = getattr(values, name)
+        if not value:
+            add(name, f"Enter the {label}.")
+        elif len(value) > 100:
+            add(name, "Use at most 100 characters.")
+    dob = values.date_of_birth
+    if dob is None:
+        add("date_of_birth", "Enter the date of birth as a date, for example 1990-04-27.")
+    elif dob > today - timedelta(days=365 * MIN_AGE_YEARS):
+        add("date_of_birth", f"The date of birth must be at least {MIN_AGE_YEARS} years ago.")
+    elif dob < date(today.year - MAX_AGE_YEARS, today.month, 1):
+        add("date_of_birth", f"The date of birth must be within the last {MAX_AGE_YEARS} years.")
+    if values.status not in {s.value for s in CustodyStatus}:
+        add("status", "Choose the custody or supervision status.")
+    if values.index_offence_category not in {c.value for c in OffenceCategory}:
+        add("index_offence_category", "Choose the index offence category.")
+    if values.sentence_date and values.sentence_date > today:
+        add("sentence_date", "The sentence date cannot be in the future.")
+    if dob and values.sentence_date and values.sentence_date < dob:
+        add("sentence_date", "The sentence date cannot be before the date of birth.")
+    if values.release_date and values.sentence_date and values.release_date < values.sentence_date:
+        add("release_date", "The release date cannot be before the sentence date.")
+    unknown = set(values.alert_codes) - {a.value for a in AlertCode}
+    if unknown:
+        add("alerts", "Choose alerts from the list.")
+    return errors
+
+
+def _apply(subject: Subject, values: SubjectValues) -> None:
+    subject.reference = values.reference
+    subject.given_name = values.given_name
+    subject.family_name = values.family_name
+    subject.name_search = name_key(values.given_name, values.family_name)
+    assert values.date_of_birth is not None  # noqa: S101 - validate() guarantees it
+    subject.date_of_birth = values.date_of_birth
+    subject.status = values.status
+    subject.index_offence_category = values.index_offence_category
+    subject.sentence_date = values.sentence_date
+    subject.release_date = values.release_date
+    subject.next_review_due = values.next_review_due
+    current = {a.code: a for a in subject.alerts}
+    subject.alerts = [current.get(code) or SubjectAlert(code=code) for code in values.alert_codes]
+
+
+def create_subject(actor: User, unit_id: int, values: SubjectValues) -> Subject:
+    """Create a record in one of the actor's units. Raises Invalid with every problem at once."""
+    if not policy.can_create_subject_in(actor, unit_id):
+        raise NotAllowed("You can add people only to your own units.")
+    values = values.normalised()
+    errors = validate(values)
+    if errors:
+        raise Invalid("The record was not saved.", field_errors=errors)
+    subject = Subject(unit_id=unit_id, version=1)
+    _apply(subject, values)
+    db.session.add(subject)
+    db.session.flush()
+    trail.record("create", object_type="subject", object_id=subject.id, subject_id=subject.id,
+                 details={"changes": trail.changes({}, snapshot(subject)), "unit_id": unit_id})
+    return subject
+
+
+@dataclass
+class ConflictingEdit:
+    """What someone else saved meanwhile, for the 409 page: field, their value, saved value, by whom."""
+
+    current: dict[str, Any]
+    changed_by: list[tuple[str, str]]  # (who, when) of each save since the version the user loaded
+
+
+def update_subject(actor: User, subject: Subject, values: SubjectValues, expected_version: int) -> None:
+    """Save an edit made from `expected_version`. Raises Conflict when someone saved in between
+    (nothing is overwritten), Invalid with every problem otherwise."""
+    if not policy.can_edit_subject(actor, subject):
+        raise NotAllowed("You can change only the records of your units or caseload.")
+    values = values.normalised()
+    errors = validate(values, subject_id=subject.id)
+    if errors:
+        raise Invalid("The record was not saved.", field_errors=errors)
+    result = db.session.execute(
+        update(Subject).where(Subject.id == subject.id, Subject.version == expected_version)
+        .values(version=Subject.version + 1).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"{subject.full_name}'s record was changed by someone else while you were editing it.")
+    db.session.refresh(subject, ["version"])
+    before = snapshot(subject)
+    _apply(subject, values)
+    db.session.flush()
+    diff = trail.changes(before, snapshot(subject))
+    trail.record("update", object_type="subject", object_id=subject.id, subject_id=subject.id,
+                 details={"changes": diff, "version": subject.version})
+
+
+def changes_since(subject: Subject, version: int) -> list[dict[str, Any]]:
+    """The saves of a subject after `version`, newest last: who, when, which fields."""
+    from app.audit.models import AuditEvent
+
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "subject", AuditEvent.object_id == str(subject.id),
+               AuditEvent.action == "update")
+        .order_by(AuditEvent.id)
+    )
+    return [
+        {"who": e.actor_username, "when": e.occurred_at, "fields": sorted(e.details.get("changes", {}))}
+        for e in events
+        if int(e.details.get("version", 0)) > version
+    ]
+
+
+def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, moved_on: date | None,
+             reason: str) -> Movement:
+    """Move a subject to another unit and/or status. Access follows the subject from now on."""
+    if not policy.can_transfer(actor, subject):
+        raise NotAllowed("Only a supervisor of the person's unit can record a transfer.")
+    errors: dict[str, list[str]] = {}
+    unit = db.session.get(Unit, to_unit_id)
+    if unit is None:
+        errors["to_unit"] = ["Choose the unit the person moves to."]
+    if to_status not in {s.value for s in CustodyStatus}:
+        errors["to_status"] = ["Choose the status after the move."]
+    elif unit is not None and unit.kind == UnitKind.PRISON and to_status not in CUSTODY_STATUSES:
+        errors["to_status"] = ["In a prison the status must be remand or sentenced."]
+    elif unit is not None and unit.kind == UnitKind.PROBATION_REGION and to_status in CUSTODY_STATUSES:
+        errors["to_status"] = ["Under a probation region the status cannot be remand or sentenced."]
+    if moved_on is None:
+        errors["moved_on"] = ["Enter the date of the move, for example 2026-11-25."]
+    elif moved_on > utcnow().date() + timedelta(days=1):
+        errors["moved_on"] = ["Record a move when it happens, not before."]
+    if not reason.strip():
+        errors["reason"] = ["Give the reason for the move."]
+    if unit is not None and unit.id == subject.unit_id and to_status == subject.status:
+        errors["to_unit"] = ["That is where the person is now: choose another unit or status."]
+    if errors:
+        raise Invalid("The transfer was not recorded.", field_errors=errors)
+    assert unit is not None and moved_on is not None  # noqa: S101 - checked above
+    movement = Movement(subject_id=subject.id, from_unit_id=subject.unit_id, to_unit_id=unit.id,
+                        from_status=subject.status, to_status=to_status, moved_on=moved_on,
+                        reason=reason.strip(), recorded_by_id=actor.id)
+    db.session.add(movement)
+    before = {"unit_id": subject.unit_id, "status": subject.status}
+    subject.unit_id = unit.id
+    subject.status = to_status
+    _bump_version(subject)
+    trail.record("transfer", object_type="subject", object_id=subject.id, subject_id=subject.id,
+                 details={"changes": trail.changes(before, {"unit_id": unit.id, "status": to_status}),
+                          "moved_on": moved_on.isoformat(), "movement_id": movement.id, "version": subject.version})
+    return movement
+
+
+def _bump_version(subject: Subject) -> None:
+    """Increment in SQL, so that a concurrent edit's version check sees this change."""
+    subject.version = Subject.version + 1
+    db.session.flush()
+    db.session.refresh(subject, ["version"])
+
+
+def eligible_owners(subject: Subject) -> list[User]:
+    """Active case workers of the subject's unit, by name."""
+    from app.auth.models import user_units
+
+    return list(db.session.scalars(
+        select(User).join(user_units, user_units.c.user_id == User.id)
+        .where(user_units.c.unit_id == subject.unit_id, User.is_active.is_(True),
+               User.role.in_(sorted(policy.CASE_ROLES)))
+        .order_by(User.display_name)
+    ))
+
+
+def allocate(actor: User, subject: Subject, owner_id: int | None, note: str = "") -> Allocation:
+    """Make `owner_id` (or nobody) the case owner."""
+    if not policy.can_allocate(actor, subject):
+        raise NotAllowed("Only a supervisor of the person's unit can allocate the case.")
+    if owner_id is not None and owner_id not in {u.id for u in eligible_owners(subject)}:
+        raise Invalid("The case was not allocated.",
+                      field_errors={"owner": ["Choose a case worker of the person's unit."]})
+    if owner_id == subject.case_owner_id:
+        raise Invalid("The case was not allocated.", field_errors={"owner": ["That is the case owner already."]})
+    allocation = Allocation(subject_id=subject.id, owner_id=owner_id, previous_owner_id=subject.case_owner_id,
+                            allocated_by_id=actor.id, note=note.strip())
+    db.session.add(allocation)
+    before = subject.case_owner_id
+    subject.case_owner_id = owner_id
+    _bump_version(subject)
+    trail.record("allocate", object_type="subject", object_id=subject.id, subject_id=subject.id,
+                 details={"changes": {"case_owner_id": [before, owner_id]}, "version": subject.version})
+    return allocation
+
+
+def record_view(actor: User, subject: Subject, via: BreakGlassAccess | None = None) -> None:
+    """Consultation log: every view of a subject's record is an audit event."""
+    details: dict[str, Any] = {}
+    if via is not None and not policy.in_scope(actor, subject):
+        details = {"break_glass_id": via.id}
+    trail.record("view", object_type="subject", object_id=subject.id, subject_id=subject.id, details=details)
+
+
+def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | None, BreakGlassAccess | None]:
+    """Open a subject outside the actor's scope, found by exact reference only, for a stated reason.
+
+    Returns (subject, access); access is None when the subject is in scope anyway. Raises Invalid when
+    the reference matches nobody or the reason is missing. The access is audited as `break_glass` and
+    listed for the supervisors of the subject's unit.
+    """
+    if actor.role not in policy.CASE_ROLES:
+        raise NotAllowed("Break-glass access is for case workers.")
+    ref = reference.strip().upper()
+    errors: dict[str, list[str]] = {}
+    if not ref:
+        errors["reference"] = ["Enter the exact reference number."]
+    if len(reason.strip()) < 10:
+        errors["reason"] = ["Explain in a sentence why you need this record now (at least 10 characters)."]
+    subject = db.session.scalar(select(Subject).where(Subject.reference == ref)) if ref else None
+    if ref and subject is None:
+        errors["reference"] = ["No person has exactly this reference number."]
+    if errors:
+        raise Invalid("Access was not opened.", field_errors=errors)
+    assert subject is not None  # noqa: S101 - checked above
+    if policy.in_scope(actor, subject):
+        return subject, None
+    access = BreakGlassAccess(user_id=actor.id, subject_id=subject.id, unit_id=subject.unit_id,
+                              reason=reason.strip(), expires_at=utcnow() + BREAK_GLASS_DURATION)
+    db.session.add(access)
+    db.session.flush()
+    trail.record("break_glass", object_type="subject", object_id=subject.id, subject_id=subject.id,
+                 details={"reason": access.reason, "break_glass_id": access.id,
+                          "expires_at": access.expires_at.isoformat()})
+    return subject, access
+
+
+def review_break_glass(actor: User, access: BreakGlassAccess) -> None:
+    if not policy.can_review_break_glass(actor, access):
+        raise NotAllowed("Only a supervisor of the person's unit, other than the user, can review this access.")
+    if access.reviewed_at is not None:
+        return
+    access.reviewed_by_id = actor.id
+    access.reviewed_at = utcnow()
+    db.session.flush()
+    trail.record("review", object_type="break_glass", object_id=access.id, subject_id=access.subject_id)
