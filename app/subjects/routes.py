@@ -105,7 +105,8 @@ def _values(form: SubjectForm) -> tuple[services.SubjectValues, dict[str, list[s
     values = services.SubjectValues(
         reference=form.reference.data or "", given_name=form.given_name.data or "",
         family_name=form.family_name.data or "", status=form.status.data or "",
-        index_offence_category=form.index_offence_category.data or "", alert_codes=list(form.alerts.data or []),
+        index_offence_category=form.index_offence_category.data or "",
+        alert_codes=[a for a in form.alerts.data or [] if a],
         **dates,
     )
     return values, errors
