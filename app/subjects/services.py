@@ -265,12 +265,19 @@ def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, mov
                         from_status=subject.status, to_status=to_status, moved_on=moved_on,
                         reason=reason.strip(), recorded_by_id=actor.id)
     db.session.add(movement)
-    before = {"unit_id": subject.unit_id, "status": subject.status}
+    before = {"unit_id": subject.unit_id, "status": subject.status, "case_owner_id": subject.case_owner_id}
     subject.unit_id = unit.id
     subject.status = to_status
+    owner = subject.case_owner
+    if owner is not None and unit.id not in owner.unit_ids:
+        # Access follows the subject: a case owner who does not work in the new unit hands the case over.
+        db.session.add(Allocation(subject_id=subject.id, owner_id=None, previous_owner_id=owner.id,
+                                  allocated_by_id=actor.id, note=f"Handed over on transfer to {unit.name}."))
+        subject.case_owner_id = None
     _bump_version(subject)
+    after = {"unit_id": unit.id, "status": to_status, "case_owner_id": subject.case_owner_id}
     trail.record("transfer", object_type="subject", object_id=subject.id, subject_id=subject.id,
-                 details={"changes": trail.changes(before, {"unit_id": unit.id, "status": to_status}),
+                 details={"changes": trail.changes(before, after),
                           "moved_on": moved_on.isoformat(), "movement_id": movement.id, "version": subject.version})
     return movement
 
