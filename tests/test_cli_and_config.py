@@ -45,8 +45,19 @@ def test_demo_seed_creates_one_user_per_role_and_prints_logins(app):
     assert roles == ["admin", "assessor", "probation_officer", "supervisor"]
     for username in ("assessor", "probation", "supervisor", "admin"):
         assert username in result.output
+    from app.main.cli import DEMO_SUBJECTS
+    from app.subjects.models import Subject
+
+    with app.app_context():
+        subjects = list(db.session.scalars(select(Subject)))
+        assert len(subjects) == len(DEMO_SUBJECTS)
+        assert any(s.case_owner_id for s in subjects)
     again = app.test_cli_runner().invoke(args=["demo", "seed", "--if-empty"])
     assert again.exit_code == 0
+    with app.app_context():
+        assert len(list(db.session.scalars(select(Subject)))) == len(DEMO_SUBJECTS)
+    verified = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
 
 
 def test_demo_passwords_meet_the_password_policy(app):
