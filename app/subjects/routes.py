@@ -3,6 +3,7 @@ caseload and break-glass. Each handler checks access through app/policy.py befor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -30,6 +31,15 @@ def load_subject(subject_id: int, *, for_change: bool = False) -> Subject:
         abort(404)
     allowed = policy.can_edit_subject(g.user, subject) if for_change else policy.can_view_subject(g.user, subject)
     policy.require_record(allowed, "subject", subject_id, subject_id if allowed else None)
+    return subject
+
+
+def load_supervised_subject(subject_id: int, rule: Callable[[User, Subject], bool], action: str) -> Subject:
+    """A subject in scope (else 404) that `rule` lets the user act on as supervisor (else 403)."""
+    subject = load_subject(subject_id, for_change=True)
+    if not rule(g.user, subject):
+        policy.refuse(403, f"{action} needs a supervisor of the person's unit", object_type="subject",
+                      object_id=subject.id, subject_id=subject.id)
     return subject
 
 
@@ -194,10 +204,7 @@ def _conflict_page(subject: Subject, form: SubjectForm, values: services.Subject
 @bp.route("/subjects/<int:subject_id>/transfer", methods=["GET", "POST"])
 @supervisors
 def transfer(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = load_subject(subject_id, for_change=True)
-    if not policy.can_transfer(g.user, subject):
-        policy.refuse(403, "transfer needs a supervisor of the person's unit", object_type="subject",
-                      object_id=subject.id, subject_id=subject.id)
+    subject = load_supervised_subject(subject_id, policy.can_transfer, "transfer")
     form = TransferForm()
     units = db.session.scalars(select(Unit).order_by(Unit.name))
     form.to_unit.choices = [SelectChoice("", "Choose a unit")] + [
@@ -224,10 +231,7 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/subjects/<int:subject_id>/allocate", methods=["GET", "POST"])
 @supervisors
 def allocate(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = load_subject(subject_id, for_change=True)
-    if not policy.can_allocate(g.user, subject):
-        policy.refuse(403, "allocation needs a supervisor of the person's unit", object_type="subject",
-                      object_id=subject.id, subject_id=subject.id)
+    subject = load_supervised_subject(subject_id, policy.can_allocate, "allocation")
     form = AllocateForm()
     form.owner.choices = [SelectChoice("", "Nobody (unallocated)")] + [
         SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in services.eligible_owners(subject)
