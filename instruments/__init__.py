@@ -1,1 +1,24 @@
-"""Instrument files (YAML), their JSON Schema and the loader: filled by the assessments issue."""
+"""Screening and assessment instruments: YAML files in this folder, checked against schema.json and loaded
+into frozen dataclasses by loader.py. Pure Python: no Flask, no database."""
+
+from instruments.loader import (
+    DEFAULT_DIRECTORY,
+    Domain,
+    Instrument,
+    InstrumentError,
+    Item,
+    Option,
+    load_directory,
+    load_file,
+)
+
+__all__ = [
+    "DEFAULT_DIRECTORY",
+    "Domain",
+    "Instrument",
+    "InstrumentError",
+    "Item",
+    "Option",
+    "load_directory",
+    "load_file",
+]
