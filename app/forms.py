@@ -9,6 +9,10 @@ from flask_wtf import FlaskForm
 
 from app.errors import Invalid
 
+# Dates are typed as text in ISO form (year-month-day), not <input type=date>: a browser's date picker
+# silently sends nothing for a date it cannot parse, which would lose what the user typed.
+DATE_INPUT = {"autocomplete": "off", "spellcheck": "false"}
+
 # SelectChoice is new in WTForms 3.3 and missing from its type stubs.
 SelectChoice = wtforms.SelectChoice  # type: ignore[attr-defined]
 

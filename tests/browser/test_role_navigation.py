@@ -20,16 +20,16 @@ class RoleCase:
     admin_pages: tuple[tuple[str, str], ...] = ()  # (nav link, path) also visited and checked
 
 
-EVERYONE = ("Home", "My account")
+CASE_WORK = ("Home", "People", "My caseload", "My account")
 ROLES = [
-    RoleCase("assessor", "Assessor · Assessor", EVERYONE),
-    RoleCase("probation", "Probation · Probation officer", EVERYONE),
-    RoleCase("supervisor", "Supervisor · Supervisor", EVERYONE),
+    RoleCase("assessor", "Assessor · Assessor", CASE_WORK),
+    RoleCase("probation", "Probation · Probation officer", CASE_WORK),
+    RoleCase("supervisor", "Supervisor · Supervisor", CASE_WORK),
     RoleCase(
         "admin",
         "Admin · Admin",
-        ("Home", "Users", "Units", "My account"),
-        admin_pages=(("Users", "/admin/users"), ("Units", "/admin/units")),
+        ("Home", "Users", "Units", "Accreditations", "My account"),
+        admin_pages=(("Users", "/admin/users"), ("Units", "/admin/units"), ("Accreditations", "/admin/accreditations")),
     ),
 ]
 
