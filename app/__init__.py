@@ -33,15 +33,18 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from app.assessments import catalogue
     from app.extensions import bootstrap, csrf, db
 
     db.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    catalogue.init_app(app)  # an invalid or changed instrument file stops start-up here
 
 
 def register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
+    from app.assessments.routes import bp as assessments_bp
     from app.auth.routes import bp as auth_bp
     from app.main import navigation
     from app.main.routes import bp as main_bp
@@ -51,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(subjects_bp)
+    app.register_blueprint(assessments_bp)
     navigation.register(app)
 
 
@@ -62,8 +66,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.admin.cli import units_cli, users_cli
+    from app.assessments.cli import instruments_cli
     from app.audit.cli import audit_cli
     from app.main.cli import db_cli, demo_cli
+    from app.subjects.cli import subjects_cli
 
-    for group in (units_cli, users_cli, audit_cli, db_cli, demo_cli):
+    for group in (units_cli, users_cli, audit_cli, db_cli, demo_cli, subjects_cli, instruments_cli):
         app.cli.add_command(group)

@@ -1,15 +1,31 @@
 """Imports every model module so that Base.metadata knows every table (Alembic, tests)."""
 
+from app.assessments.models import (
+    Accreditation,
+    Assessment,
+    AssessmentRating,
+    Challenge,
+    InstrumentVersion,
+    Screening,
+    ScreeningResponse,
+)
 from app.audit.models import AuditEvent
 from app.auth.models import LoginFailure, Unit, User, UserSession, user_units
 from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
 
 __all__ = [
+    "Accreditation",
     "Allocation",
+    "Assessment",
+    "AssessmentRating",
     "AuditEvent",
     "BreakGlassAccess",
+    "Challenge",
+    "InstrumentVersion",
     "LoginFailure",
     "Movement",
+    "Screening",
+    "ScreeningResponse",
     "Subject",
     "SubjectAlert",
     "Unit",

@@ -214,3 +214,41 @@ def can_transfer(user: User, subject: Subject) -> bool:
 
 def can_review_break_glass(user: User, access: BreakGlassAccess) -> bool:
     return user.role == Role.SUPERVISOR and access.unit_id in user.unit_ids and access.user_id != user.id
+
+
+# --- screenings and assessments --------------------------------------------------------------------
+# Assessment is typed loosely here to keep app.policy free of an import cycle with app.assessments.
+
+
+def can_screen(user: User, subject: Subject) -> bool:
+    return in_scope(user, subject)
+
+
+def can_view_assessment(user: User, assessment: Any) -> bool:
+    return can_view_subject(user, assessment.subject)
+
+
+def can_edit_assessment(user: User, assessment: Any) -> bool:
+    """Only the author edits, only a draft, only while the person is in their scope."""
+    return assessment.status == "draft" and assessment.author_id == user.id and in_scope(user, assessment.subject)
+
+
+def can_decide_assessment(user: User, assessment: Any) -> bool:
+    """Four eyes: a supervisor of the person's unit who did not write it approves or returns it."""
+    return (assessment.status == "submitted" and assessment.author_id != user.id
+            and supervises(user, assessment.subject))
+
+
+def can_amend_assessment(user: User, assessment: Any) -> bool:
+    return assessment.status == "approved" and in_scope(user, assessment.subject)
+
+
+def can_record_challenge(user: User, assessment: Any) -> bool:
+    return assessment.status in ("approved", "superseded") and in_scope(user, assessment.subject)
+
+
+def can_decide_challenge(user: User, assessment: Any) -> bool:
+    return supervises(user, assessment.subject)
+
+
+manages_accreditations = is_admin

@@ -189,3 +189,32 @@ def records(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, i
                                        given_name="Boris", family_name="Baker")
     access = factories.open_break_glass(app, users["assessor_b"].id, "A1000AA")
     return {"subject_a": subject_a, "subject_b": subject_b, "access": access}
+
+
+@pytest.fixture
+def assessed(app: Flask, users: dict[str, factories.UserInfo], records: dict[str, int]) -> dict[str, int]:
+    """On subject A: an approved assessment (by the assessor, countersigned by the supervisor) with an
+    open challenge, a draft by the assessor, a screening; accreditations for the assessor and probation."""
+    from app.assessments import challenges
+    from app.assessments.models import Assessment
+    from app.auth.models import User
+    from app.db import db, utcnow
+
+    for key in ("assessor", "probation", "supervisor"):
+        factories.accredit(app, users[key].id)
+    approved = factories.make_assessment(app, users["assessor"].id, records["subject_a"],
+                                         approver_id=users["supervisor"].id)
+    draft = factories.make_assessment(app, users["probation"].id, records["subject_a"])
+    with app.app_context():
+        from flask import g
+
+        recorder = db.session.get(User, users["assessor"].id)
+        a = db.session.get(Assessment, approved)
+        assert recorder is not None and a is not None
+        g.user = recorder
+        challenge = challenges.record(recorder, a, utcnow().date(), "person", "Alice Archer",
+                                      "She says the evidence for IN2 is hearsay.")
+        db.session.commit()
+        challenge_id = challenge.id
+    screening_id = factories.make_screening(app, users["assessor"].id, records["subject_a"])
+    return {"approved": approved, "draft": draft, "challenge": challenge_id, "screening": screening_id}

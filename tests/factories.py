@@ -12,6 +12,7 @@ from app.auth.models import Role
 from app.db import db
 
 if TYPE_CHECKING:
+    from app.assessments.services import AssessmentInput
     from app.subjects.services import SubjectValues
 
 UNIT_A = "UNIT-A"
@@ -105,3 +106,91 @@ def open_break_glass(app: Flask, actor_id: int, reference: str, reason: str = "U
         db.session.commit()
         assert access is not None
         return access.id
+
+
+ASSESSMENT = ("wp-structured-assessment", "1.0")
+SCREENING = ("wp-reception-screening", "1.0")
+
+
+def accredit(app: Flask, user_id: int, instrument_id: str = ASSESSMENT[0], days: int = 365) -> None:
+    from datetime import timedelta
+
+    from app.assessments import accreditation
+    from app.auth.models import User
+    from app.db import utcnow
+
+    with app.app_context():
+        g.cli_actor = "tests"
+        user = db.session.get(User, user_id)
+        assert user is not None
+        accreditation.grant(user, instrument_id, utcnow().date() + timedelta(days=days), granted_by=None)
+        db.session.commit()
+
+
+def complete_input(app: Flask, judgement: str = "moderate_concern", **overrides: object) -> AssessmentInput:
+    """Every item rated with evidence, a judgement, rationale and review date: ready to submit."""
+    from datetime import timedelta
+
+    from app.assessments import catalogue
+    from app.assessments.services import AssessmentInput
+    from app.db import utcnow
+
+    with app.app_context():
+        instrument = catalogue.get(*ASSESSMENT)
+        ratings = {i.code: i.options[0].value for i in instrument.items()}
+        evidence = {i.code: f"Evidence for {i.code}: observed on the wing, recorded by staff."
+                    for i in instrument.items()}
+    data = AssessmentInput(ratings=ratings, evidence=evidence, overall_judgement=judgement,
+                           rationale="Reasons drawn from the evidence above.", person_view="He disagrees.",
+                           review_due=utcnow().date() + timedelta(days=90))
+    for name, value in overrides.items():
+        setattr(data, name, value)
+    return data
+
+
+def make_assessment(app: Flask, author_id: int, subject_id: int, *, submit: bool = False,
+                    approver_id: int | None = None, judgement: str = "moderate_concern") -> int:
+    """An assessment through the services: draft, or submitted, or approved by `approver_id`."""
+    from app.assessments import catalogue
+    from app.assessments import services as assessment_services
+    from app.auth.models import User
+    from app.subjects.models import Subject
+
+    with app.app_context():
+        author = db.session.get(User, author_id)
+        subject = db.session.get(Subject, subject_id)
+        assert author is not None and subject is not None
+        g.user = author
+        a = assessment_services.start(author, subject, catalogue.get(*ASSESSMENT))
+        assessment_services.save_draft(author, a, complete_input(app, judgement), a.version)
+        if submit or approver_id:
+            assessment_services.submit(author, a, a.version)
+        if approver_id:
+            approver = db.session.get(User, approver_id)
+            assert approver is not None
+            g.user = approver
+            assessment_services.approve(approver, a, a.version)
+        db.session.commit()
+        return a.id
+
+
+def make_screening(app: Flask, author_id: int, subject_id: int, outcome: str = "refer_for_assessment") -> int:
+    from app.assessments import catalogue, screening
+    from app.auth.models import User
+    from app.db import utcnow
+    from app.subjects.models import Subject
+
+    with app.app_context():
+        author = db.session.get(User, author_id)
+        subject = db.session.get(Subject, subject_id)
+        assert author is not None and subject is not None
+        g.user = author
+        instrument = catalogue.get(*SCREENING)
+        values = screening.ScreeningValues(
+            instrument_id=instrument.id, instrument_version=instrument.version, screened_on=utcnow().date(),
+            occasion="Reception", outcome=outcome, rationale="Two indicators observed on reception.",
+            answers={i.code: i.options[0].value for i in instrument.items()},
+        )
+        record = screening.record_screening(author, subject, values)
+        db.session.commit()
+        return record.id

@@ -40,6 +40,13 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "subjects.transfer": SUPERVISORS,
     "subjects.allocate": SUPERVISORS,
     "subjects.break_glass": CASE_WORKERS,
+    "assessments.new_screening": CASE_WORKERS,
+    "assessments.show_screening": CASE_WORKERS,
+    "assessments.show": CASE_WORKERS,
+    # the draft's author edits; anyone else is sent to the read-only page
+    "assessments.edit": {**CASE_WORKERS, "assessor": 302, "supervisor": 302},
+    "assessments.compare": CASE_WORKERS,
+    "admin.accreditations": ADMIN_ONLY,
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -48,17 +55,34 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     "admin.toggle_active": {**ADMIN_ONLY, "admin": 302},
     "admin.end_sessions": {**ADMIN_ONLY, "admin": 302},
     "subjects.review_break_glass": {**SUPERVISORS, "supervisor": 302},
+    # a POST naming no instrument is refused as malformed
+    "assessments.start": {**CASE_WORKERS, "assessor": 400, "probation": 400, "supervisor": 400},
+    # only the author (probation) reaches the save, which then refuses a form without its version (409)
+    "assessments.autosave": {**CASE_WORKERS, "assessor": 403, "probation": 409, "supervisor": 403},
+    # the draft is not submitted: nobody may approve or return it yet
+    "assessments.approve": {**SUPERVISORS, "supervisor": 403},
+    "assessments.return_to_author": {**SUPERVISORS, "supervisor": 403},
+    "assessments.amend": {**CASE_WORKERS, "assessor": 302, "probation": 302, "supervisor": 302},
+    "assessments.record_challenge": {**CASE_WORKERS, "assessor": 403, "probation": 403, "supervisor": 403},
+    "assessments.decide_challenge": {**SUPERVISORS, "supervisor": 302},
+    "admin.revoke_accreditation": {**ADMIN_ONLY, "admin": 302},
 }
 STATIC = {"static", "bootstrap.static"}
 
 
 def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, int],
-             records: dict[str, int]) -> dict[str, int]:
-    """Path values for a route: records of unit A, which every case worker of the matrix may see."""
+             records: dict[str, int]) -> dict[str, Any]:
+    """Path values for a route: records of unit A, which every case worker of the matrix may see.
+    Assessment routes get the draft (by the probation officer); compare gets both versions."""
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values = {"user_id": users["assessor_b"].id, "unit_id": units["B"], "subject_id": records["subject_a"],
-              "access_id": records["access"]}
-    return {name: values[name] for name in rule.arguments}
+              "access_id": records["access"], "assessment_id": records.get("draft"),
+              "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
+              "accreditation_id": 1}
+    args = {name: values[name] for name in rule.arguments}
+    if endpoint == "assessments.compare":
+        args["with"] = records["approved"]
+    return args
 
 
 def client_for(app: Flask, role: str, login_as: Any) -> Any:
@@ -79,7 +103,8 @@ def test_every_endpoint_is_in_the_role_matrix(app):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(GET_MATRIX))
-def test_role_get_matrix(app, users, units, records, login_as, role, endpoint):
+def test_role_get_matrix(app, users, units, records, assessed, login_as, role, endpoint):
+    records = {**records, **assessed}
     from flask import url_for
 
     client = client_for(app, role, login_as)
@@ -93,7 +118,8 @@ def test_role_get_matrix(app, users, units, records, login_as, role, endpoint):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(POST_MATRIX))
-def test_role_post_matrix(app, users, units, records, login_as, role, endpoint):
+def test_role_post_matrix(app, users, units, records, assessed, login_as, role, endpoint):
+    records = {**records, **assessed}
     from flask import url_for
 
     client = client_for(app, role, login_as)

@@ -10,10 +10,13 @@ from werkzeug.wrappers import Response
 from app import policy
 from app.admin import services
 from app.admin.forms import ConfirmForm, EditUnitForm, EditUserForm, NewUserForm, ResetPasswordForm, UnitForm
+from app.assessments import accreditation, catalogue
+from app.assessments.forms import AccreditationForm
+from app.assessments.models import Accreditation
 from app.auth.models import Unit, User, user_units
-from app.db import db
+from app.db import db, utcnow
 from app.errors import Conflict, Invalid
-from app.forms import SelectChoice, show_errors
+from app.forms import SelectChoice, parse_date, show_errors
 
 bp = Blueprint("admin", __name__)
 admin_only = policy.requires(policy.manages_users)
@@ -188,3 +191,50 @@ def unit(unit_id: int) -> Response | str | tuple[str, int]:
         flash("Changes saved.", "success")
         return redirect(url_for("admin.units"))
     return render_template("admin/unit_form.html", form=form, unit=target), 400 if form.errors else 200
+
+
+@bp.route("/accreditations", methods=["GET", "POST"])
+@policy.requires(policy.manages_accreditations)
+def accreditations() -> Response | str | tuple[str, int]:
+    form = AccreditationForm()
+    case_workers = db.session.scalars(
+        select(User).where(User.role.in_(sorted(policy.CASE_ROLES)), User.is_active.is_(True))
+        .order_by(User.display_name)).all()
+    form.user.choices = [SelectChoice("", "Choose a user")] + [
+        SelectChoice(str(u.id), f"{u.display_name} ({u.username})") for u in case_workers]
+    instruments = sorted({(i.id, i.title) for i in catalogue.all_instruments().values()})
+    form.instrument.choices = [SelectChoice("", "Choose an instrument")] + [
+        SelectChoice(ident, title) for ident, title in instruments]
+    if form.validate_on_submit():
+        target = db.session.get(User, int(form.user.data)) if (form.user.data or "").isdigit() else None
+        valid_until, problem = parse_date(form.valid_until.data)
+        try:
+            if target is None or problem:
+                errors = {"user": ["Choose a user."]} if target is None else {}
+                if problem:
+                    errors["valid_until"] = [problem]
+                raise Invalid("The accreditation was not recorded.", field_errors=errors)
+            accreditation.grant(target, form.instrument.data or "", valid_until, granted_by=g.user)
+        except Invalid as exc:
+            show_errors(form, exc)
+            return _accreditations_page(form), 400
+        flash("Accreditation recorded.", "success")
+        return redirect(url_for("admin.accreditations"))
+    return _accreditations_page(form), 400 if form.errors else 200
+
+
+def _accreditations_page(form: AccreditationForm) -> str:
+    return render_template("admin/accreditations.html", form=form, rows=accreditation.current_rows(),
+                           confirm_form=ConfirmForm(), today=utcnow().date())
+
+
+@bp.route("/accreditations/<int:accreditation_id>/revoke", methods=["POST"])
+@policy.requires(policy.manages_accreditations)
+def revoke_accreditation(accreditation_id: int) -> Response:
+    row = db.session.get(Accreditation, accreditation_id)
+    if row is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        accreditation.revoke(row)
+        flash("Accreditation revoked.", "success")
+    return redirect(url_for("admin.accreditations"))

@@ -96,9 +96,21 @@ def record(
     return pending
 
 
-def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    """Field-level changes between two snapshots, as {field: [before, after]}."""
-    return {k: [before.get(k), after.get(k)] for k in sorted(after) if before.get(k) != after.get(k)}
+REDACTED = "(not copied to the audit trail)"
+
+
+def changes(before: dict[str, Any], after: dict[str, Any], *, redact: frozenset[str] = frozenset()
+            ) -> dict[str, list[Any]]:
+    """Field-level changes between two snapshots, as {field: [before, after]}.
+
+    Fields in `redact` (personal identifiers, narrative) are named as changed without their values: the
+    trail is append-only, so what it holds can never be erased with the record.
+    """
+    return {
+        k: ([REDACTED, REDACTED] if k in redact else [before.get(k), after.get(k)])
+        for k in sorted(after)
+        if before.get(k) != after.get(k)
+    }
 
 
 def pending_count(session: Session) -> int:

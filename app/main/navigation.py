@@ -25,6 +25,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("My caseload", "subjects.caseload"),
     ("Users", "admin.users"),
     ("Units", "admin.units"),
+    ("Accreditations", "admin.accreditations"),
     ("My account", "auth.change_password"),
 )
 

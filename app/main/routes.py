@@ -16,8 +16,10 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @policy.requires(policy.authenticated)
 def home() -> str:
-    board = queries.dashboard(g.user) if policy.works_cases(g.user) else None
-    return render_template("main/home.html", user=g.user, board=board, review_form=ConfirmForm())
+    works_cases = policy.works_cases(g.user)
+    board = queries.dashboard(g.user) if works_cases else None
+    panels = queries.dashboard_panels(g.user) if works_cases else []
+    return render_template("main/home.html", user=g.user, board=board, panels=panels, review_form=ConfirmForm())
 
 
 @bp.route("/health")

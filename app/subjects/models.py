@@ -107,6 +107,8 @@ class Subject(Base):
     release_date: Mapped[date | None] = mapped_column(Date)
     case_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     next_review_due: Mapped[date | None] = mapped_column(Date)
+    # Set when a screening refers the person for a full assessment; cleared when one is approved.
+    assessment_needed_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

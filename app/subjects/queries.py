@@ -213,3 +213,38 @@ def unit_break_glass_for_subject(subject: Subject) -> list[BreakGlassAccess]:
         .order_by(BreakGlassAccess.granted_at.desc()).options(selectinload(BreakGlassAccess.user))
     ))
 
+
+
+# --- panels: later features add sections to the subject page and the dashboard ------------------------
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section of a page: the template to include and what it needs."""
+
+    template: str
+    context: dict[str, Any]
+
+
+SubjectPanelProvider = Callable[[User, Subject], Panel | None]
+DashboardPanelProvider = Callable[[User], Panel | None]
+SUBJECT_PANELS: list[SubjectPanelProvider] = []
+DASHBOARD_PANELS: list[DashboardPanelProvider] = []
+
+
+def subject_panel(provider: SubjectPanelProvider) -> SubjectPanelProvider:
+    SUBJECT_PANELS.append(provider)
+    return provider
+
+
+def dashboard_panel(provider: DashboardPanelProvider) -> DashboardPanelProvider:
+    DASHBOARD_PANELS.append(provider)
+    return provider
+
+
+def subject_panels(user: User, subject: Subject) -> list[Panel]:
+    return [panel for provider in SUBJECT_PANELS if (panel := provider(user, subject)) is not None]
+
+
+def dashboard_panels(user: User) -> list[Panel]:
+    return [panel for provider in DASHBOARD_PANELS if (panel := provider(user)) is not None]

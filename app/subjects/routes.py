@@ -97,6 +97,7 @@ def show(subject_id: int) -> str:
         can_edit=policy.can_edit_subject(g.user, subject), can_transfer=policy.can_transfer(g.user, subject),
         can_allocate=policy.can_allocate(g.user, subject),
         break_glass=queries.unit_break_glass_for_subject(subject) if policy.supervises(g.user, subject) else [],
+        panels=queries.subject_panels(g.user, subject),
     )
 
 

@@ -169,6 +169,18 @@ def _apply(subject: Subject, values: SubjectValues) -> None:
     subject.alerts = [current.get(code) or SubjectAlert(code=code) for code in values.alert_codes]
 
 
+def add_subject(unit_id: int, values: SubjectValues) -> Subject:
+    """A new record (version 1) from normalised values that validate() accepted, added to the session.
+
+    Neither checks the policy, validates, flushes nor audits: its callers do (create_subject for one
+    record, the roll import for a whole file under one audit event).
+    """
+    subject = Subject(unit_id=unit_id, version=1)
+    _apply(subject, values)
+    db.session.add(subject)
+    return subject
+
+
 def create_subject(actor: User, unit_id: int, values: SubjectValues) -> Subject:
     """Create a record in one of the actor's units. Raises Invalid with every problem at once."""
     if not policy.can_create_subject_in(actor, unit_id):
@@ -177,9 +189,7 @@ def create_subject(actor: User, unit_id: int, values: SubjectValues) -> Subject:
     errors = validate(values)
     if errors:
         raise Invalid("The record was not saved.", field_errors=errors)
-    subject = Subject(unit_id=unit_id, version=1)
-    _apply(subject, values)
-    db.session.add(subject)
+    subject = add_subject(unit_id, values)
     db.session.flush()
     trail.record("create", object_type="subject", object_id=subject.id, subject_id=subject.id,
                  details={"changes": trail.changes({}, snapshot(subject)), "unit_id": unit_id})

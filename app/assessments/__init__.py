@@ -1,0 +1,1 @@
+"""Screenings, structured assessments and their lifecycle, accreditation and challenges."""

@@ -1,0 +1,86 @@
+"""Forms generated from the instrument files: one rating and one evidence field per item."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+
+from app.forms import DATE_INPUT, SelectChoice
+from instruments.loader import Instrument
+
+
+@cache
+def assessment_form_class(instrument: Instrument) -> type[FlaskForm]:
+    """A FlaskForm class for this exact instrument version (built once, then reused)."""
+    attrs: dict[str, object] = {}
+    for item in instrument.items():
+        attrs[f"rating_{item.code}"] = RadioField(
+            f"{item.code} {item.title}", choices=[SelectChoice(o.value, o.label) for o in item.options],
+            validate_choice=False, default="",
+        )
+        attrs[f"evidence_{item.code}"] = TextAreaField(f"Evidence for {item.code}", render_kw={"rows": 3})
+    attrs["overall_judgement"] = RadioField(
+        "Overall judgement", choices=[SelectChoice(o.value, o.label) for o in instrument.overall_judgements],
+        validate_choice=False, default="",
+    )
+    attrs["rationale"] = TextAreaField("Rationale for the overall judgement", render_kw={"rows": 5})
+    attrs["person_view"] = TextAreaField("The person's own view", render_kw={"rows": 4})
+    attrs["shared_with_person"] = BooleanField("The assessment has been shared with the person")
+    attrs["shared_on"] = StringField("Date shared", render_kw=DATE_INPUT)
+    attrs["review_due"] = StringField("Review due by", render_kw=DATE_INPUT)
+    attrs["version"] = HiddenField()
+    return type(f"AssessmentForm_{instrument.id}_{instrument.version}", (FlaskForm,), attrs)
+
+
+@cache
+def screening_form_class(instrument: Instrument) -> type[FlaskForm]:
+    attrs: dict[str, object] = {}
+    for item in instrument.items():
+        attrs[f"item_{item.code}"] = RadioField(
+            f"{item.code} {item.title}", choices=[SelectChoice(o.value, o.label) for o in item.options],
+            validate_choice=False, default="",
+        )
+        attrs[f"note_{item.code}"] = TextAreaField(f"What was observed ({item.code})", render_kw={"rows": 2})
+    attrs["screened_on"] = StringField("Date of screening", render_kw=DATE_INPUT)
+    attrs["occasion"] = StringField("Occasion", render_kw={"autocomplete": "off"})
+    attrs["outcome"] = RadioField(
+        "Outcome", choices=[SelectChoice(o.value, o.label) for o in instrument.outcomes], validate_choice=False,
+        default="",
+    )
+    attrs["rationale"] = TextAreaField("Reasons for the outcome", render_kw={"rows": 4})
+    return type(f"ScreeningForm_{instrument.id}_{instrument.version}", (FlaskForm,), attrs)
+
+
+class ReturnForm(FlaskForm):
+    comment = TextAreaField("What the author should change", render_kw={"rows": 3})
+    version = HiddenField()
+
+
+class DecisionForm(FlaskForm):
+    """Approve, submit or amend: CSRF plus the version the user saw."""
+
+    version = HiddenField()
+
+
+class ChallengeForm(FlaskForm):
+    raised_on = StringField("Date raised", render_kw=DATE_INPUT)
+    raised_by_kind = SelectField("Raised by", choices=[
+        SelectChoice("person", "The person"), SelectChoice("lawyer", "Their lawyer or representative"),
+        SelectChoice("staff", "A member of staff")], validate_choice=False)
+    raised_by_name = StringField("Name of who raised it")
+    grounds = TextAreaField("Grounds of the challenge", render_kw={"rows": 4})
+
+
+class ChallengeDecisionForm(FlaskForm):
+    outcome = RadioField("Outcome", choices=[
+        SelectChoice("upheld", "Upheld"), SelectChoice("partly_upheld", "Partly upheld"),
+        SelectChoice("not_upheld", "Not upheld")], validate_choice=False, default="")
+    reason = TextAreaField("Reasons for the decision", render_kw={"rows": 3})
+
+
+class AccreditationForm(FlaskForm):
+    user = SelectField("User", choices=[], validate_choice=False)
+    instrument = SelectField("Instrument", choices=[], validate_choice=False)
+    valid_until = StringField("Valid until", render_kw=DATE_INPUT)

@@ -1,0 +1,224 @@
+"""Screenings, assessments (pinned to an instrument version), ratings, accreditations and challenges."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.db import Base, UTCDateTime, utcnow
+from app.subjects.models import Subject
+
+
+def _in(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class AssessmentStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    SUPERSEDED = "superseded"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+# Columns of an approved assessment that nothing may change (the database refuses it too).
+LOCKED_COLUMNS = (
+    "subject_id", "instrument_id", "instrument_version", "author_id", "overall_judgement", "rationale",
+    "person_view", "shared_with_person", "shared_on", "review_due", "supersedes_id", "approved_at",
+    "approved_by_id", "submitted_at", "version",
+)
+
+
+class InstrumentVersion(Base):
+    """An instrument version as first registered: a file changed under the same version is refused."""
+
+    __tablename__ = "instrument_versions"
+    __table_args__ = (UniqueConstraint("instrument_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Screening(Base):
+    __tablename__ = "screenings"
+    __table_args__ = (CheckConstraint(_in("outcome", ["no_concern", "refer_for_assessment"]), name="outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"), index=True)
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    instrument_version: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    screened_on: Mapped[date] = mapped_column(Date)
+    occasion: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(32))
+    rationale: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    subject: Mapped[Subject] = relationship()
+    author: Mapped[User] = relationship()
+    responses: Mapped[list[ScreeningResponse]] = relationship(
+        back_populates="screening", cascade="all, delete-orphan", order_by="ScreeningResponse.id"
+    )
+
+
+class ScreeningResponse(Base):
+    __tablename__ = "screening_responses"
+    __table_args__ = (UniqueConstraint("screening_id", "item_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"))
+    item_code: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    screening: Mapped[Screening] = relationship(back_populates="responses")
+
+
+class Assessment(Base):
+    """A structured professional judgement, pinned to the exact instrument version it was made with."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        CheckConstraint(_in("status", [s.value for s in AssessmentStatus]), name="status"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_assessments_subject_id_status", "subject_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"))
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    instrument_version: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=AssessmentStatus.DRAFT.value, index=True)
+    overall_judgement: Mapped[str] = mapped_column(String(32), default="")
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    person_view: Mapped[str] = mapped_column(Text, default="")
+    shared_with_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared_on: Mapped[date | None] = mapped_column(Date)
+    review_due: Mapped[date | None] = mapped_column(Date)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="RESTRICT"))
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="RESTRICT"))
+    return_comment: Mapped[str] = mapped_column(Text, default="")
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    subject: Mapped[Subject] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    returned_by: Mapped[User | None] = relationship(foreign_keys=[returned_by_id])
+    supersedes: Mapped[Assessment | None] = relationship(foreign_keys=[supersedes_id], remote_side=[id])
+    ratings: Mapped[list[AssessmentRating]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="AssessmentRating.id"
+    )
+    challenges: Mapped[list[Challenge]] = relationship(
+        back_populates="assessment", order_by="Challenge.raised_on"
+    )
+
+    @property
+    def status_enum(self) -> AssessmentStatus:
+        return AssessmentStatus(self.status)
+
+    @property
+    def locked(self) -> bool:
+        return self.status in (AssessmentStatus.APPROVED, AssessmentStatus.SUPERSEDED)
+
+    def rating_for(self, item_code: str) -> AssessmentRating | None:
+        return next((r for r in self.ratings if r.item_code == item_code), None)
+
+
+class AssessmentRating(Base):
+    __tablename__ = "assessment_ratings"
+    __table_args__ = (UniqueConstraint("assessment_id", "item_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    item_code: Mapped[str] = mapped_column(String(8))
+    rating: Mapped[str] = mapped_column(String(32), default="")
+    evidence: Mapped[str] = mapped_column(Text, default="")
+
+    assessment: Mapped[Assessment] = relationship(back_populates="ratings")
+
+
+class Accreditation(Base):
+    """Who may complete which instrument, until when."""
+
+    __tablename__ = "accreditations"
+    __table_args__ = (Index("ix_accreditations_user_id_instrument_id", "user_id", "instrument_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    valid_until: Mapped[date] = mapped_column(Date)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+
+
+class ChallengeOutcome(StrEnum):
+    UPHELD = "upheld"
+    PARTLY_UPHELD = "partly_upheld"
+    NOT_UPHELD = "not_upheld"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Challenge(Base):
+    """A complaint against an assessment, and the supervisor's decision on it."""
+
+    __tablename__ = "challenges"
+    __table_args__ = (
+        CheckConstraint(_in("raised_by_kind", ["person", "lawyer", "staff"]), name="raised_by_kind"),
+        CheckConstraint(
+            "outcome IS NULL OR " + _in("outcome", [o.value for o in ChallengeOutcome]), name="outcome"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    raised_on: Mapped[date] = mapped_column(Date)
+    raised_by_kind: Mapped[str] = mapped_column(String(16))
+    raised_by_name: Mapped[str] = mapped_column(String(200))
+    grounds: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="challenges")
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -1,0 +1,141 @@
+"""Reading screenings and assessments: per subject, for dashboards, for the timeline and the chart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app import policy
+from app.assessments import catalogue
+from app.assessments.models import Assessment, AssessmentStatus, Challenge, Screening
+from app.auth.models import User
+from app.db import db
+from app.subjects.models import Subject
+from app.subjects.queries import Panel, TimelineEntry, dashboard_panel, subject_panel, timeline_provider
+from reports.charts import JudgementPoint
+
+
+def subject_screenings(subject: Subject) -> list[Screening]:
+    return list(db.session.scalars(select(Screening).where(Screening.subject_id == subject.id)
+                                   .order_by(Screening.screened_on.desc(), Screening.id.desc())
+                                   .options(selectinload(Screening.author))))
+
+
+def subject_assessments(subject: Subject) -> list[Assessment]:
+    return list(db.session.scalars(select(Assessment).where(Assessment.subject_id == subject.id)
+                                   .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+                                   .options(selectinload(Assessment.author))))
+
+
+def assessments_needed(user: User) -> list[Subject]:
+    """People referred by a screening and not yet assessed: the unit's list (supervisors) or the
+    user's units and caseload (case workers)."""
+    return list(db.session.scalars(
+        select(Subject).where(policy.subjects_visible_to(user), Subject.assessment_needed_since.is_not(None))
+        .order_by(Subject.assessment_needed_since).limit(100)
+        .options(selectinload(Subject.unit), selectinload(Subject.case_owner), selectinload(Subject.alerts))))
+
+
+def awaiting_approval(user: User) -> list[Assessment]:
+    """Submitted assessments of the supervisor's units that they did not write (four eyes)."""
+    if user.role != "supervisor":
+        return []
+    return list(db.session.scalars(
+        select(Assessment).join(Subject, Subject.id == Assessment.subject_id)
+        .where(Assessment.status == AssessmentStatus.SUBMITTED.value,
+               Subject.unit_id.in_(sorted(user.unit_ids)), Assessment.author_id != user.id)
+        .order_by(Assessment.submitted_at)
+        .options(selectinload(Assessment.subject), selectinload(Assessment.author))))
+
+
+def my_drafts(user: User) -> list[Assessment]:
+    return list(db.session.scalars(
+        select(Assessment).where(Assessment.author_id == user.id, Assessment.status == AssessmentStatus.DRAFT.value)
+        .order_by(Assessment.updated_at.desc()).options(selectinload(Assessment.subject))))
+
+
+def judgement_history(subject: Subject) -> tuple[list[JudgementPoint], list[str]]:
+    """Approved overall judgements over time (superseded ones included: the history is the point).
+
+    Returns the points and the level labels from lowest to highest, taken from the instrument.
+    """
+    rows = db.session.scalars(select(Assessment).where(
+        Assessment.subject_id == subject.id,
+        Assessment.status.in_([AssessmentStatus.APPROVED.value, AssessmentStatus.SUPERSEDED.value]))
+        .order_by(Assessment.approved_at))
+    points: list[JudgementPoint] = []
+    levels: list[str] = []
+    for a in rows:
+        instrument = catalogue.get(a.instrument_id, a.instrument_version)
+        labels = [o.label for o in instrument.overall_judgements]
+        if len(labels) > len(levels):
+            levels = labels
+        values = [o.value for o in instrument.overall_judgements]
+        if a.overall_judgement in values and a.approved_at is not None:
+            index = values.index(a.overall_judgement)
+            points.append(JudgementPoint(a.approved_at.date(), index, labels[index]))
+    return points, levels
+
+
+@timeline_provider
+def _screening_entries(subject: Subject) -> Iterable[TimelineEntry]:
+    for s in subject_screenings(subject):
+        outcome = "referred for assessment" if s.outcome == "refer_for_assessment" else "no concern identified"
+        yield TimelineEntry(_at(s.screened_on, s.created_at), "screening", f"Screening: {outcome}", s.occasion,
+                            s.author.display_name)
+
+
+@timeline_provider
+def _assessment_entries(subject: Subject) -> Iterable[TimelineEntry]:
+    for a in subject_assessments(subject):
+        yield TimelineEntry(a.created_at, "assessment", "Assessment started" if not a.supersedes_id
+                            else "Amendment started", f"{a.instrument_id} {a.instrument_version}",
+                            a.author.display_name)
+        if a.approved_at:
+            yield TimelineEntry(a.approved_at, "assessment", "Assessment approved", "", None)
+
+
+@timeline_provider
+def _challenge_entries(subject: Subject) -> Iterable[TimelineEntry]:
+    challenges = db.session.scalars(select(Challenge).join(Assessment, Assessment.id == Challenge.assessment_id)
+                                    .where(Assessment.subject_id == subject.id))
+    for c in challenges:
+        yield TimelineEntry(c.recorded_at, "challenge", "Challenge recorded against an assessment", "", None)
+        if c.decided_at and c.outcome:
+            yield TimelineEntry(c.decided_at, "challenge", f"Challenge {c.outcome.replace('_', ' ')}", "", None)
+
+
+def _at(day: date, recorded: datetime) -> datetime:
+    """Order a dated event by its day; one recorded on that day keeps the time it was recorded."""
+    return recorded if recorded.date() == day else datetime.combine(day, time(12, 0, tzinfo=UTC))
+
+
+@subject_panel
+def _assessment_panel(user: User, subject: Subject) -> Panel | None:
+    from app.assessments.services import accreditation_problem
+    from reports.charts import judgement_history_svg
+
+    points, levels = judgement_history(subject)
+    instruments = catalogue.current("assessment")
+    startable = [(i, accreditation_problem(user, i)) for i in instruments] if policy.in_scope(user, subject) else []
+    return Panel("assessments/_subject_panel.html", {
+        "subject": subject,
+        "screenings": subject_screenings(subject),
+        "assessments": subject_assessments(subject),
+        "chart_svg": judgement_history_svg(points, levels),
+        "can_screen": policy.can_screen(user, subject) and bool(catalogue.current("screening")),
+        "startable": startable,
+    })
+
+
+@dashboard_panel
+def _assessment_dashboard(user: User) -> Panel | None:
+    return Panel("assessments/_dashboard_panel.html", {
+        "needed": assessments_needed(user),
+        "awaiting": awaiting_approval(user),
+        "drafts": my_drafts(user),
+        "is_supervisor": user.role == "supervisor",
+    })

@@ -1,0 +1,364 @@
+"""Screening and assessment pages. Each handler checks access through app/policy.py before it acts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from app import policy
+from app.assessments import catalogue, challenges, queries, screening, services
+from app.assessments.forms import (
+    ChallengeDecisionForm,
+    ChallengeForm,
+    DecisionForm,
+    ReturnForm,
+    assessment_form_class,
+    screening_form_class,
+)
+from app.assessments.models import Assessment, Challenge, Screening
+from app.db import db
+from app.errors import Conflict, Invalid, NotAllowed
+from app.forms import parse_date, show_errors
+from app.subjects.routes import load_subject
+
+bp = Blueprint("assessments", __name__)
+__all__ = ["bp", "queries"]  # importing queries registers the subject-page and dashboard panels
+case_workers = policy.requires(policy.works_cases)
+supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
+
+
+def load_assessment(assessment_id: int) -> Assessment:
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        abort(404)
+    allowed = policy.can_view_assessment(g.user, assessment)
+    policy.require_record(allowed, "assessment", assessment_id, assessment.subject_id if allowed else None)
+    return assessment
+
+
+def _version(form: FlaskForm) -> int:
+    text = (form.version.data or "").strip()
+    return int(text) if text.isdigit() else 0
+
+
+# --- screening -------------------------------------------------------------------------------------------
+
+
+@bp.route("/subjects/<int:subject_id>/screenings/new", methods=["GET", "POST"])
+@case_workers
+def new_screening(subject_id: int) -> Response | str | tuple[str, int]:
+    subject = load_subject(subject_id, for_change=True)
+    instruments = catalogue.current("screening")
+    if not instruments:
+        abort(404)
+    instrument = instruments[0]
+    form = screening_form_class(instrument)()
+    if form.validate_on_submit():
+        screened_on, problem = parse_date(form.screened_on.data)
+        values = screening.ScreeningValues(
+            instrument_id=instrument.id, instrument_version=instrument.version, screened_on=screened_on,
+            occasion=form.occasion.data or "", outcome=form.outcome.data or "", rationale=form.rationale.data or "",
+            answers={i.code: getattr(form, f"item_{i.code}").data or "" for i in instrument.items()},
+            notes={i.code: getattr(form, f"note_{i.code}").data or "" for i in instrument.items()},
+        )
+        try:
+            if problem:
+                raise Invalid("The screening was not saved.", field_errors={"screened_on": [problem]})
+            record = screening.record_screening(g.user, subject, values)
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("assessments/screening_form.html", form=form, subject=subject,
+                                   instrument=instrument), 400
+        flash("Screening saved." + (" The person is now on the assessment-needed list."
+                                    if record.outcome == "refer_for_assessment" else ""), "success")
+        return redirect(url_for("subjects.show", subject_id=subject.id))
+    return render_template("assessments/screening_form.html", form=form, subject=subject,
+                           instrument=instrument), 400 if form.errors else 200
+
+
+@bp.route("/screenings/<int:screening_id>")
+@case_workers
+def show_screening(screening_id: int) -> str:
+    record = db.session.get(Screening, screening_id)
+    if record is None:
+        abort(404)
+    allowed = policy.can_view_subject(g.user, record.subject)
+    policy.require_record(allowed, "screening", screening_id, record.subject_id if allowed else None)
+    screening.record_view(g.user, record)
+    return render_template("assessments/screening.html", screening=record,
+                           instrument=catalogue.get(record.instrument_id, record.instrument_version))
+
+
+# --- assessments ------------------------------------------------------------------------------------------
+
+
+@bp.route("/subjects/<int:subject_id>/assessments", methods=["POST"])
+@case_workers
+def start(subject_id: int) -> Response:
+    subject = load_subject(subject_id, for_change=True)
+    key = (request.form.get("instrument", ""), request.form.get("instrument_version", ""))
+    if not DecisionForm().validate_on_submit():
+        abort(400)
+    try:
+        instrument = catalogue.get(*key)
+        assessment = services.start(g.user, subject, instrument)
+    except KeyError:
+        abort(400)
+    except NotAllowed as exc:
+        flash(exc.message, "warning")
+        return redirect(url_for("subjects.show", subject_id=subject.id))
+    return redirect(url_for("assessments.edit", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>")
+@case_workers
+def show(assessment_id: int) -> tuple[str, int]:
+    assessment = load_assessment(assessment_id)
+    services.record_view(g.user, assessment)
+    return _assessment_page(assessment)
+
+
+def _assessment_page(assessment: Assessment, return_form: ReturnForm | None = None,
+                     challenge_form: ChallengeForm | None = None, status: int = 200) -> tuple[str, int]:
+    instrument = services.instrument_of(assessment)
+    return_form = return_form or ReturnForm(version=str(assessment.version))
+    page = render_template(
+        "assessments/show.html", assessment=assessment, instrument=instrument,
+        decision_form=DecisionForm(version=str(assessment.version)), return_form=return_form,
+        challenge_form=challenge_form or ChallengeForm(), decision_forms={
+            c.id: ChallengeDecisionForm(prefix=f"c{c.id}") for c in assessment.challenges},
+        can_edit=policy.can_edit_assessment(g.user, assessment),
+        can_decide=policy.can_decide_assessment(g.user, assessment),
+        can_amend=policy.can_amend_assessment(g.user, assessment),
+        open_amendment=services.open_amendment(assessment) if assessment.status == "approved" else None,
+        can_challenge=policy.can_record_challenge(g.user, assessment),
+        can_decide_challenge=policy.can_decide_challenge(g.user, assessment),
+        others=[a for a in services.subject_assessments(assessment.subject) if a.id != assessment.id],
+        completeness=services.completeness_problems(assessment) if assessment.status == "draft" else {},
+    )
+    return page, status
+
+
+def _input(form: FlaskForm, assessment: Assessment) -> tuple[services.AssessmentInput, dict[str, list[str]]]:
+    instrument = services.instrument_of(assessment)
+    errors: dict[str, list[str]] = {}
+    dates = {}
+    for name in ("shared_on", "review_due"):
+        value, problem = parse_date(getattr(form, name).data)
+        dates[name] = value
+        if problem:
+            errors[name] = [problem]
+    data = services.AssessmentInput(
+        ratings={i.code: getattr(form, f"rating_{i.code}").data or "" for i in instrument.items()},
+        evidence={i.code: getattr(form, f"evidence_{i.code}").data or "" for i in instrument.items()},
+        overall_judgement=form.overall_judgement.data or "", rationale=form.rationale.data or "",
+        person_view=form.person_view.data or "", shared_with_person=bool(form.shared_with_person.data),
+        **dates,
+    )
+    return data, errors
+
+
+def _fill(form: FlaskForm, assessment: Assessment) -> None:
+    for rating in assessment.ratings:
+        getattr(form, f"rating_{rating.item_code}").data = rating.rating
+        getattr(form, f"evidence_{rating.item_code}").data = rating.evidence
+    form.overall_judgement.data = assessment.overall_judgement
+    form.rationale.data = assessment.rationale
+    form.person_view.data = assessment.person_view
+    form.shared_with_person.data = assessment.shared_with_person
+    form.shared_on.data = assessment.shared_on.isoformat() if assessment.shared_on else ""
+    form.review_due.data = assessment.review_due.isoformat() if assessment.review_due else ""
+    form.version.data = str(assessment.version)
+
+
+@bp.route("/assessments/<int:assessment_id>/edit", methods=["GET", "POST"])
+@case_workers
+def edit(assessment_id: int) -> Response | str | tuple[str, int]:
+    assessment = load_assessment(assessment_id)
+    if not policy.can_edit_assessment(g.user, assessment):
+        if assessment.locked:
+            flash("An approved assessment cannot be changed. Use “Amend” to make a new version.", "warning")
+        return redirect(url_for("assessments.show", assessment_id=assessment.id))
+    instrument = services.instrument_of(assessment)
+    form = assessment_form_class(instrument)()
+    if not form.is_submitted():
+        _fill(form, assessment)
+    if form.validate_on_submit():
+        data, date_errors = _input(form, assessment)
+        submitting = request.form.get("action") == "submit"
+        try:
+            if date_errors:
+                raise Invalid("The draft was not saved.", field_errors=date_errors)
+            services.save_draft(g.user, assessment, data, _version(form))
+            if submitting:
+                services.submit(g.user, assessment, assessment.version)
+        except Invalid as exc:
+            if submitting and not date_errors:
+                # The draft itself was saved: nothing typed is lost; only the submission was refused.
+                form.version.data = str(assessment.version)
+                flash("Your draft was saved, but it cannot be submitted yet.", "warning")
+            show_errors(form, exc)
+            return render_template("assessments/form.html", form=form, assessment=assessment,
+                                   instrument=instrument), 400
+        except Conflict as exc:
+            db.session.rollback()
+            db.session.refresh(assessment)
+            form.form_errors.append(f"{exc.message} Your text is still below and was not saved. Open the "
+                                    "assessment in a new tab to see the saved version, then save again here "
+                                    "to keep yours.")
+            form.version.data = str(assessment.version)
+            return render_template("assessments/form.html", form=form, assessment=assessment,
+                                   instrument=instrument), 409
+        if submitting:
+            flash("Assessment submitted for countersignature.", "success")
+            return redirect(url_for("assessments.show", assessment_id=assessment.id))
+        flash("Draft saved.", "success")
+        return redirect(url_for("assessments.edit", assessment_id=assessment.id))
+    return render_template("assessments/form.html", form=form, assessment=assessment,
+                           instrument=instrument), 400 if form.errors else 200
+
+
+@bp.route("/assessments/<int:assessment_id>/autosave", methods=["POST"])
+@case_workers
+def autosave(assessment_id: int) -> tuple[Response, int]:
+    """The page's script sends the form here every 30 seconds and when the page is left."""
+    assessment = load_assessment(assessment_id)
+    if not policy.can_edit_assessment(g.user, assessment):
+        return jsonify(saved=False, message="This assessment can no longer be edited."), 403
+    form = assessment_form_class(services.instrument_of(assessment))()
+    if not form.validate_on_submit():
+        return jsonify(saved=False, message="The form could not be read; use Save draft."), 400
+    data, date_errors = _input(form, assessment)
+    if date_errors:
+        return jsonify(saved=False, message="A date is not valid; fix it and use Save draft."), 400
+    try:
+        services.save_draft(g.user, assessment, data, _version(form))
+    except Conflict:
+        db.session.rollback()
+        return jsonify(saved=False, conflict=True,
+                       message="Saved elsewhere meanwhile: your text is kept here; use Save draft to keep "
+                               "yours."), 409
+    except Invalid as exc:
+        return jsonify(saved=False, message=exc.message), 400
+    return jsonify(saved=True, version=assessment.version, at=assessment.updated_at.strftime("%H:%M:%S")), 200
+
+
+@bp.route("/assessments/<int:assessment_id>/approve", methods=["POST"])
+@supervisors
+def approve(assessment_id: int) -> Response | tuple[str, int]:
+    assessment = load_assessment(assessment_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.approve(g.user, assessment, _version(form))
+        except NotAllowed as exc:
+            policy.refuse(403, exc.message, object_type="assessment", object_id=assessment.id,
+                          subject_id=assessment.subject_id)
+        except Conflict as exc:
+            db.session.rollback()
+            flash(exc.message + " Check it again before approving.", "warning")
+            return redirect(url_for("assessments.show", assessment_id=assessment.id))
+        flash("Assessment approved. It can no longer be changed; corrections are made by amending it.", "success")
+    return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/return", methods=["POST"])
+@supervisors
+def return_to_author(assessment_id: int) -> Response | tuple[str, int]:
+    assessment = load_assessment(assessment_id)
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            services.return_to_author(g.user, assessment, form.comment.data or "", _version(form))
+        except NotAllowed as exc:
+            policy.refuse(403, exc.message, object_type="assessment", object_id=assessment.id,
+                          subject_id=assessment.subject_id)
+        except Invalid as exc:
+            show_errors(form, exc)
+            return _assessment_page(assessment, return_form=form, status=400)
+        except Conflict as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+            return redirect(url_for("assessments.show", assessment_id=assessment.id))
+        flash("Assessment returned to its author with your comment.", "success")
+    return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/amend", methods=["POST"])
+@case_workers
+def amend(assessment_id: int) -> Response:
+    assessment = load_assessment(assessment_id)
+    if DecisionForm().validate_on_submit():
+        try:
+            draft = services.amend(g.user, assessment)
+        except NotAllowed as exc:
+            flash(exc.message, "warning")
+            return redirect(url_for("assessments.show", assessment_id=assessment.id))
+        return redirect(url_for("assessments.edit" if draft.author_id == g.user.id else "assessments.show",
+                                assessment_id=draft.id))
+    return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/compare")
+@case_workers
+def compare(assessment_id: int) -> str:
+    left = load_assessment(assessment_id)
+    other = request.args.get("with", "")
+    if not other.isdigit():
+        abort(404)
+    right = load_assessment(int(other))
+    if right.subject_id != left.subject_id:
+        abort(404)
+    services.record_view(g.user, right)
+    return render_template("assessments/compare.html", left=left, right=right, rows=services.compare(left, right),
+                           left_instrument=services.instrument_of(left),
+                           right_instrument=services.instrument_of(right))
+
+
+# --- challenges -------------------------------------------------------------------------------------------
+
+
+@bp.route("/assessments/<int:assessment_id>/challenges", methods=["POST"])
+@case_workers
+def record_challenge(assessment_id: int) -> Response | tuple[str, int]:
+    assessment = load_assessment(assessment_id)
+    form = ChallengeForm()
+    if form.validate_on_submit():
+        raised_on, problem = parse_date(form.raised_on.data)
+        try:
+            if problem:
+                raise Invalid("The challenge was not recorded.", field_errors={"raised_on": [problem]})
+            challenges.record(g.user, assessment, raised_on, form.raised_by_kind.data or "",
+                              form.raised_by_name.data or "", form.grounds.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+            return _assessment_page(assessment, challenge_form=form, status=400)
+        except NotAllowed as exc:
+            policy.refuse(403, exc.message, object_type="assessment", object_id=assessment.id,
+                          subject_id=assessment.subject_id)
+        flash("Challenge recorded. A supervisor will record the outcome.", "success")
+    return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+@bp.route("/challenges/<int:challenge_id>/decision", methods=["POST"])
+@supervisors
+def decide_challenge(challenge_id: int) -> Response | tuple[str, int]:
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None:
+        abort(404)
+    assessment = load_assessment(challenge.assessment_id)
+    form = ChallengeDecisionForm(prefix=f"c{challenge.id}")
+    if form.validate_on_submit():
+        try:
+            challenges.decide(g.user, challenge, form.outcome.data or "", form.reason.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+            flash("The decision was not recorded: " + " ".join(
+                p for problems in exc.field_errors.values() for p in problems), "warning")
+        except NotAllowed as exc:
+            policy.refuse(403, exc.message, object_type="challenge", object_id=challenge.id,
+                          subject_id=assessment.subject_id)
+        else:
+            flash("Outcome of the challenge recorded.", "success")
+    return redirect(url_for("assessments.show", assessment_id=assessment.id))

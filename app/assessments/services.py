@@ -1,0 +1,323 @@
+"""The assessment lifecycle: draft → submitted → approved, or returned with a comment → draft.
+
+Approved means immutable (here and in the database); a correction is an amendment: a new draft prefilled
+from the approved one, which supersedes it when approved. Services flush, never commit, and audit every
+change; narrative text is never copied into the audit trail (it could not be erased from there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from app import policy
+from app.assessments import catalogue
+from app.assessments.models import Accreditation, Assessment, AssessmentRating, AssessmentStatus
+from app.audit import trail
+from app.auth.models import User
+from app.db import db, utcnow
+from app.errors import Conflict, Invalid, NotAllowed
+from app.subjects.models import Subject
+from instruments.loader import Instrument
+
+NARRATIVE = frozenset({"rationale", "person_view"})
+
+
+@dataclass
+class AssessmentInput:
+    """What the form holds; anything may be empty in a draft."""
+
+    ratings: dict[str, str] = field(default_factory=dict)  # item code -> option value ("" = not yet)
+    evidence: dict[str, str] = field(default_factory=dict)  # item code -> evidence text
+    overall_judgement: str = ""
+    rationale: str = ""
+    person_view: str = ""
+    shared_with_person: bool = False
+    shared_on: date | None = None
+    review_due: date | None = None
+
+
+def instrument_of(assessment: Assessment) -> Instrument:
+    return catalogue.get(assessment.instrument_id, assessment.instrument_version)
+
+
+def accreditation_problem(user: User, instrument: Instrument, today: date | None = None) -> str | None:
+    """Why the user may not complete this instrument, or None when they may."""
+    today = today or utcnow().date()
+    rows = db.session.scalars(select(Accreditation).where(
+        Accreditation.user_id == user.id, Accreditation.instrument_id == instrument.id,
+        Accreditation.revoked_at.is_(None)))
+    latest = max((r.valid_until for r in rows), default=None)
+    if latest is None:
+        return (f"You are not accredited for “{instrument.title}”. An administrator records accreditation "
+                "once you have completed the training.")
+    if latest < today:
+        return (f"Your accreditation for “{instrument.title}” expired on {latest.isoformat()}. Ask an "
+                "administrator to renew it after refresher training.")
+    return None
+
+
+def _snapshot(a: Assessment) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "overall_judgement": a.overall_judgement,
+        "rationale": a.rationale,
+        "person_view": a.person_view,
+        "shared_with_person": a.shared_with_person,
+        "shared_on": a.shared_on.isoformat() if a.shared_on else None,
+        "review_due": a.review_due.isoformat() if a.review_due else None,
+    }
+    for r in a.ratings:
+        values[f"rating:{r.item_code}"] = r.rating
+        values[f"evidence:{r.item_code}"] = r.evidence
+    return values
+
+
+def _redacted(values: dict[str, Any]) -> frozenset[str]:
+    return frozenset(k for k in values if k in NARRATIVE or k.startswith("evidence:"))
+
+
+def _bump(assessment: Assessment, expected_version: int | None = None) -> None:
+    """Increment the version in SQL; with `expected_version`, only if nobody saved in between."""
+    stmt = update(Assessment).where(Assessment.id == assessment.id)
+    if expected_version is not None:
+        stmt = stmt.where(Assessment.version == expected_version)
+    result = db.session.execute(stmt.values(version=Assessment.version + 1, updated_at=utcnow())
+                                .execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This assessment was saved elsewhere (another tab or person) after you opened it.")
+    db.session.refresh(assessment, ["version", "updated_at"])
+
+
+def start(actor: User, subject: Subject, instrument: Instrument) -> Assessment:
+    """A new draft for the subject with every item of the instrument, unrated."""
+    if not policy.in_scope(actor, subject):
+        raise NotAllowed("You can assess only the people of your units or caseload.")
+    if instrument.kind != "assessment":
+        raise Invalid("That instrument is not an assessment.")
+    problem = accreditation_problem(actor, instrument)
+    if problem:
+        raise NotAllowed(problem)
+    catalogue.register(db.session, instrument)
+    assessment = Assessment(
+        subject_id=subject.id, instrument_id=instrument.id, instrument_version=instrument.version,
+        author_id=actor.id, status=AssessmentStatus.DRAFT.value, version=1,
+        review_due=utcnow().date() + timedelta(days=instrument.review_interval_days),
+        ratings=[AssessmentRating(item_code=item.code) for item in instrument.items()],
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    trail.record("create", object_type="assessment", object_id=assessment.id, subject_id=subject.id,
+                 details={"instrument": f"{instrument.id} {instrument.version}"})
+    return assessment
+
+
+def _check_values(instrument: Instrument, data: AssessmentInput) -> dict[str, list[str]]:
+    """Values that can never be right, even in a draft (an option the instrument does not have)."""
+    errors: dict[str, list[str]] = {}
+    for item in instrument.items():
+        value = data.ratings.get(item.code, "")
+        if value and value not in {o.value for o in item.options}:
+            errors[f"rating_{item.code}"] = ["Choose one of the instrument's ratings."]
+    if data.overall_judgement and data.overall_judgement not in {o.value for o in instrument.overall_judgements}:
+        errors["overall_judgement"] = ["Choose one of the instrument's overall judgements."]
+    if data.shared_on and data.shared_on > utcnow().date():
+        errors["shared_on"] = ["The date it was shared cannot be in the future."]
+    return errors
+
+
+def save_draft(actor: User, assessment: Assessment, data: AssessmentInput, expected_version: int) -> None:
+    """Save what is typed so far (drafts may be incomplete). Conflict if saved elsewhere meanwhile."""
+    if assessment.locked:
+        raise NotAllowed("An approved assessment cannot be changed. Amend it to make a new version.")
+    if not policy.can_edit_assessment(actor, assessment):
+        raise NotAllowed("Only the author can change a draft assessment.")
+    instrument = instrument_of(assessment)
+    errors = _check_values(instrument, data)
+    if errors:
+        raise Invalid("The draft was not saved.", field_errors=errors)
+    _bump(assessment, expected_version)
+    before = _snapshot(assessment)
+    for rating in assessment.ratings:
+        rating.rating = data.ratings.get(rating.item_code, "")
+        rating.evidence = data.evidence.get(rating.item_code, "").strip()
+    assessment.overall_judgement = data.overall_judgement
+    assessment.rationale = data.rationale.strip()
+    assessment.person_view = data.person_view.strip()
+    assessment.shared_with_person = data.shared_with_person
+    assessment.shared_on = data.shared_on if data.shared_with_person else None
+    assessment.review_due = data.review_due
+    db.session.flush()
+    after = _snapshot(assessment)
+    diff = trail.changes(before, after, redact=_redacted(after))
+    if diff:
+        trail.record("update", object_type="assessment", object_id=assessment.id,
+                     subject_id=assessment.subject_id, details={"changes": diff, "version": assessment.version})
+
+
+def completeness_problems(assessment: Assessment) -> dict[str, list[str]]:
+    """Everything missing before the assessment can be submitted, keyed by the field to fix."""
+    instrument = instrument_of(assessment)
+    problems: dict[str, list[str]] = {}
+    for item in instrument.items():
+        rating = assessment.rating_for(item.code)
+        if rating is None or not rating.rating:
+            problems[f"rating_{item.code}"] = [f"Rate {item.code} “{item.title}”."]
+        if rating is None or not rating.evidence.strip():
+            problems[f"evidence_{item.code}"] = [f"Write the evidence for {item.code} “{item.title}”."]
+    if not assessment.overall_judgement:
+        problems["overall_judgement"] = ["Record your overall judgement."]
+    if not assessment.rationale.strip():
+        problems["rationale"] = ["Explain the reasons for your overall judgement."]
+    if assessment.review_due is None:
+        problems["review_due"] = ["Set the date by which this assessment must be reviewed."]
+    elif assessment.review_due <= utcnow().date():
+        problems["review_due"] = ["The review date must be in the future."]
+    if assessment.shared_with_person and assessment.shared_on is None:
+        problems["shared_on"] = ["Give the date the assessment was shared with the person."]
+    return problems
+
+
+def submit(actor: User, assessment: Assessment, expected_version: int) -> None:
+    """Send a complete draft for countersignature; Invalid lists every missing item."""
+    if not policy.can_edit_assessment(actor, assessment):
+        raise NotAllowed("Only the author can submit a draft assessment.")
+    problems = completeness_problems(assessment)
+    if problems:
+        raise Invalid("The assessment is not complete yet. Everything still missing is listed below.",
+                      field_errors=problems)
+    _bump(assessment, expected_version)
+    assessment.status = AssessmentStatus.SUBMITTED.value
+    assessment.submitted_at = utcnow()
+    db.session.flush()
+    trail.record("submit", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
+
+
+def approve(actor: User, assessment: Assessment, expected_version: int) -> None:
+    """Countersign: the assessment is locked; the one it amends is marked superseded; the person's next
+    review date becomes this assessment's, and they leave the "assessment needed" list."""
+    if not policy.can_decide_assessment(actor, assessment):
+        if assessment.author_id == actor.id:
+            raise NotAllowed("You cannot approve an assessment you wrote: another supervisor must countersign it.")
+        raise NotAllowed("Only a supervisor of the person's unit can approve a submitted assessment.")
+    _bump(assessment, expected_version)
+    assessment.status = AssessmentStatus.APPROVED.value
+    assessment.approved_at = utcnow()
+    assessment.approved_by_id = actor.id
+    previous = assessment.supersedes
+    if previous is not None and previous.status == AssessmentStatus.APPROVED:
+        previous.status = AssessmentStatus.SUPERSEDED.value
+        previous.superseded_by_id = assessment.id
+    subject = assessment.subject
+    subject.next_review_due = assessment.review_due
+    subject.assessment_needed_since = None
+    db.session.flush()
+    trail.record("approve", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id,
+                 details={"supersedes": previous.id if previous else None})
+
+
+def return_to_author(actor: User, assessment: Assessment, comment: str, expected_version: int) -> None:
+    if not policy.can_decide_assessment(actor, assessment):
+        if assessment.author_id == actor.id:
+            raise NotAllowed("You cannot return an assessment you wrote.")
+        raise NotAllowed("Only a supervisor of the person's unit can return a submitted assessment.")
+    if len(comment.strip()) < 5:
+        raise Invalid("The assessment was not returned.",
+                      field_errors={"comment": ["Tell the author what to change."]})
+    _bump(assessment, expected_version)
+    assessment.status = AssessmentStatus.DRAFT.value
+    assessment.return_comment = comment.strip()
+    assessment.returned_by_id = actor.id
+    assessment.returned_at = utcnow()
+    assessment.submitted_at = None
+    db.session.flush()
+    trail.record("return", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
+
+
+def open_amendment(assessment: Assessment) -> Assessment | None:
+    return db.session.scalar(select(Assessment).where(
+        Assessment.supersedes_id == assessment.id,
+        Assessment.status.in_([AssessmentStatus.DRAFT.value, AssessmentStatus.SUBMITTED.value])))
+
+
+def amend(actor: User, assessment: Assessment) -> Assessment:
+    """A new draft prefilled from an approved assessment, pinned to the same instrument version.
+
+    If an amendment is already open, that one is returned rather than starting a second.
+    """
+    if not policy.can_amend_assessment(actor, assessment):
+        raise NotAllowed("Only an approved assessment of a person in your units or caseload can be amended.")
+    existing = open_amendment(assessment)
+    if existing is not None:
+        return existing
+    instrument = instrument_of(assessment)
+    problem = accreditation_problem(actor, instrument)
+    if problem:
+        raise NotAllowed(problem)
+    draft = Assessment(
+        subject_id=assessment.subject_id, instrument_id=assessment.instrument_id,
+        instrument_version=assessment.instrument_version, author_id=actor.id, status=AssessmentStatus.DRAFT.value,
+        overall_judgement=assessment.overall_judgement, rationale=assessment.rationale,
+        person_view=assessment.person_view, shared_with_person=False, shared_on=None,
+        review_due=utcnow().date() + timedelta(days=instrument.review_interval_days),
+        supersedes_id=assessment.id, version=1,
+        ratings=[AssessmentRating(item_code=r.item_code, rating=r.rating, evidence=r.evidence)
+                 for r in assessment.ratings],
+    )
+    db.session.add(draft)
+    db.session.flush()
+    trail.record("create", object_type="assessment", object_id=draft.id, subject_id=draft.subject_id,
+                 details={"amends": assessment.id, "instrument": f"{instrument.id} {instrument.version}"})
+    return draft
+
+
+def record_view(actor: User, assessment: Assessment) -> None:
+    trail.record("view", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
+
+
+@dataclass
+class ComparedRow:
+    code: str
+    title: str
+    left_rating: str
+    right_rating: str
+    left_evidence: str
+    right_evidence: str
+
+    @property
+    def rating_changed(self) -> bool:
+        return self.left_rating != self.right_rating
+
+    @property
+    def evidence_changed(self) -> bool:
+        return self.left_evidence != self.right_evidence
+
+
+def compare(left: Assessment, right: Assessment) -> list[ComparedRow]:
+    """Item by item, with labels from each assessment's own instrument version."""
+    left_instrument, right_instrument = instrument_of(left), instrument_of(right)
+    codes = [i.code for i in left_instrument.items()]
+    codes += [i.code for i in right_instrument.items() if i.code not in codes]
+    rows = []
+    for code in codes:
+        lr, rr = left.rating_for(code), right.rating_for(code)
+
+        def label(instrument: Instrument, value: str, code: str = code) -> str:
+            try:
+                return instrument.option_label(code, value) if value else ""
+            except KeyError:
+                return value
+
+        item = right_instrument.item(code) if code in {i.code for i in right_instrument.items()} \
+            else left_instrument.item(code)
+        rows.append(ComparedRow(code, item.title, label(left_instrument, lr.rating if lr else ""),
+                                label(right_instrument, rr.rating if rr else ""),
+                                lr.evidence if lr else "", rr.evidence if rr else ""))
+    return rows
+
+
+def subject_assessments(subject: Subject) -> list[Assessment]:
+    return list(db.session.scalars(
+        select(Assessment).where(Assessment.subject_id == subject.id).order_by(Assessment.created_at.desc())))
