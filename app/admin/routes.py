@@ -209,12 +209,8 @@ def accreditations() -> Response | str | tuple[str, int]:
         target = db.session.get(User, int(form.user.data)) if (form.user.data or "").isdigit() else None
         valid_until, problem = parse_date(form.valid_until.data)
         try:
-            if target is None or problem:
-                errors = {"user": ["Choose a user."]} if target is None else {}
-                if problem:
-                    errors["valid_until"] = [problem]
-                raise Invalid("The accreditation was not recorded.", field_errors=errors)
-            accreditation.grant(target, form.instrument.data or "", valid_until, granted_by=g.user)
+            accreditation.grant(target, form.instrument.data or "", valid_until, granted_by=g.user,
+                                date_problem=problem)
         except Invalid as exc:
             show_errors(form, exc)
             return _accreditations_page(form), 400

@@ -15,19 +15,23 @@ from app.db import db, utcnow
 from app.errors import Invalid
 
 
-def grant(user: User, instrument_id: str, valid_until: date | None, *, granted_by: User | None) -> Accreditation:
+def grant(user: User | None, instrument_id: str, valid_until: date | None, *, granted_by: User | None,
+          date_problem: str | None = None) -> Accreditation:
+    """Record an accreditation; Invalid lists every problem at once."""
     errors: dict[str, list[str]] = {}
-    if user.role not in policy.CASE_ROLES or not user.is_active:
+    if user is None or user.role not in policy.CASE_ROLES or not user.is_active:
         errors["user"] = ["Choose an active case worker."]
     if instrument_id not in {i.id for i in catalogue.all_instruments().values()}:
         errors["instrument"] = ["Choose an instrument."]
-    if valid_until is None:
+    if date_problem:
+        errors["valid_until"] = [date_problem]
+    elif valid_until is None:
         errors["valid_until"] = ["Enter the date the accreditation ends, for example 2027-11-30."]
     elif valid_until <= utcnow().date():
         errors["valid_until"] = ["The end date must be in the future."]
     if errors:
         raise Invalid("The accreditation was not recorded.", field_errors=errors)
-    assert valid_until is not None  # noqa: S101 - checked above
+    assert user is not None and valid_until is not None  # noqa: S101 - checked above
     row = Accreditation(user_id=user.id, instrument_id=instrument_id, valid_until=valid_until,
                         granted_by_id=granted_by.id if granted_by else None)
     db.session.add(row)

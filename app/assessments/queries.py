@@ -52,6 +52,7 @@ def awaiting_approval(user: User) -> list[Assessment]:
 
 
 def my_drafts(user: User) -> list[Assessment]:
+    """The user's drafts, most recently saved first (returned ones included: see `returned`)."""
     return list(db.session.scalars(
         select(Assessment).where(Assessment.author_id == user.id, Assessment.status == AssessmentStatus.DRAFT.value)
         .order_by(Assessment.updated_at.desc()).options(selectinload(Assessment.subject))))
@@ -133,9 +134,11 @@ def _assessment_panel(user: User, subject: Subject) -> Panel | None:
 
 @dashboard_panel
 def _assessment_dashboard(user: User) -> Panel | None:
+    drafts = my_drafts(user)
     return Panel("assessments/_dashboard_panel.html", {
         "needed": assessments_needed(user),
         "awaiting": awaiting_approval(user),
-        "drafts": my_drafts(user),
+        "returned": [a for a in drafts if a.returned_at is not None],
+        "drafts": [a for a in drafts if a.returned_at is None],
         "is_supervisor": user.role == "supervisor",
     })

@@ -268,7 +268,7 @@ def amend(actor: User, assessment: Assessment) -> Assessment:
     )
     db.session.add(draft)
     db.session.flush()
-    trail.record("create", object_type="assessment", object_id=draft.id, subject_id=draft.subject_id,
+    trail.record("amend", object_type="assessment", object_id=draft.id, subject_id=draft.subject_id,
                  details={"amends": assessment.id, "instrument": f"{instrument.id} {instrument.version}"})
     return draft
 

@@ -76,6 +76,23 @@ DEMO_SUBJECTS: tuple[tuple[str, str, str, str, str, str, int | None, list[str], 
 )
 
 
+def _seed_accreditations() -> None:
+    """The demo case workers are accredited for every assessment instrument for a year."""
+    from datetime import date, timedelta
+
+    from app.assessments import accreditation, catalogue
+    from app.assessments.models import Accreditation
+
+    if db.session.scalar(select(func.count()).select_from(Accreditation)):
+        return
+    for username in ("assessor", "probation", "supervisor"):
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            continue
+        for instrument in catalogue.current("assessment"):
+            accreditation.grant(user, instrument.id, date.today() + timedelta(days=365), granted_by=None)
+
+
 def _seed_subjects() -> None:
     from datetime import date, timedelta
 
@@ -123,6 +140,7 @@ def seed(if_empty: bool) -> None:
                 services.create_user(username, services.UserDetails(display, role.value, units), password,
                                      must_change=False)
         db.session.flush()
+        _seed_accreditations()
         _seed_subjects()
         db.session.commit()
     click.echo("Demo logins (development only):")

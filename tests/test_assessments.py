@@ -1,0 +1,445 @@
+"""Screening, the assessment lifecycle, four eyes, immutability, amendment, comparison, accreditation,
+challenges and the judgement chart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy import select
+
+from app.assessments.models import Assessment, AssessmentRating, Challenge, Screening
+from app.audit.models import AuditEvent
+from app.db import db, make_engine, utcnow
+from app.subjects.models import Subject
+from tests import factories
+from tests.conftest import post_form
+
+
+def events(app: Flask, action: str, object_type: str) -> list[AuditEvent]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == action, AuditEvent.object_type == object_type).order_by(AuditEvent.id)))
+
+
+def get(app: Flask, model: type, ident: int):
+    with app.app_context():
+        row = db.session.get(model, ident)
+        assert row is not None
+        return row
+
+
+def form_of(app: Flask, data, version: int, action: str = "save") -> dict[str, object]:
+    form: dict[str, object] = {"version": str(version), "action": action}
+    for code, value in data.ratings.items():
+        form[f"rating_{code}"] = value
+    for code, value in data.evidence.items():
+        form[f"evidence_{code}"] = value
+    form.update({"overall_judgement": data.overall_judgement, "rationale": data.rationale,
+                 "person_view": data.person_view, "review_due": data.review_due.isoformat() if data.review_due else ""})
+    return form
+
+
+@pytest.fixture
+def accredited(app, users):
+    for key in ("assessor", "probation", "supervisor"):
+        factories.accredit(app, users[key].id)
+
+
+def start(client, subject_id: int) -> object:
+    return post_form(client, f"/subjects/{subject_id}/assessments",
+                     {"instrument": factories.ASSESSMENT[0], "instrument_version": factories.ASSESSMENT[1]},
+                     token_from=f"/subjects/{subject_id}")
+
+
+# --- screening --------------------------------------------------------------------------------------
+
+
+def test_screening_that_refers_puts_the_person_on_the_assessment_needed_list(app, login_as, users, records):
+    from app.assessments import catalogue
+
+    sid = records["subject_a"]
+    client = login_as("assessor")
+    with app.app_context():
+        instrument = catalogue.get(*factories.SCREENING)
+        items = instrument.items()
+    form = {f"item_{i.code}": "not_observed" for i in items}
+    form.update({f"item_{items[0].code}": "observed", "screened_on": utcnow().date().isoformat(),
+                 "occasion": "Reception", "outcome": "refer_for_assessment",
+                 "rationale": "Material found in property on reception."})
+    response = post_form(client, f"/subjects/{sid}/screenings/new", form)
+    assert response.status_code == 302
+    assert get(app, Subject, sid).assessment_needed_since is not None
+    home = login_as("supervisor").get("/").get_data(as_text=True)
+    assert 'data-testid="assessments-needed"' in home and "Archer" in home
+    created = events(app, "create", "screening")[-1]
+    assert created.details["outcome"] == "refer_for_assessment" and created.subject_id == sid
+
+
+def test_incomplete_screening_lists_every_unanswered_item_and_saves_nothing(app, login_as, records):
+    sid = records["subject_a"]
+    response = post_form(login_as("assessor"), f"/subjects/{sid}/screenings/new",
+                         {"occasion": "Reception", "outcome": "", "rationale": ""})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert text.count('href="#item_') >= 10 and 'href="#outcome"' in text and 'href="#screened_on"' in text
+    assert 'value="Reception"' in text
+    with app.app_context():
+        assert db.session.scalar(select(sa.func.count()).select_from(Screening)) == 0
+
+
+def test_screening_page_shows_the_count_as_an_aid_not_a_score(app, login_as, users, records):
+    screening_id = factories.make_screening(app, users["assessor"].id, records["subject_a"])
+    text = login_as("probation").get(f"/screenings/{screening_id}").get_data(as_text=True)
+    assert "Aid only, not a score" in text and "not a validated instrument" in text
+
+
+# --- accreditation ------------------------------------------------------------------------------------
+
+
+def test_unaccredited_user_is_refused_with_the_reason(app, login_as, records):
+    client = login_as("assessor")
+    page = client.get(f"/subjects/{records['subject_a']}").get_data(as_text=True)
+    assert "You are not accredited for" in page
+    response = start(client, records["subject_a"])
+    assert response.status_code == 302
+    assert "You are not accredited for" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(sa.func.count()).select_from(Assessment)) == 0
+
+
+def test_expired_accreditation_is_refused_with_its_date(app, login_as, users, records):
+    from app.assessments.models import Accreditation
+
+    factories.accredit(app, users["assessor"].id)
+    with app.app_context():
+        row = db.session.scalars(select(Accreditation)).one()
+        row.valid_until = utcnow().date() - timedelta(days=1)
+        db.session.commit()
+    client = login_as("assessor")
+    response = start(client, records["subject_a"])
+    assert "expired on" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_admin_records_and_revokes_an_accreditation(app, login_as, users):
+    admin = login_as("admin")
+    until = (utcnow().date() + timedelta(days=200)).isoformat()
+    response = post_form(admin, "/admin/accreditations", {"user": str(users["assessor"].id),
+                                                          "instrument": factories.ASSESSMENT[0],
+                                                          "valid_until": until})
+    assert response.status_code == 302
+    assert events(app, "create", "accreditation")
+    bad = post_form(admin, "/admin/accreditations", {"user": "", "instrument": "", "valid_until": "2001-01-01"})
+    assert bad.status_code == 400
+    text = bad.get_data(as_text=True)
+    assert 'href="#user"' in text and 'href="#instrument"' in text and 'href="#valid_until"' in text
+    post_form(admin, "/admin/accreditations/1/revoke", {}, token_from="/admin/accreditations")
+    assert events(app, "revoke", "accreditation")
+
+
+# --- drafts, submission, four eyes ----------------------------------------------------------------------
+
+
+def test_draft_saves_incomplete_and_submission_lists_every_missing_item(app, login_as, records, accredited):
+    client = login_as("assessor")
+    response = start(client, records["subject_a"])
+    aid = int(response.headers["Location"].split("/")[2])
+    a = get(app, Assessment, aid)
+    assert a.status == "draft" and a.review_due == utcnow().date() + timedelta(days=180)
+    partial = {"version": "1", "action": "submit", "rating_EN1": "present", "evidence_EN1": "Seen writing slogans."}
+    response = post_form(client, f"/assessments/{aid}/edit", partial)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert text.count('href="#rating_') == 20 and text.count('href="#evidence_') == 20  # all but EN1
+    assert 'href="#overall_judgement"' in text and 'href="#rationale"' in text
+    assert "Seen writing slogans." in text  # nothing typed is lost
+    saved = get(app, Assessment, aid)
+    assert saved.status == "draft" and saved.version == 2
+    with app.app_context():
+        rating = db.session.scalars(select(AssessmentRating).where(
+            AssessmentRating.assessment_id == aid, AssessmentRating.item_code == "EN1")).one()
+        assert (rating.rating, rating.evidence) == ("present", "Seen writing slogans.")
+
+
+def test_complete_draft_is_submitted_and_audited_without_its_narrative(app, login_as, records, accredited):
+    client = login_as("assessor")
+    aid = int(start(client, records["subject_a"]).headers["Location"].split("/")[2])
+    data = factories.complete_input(app)
+    response = post_form(client, f"/assessments/{aid}/edit", form_of(app, data, 1, "submit"))
+    assert response.status_code == 302
+    assert get(app, Assessment, aid).status == "submitted"
+    assert events(app, "submit", "assessment")
+    update = events(app, "update", "assessment")[-1]
+    assert "rating:EN1" in update.details["changes"]
+    assert "Evidence for" not in str(update.details) and "Reasons drawn" not in str(update.details)
+
+
+def test_author_cannot_approve_their_own_assessment(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["supervisor"].id, records["subject_a"], submit=True)
+    client = login_as("supervisor")
+    page = client.get(f"/assessments/{aid}").get_data(as_text=True)
+    assert "Approve</button>" not in page
+    response = post_form(client, f"/assessments/{aid}/approve", {"version": "3"}, token_from=f"/assessments/{aid}")
+    assert response.status_code == 403
+    assert get(app, Assessment, aid).status == "submitted"
+    denied = events(app, "denied", "assessment")[-1]
+    assert "cannot approve an assessment you wrote" in denied.details["reason"]
+
+
+def test_supervisor_of_another_unit_cannot_see_or_approve(app, login_as, users, records, accredited):
+    from app.auth.models import Role
+    from tests.conftest import login
+
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"], submit=True)
+    factories.make_user(app, "supervisor_b", Role.SUPERVISOR, ["UNIT-B"], "meadow-cobalt-lantern-66")
+    other = app.test_client()
+    login(other, "supervisor_b", "meadow-cobalt-lantern-66")
+    assert other.get(f"/assessments/{aid}").status_code == 404
+    assert post_form(other, f"/assessments/{aid}/approve", {"version": "3"}, token_from="/").status_code == 404
+    assert get(app, Assessment, aid).status == "submitted"
+
+
+def test_supervisor_returns_with_a_comment_and_the_author_sees_it(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"], submit=True)
+    supervisor = login_as("supervisor")
+    version = get(app, Assessment, aid).version
+    empty = post_form(supervisor, f"/assessments/{aid}/return", {"comment": "", "version": str(version)},
+                      token_from=f"/assessments/{aid}")
+    assert empty.status_code == 400 and "Tell the author what to change" in empty.get_data(as_text=True)
+    response = post_form(supervisor, f"/assessments/{aid}/return",
+                         {"comment": "IN3 evidence is hearsay; find a source.", "version": str(version)},
+                         token_from=f"/assessments/{aid}")
+    assert response.status_code == 302
+    a = get(app, Assessment, aid)
+    assert a.status == "draft" and a.return_comment.startswith("IN3")
+    author = login_as("assessor")
+    assert "IN3 evidence is hearsay" in author.get(f"/assessments/{aid}/edit").get_data(as_text=True)
+    home = author.get("/").get_data(as_text=True)
+    assert 'data-testid="returned-to-me"' in home and "IN3 evidence is hearsay" in home
+    assert events(app, "return", "assessment")
+    # resubmitted after the correction, it reaches the supervisor's "awaiting approval" again
+    data = factories.complete_input(app)
+    assert post_form(author, f"/assessments/{aid}/edit", form_of(app, data, a.version, "submit")).status_code == 302
+    assert 'data-testid="awaiting-approval"' in supervisor.get("/").get_data(as_text=True)
+    assert get(app, Assessment, aid).status == "submitted"
+
+
+def test_approval_locks_sets_the_review_date_and_clears_assessment_needed(app, login_as, users, records, accredited):
+    sid = records["subject_a"]
+    factories.make_screening(app, users["assessor"].id, sid)
+    aid = factories.make_assessment(app, users["assessor"].id, sid, submit=True)
+    supervisor = login_as("supervisor")
+    version = get(app, Assessment, aid).version
+    assert post_form(supervisor, f"/assessments/{aid}/approve", {"version": str(version)},
+                     token_from=f"/assessments/{aid}").status_code == 302
+    a, subject = get(app, Assessment, aid), get(app, Subject, sid)
+    assert a.status == "approved" and a.approved_by_id == users["supervisor"].id
+    assert subject.next_review_due == a.review_due and subject.assessment_needed_since is None
+    # the app refuses changes to an approved assessment
+    author = login_as("assessor")
+    edit = author.get(f"/assessments/{aid}/edit")
+    assert edit.status_code == 302 and edit.headers["Location"] == f"/assessments/{aid}"
+    save = post_form(author, f"/assessments/{aid}/autosave", {"version": str(a.version)},
+                     token_from=f"/assessments/{aid}")
+    assert save.status_code == 403
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE assessments SET overall_judgement = 'low_concern' WHERE id = :id",
+    "UPDATE assessments SET status = 'draft' WHERE id = :id",
+    "DELETE FROM assessments WHERE id = :id",
+    "UPDATE assessment_ratings SET evidence = 'forged' WHERE assessment_id = :id",
+    "DELETE FROM assessment_ratings WHERE assessment_id = :id",
+])
+def test_database_refuses_changes_to_an_approved_assessment(app, db_url, users, records, accredited, statement):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"],
+                                    approver_id=users["supervisor"].id)
+    engine = make_engine(db_url)
+    with pytest.raises(sa.exc.DatabaseError, match="immutable"), engine.begin() as conn:
+        conn.execute(sa.text(statement), {"id": aid})
+    engine.dispose()
+
+
+def test_draft_rows_stay_editable_in_the_database(app, db_url, users, records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE assessment_ratings SET evidence = 'edited' WHERE assessment_id = :id"),
+                     {"id": aid})
+    engine.dispose()
+
+
+# --- amendment and comparison -------------------------------------------------------------------------
+
+
+def test_amendment_is_a_new_linked_draft_and_approval_supersedes_the_old(app, login_as, users, records, accredited):
+    old = factories.make_assessment(app, users["assessor"].id, records["subject_a"],
+                                    approver_id=users["supervisor"].id)
+    author = login_as("probation")
+    response = post_form(author, f"/assessments/{old}/amend", {}, token_from=f"/assessments/{old}")
+    new = int(response.headers["Location"].split("/")[2])
+    draft = get(app, Assessment, new)
+    assert events(app, "amend", "assessment")[-1].details["amends"] == old
+    assert draft.supersedes_id == old and draft.status == "draft" and draft.author_id == users["probation"].id
+    assert draft.overall_judgement == "moderate_concern"  # prefilled
+    # a second click reopens the same amendment rather than starting another
+    again = post_form(author, f"/assessments/{old}/amend", {}, token_from=f"/assessments/{old}")
+    assert again.headers["Location"].endswith(f"/assessments/{new}/edit")
+    data = factories.complete_input(app, judgement="high_concern")
+    data.ratings["IN1"] = "present"
+    post_form(author, f"/assessments/{new}/edit", form_of(app, data, draft.version, "submit"))
+    supervisor = login_as("supervisor")
+    version = get(app, Assessment, new).version
+    post_form(supervisor, f"/assessments/{new}/approve", {"version": str(version)}, token_from=f"/assessments/{new}")
+    assert get(app, Assessment, old).status == "superseded" and get(app, Assessment, old).superseded_by_id == new
+    assert get(app, Assessment, new).status == "approved"
+    assert login_as("assessor").get(f"/assessments/{old}").status_code == 200  # still readable
+    compare = supervisor.get(f"/assessments/{old}/compare?with={new}").get_data(as_text=True)
+    assert "rating changed" in compare and "High concern" in compare and "Moderate concern" in compare
+
+
+def test_stale_draft_save_gets_409_and_keeps_the_text(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])
+    author = login_as("assessor")
+    version = get(app, Assessment, aid).version
+    post_form(author, f"/assessments/{aid}/edit", {"version": str(version), "evidence_EN1": "first tab"})
+    response = post_form(author, f"/assessments/{aid}/edit", {"version": str(version),
+                                                               "evidence_EN1": "second tab text"})
+    assert response.status_code == 409
+    assert "second tab text" in response.get_data(as_text=True)
+    with app.app_context():
+        rating = db.session.scalars(select(AssessmentRating).where(
+            AssessmentRating.assessment_id == aid, AssessmentRating.item_code == "EN1")).one()
+        assert rating.evidence == "first tab"
+
+
+def test_autosave_returns_the_new_version(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])
+    author = login_as("assessor")
+    version = get(app, Assessment, aid).version
+    response = post_form(author, f"/assessments/{aid}/autosave", {"version": str(version),
+                                                                   "evidence_EN1": "typed, not yet saved"},
+                         token_from=f"/assessments/{aid}/edit")
+    assert response.status_code == 200 and response.get_json()["version"] == version + 1
+    stale = post_form(author, f"/assessments/{aid}/autosave", {"version": str(version)},
+                      token_from=f"/assessments/{aid}/edit")
+    assert stale.status_code == 409 and stale.get_json()["conflict"] is True
+
+
+# --- challenges and the chart -------------------------------------------------------------------------
+
+
+def test_challenge_is_recorded_and_decided_with_reasons(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"],
+                                    approver_id=users["supervisor"].id)
+    author = login_as("assessor")
+    response = post_form(author, f"/assessments/{aid}/challenges", {
+        "raised_on": utcnow().date().isoformat(), "raised_by_kind": "lawyer", "raised_by_name": "J. Solicitor",
+        "grounds": "The evidence for IN2 comes from one unverified source."}, token_from=f"/assessments/{aid}")
+    assert response.status_code == 302
+    with app.app_context():
+        challenge = db.session.scalars(select(Challenge)).one()
+    supervisor = login_as("supervisor")
+    bad = post_form(supervisor, f"/challenges/{challenge.id}/decision", {f"c{challenge.id}-outcome": ""},
+                    token_from=f"/assessments/{aid}")
+    assert bad.status_code == 302 and get(app, Challenge, challenge.id).outcome is None
+    post_form(supervisor, f"/challenges/{challenge.id}/decision", {
+        f"c{challenge.id}-outcome": "partly_upheld", f"c{challenge.id}-reason": "IN2 rating reduced on amendment."},
+        token_from=f"/assessments/{aid}")
+    decided = get(app, Challenge, challenge.id)
+    assert decided.outcome == "partly_upheld" and decided.decided_by_id == users["supervisor"].id
+    page = author.get(f"/assessments/{aid}").get_data(as_text=True)
+    assert "Partly upheld" in page
+    timeline = author.get(f"/subjects/{records['subject_a']}").get_data(as_text=True)
+    assert "Challenge partly upheld" in timeline
+
+
+def test_challenge_needs_grounds(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"],
+                                    approver_id=users["supervisor"].id)
+    response = post_form(login_as("assessor"), f"/assessments/{aid}/challenges", {
+        "raised_on": "", "raised_by_kind": "person", "raised_by_name": "", "grounds": ""},
+        token_from=f"/assessments/{aid}")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert 'href="#raised_on"' in text and 'href="#grounds"' in text
+
+
+def test_judgement_chart_shows_each_approved_judgement(app, login_as, users, records, accredited):
+    sid = records["subject_a"]
+    text = login_as("assessor").get(f"/subjects/{sid}").get_data(as_text=True)
+    assert "No approved assessment yet" in text
+    factories.make_assessment(app, users["assessor"].id, sid, approver_id=users["supervisor"].id,
+                              judgement="high_concern")
+    text = login_as("assessor").get(f"/subjects/{sid}").get_data(as_text=True)
+    assert "<svg" in text and text.count("<circle") == 1 and "High concern" in text
+
+
+def test_chart_module_draws_valid_svg_with_points_in_date_order():
+    from datetime import date
+    from xml.etree import ElementTree
+
+    from reports.charts import JudgementPoint, judgement_history_svg
+
+    svg = judgement_history_svg([JudgementPoint(date(2026, 3, 1), 2, "High <concern>"),
+                                 JudgementPoint(date(2025, 3, 1), 0, "Low")], ["Low", "Moderate", "High <concern>"])
+    root = ElementTree.fromstring(svg)
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    circles = root.findall("s:circle", ns)
+    assert [c.get("data-date") for c in circles] == ["2025-03-01", "2026-03-01"]
+    assert float(circles[0].get("cx")) < float(circles[1].get("cx"))
+    assert float(circles[0].get("cy")) > float(circles[1].get("cy"))  # higher concern is drawn higher
+    assert root.find("s:polyline", ns) is not None
+    assert judgement_history_svg([], ["Low"]) == ""
+
+
+def test_instrument_notice_is_on_every_assessment_screen(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])
+    author = login_as("assessor")
+    for path in (f"/assessments/{aid}", f"/assessments/{aid}/edit", f"/subjects/{records['subject_a']}/screenings/new"):
+        assert "not a validated instrument" in author.get(path).get_data(as_text=True), path
+
+
+# --- instrument files at start-up ---------------------------------------------------------------------
+
+
+def test_start_up_refuses_an_invalid_instrument_file(tmp_path, db_url):
+    import shutil
+
+    from app import create_app
+    from instruments.loader import DEFAULT_DIRECTORY, InstrumentError
+
+    for path in DEFAULT_DIRECTORY.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    broken = tmp_path / "wp-reception-screening-1.0.yaml"
+    broken.write_text(broken.read_text().replace("kind: screening", "kind: questionnaire", 1))
+    with pytest.raises(InstrumentError, match="wp-reception-screening-1.0.yaml: kind"):
+        create_app({"SQLALCHEMY_DATABASE_URI": db_url, "INSTRUMENTS_DIR": str(tmp_path)})
+
+
+def test_start_up_refuses_a_file_changed_under_a_registered_version(app, tmp_path, db_url, users, records,
+                                                                     accredited):
+    import shutil
+
+    from app import create_app
+    from instruments.loader import DEFAULT_DIRECTORY, InstrumentError
+
+    factories.make_assessment(app, users["assessor"].id, records["subject_a"])  # registers the instrument
+    for path in DEFAULT_DIRECTORY.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    changed = tmp_path / "wp-structured-assessment-1.0.yaml"
+    changed.write_text(changed.read_text() + "\n# an innocent-looking edit\n")
+    with pytest.raises(InstrumentError, match="changed after it was registered"):
+        create_app({"SQLALCHEMY_DATABASE_URI": db_url, "INSTRUMENTS_DIR": str(tmp_path)})
+
+
+def test_instruments_validate_command(app, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["instruments", "validate"])
+    assert result.exit_code == 0 and result.output.count("ok  ") == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\n")
+    result = runner.invoke(args=["instruments", "validate", str(bad)])
+    assert result.exit_code != 0 and "bad.yaml" in result.output
