@@ -415,7 +415,7 @@ def test_start_up_refuses_an_invalid_instrument_file(tmp_path, db_url):
         shutil.copy(path, tmp_path / path.name)
     broken = tmp_path / "wp-reception-screening-1.0.yaml"
     broken.write_text(broken.read_text().replace("kind: screening", "kind: questionnaire", 1))
-    with pytest.raises(InstrumentError, match="wp-reception-screening-1.0.yaml: kind"):
+    with pytest.raises(InstrumentError, match=r"wp-reception-screening-1\.0\.yaml: kind"):
         create_app({"SQLALCHEMY_DATABASE_URI": db_url, "INSTRUMENTS_DIR": str(tmp_path)})
 
 
