@@ -11,6 +11,13 @@ from app.assessments.models import (
 )
 from app.audit.models import AuditEvent
 from app.auth.models import LoginFailure, Unit, User, UserSession, user_units
+from app.interventions.models import (
+    Intervention,
+    InterventionFactor,
+    InterventionGoal,
+    InterventionSession,
+    Observation,
+)
 from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
 
 __all__ = [
@@ -22,8 +29,13 @@ __all__ = [
     "BreakGlassAccess",
     "Challenge",
     "InstrumentVersion",
+    "Intervention",
+    "InterventionFactor",
+    "InterventionGoal",
+    "InterventionSession",
     "LoginFailure",
     "Movement",
+    "Observation",
     "Screening",
     "ScreeningResponse",
     "Subject",

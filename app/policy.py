@@ -252,3 +252,24 @@ def can_decide_challenge(user: User, assessment: Any) -> bool:
 
 
 manages_accreditations = is_admin
+
+
+# --- interventions and observations ------------------------------------------------------------------
+
+
+def can_refer(user: User, subject: Subject) -> bool:
+    return in_scope(user, subject)
+
+
+def can_manage_intervention(user: User, intervention: Any) -> bool:
+    """Accept, start, close, withdraw: the owner, or a supervisor of the person's unit."""
+    subject = intervention.subject
+    return in_scope(user, subject) and (intervention.owner_id == user.id or supervises(user, subject))
+
+
+def can_record_session(user: User, intervention: Any) -> bool:
+    return intervention.status == "active" and in_scope(user, intervention.subject)
+
+
+def can_record_observation(user: User, subject: Subject) -> bool:
+    return in_scope(user, subject)

@@ -9,19 +9,24 @@ from xml.sax.saxutils import escape, quoteattr
 
 
 @dataclass(frozen=True)
-class JudgementPoint:
-    """One approved overall judgement: when, its level (0 = lowest) and its label."""
+class ChartPoint:
+    """One dated value on an ordinal scale: when, its level (0 = lowest) and its label."""
 
     when: date
     level: int
     label: str
 
 
+# An approved overall judgement over time; a session's engagement rating over time.
+JudgementPoint = ChartPoint
+EngagementPoint = ChartPoint
+
+
 @dataclass(frozen=True)
 class PlotPoint:
     x: float
     y: float
-    point: JudgementPoint
+    point: ChartPoint
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,9 @@ class Layout:
         return self.bottom - (self.bottom - self.top) * level / span
 
 
-def judgement_layout(points: list[JudgementPoint], levels: list[str], width: int = 640, height: int = 220) -> Layout:
-    left, right, top, bottom = 150, width - 30, 20, height - 40
+def layout_points(points: list[ChartPoint], levels: list[str], width: int = 640, height: int = 220) -> Layout:
+    left = 150 if max((len(label) for label in levels), default=0) > 3 else 40
+    right, top, bottom = width - 30, 20, height - 40
     ordered = sorted(points, key=lambda p: p.when)
     layout = Layout(width, height, left, right, top, bottom, tuple(levels), ())
     if not ordered:
@@ -57,18 +63,31 @@ def judgement_layout(points: list[JudgementPoint], levels: list[str], width: int
     return Layout(width, height, left, right, top, bottom, tuple(levels), tuple(plotted))
 
 
-def judgement_history_svg(points: list[JudgementPoint], levels: list[str], *, width: int = 640,
+def judgement_history_svg(points: list[ChartPoint], levels: list[str], *, width: int = 640,
                           height: int = 220, title: str = "Overall judgement over time") -> str:
     """An accessible SVG line chart of approved overall judgements (empty string when there are none)."""
-    layout = judgement_layout(points, levels, width, height)
+    return line_chart_svg(points, levels, width=width, height=height, title=title, ident="jh")
+
+
+def engagement_svg(points: list[ChartPoint], *, ident: str, width: int = 640, height: int = 200,
+                   title: str = "Engagement over time") -> str:
+    """Engagement ratings (1-5) session by session; `ident` keeps element ids unique on the page."""
+    levels = ["1", "2", "3", "4", "5"]
+    return line_chart_svg(points, levels, width=width, height=height, title=title, ident=ident)
+
+
+def line_chart_svg(points: list[ChartPoint], levels: list[str], *, width: int, height: int, title: str,
+                   ident: str) -> str:
+    """An accessible SVG line chart on an ordinal scale (empty string when there are no points)."""
+    layout = layout_points(points, levels, width, height)
     if not layout.points:
         return ""
     summary = "; ".join(f"{p.point.when.isoformat()}: {p.point.label}" for p in layout.points)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-labelledby="jh-title jh-desc" class="judgement-chart">',
-        f'<title id="jh-title">{escape(title)}</title>',
-        f'<desc id="jh-desc">{escape(summary)}</desc>',
+        f'height="{height}" role="img" aria-labelledby="{ident}-title {ident}-desc" class="line-chart">',
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<desc id="{ident}-desc">{escape(summary)}</desc>',
     ]
     for index, label in enumerate(layout.levels):
         y = layout.level_y(index)

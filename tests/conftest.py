@@ -217,4 +217,7 @@ def assessed(app: Flask, users: dict[str, factories.UserInfo], records: dict[str
         db.session.commit()
         challenge_id = challenge.id
     screening_id = factories.make_screening(app, users["assessor"].id, records["subject_a"])
-    return {"approved": approved, "draft": draft, "challenge": challenge_id, "screening": screening_id}
+    intervention = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id)
+    factories.add_session(app, users["probation"].id, intervention, days_ago=7)
+    return {"approved": approved, "draft": draft, "challenge": challenge_id, "screening": screening_id,
+            "intervention": intervention}

@@ -194,3 +194,52 @@ def make_screening(app: Flask, author_id: int, subject_id: int, outcome: str = "
         record = screening.record_screening(author, subject, values)
         db.session.commit()
         return record.id
+
+
+def make_intervention(app: Flask, actor_id: int, subject_id: int, owner_id: int, *, activate: bool = True,
+                      goals: tuple[str, ...] = ("Attend every session", "Name one new source of support"),
+                      started_days_ago: int = 40) -> int:
+    """An intervention referred by `actor_id`, owned by `owner_id`; accepted and started when `activate`."""
+    from datetime import timedelta
+
+    from app.auth.models import User
+    from app.db import utcnow
+    from app.interventions import services as iv_services
+    from app.subjects.models import Subject
+
+    with app.app_context():
+        actor = db.session.get(User, actor_id)
+        owner = db.session.get(User, owner_id)
+        subject = db.session.get(Subject, subject_id)
+        assert actor is not None and owner is not None and subject is not None
+        g.user = actor
+        today = utcnow().date()
+        iv = iv_services.refer(actor, subject, iv_services.Referral(
+            type="mentoring", provider="Pathways Mentoring Trust", owner_id=owner_id,
+            referred_on=today - timedelta(days=started_days_ago + 5), goals=list(goals)))
+        if activate:
+            g.user = owner
+            iv_services.transition(owner, iv, "accepted", today - timedelta(days=started_days_ago + 2), "",
+                                   iv.version)
+            iv_services.transition(owner, iv, "active", today - timedelta(days=started_days_ago), "", iv.version)
+        db.session.commit()
+        return iv.id
+
+
+def add_session(app: Flask, actor_id: int, intervention_id: int, days_ago: int, attendance: str = "attended",
+                engagement: int | None = 3) -> None:
+    from datetime import timedelta
+
+    from app.auth.models import User
+    from app.db import utcnow
+    from app.interventions import services as iv_services
+    from app.interventions.models import Intervention
+
+    with app.app_context():
+        actor = db.session.get(User, actor_id)
+        iv = db.session.get(Intervention, intervention_id)
+        assert actor is not None and iv is not None
+        g.user = actor
+        iv_services.record_session(actor, iv, iv_services.SessionValues(
+            held_on=utcnow().date() - timedelta(days=days_ago), attendance=attendance, engagement=engagement))
+        db.session.commit()

@@ -47,6 +47,13 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "assessments.edit": {**CASE_WORKERS, "assessor": 302, "supervisor": 302},
     "assessments.compare": CASE_WORKERS,
     "admin.accreditations": ADMIN_ONLY,
+    "interventions.refer": CASE_WORKERS,
+    "interventions.show": CASE_WORKERS,
+    "interventions.record_session": CASE_WORKERS,
+    # closing: the owner (probation) or a supervisor of the unit
+    "interventions.close": {**CASE_WORKERS, "assessor": 403},
+    "interventions.observe": CASE_WORKERS,
+    "interventions.unit_observations": SUPERVISORS,
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -66,6 +73,8 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     "assessments.record_challenge": {**CASE_WORKERS, "assessor": 403, "probation": 403, "supervisor": 403},
     "assessments.decide_challenge": {**SUPERVISORS, "supervisor": 302},
     "admin.revoke_accreditation": {**ADMIN_ONLY, "admin": 302},
+    # an empty status change: refused to non-owners, a clear 400 for the owner and the supervisor
+    "interventions.transition": {**CASE_WORKERS, "assessor": 403, "probation": 400, "supervisor": 400},
 }
 STATIC = {"static", "bootstrap.static"}
 
@@ -78,7 +87,7 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
     values = {"user_id": users["assessor_b"].id, "unit_id": units["B"], "subject_id": records["subject_a"],
               "access_id": records["access"], "assessment_id": records.get("draft"),
               "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
-              "accreditation_id": 1}
+              "accreditation_id": 1, "intervention_id": records.get("intervention")}
     args = {name: values[name] for name in rule.arguments}
     if endpoint == "assessments.compare":
         args["with"] = records["approved"]

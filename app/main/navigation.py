@@ -23,6 +23,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Home", "main.home"),
     ("People", "subjects.index"),
     ("My caseload", "subjects.caseload"),
+    ("Observations", "interventions.unit_observations"),
     ("Users", "admin.users"),
     ("Units", "admin.units"),
     ("Accreditations", "admin.accreditations"),

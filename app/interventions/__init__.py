@@ -1,0 +1,1 @@
+"""Disengagement interventions: referrals, sessions, outcomes, observations, change over time."""

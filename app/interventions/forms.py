@@ -1,0 +1,70 @@
+"""Intervention and observation forms; values only, the services check every rule."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+
+from app.forms import DATE_INPUT, SelectChoice
+from app.interventions.models import (
+    ENGAGEMENT_ANCHORS,
+    Attendance,
+    InterventionType,
+    ObservationCategory,
+)
+
+TYPE_CHOICES = [SelectChoice("", "Choose a type")] + [SelectChoice(t.value, t.label) for t in InterventionType]
+ATTENDANCE_CHOICES = [SelectChoice(a.value, a.label) for a in Attendance]
+ENGAGEMENT_CHOICES = [SelectChoice(str(k), v) for k, v in ENGAGEMENT_ANCHORS.items()]
+CATEGORY_CHOICES = [SelectChoice("", "Choose a category")] + [
+    SelectChoice(c.value, c.label) for c in ObservationCategory]
+
+
+class ReferralForm(FlaskForm):
+    type = SelectField("Type of intervention", choices=TYPE_CHOICES, validate_choice=False)
+    provider = StringField("Provider")
+    owner = SelectField("Owner", choices=[], validate_choice=False)
+    referred_on = StringField("Date of referral", render_kw=DATE_INPUT)
+    goals = TextAreaField("Goals, one per line", render_kw={"rows": 4})
+    item_codes = SelectMultipleField("Factors it addresses", choices=[], validate_choice=False)
+
+
+class TransitionForm(FlaskForm):
+    to_status = SelectField("New status", choices=[], validate_choice=False)
+    on = StringField("Date", render_kw=DATE_INPUT)
+    reason = TextAreaField("Reason (needed to withdraw or decline)", render_kw={"rows": 2})
+    version = HiddenField()
+
+
+class SessionForm(FlaskForm):
+    held_on = StringField("Date of the session", render_kw=DATE_INPUT)
+    attendance = RadioField("Attendance", choices=ATTENDANCE_CHOICES, validate_choice=False, default="")
+    engagement = RadioField("Engagement (only if they attended)", choices=ENGAGEMENT_CHOICES, validate_choice=False,
+                            default="")
+    notes = TextAreaField("Notes", render_kw={"rows": 3})
+    next_steps = TextAreaField("Next steps", render_kw={"rows": 2})
+
+
+class CloseForm(FlaskForm):
+    on = StringField("End date", render_kw=DATE_INPUT)
+    summary = TextAreaField("End-of-intervention summary", render_kw={"rows": 5})
+    version = HiddenField()
+
+
+class ObservationForm(FlaskForm):
+    observed_on = StringField("Date observed", render_kw=DATE_INPUT)
+    category = SelectField("Category", choices=CATEGORY_CHOICES, validate_choice=False)
+    source = StringField("Source", render_kw={"autocomplete": "off"})
+    text = TextAreaField("What was observed", render_kw={"rows": 4})
+
+
+def close_form_class(goals: list[tuple[int, str]]) -> type[CloseForm]:
+    """CloseForm with one outcome choice per goal (goal id, goal text)."""
+    from app.interventions.models import GoalOutcome
+
+    attrs = {
+        f"goal_{goal_id}": RadioField(text, choices=[SelectChoice(o.value, o.label) for o in GoalOutcome],
+                                      validate_choice=False, default="")
+        for goal_id, text in goals
+    }
+    return type("CloseFormWithGoals", (CloseForm,), attrs)

@@ -1,0 +1,183 @@
+"""Reading interventions and observations: attendance and engagement statistics, caseload alerts, the
+subject-page and dashboard panels, and timeline entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app import policy
+from app.auth.models import User
+from app.db import db, utcnow
+from app.interventions.models import (
+    Attendance,
+    Intervention,
+    InterventionSession,
+    InterventionStatus,
+    Observation,
+)
+from app.subjects.models import Subject
+from app.subjects.queries import Panel, TimelineEntry, dashboard_panel, subject_panel, timeline_provider
+from reports.charts import EngagementPoint, engagement_svg
+
+MISSED = (Attendance.MISSED_ACCEPTABLE.value, Attendance.MISSED_UNACCEPTABLE.value)
+MISSED_WINDOW_DAYS = 30
+QUIET_DAYS = 21
+OBSERVATION_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class AttendanceRate:
+    """Sessions attended (on time or late) out of those the person was expected at: sessions the provider
+    cancelled are not counted against them."""
+
+    present: int
+    expected: int
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.expected == 0 else round(100 * self.present / self.expected)
+
+    @property
+    def text(self) -> str:
+        if self.percent is None:
+            return "no sessions yet"
+        return f"{self.percent}% ({self.present} of {self.expected})"
+
+
+def attendance_rate(sessions: Sequence[InterventionSession]) -> AttendanceRate:
+    expected = [s for s in sessions if s.attendance != Attendance.CANCELLED_BY_PROVIDER]
+    return AttendanceRate(sum(1 for s in expected if Attendance(s.attendance).present), len(expected))
+
+
+def engagement_points(intervention: Intervention) -> list[EngagementPoint]:
+    return [EngagementPoint(s.held_on, s.engagement - 1, str(s.engagement))
+            for s in intervention.sessions if s.engagement is not None]
+
+
+def mean_engagement(sessions: Sequence[InterventionSession]) -> float | None:
+    rated = [s.engagement for s in sessions if s.engagement is not None]
+    return round(sum(rated) / len(rated), 1) if rated else None
+
+
+def subject_interventions(subject: Subject) -> list[Intervention]:
+    return list(db.session.scalars(
+        select(Intervention).where(Intervention.subject_id == subject.id)
+        .order_by(Intervention.referred_on.desc(), Intervention.id.desc())
+        .options(selectinload(Intervention.sessions), selectinload(Intervention.owner),
+                 selectinload(Intervention.goals))))
+
+
+def subject_observations(subject: Subject, since: date | None = None) -> list[Observation]:
+    stmt = select(Observation).where(Observation.subject_id == subject.id)
+    if since is not None:
+        stmt = stmt.where(Observation.observed_on >= since)
+    return list(db.session.scalars(stmt.order_by(Observation.observed_on.desc(), Observation.id.desc())
+                                   .options(selectinload(Observation.recorded_by))))
+
+
+def unit_observations(user: User, days: int = OBSERVATION_WINDOW_DAYS) -> list[Observation]:
+    """Supervisors: every observation of their units' people over the last `days` days."""
+    since = utcnow().date() - timedelta(days=days)
+    return list(db.session.scalars(
+        select(Observation).join(Subject, Subject.id == Observation.subject_id)
+        .where(Subject.unit_id.in_(sorted(user.unit_ids)), Observation.observed_on >= since)
+        .order_by(Observation.observed_on.desc(), Observation.id.desc()).limit(200)
+        .options(selectinload(Observation.subject), selectinload(Observation.recorded_by))))
+
+
+@dataclass
+class CaseloadInterventions:
+    active: list[Intervention]
+    missed: list[InterventionSession]
+    quiet: list[Intervention]
+
+
+def caseload_interventions(user: User, today: date | None = None) -> CaseloadInterventions:
+    """For the people on the user's caseload and the interventions they own: active interventions, missed
+    sessions in the last 30 days, and active interventions without a session for 21 days."""
+    today = today or utcnow().date()
+    mine = or_(Intervention.owner_id == user.id, Subject.case_owner_id == user.id)
+    base = (select(Intervention).join(Subject, Subject.id == Intervention.subject_id)
+            .where(mine, policy.subjects_visible_to(user)))
+    active = list(db.session.scalars(
+        base.where(Intervention.status == InterventionStatus.ACTIVE.value).order_by(Intervention.started_on)
+        .options(selectinload(Intervention.subject), selectinload(Intervention.sessions))))
+    missed = list(db.session.scalars(
+        select(InterventionSession).join(Intervention, Intervention.id == InterventionSession.intervention_id)
+        .join(Subject, Subject.id == Intervention.subject_id)
+        .where(mine, policy.subjects_visible_to(user), InterventionSession.attendance.in_(MISSED),
+               InterventionSession.held_on >= today - timedelta(days=MISSED_WINDOW_DAYS))
+        .order_by(InterventionSession.held_on.desc())
+        .options(selectinload(InterventionSession.intervention).selectinload(Intervention.subject))))
+    last_session = (select(func.max(InterventionSession.held_on))
+                    .where(InterventionSession.intervention_id == Intervention.id).scalar_subquery())
+    quiet_since = today - timedelta(days=QUIET_DAYS)
+    quiet = list(db.session.scalars(
+        base.where(Intervention.status == InterventionStatus.ACTIVE.value,
+                   func.coalesce(last_session, Intervention.started_on) < quiet_since)
+        .order_by(Intervention.started_on).options(selectinload(Intervention.subject))))
+    return CaseloadInterventions(active, missed, quiet)
+
+
+# --- panels ------------------------------------------------------------------------------------------------
+
+
+@subject_panel
+def _interventions_panel(user: User, subject: Subject) -> Panel | None:
+    interventions = subject_interventions(subject)
+    return Panel("interventions/_subject_panel.html", {
+        "subject": subject,
+        "interventions": [(i, attendance_rate(i.sessions), engagement_svg(engagement_points(i), ident=f"eng-{i.id}",
+                                                                          title=f"Engagement: {i.type_label}"))
+                          for i in interventions],
+        "observations": subject_observations(subject),
+        "can_refer": policy.can_refer(user, subject),
+        "can_observe": policy.can_record_observation(user, subject),
+    })
+
+
+@dashboard_panel
+def _interventions_dashboard(user: User) -> Panel | None:
+    return Panel("interventions/_dashboard_panel.html", {
+        "work": caseload_interventions(user),
+        "observations": unit_observations(user, days=14) if user.role == "supervisor" else [],
+    })
+
+
+# --- timeline -------------------------------------------------------------------------------------------
+
+
+def _on(day: date | None, fallback: datetime) -> datetime:
+    return fallback if day is None or day == fallback.date() else datetime.combine(day, time(12, 0, tzinfo=UTC))
+
+
+@timeline_provider
+def _intervention_entries(subject: Subject) -> Iterable[TimelineEntry]:
+    for i in subject_interventions(subject):
+        who = i.owner.display_name
+        yield TimelineEntry(_on(i.referred_on, i.created_at), "intervention", f"Referred to {i.type_label}",
+                            f"Provider: {i.provider}", who)
+        if i.accepted_on:
+            yield TimelineEntry(_on(i.accepted_on, i.created_at), "intervention", f"{i.type_label} accepted")
+        if i.started_on:
+            yield TimelineEntry(_on(i.started_on, i.created_at), "intervention", f"{i.type_label} started")
+        if i.ended_on and not i.is_open:
+            yield TimelineEntry(_on(i.ended_on, i.created_at), "intervention", f"{i.type_label} {i.status}",
+                                i.end_reason)
+        for s in i.sessions:
+            rating = f", engagement {s.engagement}" if s.engagement else ""
+            yield TimelineEntry(_on(s.held_on, s.recorded_at), "session",
+                                f"{i.type_label} session: {s.attendance_label.lower()}{rating}")
+
+
+@timeline_provider
+def _observation_entries(subject: Subject) -> Iterable[TimelineEntry]:
+    for o in subject_observations(subject):
+        yield TimelineEntry(_on(o.observed_on, o.recorded_at), "observation", f"Observation: {o.category_label}",
+                            f"Source: {o.source}", o.recorded_by.display_name)
+

@@ -1,0 +1,227 @@
+"""Intervention, session and observation pages. Each handler checks access through app/policy.py."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app import policy
+from app.assessments.services import instrument_of
+from app.db import db, utcnow
+from app.errors import Conflict, Invalid, NotAllowed
+from app.forms import SelectChoice, parse_date, show_errors
+from app.interventions import queries, services
+from app.interventions.forms import ObservationForm, ReferralForm, SessionForm, TransitionForm, close_form_class
+from app.interventions.models import TRANSITIONS, Intervention, InterventionStatus
+from app.subjects.routes import load_subject
+from app.subjects.services import eligible_owners
+from reports.charts import engagement_svg
+
+bp = Blueprint("interventions", __name__)
+case_workers = policy.requires(policy.works_cases)
+supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
+
+
+def load_intervention(intervention_id: int) -> Intervention:
+    intervention = db.session.get(Intervention, intervention_id)
+    if intervention is None:
+        abort(404)
+    allowed = policy.can_view_subject(g.user, intervention.subject)
+    policy.require_record(allowed, "intervention", intervention_id, intervention.subject_id if allowed else None)
+    return intervention
+
+
+def _version(text: str | None) -> int:
+    value = (text or "").strip()
+    return int(value) if value.isdigit() else 0
+
+
+@bp.route("/subjects/<int:subject_id>/interventions/new", methods=["GET", "POST"])
+@case_workers
+def refer(subject_id: int) -> Response | str | tuple[str, int]:
+    subject = load_subject(subject_id, for_change=True)
+    form = ReferralForm()
+    form.owner.choices = [SelectChoice("", "Choose the owner")] + [
+        SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in eligible_owners(subject)]
+    assessment = services.latest_approved_assessment(subject)
+    instrument = instrument_of(assessment) if assessment else None
+    form.item_codes.choices = [SelectChoice(i.code, f"{i.code} {i.title}") for i in instrument.items()] \
+        if instrument else []
+    if not form.is_submitted():
+        form.owner.data = str(g.user.id)
+        form.referred_on.data = utcnow().date().isoformat()
+    if form.validate_on_submit():
+        referred_on, problem = parse_date(form.referred_on.data)
+        owner = form.owner.data or ""
+        referral = services.Referral(
+            type=form.type.data or "", provider=form.provider.data or "",
+            owner_id=int(owner) if owner.isdigit() else None, referred_on=referred_on,
+            goals=(form.goals.data or "").splitlines(), item_codes=[c for c in form.item_codes.data or [] if c])
+        try:
+            if problem:
+                raise Invalid("The referral was not saved.", field_errors={"referred_on": [problem]})
+            intervention = services.refer(g.user, subject, referral)
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("interventions/refer.html", form=form, subject=subject,
+                                   assessment=assessment), 400
+        flash(f"Referral to {intervention.type_label} recorded.", "success")
+        return redirect(url_for("interventions.show", intervention_id=intervention.id))
+    return render_template("interventions/refer.html", form=form, subject=subject, assessment=assessment), \
+        400 if form.errors else 200
+
+
+def _transition_form(intervention: Intervention) -> TransitionForm:
+    form = TransitionForm(version=str(intervention.version))
+    form.to_status.choices = [SelectChoice(s, InterventionStatus(s).label)
+                              for s in TRANSITIONS[intervention.status] if s != InterventionStatus.COMPLETED]
+    return form
+
+
+def _page(intervention: Intervention, transition_form: TransitionForm | None = None, status: int = 200
+          ) -> tuple[str, int]:
+    instrument = None
+    if intervention.assessment_id:
+        from app.assessments.models import Assessment
+
+        assessment = db.session.get(Assessment, intervention.assessment_id)
+        instrument = instrument_of(assessment) if assessment else None
+    return render_template(
+        "interventions/show.html", intervention=intervention, instrument=instrument,
+        rate=queries.attendance_rate(intervention.sessions),
+        mean_engagement=queries.mean_engagement(intervention.sessions),
+        chart=engagement_svg(queries.engagement_points(intervention), ident=f"eng-{intervention.id}"),
+        transition_form=transition_form or _transition_form(intervention),
+        can_manage=policy.can_manage_intervention(g.user, intervention),
+        can_record=policy.can_record_session(g.user, intervention),
+    ), status
+
+
+@bp.route("/interventions/<int:intervention_id>")
+@case_workers
+def show(intervention_id: int) -> tuple[str, int]:
+    intervention = load_intervention(intervention_id)
+    services.record_view(g.user, intervention)
+    return _page(intervention)
+
+
+@bp.route("/interventions/<int:intervention_id>/status", methods=["POST"])
+@case_workers
+def transition(intervention_id: int) -> Response | tuple[str, int]:
+    intervention = load_intervention(intervention_id)
+    form = _transition_form(intervention)
+    if form.validate_on_submit():
+        on, problem = parse_date(form.on.data)
+        try:
+            if problem:
+                raise Invalid("The status was not changed.", field_errors={"on": [problem]})
+            services.transition(g.user, intervention, form.to_status.data or "", on, form.reason.data or "",
+                                _version(form.version.data))
+        except NotAllowed as exc:
+            policy.refuse(403, exc.message, object_type="intervention", object_id=intervention.id,
+                          subject_id=intervention.subject_id)
+        except Invalid as exc:
+            show_errors(form, exc)
+            return _page(intervention, form, 400)
+        except Conflict as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+            return redirect(url_for("interventions.show", intervention_id=intervention.id))
+        flash(f"Status changed to {intervention.status_label.lower()}.", "success")
+    return redirect(url_for("interventions.show", intervention_id=intervention.id))
+
+
+@bp.route("/interventions/<int:intervention_id>/sessions/new", methods=["GET", "POST"])
+@case_workers
+def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
+    intervention = load_intervention(intervention_id)
+    if not policy.can_record_session(g.user, intervention):
+        flash("Sessions are recorded while the intervention is active.", "warning")
+        return redirect(url_for("interventions.show", intervention_id=intervention.id))
+    form = SessionForm()
+    if not form.is_submitted():
+        suggestion = services.suggested_session(intervention)
+        form.held_on.data = suggestion.held_on.isoformat() if suggestion.held_on else ""
+        form.attendance.data = suggestion.attendance
+    if form.validate_on_submit():
+        held_on, problem = parse_date(form.held_on.data)
+        engagement = form.engagement.data or ""
+        values = services.SessionValues(held_on=held_on, attendance=form.attendance.data or "",
+                                        engagement=int(engagement) if engagement.isdigit() else None,
+                                        notes=form.notes.data or "", next_steps=form.next_steps.data or "")
+        try:
+            if problem:
+                raise Invalid("The session was not saved.", field_errors={"held_on": [problem]})
+            services.record_session(g.user, intervention, values)
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("interventions/session.html", form=form, intervention=intervention), 400
+        flash(f"Session of {held_on.isoformat() if held_on else ''} saved.", "success")
+        if request.form.get("next") == "another":
+            return redirect(url_for("interventions.record_session", intervention_id=intervention.id))
+        return redirect(url_for("interventions.show", intervention_id=intervention.id))
+    return render_template("interventions/session.html", form=form, intervention=intervention), \
+        400 if form.errors else 200
+
+
+@bp.route("/interventions/<int:intervention_id>/close", methods=["GET", "POST"])
+@case_workers
+def close(intervention_id: int) -> Response | str | tuple[str, int]:
+    intervention = load_intervention(intervention_id)
+    if not policy.can_manage_intervention(g.user, intervention):
+        policy.refuse(403, "closing needs the owner or a supervisor of the unit", object_type="intervention",
+                      object_id=intervention.id, subject_id=intervention.subject_id)
+    form = close_form_class([(goal.id, f"Goal {goal.position}: {goal.text}") for goal in intervention.goals])()
+    if not form.is_submitted():
+        form.version.data = str(intervention.version)
+        form.on.data = utcnow().date().isoformat()
+    if form.validate_on_submit():
+        on, problem = parse_date(form.on.data)
+        outcomes = {goal.id: getattr(form, f"goal_{goal.id}").data or "" for goal in intervention.goals}
+        try:
+            if problem:
+                raise Invalid("The intervention was not closed.", field_errors={"on": [problem]})
+            services.close(g.user, intervention, on, outcomes, form.summary.data or "", _version(form.version.data))
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("interventions/close.html", form=form, intervention=intervention), 400
+        except Conflict as exc:
+            db.session.rollback()
+            db.session.refresh(intervention)
+            form.version.data = str(intervention.version)
+            form.form_errors.append(exc.message + " Your text is kept below; check the intervention and close "
+                                                  "it again.")
+            return render_template("interventions/close.html", form=form, intervention=intervention), 409
+        flash("Intervention completed with its outcomes.", "success")
+        return redirect(url_for("interventions.show", intervention_id=intervention.id))
+    return render_template("interventions/close.html", form=form, intervention=intervention), \
+        400 if form.errors else 200
+
+
+@bp.route("/subjects/<int:subject_id>/observations/new", methods=["GET", "POST"])
+@case_workers
+def observe(subject_id: int) -> Response | str | tuple[str, int]:
+    subject = load_subject(subject_id, for_change=True)
+    form = ObservationForm()
+    if not form.is_submitted():
+        form.observed_on.data = utcnow().date().isoformat()
+    if form.validate_on_submit():
+        observed_on, problem = parse_date(form.observed_on.data)
+        try:
+            if problem:
+                raise Invalid("The observation was not saved.", field_errors={"observed_on": [problem]})
+            services.record_observation(g.user, subject, observed_on, form.category.data or "",
+                                        form.source.data or "", form.text.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("interventions/observe.html", form=form, subject=subject), 400
+        flash("Observation recorded.", "success")
+        return redirect(url_for("subjects.show", subject_id=subject.id))
+    return render_template("interventions/observe.html", form=form, subject=subject), 400 if form.errors else 200
+
+
+@bp.route("/observations")
+@supervisors
+def unit_observations() -> str:
+    """Supervisors: every observation of their units over the last 90 days."""
+    return render_template("interventions/observations.html", observations=queries.unit_observations(g.user))

@@ -1,0 +1,259 @@
+"""Referring to interventions, moving them through their lifecycle, recording sessions, closing them with
+outcomes, and recording observations. Services flush, never commit, and audit every change (narrative
+text is not copied into the audit trail)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select, update
+
+from app import policy
+from app.assessments.models import Assessment, AssessmentStatus
+from app.assessments.services import instrument_of
+from app.audit import trail
+from app.auth.models import User
+from app.db import db, utcnow
+from app.errors import Conflict, Invalid, NotAllowed
+from app.interventions.models import (
+    ENGAGEMENT_ANCHORS,
+    NEEDS_REASON,
+    TRANSITIONS,
+    Attendance,
+    GoalOutcome,
+    Intervention,
+    InterventionFactor,
+    InterventionGoal,
+    InterventionSession,
+    InterventionStatus,
+    InterventionType,
+    Observation,
+    ObservationCategory,
+)
+from app.subjects.models import Subject
+
+MAX_GOALS = 6
+
+
+def latest_approved_assessment(subject: Subject) -> Assessment | None:
+    return db.session.scalars(select(Assessment).where(
+        Assessment.subject_id == subject.id, Assessment.status == AssessmentStatus.APPROVED.value)
+        .order_by(Assessment.approved_at.desc()).limit(1)).first()
+
+
+@dataclass
+class Referral:
+    type: str
+    provider: str
+    owner_id: int | None
+    referred_on: date | None
+    goals: list[str] = field(default_factory=list)
+    item_codes: list[str] = field(default_factory=list)
+
+
+def _not_future(value: date | None, name: str, label: str, errors: dict[str, list[str]]) -> None:
+    if value is None:
+        errors[name] = [f"Enter the {label}, for example {utcnow().date().isoformat()}."]
+    elif value > utcnow().date():
+        errors[name] = [f"The {label} cannot be in the future."]
+
+
+def refer(actor: User, subject: Subject, referral: Referral) -> Intervention:
+    """Refer the person to an intervention, linked to factors of their latest approved assessment."""
+    if not policy.can_refer(actor, subject):
+        raise NotAllowed("You can refer only the people of your units or caseload.")
+    from app.subjects.services import eligible_owners
+
+    errors: dict[str, list[str]] = {}
+    if referral.type not in {t.value for t in InterventionType}:
+        errors["type"] = ["Choose the type of intervention."]
+    if not referral.provider.strip():
+        errors["provider"] = ["Name the provider (organisation or team)."]
+    elif len(referral.provider) > 200:
+        errors["provider"] = ["Use at most 200 characters."]
+    if referral.owner_id not in {u.id for u in eligible_owners(subject)}:
+        errors["owner"] = ["Choose who owns the intervention: a case worker of the person's unit."]
+    _not_future(referral.referred_on, "referred_on", "referral date", errors)
+    goals = [g.strip() for g in referral.goals if g.strip()]
+    if not goals:
+        errors["goals"] = ["Write at least one goal: what should change for the person."]
+    elif len(goals) > MAX_GOALS:
+        errors["goals"] = [f"Keep to at most {MAX_GOALS} goals."]
+    assessment = latest_approved_assessment(subject)
+    codes = sorted(set(referral.item_codes))
+    if codes:
+        known = {i.code for i in instrument_of(assessment).items()} if assessment else set()
+        if not known.issuperset(codes):
+            errors["item_codes"] = ["Choose factors of the person's latest approved assessment."]
+    if errors:
+        raise Invalid("The referral was not saved.", field_errors=errors)
+    assert referral.referred_on is not None and referral.owner_id is not None  # noqa: S101 - checked above
+    intervention = Intervention(
+        subject_id=subject.id, type=referral.type, provider=referral.provider.strip(), owner_id=referral.owner_id,
+        status=InterventionStatus.REFERRED.value, referred_on=referral.referred_on, created_by_id=actor.id,
+        assessment_id=assessment.id if assessment and codes else None, version=1,
+        goals=[InterventionGoal(position=i + 1, text=text) for i, text in enumerate(goals)],
+        factors=[InterventionFactor(item_code=code) for code in codes],
+    )
+    db.session.add(intervention)
+    db.session.flush()
+    trail.record("create", object_type="intervention", object_id=intervention.id, subject_id=subject.id,
+                 details={"type": referral.type, "owner_id": referral.owner_id, "factors": codes,
+                          "goals": len(goals)})
+    return intervention
+
+
+def _bump(intervention: Intervention, expected_version: int) -> None:
+    result = db.session.execute(
+        update(Intervention).where(Intervention.id == intervention.id, Intervention.version == expected_version)
+        .values(version=Intervention.version + 1).execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This intervention was changed by someone else after you opened it. Nothing was saved.")
+    db.session.refresh(intervention, ["version"])
+
+
+def transition(actor: User, intervention: Intervention, to_status: str, on: date | None, reason: str,
+               expected_version: int) -> None:
+    """Move along the lifecycle; an invalid step is refused with a message saying what is possible."""
+    if not policy.can_manage_intervention(actor, intervention):
+        raise NotAllowed("Only the owner of the intervention or a supervisor of the unit can change its status.")
+    allowed = TRANSITIONS[intervention.status]
+    if to_status == InterventionStatus.COMPLETED:
+        raise Invalid("Close a completed intervention with its outcomes.",
+                      field_errors={"to_status": ["Use “Close with outcomes” to complete it."]})
+    if to_status not in allowed:
+        options = ", ".join(InterventionStatus(s).label.lower() for s in allowed) or "nothing (it is closed)"
+        raise Invalid(f"A {intervention.status} intervention cannot become {to_status}.",
+                      field_errors={"to_status": [f"From {intervention.status_label.lower()} it can become: "
+                                                  f"{options}."]})
+    errors: dict[str, list[str]] = {}
+    _not_future(on, "on", "date", errors)
+    if on is not None and on < intervention.referred_on:
+        errors["on"] = ["The date cannot be before the referral."]
+    if to_status in NEEDS_REASON and len(reason.strip()) < 5:
+        errors["reason"] = ["Give the reason."]
+    if errors:
+        raise Invalid("The status was not changed.", field_errors=errors)
+    assert on is not None  # noqa: S101 - checked above
+    _bump(intervention, expected_version)
+    before = intervention.status
+    intervention.status = to_status
+    if to_status == InterventionStatus.ACCEPTED:
+        intervention.accepted_on = on
+    elif to_status == InterventionStatus.ACTIVE:
+        intervention.started_on = on
+    else:
+        intervention.ended_on = on
+        intervention.end_reason = reason.strip()
+    db.session.flush()
+    trail.record("update", object_type="intervention", object_id=intervention.id,
+                 subject_id=intervention.subject_id,
+                 details={"changes": {"status": [before, to_status]}, "on": on.isoformat()})
+
+
+@dataclass
+class SessionValues:
+    held_on: date | None
+    attendance: str
+    engagement: int | None
+    notes: str = ""
+    next_steps: str = ""
+
+
+def suggested_session(intervention: Intervention) -> SessionValues:
+    """The next session as it probably was: a week after the last, with the same attendance."""
+    last = intervention.sessions[-1] if intervention.sessions else None
+    if last is None:
+        return SessionValues(held_on=utcnow().date(), attendance=Attendance.ATTENDED.value, engagement=None)
+    return SessionValues(held_on=min(last.held_on + timedelta(days=7), utcnow().date()),
+                         attendance=last.attendance, engagement=None)
+
+
+def record_session(actor: User, intervention: Intervention, values: SessionValues) -> InterventionSession:
+    if not policy.can_record_session(actor, intervention):
+        raise NotAllowed("Sessions are recorded for an active intervention of a person in your scope.")
+    errors: dict[str, list[str]] = {}
+    _not_future(values.held_on, "held_on", "session date", errors)
+    if values.held_on and intervention.started_on and values.held_on < intervention.started_on:
+        errors["held_on"] = [f"The intervention started on {intervention.started_on.isoformat()}."]
+    if values.attendance not in {a.value for a in Attendance}:
+        errors["attendance"] = ["Choose the attendance."]
+    present = values.attendance in (Attendance.ATTENDED, Attendance.LATE)
+    if present and values.engagement not in ENGAGEMENT_ANCHORS:
+        errors["engagement"] = ["Rate the engagement from 1 to 5, using the descriptions."]
+    if not present and values.engagement is not None:
+        errors["engagement"] = ["Engagement is rated only when the person attended."]
+    if errors:
+        raise Invalid("The session was not saved.", field_errors=errors)
+    session = InterventionSession(intervention_id=intervention.id, held_on=values.held_on,
+                                  attendance=values.attendance, engagement=values.engagement,
+                                  notes=values.notes.strip(), next_steps=values.next_steps.strip(),
+                                  recorded_by_id=actor.id)
+    db.session.add(session)
+    db.session.flush()
+    trail.record("create", object_type="intervention_session", object_id=session.id,
+                 subject_id=intervention.subject_id,
+                 details={"intervention_id": intervention.id, "attendance": values.attendance,
+                          "engagement": values.engagement})
+    return session
+
+
+def close(actor: User, intervention: Intervention, on: date | None, outcomes: dict[int, str], summary: str,
+          expected_version: int) -> None:
+    """Complete an active intervention: every goal rated, and an end-of-intervention summary."""
+    if not policy.can_manage_intervention(actor, intervention):
+        raise NotAllowed("Only the owner of the intervention or a supervisor of the unit can close it.")
+    if intervention.status != InterventionStatus.ACTIVE:
+        raise Invalid(f"Only an active intervention can be completed; this one is {intervention.status}.")
+    errors: dict[str, list[str]] = {}
+    _not_future(on, "on", "end date", errors)
+    for goal in intervention.goals:
+        if outcomes.get(goal.id, "") not in {o.value for o in GoalOutcome}:
+            errors[f"goal_{goal.id}"] = [f"Rate goal {goal.position}: achieved, partly achieved or not achieved."]
+    if len(summary.strip()) < 10:
+        errors["summary"] = ["Write the end-of-intervention summary."]
+    if errors:
+        raise Invalid("The intervention was not closed.", field_errors=errors)
+    _bump(intervention, expected_version)
+    for goal in intervention.goals:
+        goal.outcome = outcomes[goal.id]
+    intervention.status = InterventionStatus.COMPLETED.value
+    intervention.ended_on = on
+    intervention.outcome_summary = summary.strip()
+    db.session.flush()
+    trail.record("update", object_type="intervention", object_id=intervention.id,
+                 subject_id=intervention.subject_id,
+                 details={"changes": {"status": ["active", "completed"]},
+                          "goal_outcomes": {str(g.position): g.outcome for g in intervention.goals}})
+
+
+def record_observation(actor: User, subject: Subject, observed_on: date | None, category: str, source: str,
+                       text: str) -> Observation:
+    if not policy.can_record_observation(actor, subject):
+        raise NotAllowed("You can record observations only for the people of your units or caseload.")
+    errors: dict[str, list[str]] = {}
+    _not_future(observed_on, "observed_on", "date of the observation", errors)
+    if category not in {c.value for c in ObservationCategory}:
+        errors["category"] = ["Choose a category."]
+    if not source.strip():
+        errors["source"] = ["Say where it comes from: who saw or heard it, or which record."]
+    elif len(source) > 200:
+        errors["source"] = ["Use at most 200 characters."]
+    if len(text.strip()) < 10:
+        errors["text"] = ["Describe what was observed, factually."]
+    if errors:
+        raise Invalid("The observation was not saved.", field_errors=errors)
+    assert observed_on is not None  # noqa: S101 - checked above
+    observation = Observation(subject_id=subject.id, observed_on=observed_on, category=category,
+                              source=source.strip(), text=text.strip(), recorded_by_id=actor.id)
+    db.session.add(observation)
+    db.session.flush()
+    trail.record("create", object_type="observation", object_id=observation.id, subject_id=subject.id,
+                 details={"category": category})
+    return observation
+
+
+def record_view(actor: User, intervention: Intervention) -> None:
+    trail.record("view", object_type="intervention", object_id=intervention.id,
+                 subject_id=intervention.subject_id)
