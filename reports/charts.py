@@ -85,7 +85,8 @@ def line_chart_svg(points: list[ChartPoint], levels: list[str], *, width: int, h
     summary = "; ".join(f"{p.point.when.isoformat()}: {p.point.label}" for p in layout.points)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-labelledby="{ident}-title {ident}-desc" class="line-chart">',
+        f'height="{height}" role="img" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" '
+        'class="line-chart">',
         f'<title id="{ident}-title">{escape(title)}</title>',
         f'<desc id="{ident}-desc">{escape(summary)}</desc>',
     ]

@@ -499,24 +499,6 @@ def test_author_cannot_approve_and_amendment_is_compared(
 # --- 4. the superseded version ----------------------------------------------------------------------------
 
 
-# A violation axe-core finds on the superseded version's page, reported as an app bug and not fixed here
-# (app/templates/assessments/show.html, line 21): the "a later version" link keeps Bootstrap's link blue
-# (#0d6efd) on the .alert-info background (#cff4fc), a contrast of 3.85:1 where WCAG AA asks 4.5:1. Giving
-# the link class="alert-link" (the alert's own dark text colour) fixes it. Until then that one finding, and
-# nothing else, makes the test an expected failure; once the app is fixed the test simply passes.
-KNOWN_SUPERSEDED_VIOLATION = ("color-contrast", ".alert-info > a")
-
-
-def axe_check_except_known(page: Page, known: tuple[str, str]) -> None:
-    """axe_check, except that exactly the known violation (rule id, target prefix) is an expected failure."""
-    results = Axe().run(page)
-    found = [(v["id"], target) for v in results.response["violations"] for node in v["nodes"]
-             for target in node["target"]]
-    if found and all(rule == known[0] and str(target).startswith(known[1]) for rule, target in found):
-        pytest.xfail(f"known app bug, axe-core on {page.url}:\n{results.generate_report()}")
-    assert results.violations_count == 0, f"axe-core on {page.url}:\n{results.generate_report()}"
-
-
 def test_superseded_version_stays_readable_after_a_second_supervisor_approves_the_amendment(
     page: Page, live_server: LiveServer, request_log: RequestLog
 ) -> None:
@@ -561,7 +543,7 @@ def test_superseded_version_stays_readable_after_a_second_supervisor_approves_th
     page.goto(original_path)
     expect(page.get_by_test_id("status")).to_have_text("Superseded")
     assert_requests_stayed_on_live_server(request_log, live_server)
-    axe_check_except_known(page, KNOWN_SUPERSEDED_VIOLATION)  # last: an expected failure ends the test
+    axe_check(page)
 
 
 def amend_and_approve(app: Flask, author_id: int, original_id: int, approver_id: int, judgement: str) -> int:

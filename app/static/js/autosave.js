@@ -10,7 +10,7 @@
   var status = form.querySelector("[data-autosave-status]");
   var versionField = form.querySelector("input[name=version]");
   var dirty = false;
-  var saving = false;
+  var saving = null; // the save in flight, if any
   var stopped = false;
 
   function say(text) {
@@ -21,7 +21,23 @@
 
   form.addEventListener("input", function () { dirty = true; });
   form.addEventListener("change", function () { dirty = true; });
-  form.addEventListener("submit", function () { stopped = true; });
+  form.addEventListener("submit", function (event) {
+    if (saving && !stopped) {
+      // A save is on its way: wait for it, so that this submission carries the version it returns.
+      event.preventDefault();
+      var submitter = event.submitter;
+      stopped = true;
+      saving.then(function () {
+        if (form.requestSubmit) {
+          form.requestSubmit(submitter);
+        } else {
+          form.submit();
+        }
+      });
+      return;
+    }
+    stopped = true;
+  });
 
   function save(leaving) {
     if (!dirty || saving || stopped) {
@@ -29,16 +45,15 @@
     }
     var data = new FormData(form);
     data.set("action", "save");
-    saving = true;
     dirty = false;
     // keepalive lets the request finish when the page is being left; when the page stays (a tab switch)
     // the answer still updates the version, so the next save does not conflict with this one.
-    fetch(url, { method: "POST", body: data, credentials: "same-origin", keepalive: leaving })
+    saving = fetch(url, { method: "POST", body: data, credentials: "same-origin", keepalive: leaving })
       .then(function (response) {
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       })
       .then(function (result) {
-        saving = false;
+        saving = null;
         if (result.ok && result.body.saved) {
           versionField.value = String(result.body.version);
           say("Draft saved automatically at " + result.body.at + " UTC.");
@@ -51,7 +66,7 @@
         }
       })
       .catch(function () {
-        saving = false;
+        saving = null;
         dirty = true;
         say("Could not reach the server; your text is still here. Use Save draft when you can.");
       });
