@@ -305,3 +305,37 @@ def test_timeline_shows_interventions_sessions_and_observations_in_order(app, lo
     order = [timeline.index(s) for s in ("Mentoring session: missed, with an acceptable reason",
                                          "Mentoring started", "Mentoring accepted", "Referred to Mentoring")]
     assert order == sorted(order)
+
+
+def test_steps_cannot_be_dated_before_the_step_they_follow(app, login_as, users, records):
+    iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id,
+                                        activate=False)
+    owner = login_as("probation")
+    assert transition(owner, iv_id, "accepted", 1, today() - timedelta(days=2)).status_code == 302
+    early = transition(owner, iv_id, "active", 2, today() - timedelta(days=3))
+    assert early.status_code == 400 and "cannot be before the previous step" in early.get_data(as_text=True)
+    assert transition(owner, iv_id, "active", 2, today() - timedelta(days=1)).status_code == 302
+    factories.add_session(app, users["probation"].id, iv_id, days_ago=0)
+    iv = get_iv(app, iv_id)
+    response = post_form(owner, f"/interventions/{iv_id}/close", {
+        **{f"goal_{g.id}": "achieved" for g in iv.goals}, "summary": "Closed too early on paper.",
+        "on": (today() - timedelta(days=1)).isoformat(), "version": str(iv.version)})
+    assert response.status_code == 400 and "before the start or the last session" in response.get_data(as_text=True)
+
+
+def test_same_day_steps_appear_newest_first_on_the_timeline(app, login_as, users, records):
+    iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id,
+                                        activate=False, started_days_ago=-5)  # referred today
+    owner = login_as("probation")
+    transition(owner, iv_id, "accepted", 1)
+    transition(owner, iv_id, "active", 2)
+    text = login_as("assessor").get(f"/subjects/{records['subject_a']}").get_data(as_text=True)
+    timeline = text[text.index('data-testid="timeline"'):]
+    positions = [timeline.index(s) for s in ("Mentoring started", "Mentoring accepted", "Referred to Mentoring")]
+    assert positions == sorted(positions)
+
+
+def test_a_mistaken_engagement_rating_can_be_taken_back(login_as, users, records, app):
+    iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id)
+    form = login_as("probation").get(f"/interventions/{iv_id}/sessions/new").get_data(as_text=True)
+    assert "Not rated (they did not attend)" in form

@@ -15,7 +15,9 @@ from app.interventions.models import (
 
 TYPE_CHOICES = [SelectChoice("", "Choose a type")] + [SelectChoice(t.value, t.label) for t in InterventionType]
 ATTENDANCE_CHOICES = [SelectChoice(a.value, a.label) for a in Attendance]
-ENGAGEMENT_CHOICES = [SelectChoice(str(k), v) for k, v in ENGAGEMENT_ANCHORS.items()]
+# "Not rated" can be chosen to take back a rating picked by mistake (a radio cannot be unticked).
+ENGAGEMENT_CHOICES = [SelectChoice("", "Not rated (they did not attend)")] + [
+    SelectChoice(str(k), v) for k, v in ENGAGEMENT_ANCHORS.items()]
 CATEGORY_CHOICES = [SelectChoice("", "Choose a category")] + [
     SelectChoice(c.value, c.label) for c in ObservationCategory]
 

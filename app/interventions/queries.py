@@ -83,9 +83,9 @@ def subject_observations(subject: Subject, since: date | None = None) -> list[Ob
 def unit_observations(user: User, days: int = OBSERVATION_WINDOW_DAYS) -> list[Observation]:
     """Supervisors: every observation of their units' people over the last `days` days."""
     since = utcnow().date() - timedelta(days=days)
+    stmt = select(Observation).join(Subject, Subject.id == Observation.subject_id)
     return list(db.session.scalars(
-        select(Observation).join(Subject, Subject.id == Observation.subject_id)
-        .where(Subject.unit_id.in_(sorted(user.unit_ids)), Observation.observed_on >= since)
+        policy.scope_to_units(stmt, Subject.unit_id, user).where(Observation.observed_on >= since)
         .order_by(Observation.observed_on.desc(), Observation.id.desc()).limit(200)
         .options(selectinload(Observation.subject), selectinload(Observation.recorded_by))))
 
@@ -145,7 +145,7 @@ def _interventions_panel(user: User, subject: Subject) -> Panel | None:
 def _interventions_dashboard(user: User) -> Panel | None:
     return Panel("interventions/_dashboard_panel.html", {
         "work": caseload_interventions(user),
-        "observations": unit_observations(user, days=14) if user.role == "supervisor" else [],
+        "observations": unit_observations(user, days=14) if policy.is_supervisor(user) else [],
     })
 
 
@@ -163,12 +163,14 @@ def _intervention_entries(subject: Subject) -> Iterable[TimelineEntry]:
         yield TimelineEntry(_on(i.referred_on, i.created_at), "intervention", f"Referred to {i.type_label}",
                             f"Provider: {i.provider}", who)
         if i.accepted_on:
-            yield TimelineEntry(_on(i.accepted_on, i.created_at), "intervention", f"{i.type_label} accepted")
+            yield TimelineEntry(_on(i.accepted_on, i.accepted_at or i.created_at), "intervention",
+                                f"{i.type_label} accepted")
         if i.started_on:
-            yield TimelineEntry(_on(i.started_on, i.created_at), "intervention", f"{i.type_label} started")
+            yield TimelineEntry(_on(i.started_on, i.started_at or i.created_at), "intervention",
+                                f"{i.type_label} started")
         if i.ended_on and not i.is_open:
-            yield TimelineEntry(_on(i.ended_on, i.created_at), "intervention", f"{i.type_label} {i.status}",
-                                i.end_reason)
+            yield TimelineEntry(_on(i.ended_on, i.ended_at or i.created_at), "intervention",
+                                f"{i.type_label} {i.status}", i.end_reason)
         for s in i.sessions:
             rating = f", engagement {s.engagement}" if s.engagement else ""
             yield TimelineEntry(_on(s.held_on, s.recorded_at), "session",

@@ -113,6 +113,11 @@ def _bump(intervention: Intervention, expected_version: int) -> None:
     db.session.refresh(intervention, ["version"])
 
 
+def _latest(*days: date | None) -> date:
+    """The latest of the known dates (a step cannot be dated before the one it follows)."""
+    return max(d for d in days if d is not None)
+
+
 def transition(actor: User, intervention: Intervention, to_status: str, on: date | None, reason: str,
                expected_version: int) -> None:
     """Move along the lifecycle; an invalid step is refused with a message saying what is possible."""
@@ -129,8 +134,9 @@ def transition(actor: User, intervention: Intervention, to_status: str, on: date
                                                   f"{options}."]})
     errors: dict[str, list[str]] = {}
     _not_future(on, "on", "date", errors)
-    if on is not None and on < intervention.referred_on:
-        errors["on"] = ["The date cannot be before the referral."]
+    previous_step = _latest(intervention.referred_on, intervention.accepted_on, intervention.started_on)
+    if on is not None and on < previous_step:
+        errors["on"] = [f"The date cannot be before the previous step ({previous_step.isoformat()})."]
     if to_status in NEEDS_REASON and len(reason.strip()) < 5:
         errors["reason"] = ["Give the reason."]
     if errors:
@@ -139,12 +145,13 @@ def transition(actor: User, intervention: Intervention, to_status: str, on: date
     _bump(intervention, expected_version)
     before = intervention.status
     intervention.status = to_status
+    now = utcnow()
     if to_status == InterventionStatus.ACCEPTED:
-        intervention.accepted_on = on
+        intervention.accepted_on, intervention.accepted_at = on, now
     elif to_status == InterventionStatus.ACTIVE:
-        intervention.started_on = on
+        intervention.started_on, intervention.started_at = on, now
     else:
-        intervention.ended_on = on
+        intervention.ended_on, intervention.ended_at = on, now
         intervention.end_reason = reason.strip()
     db.session.flush()
     trail.record("update", object_type="intervention", object_id=intervention.id,
@@ -208,6 +215,9 @@ def close(actor: User, intervention: Intervention, on: date | None, outcomes: di
         raise Invalid(f"Only an active intervention can be completed; this one is {intervention.status}.")
     errors: dict[str, list[str]] = {}
     _not_future(on, "on", "end date", errors)
+    earliest = _latest(intervention.referred_on, intervention.started_on, *(s.held_on for s in intervention.sessions))
+    if on is not None and on < earliest:
+        errors["on"] = [f"The end date cannot be before the start or the last session ({earliest.isoformat()})."]
     for goal in intervention.goals:
         if outcomes.get(goal.id, "") not in {o.value for o in GoalOutcome}:
             errors[f"goal_{goal.id}"] = [f"Rate goal {goal.position}: achieved, partly achieved or not achieved."]
@@ -219,7 +229,7 @@ def close(actor: User, intervention: Intervention, on: date | None, outcomes: di
     for goal in intervention.goals:
         goal.outcome = outcomes[goal.id]
     intervention.status = InterventionStatus.COMPLETED.value
-    intervention.ended_on = on
+    intervention.ended_on, intervention.ended_at = on, utcnow()
     intervention.outcome_summary = summary.strip()
     db.session.flush()
     trail.record("update", object_type="intervention", object_id=intervention.id,
