@@ -46,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.assessments.routes import bp as assessments_bp
     from app.auth.routes import bp as auth_bp
+    from app.exports.routes import bp as exports_bp
     from app.interventions.routes import bp as interventions_bp
     from app.main import navigation
     from app.main.routes import bp as main_bp
@@ -57,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(subjects_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(interventions_bp)
+    app.register_blueprint(exports_bp)
     navigation.register(app)
 
 

@@ -273,3 +273,19 @@ def can_record_session(user: User, intervention: Any) -> bool:
 
 def can_record_observation(user: User, subject: Subject) -> bool:
     return in_scope(user, subject)
+
+
+# --- audit extracts ----------------------------------------------------------------------------------
+
+
+def can_extract_audit(user: User) -> bool:
+    return is_supervisor(user) and works_cases(user)
+
+
+def audit_events_visible_to(user: User) -> ColumnElement[bool]:
+    """WHERE clause on audit_events: supervisors see the events about the people of their units."""
+    from app.audit.models import AuditEvent
+
+    if not can_extract_audit(user):
+        return AuditEvent.id.is_(None)
+    return AuditEvent.subject_id.in_(select(Subject.id).where(Subject.unit_id.in_(sorted(user.unit_ids))))

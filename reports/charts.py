@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
+
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Shape, String
+
+from reports import styles
 
 
 @dataclass(frozen=True)
@@ -114,3 +119,59 @@ def line_chart_svg(points: list[ChartPoint], levels: list[str], *, width: int, h
                      f'fill="#212529">{last.point.when.isoformat()}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def line_chart_drawing(points: list[ChartPoint], levels: list[str], *, width: int = 640, height: int = 220,
+                       max_width: float | None = None) -> Drawing | None:
+    """The PDF rendering of line_chart_svg: the same layout_points geometry drawn as ReportLab vector shapes,
+    scaled down to max_width (None when there are no points, as the SVG is then empty)."""
+    layout = layout_points(points, levels, width, height)
+    if not layout.points:
+        return None
+    return layout_drawing(layout, max_width=max_width)
+
+
+def layout_drawing(layout: Layout, *, max_width: float | None = None) -> Drawing:
+    """A Layout as a ReportLab Drawing, element for element what line_chart_svg writes. The Layout's y axis
+    points down (SVG); a Drawing's points up, hence `flip`."""
+
+    def flip(y: float) -> float:
+        return layout.height - y
+
+    def label(x: float, y: float, text: str, anchor: Literal["start", "middle", "end"]) -> String:
+        return String(x, flip(y), text, textAnchor=anchor, fontName=styles.CHART_FONT,
+                      fontSize=styles.CHART_FONT_SIZE, fillColor=styles.CHART_TEXT)
+
+    shapes: list[Shape] = []
+    for index, level in enumerate(layout.levels):
+        y = layout.level_y(index)
+        shapes.append(Line(layout.left, flip(y), layout.right, flip(y), strokeColor=styles.CHART_GRID,
+                           strokeWidth=1))
+        shapes.append(label(layout.left - 10, y + 4, level, "end"))
+    shapes.append(Line(layout.left, flip(layout.bottom), layout.right, flip(layout.bottom),
+                       strokeColor=styles.CHART_AXIS, strokeWidth=1))
+    if len(layout.points) > 1:
+        coords = [c for p in layout.points for c in (p.x, flip(p.y))]
+        shapes.append(PolyLine(coords, strokeColor=styles.CHART_LINE, strokeWidth=2))
+    for p in layout.points:
+        shapes.append(Circle(p.x, flip(p.y), 5, fillColor=styles.CHART_LINE, strokeColor=None))
+    first, last = layout.points[0], layout.points[-1]
+    shapes.append(label(first.x, layout.bottom + 20, first.point.when.isoformat(), "middle"))
+    if last is not first:
+        shapes.append(label(last.x, layout.bottom + 20, last.point.when.isoformat(), "middle"))
+    scale = min(1.0, max_width / layout.width) if max_width else 1.0
+    drawing = Drawing(layout.width * scale, layout.height * scale)
+    drawing.add(Group(*shapes, transform=(scale, 0, 0, scale, 0, 0)))
+    return drawing
+
+
+def judgement_history_drawing(points: list[ChartPoint], levels: list[str], *, width: int = 640,
+                              height: int = 220, max_width: float | None = None) -> Drawing | None:
+    """judgement_history_svg's chart as a PDF drawing (None when there are no judgements)."""
+    return line_chart_drawing(points, levels, width=width, height=height, max_width=max_width)
+
+
+def engagement_drawing(points: list[ChartPoint], *, width: int = 640, height: int = 200,
+                       max_width: float | None = None) -> Drawing | None:
+    """engagement_svg's chart (ratings 1-5) as a PDF drawing (None when no session was rated)."""
+    return line_chart_drawing(points, ["1", "2", "3", "4", "5"], width=width, height=height, max_width=max_width)

@@ -54,6 +54,9 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "interventions.close": {**CASE_WORKERS, "assessor": 403},
     "interventions.observe": CASE_WORKERS,
     "interventions.unit_observations": SUPERVISORS,
+    "exports.case_summary": CASE_WORKERS,
+    "exports.subject_access": SUPERVISORS,
+    "exports.audit_extract": SUPERVISORS,
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {

@@ -19,7 +19,7 @@ def grant(user: User | None, instrument_id: str, valid_until: date | None, *, gr
           date_problem: str | None = None) -> Accreditation:
     """Record an accreditation; Invalid lists every problem at once."""
     errors: dict[str, list[str]] = {}
-    if user is None or user.role not in policy.CASE_ROLES or not user.is_active:
+    if user is None or not policy.works_cases(user) or not user.is_active:
         errors["user"] = ["Choose an active case worker."]
     if instrument_id not in {i.id for i in catalogue.all_instruments().values()}:
         errors["instrument"] = ["Choose an instrument."]

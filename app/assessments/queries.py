@@ -41,7 +41,7 @@ def assessments_needed(user: User) -> list[Subject]:
 
 def awaiting_approval(user: User) -> list[Assessment]:
     """Submitted assessments of the supervisor's units that they did not write (four eyes)."""
-    if user.role != "supervisor":
+    if not policy.is_supervisor(user):
         return []
     return list(db.session.scalars(
         select(Assessment).join(Subject, Subject.id == Assessment.subject_id)
@@ -140,5 +140,5 @@ def _assessment_dashboard(user: User) -> Panel | None:
         "awaiting": awaiting_approval(user),
         "returned": [a for a in drafts if a.returned_at is not None],
         "drafts": [a for a in drafts if a.returned_at is None],
-        "is_supervisor": user.role == "supervisor",
+        "is_supervisor": policy.is_supervisor(user),
     })

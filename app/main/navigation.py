@@ -24,6 +24,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("People", "subjects.index"),
     ("My caseload", "subjects.caseload"),
     ("Observations", "interventions.unit_observations"),
+    ("Audit extract", "exports.audit_extract"),
     ("Users", "admin.users"),
     ("Units", "admin.units"),
     ("Accreditations", "admin.accreditations"),

@@ -126,7 +126,7 @@ def dashboard(user: User) -> Dashboard:
     """Case workers: their caseload's reviews. Supervisors: their units' reviews and the break-glass
     accesses to their units' records that await review."""
     today = utcnow().date()
-    is_supervisor = user.role == "supervisor"
+    is_supervisor = policy.is_supervisor(user)
     scope = policy.subjects_visible_to(user) if is_supervisor else Subject.case_owner_id == user.id
     base = select(Subject).where(scope).options(selectinload(Subject.unit), selectinload(Subject.case_owner))
     overdue = list(db.session.scalars(

@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask, g
 from playwright.sync_api import Locator, Page, expect
 

@@ -24,7 +24,8 @@ CASE_WORK = ("Home", "People", "My caseload", "My account")
 ROLES = [
     RoleCase("assessor", "Assessor · Assessor", CASE_WORK),
     RoleCase("probation", "Probation · Probation officer", CASE_WORK),
-    RoleCase("supervisor", "Supervisor · Supervisor", ("Home", "People", "My caseload", "Observations", "My account")),
+    RoleCase("supervisor", "Supervisor · Supervisor",
+             ("Home", "People", "My caseload", "Observations", "Audit extract", "My account")),
     RoleCase(
         "admin",
         "Admin · Admin",

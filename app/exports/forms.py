@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+
+from app.forms import DATE_INPUT, SelectChoice
+
+
+class ExportForm(FlaskForm):
+    purpose = TextAreaField("Purpose of the export", render_kw={"rows": 2})
+    recipient = StringField("Recipient")
+    internal_use = BooleanField("Internal use only (no recipient outside the service)")
+
+
+class AuditExtractForm(ExportForm):
+    actor = StringField("User (username)", render_kw={"autocomplete": "off"})
+    subject_reference = StringField("Person's reference", render_kw={"autocomplete": "off"})
+    action = SelectField("Action", choices=[], validate_choice=False)
+    date_from = StringField("From", render_kw=DATE_INPUT)
+    date_to = StringField("To", render_kw=DATE_INPUT)
+    format = RadioField("Format", choices=[SelectChoice("pdf", "PDF"), SelectChoice("csv", "CSV (spreadsheet)")],
+                        validate_choice=False, default="pdf")

@@ -1,0 +1,136 @@
+"""Export pages: ask for the purpose and the recipient, check scope, audit, then send the file."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, make_response, render_template
+from sqlalchemy import distinct, select
+from werkzeug.wrappers import Response
+
+from app import policy
+from app.audit.models import AuditEvent
+from app.errors import Invalid, NotAllowed
+from app.exports import gather, services
+from app.exports.forms import AuditExtractForm, ExportForm
+from app.forms import SelectChoice, parse_date, show_errors
+from app.subjects.models import Subject
+from app.subjects.routes import load_subject
+from reports.audit_extract import audit_extract_csv, build_audit_extract_pdf
+from reports.case_summary import build_case_summary
+from reports.subject_access import build_subject_access_report
+
+bp = Blueprint("exports", __name__)
+case_workers = policy.requires(policy.works_cases)
+supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
+
+
+def _request(form: ExportForm) -> services.ExportRequest:
+    return services.ExportRequest(form.purpose.data or "", form.recipient.data or "", bool(form.internal_use.data))
+
+
+def _file(content: bytes, mimetype: str, filename: str) -> Response:
+    response = make_response(content)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _refuse(exc: NotAllowed, subject: Subject) -> None:
+    policy.refuse(403, exc.message, object_type="subject", object_id=subject.id, subject_id=subject.id)
+
+
+@bp.route("/subjects/<int:subject_id>/export/case-summary", methods=["GET", "POST"])
+@case_workers
+def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
+    subject = load_subject(subject_id)
+    try:
+        services.check_case_export(g.user, subject)
+    except NotAllowed as exc:
+        _refuse(exc, subject)
+    form = ExportForm()
+    if form.validate_on_submit():
+        request = _request(form)
+        try:
+            services.check_request(request)
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("exports/export.html", form=form, subject=subject, title="Case summary"), 400
+        head = gather.header(f"Case summary: {subject.full_name}", g.user, request.purpose.strip(),
+                             request.recipient_text, current_app.config["PROTECTIVE_MARKING"])
+        pdf = build_case_summary(gather.case_summary(subject, head))
+        services.record_export(g.user, "case_summary", request, subject_id=subject.id)
+        return _file(pdf, "application/pdf",
+                     f"case-summary-{subject.reference}-{head.generated_at:%Y%m%d-%H%M}.pdf")
+    return render_template("exports/export.html", form=form, subject=subject, title="Case summary"), \
+        400 if form.errors else 200
+
+
+@bp.route("/subjects/<int:subject_id>/export/subject-access", methods=["GET", "POST"])
+@supervisors
+def subject_access(subject_id: int) -> Response | str | tuple[str, int]:
+    subject = load_subject(subject_id, for_change=True)
+    try:
+        services.check_subject_access_report(g.user, subject)
+    except NotAllowed as exc:
+        _refuse(exc, subject)
+    form = ExportForm()
+    title = "Subject-access report"
+    if form.validate_on_submit():
+        request = _request(form)
+        try:
+            services.check_request(request)
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("exports/export.html", form=form, subject=subject, title=title), 400
+        head = gather.header(f"Subject-access report: {subject.full_name}", g.user, request.purpose.strip(),
+                             request.recipient_text, current_app.config["PROTECTIVE_MARKING"])
+        pdf = build_subject_access_report(gather.subject_access_report(subject, head))
+        services.record_export(g.user, "subject_access_report", request, subject_id=subject.id)
+        return _file(pdf, "application/pdf",
+                     f"subject-access-{subject.reference}-{head.generated_at:%Y%m%d-%H%M}.pdf")
+    return render_template("exports/export.html", form=form, subject=subject, title=title), \
+        400 if form.errors else 200
+
+
+@bp.route("/audit/extract", methods=["GET", "POST"])
+@supervisors
+def audit_extract() -> Response | str | tuple[str, int]:
+    from app.db import db
+
+    form = AuditExtractForm()
+    actions = db.session.scalars(select(distinct(AuditEvent.action)).order_by(AuditEvent.action)).all()
+    form.action.choices = [SelectChoice("", "Any")] + [SelectChoice(a, a) for a in actions]
+    if form.validate_on_submit():
+        request = _request(form)
+        date_from, problem_from = parse_date(form.date_from.data)
+        date_to, problem_to = parse_date(form.date_to.data)
+        filters = services.AuditFilters(form.actor.data or "", form.subject_reference.data or "",
+                                        form.action.data or "", date_from, date_to)
+        fmt = form.format.data if form.format.data in ("pdf", "csv") else "pdf"
+        try:
+            errors: dict[str, list[str]] = {}
+            try:
+                services.check_request(request)
+            except Invalid as exc:
+                errors.update(exc.field_errors)
+            if problem_from:
+                errors["date_from"] = [problem_from]
+            if problem_to:
+                errors["date_to"] = [problem_to]
+            if date_from and date_to and date_to < date_from:
+                errors["date_to"] = ["The end date is before the start date."]
+            if errors:
+                raise Invalid("Nothing was exported.", field_errors=errors)
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("exports/audit_extract.html", form=form), 400
+        events = services.audit_events(g.user, filters)
+        head = gather.header("Audit extract", g.user, request.purpose.strip(), request.recipient_text,
+                             current_app.config["PROTECTIVE_MARKING"])
+        extract = services.audit_extract(head, filters, events)
+        services.record_export(g.user, "audit_extract", request, fmt=fmt,
+                               extra={"filters": dict(filters.as_pairs()), "events": len(extract.events)})
+        stamp = f"{head.generated_at:%Y%m%d-%H%M}"
+        if fmt == "csv":
+            return _file(audit_extract_csv(extract), "text/csv", f"audit-extract-{stamp}.csv")
+        return _file(build_audit_extract_pdf(extract), "application/pdf", f"audit-extract-{stamp}.pdf")
+    return render_template("exports/audit_extract.html", form=form), 400 if form.errors else 200

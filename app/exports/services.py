@@ -1,0 +1,118 @@
+"""Every export asks for a purpose and a recipient and is recorded in the audit trail with them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from app import policy
+from app.audit import trail
+from app.audit.models import AuditEvent
+from app.auth.models import User
+from app.db import db
+from app.errors import Invalid, NotAllowed
+from app.subjects.models import Subject
+from reports import model
+
+INTERNAL_USE = "Internal use"
+MAX_EXTRACT_EVENTS = 20_000
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    purpose: str
+    recipient: str
+    internal_use: bool
+
+    @property
+    def recipient_text(self) -> str:
+        return INTERNAL_USE if self.internal_use else self.recipient.strip()
+
+
+def check_request(request: ExportRequest) -> None:
+    errors: dict[str, list[str]] = {}
+    if len(request.purpose.strip()) < 5:
+        errors["purpose"] = ["Say what the export is for, for example “parole board hearing on 12 January”."]
+    if not request.internal_use and not request.recipient.strip():
+        errors["recipient"] = ["Name the recipient, or tick “Internal use only”."]
+    if request.internal_use and request.recipient.strip():
+        errors["recipient"] = ["Either name a recipient or tick “Internal use only”, not both."]
+    if errors:
+        raise Invalid("Nothing was exported.", field_errors=errors)
+
+
+def record_export(actor: User, report: str, request: ExportRequest, *, subject_id: int | None = None,
+                  fmt: str = "pdf", extra: dict[str, object] | None = None) -> None:
+    trail.record("export", object_type=report, object_id=subject_id, subject_id=subject_id,
+                 details={"purpose": request.purpose.strip(), "recipient": request.recipient_text, "format": fmt,
+                          **(extra or {})}, actor=trail.Actor(actor.id, actor.username, actor.role))
+
+
+def check_case_export(actor: User, subject: Subject) -> None:
+    """Only what the user may see, and not through break-glass: exports need the person in scope."""
+    if not policy.in_scope(actor, subject):
+        raise NotAllowed("You can export only the records of people in your units or caseload.")
+
+
+def check_subject_access_report(actor: User, subject: Subject) -> None:
+    if not policy.supervises(actor, subject):
+        raise NotAllowed("Subject-access reports are produced by a supervisor of the person's unit.")
+
+
+# --- the audit extract -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str = ""
+    subject_reference: str = ""
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def as_pairs(self) -> tuple[tuple[str, str], ...]:
+        pairs = [("User", self.actor), ("Subject reference", self.subject_reference), ("Action", self.action),
+                 ("From", self.date_from.isoformat() if self.date_from else ""),
+                 ("To", self.date_to.isoformat() if self.date_to else "")]
+        return tuple((name, value) for name, value in pairs if value) or (("Filters", "none"),)
+
+
+def audit_events(actor: User, filters: AuditFilters) -> list[AuditEvent]:
+    if not policy.can_extract_audit(actor):
+        raise NotAllowed("Audit extracts are for supervisors.")
+    stmt = select(AuditEvent).where(policy.audit_events_visible_to(actor))
+    if filters.actor.strip():
+        stmt = stmt.where(AuditEvent.actor_username == filters.actor.strip().lower())
+    if filters.subject_reference.strip():
+        ref = filters.subject_reference.strip().upper()
+        stmt = stmt.where(AuditEvent.subject_id.in_(select(Subject.id).where(Subject.reference == ref)))
+    if filters.action.strip():
+        stmt = stmt.where(AuditEvent.action == filters.action.strip())
+    if filters.date_from:
+        stmt = stmt.where(AuditEvent.occurred_at >= datetime.combine(filters.date_from, time(0), tzinfo=UTC))
+    if filters.date_to:
+        stmt = stmt.where(AuditEvent.occurred_at < datetime.combine(filters.date_to + timedelta(days=1), time(0),
+                                                                     tzinfo=UTC))
+    return list(db.session.scalars(stmt.order_by(AuditEvent.id).limit(MAX_EXTRACT_EVENTS + 1)))
+
+
+def _details_text(e: AuditEvent) -> str:
+    """Content-free: field names of changes, reasons and codes, never narrative values."""
+    details = e.details or {}
+    parts = []
+    if "changes" in details:
+        parts.append("changed: " + ", ".join(sorted(details["changes"])))
+    for key in ("reason", "status", "outcome", "purpose", "recipient", "format", "category"):
+        if key in details and details[key] not in (None, ""):
+            parts.append(f"{key}: {details[key]}")
+    return "; ".join(parts)
+
+
+def audit_extract(head: model.Header, filters: AuditFilters, events: list[AuditEvent]) -> model.AuditExtract:
+    return model.AuditExtract(header=head, filters=filters.as_pairs(), events=tuple(
+        model.AuditLine(id=e.id, at=e.occurred_at, actor=e.actor_username or "system", role=e.actor_role or "",
+                        action=e.action, object=f"{e.object_type or ''} {e.object_id or ''}".strip(),
+                        subject_id=e.subject_id, details=_details_text(e))
+        for e in events[:MAX_EXTRACT_EVENTS]))

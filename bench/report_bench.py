@@ -1,0 +1,248 @@
+"""How long a large case's report takes: the ReportLab builder against WeasyPrint rendering the same content from
+HTML (the alternative we did not take). Not part of the test run; tests/test_bench_smoke.py runs it once, tiny.
+
+    .venv/bin/pip install -r bench/requirements.txt
+    .venv/bin/python bench/report_bench.py [--runs 9]
+
+The large case: 10 assessment versions of 20 items each, 50 sessions, 100 observations, 50 access-log lines,
+printed as a subject-access report (the case summary holds one assessment; the SAR holds every version, with
+the case summary's sections).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import io
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from reports.charts import ChartPoint, engagement_svg
+from reports.model import (
+    AccessLine,
+    AssessmentSection,
+    ChallengeLine,
+    Header,
+    Identity,
+    InterventionSection,
+    MovementLine,
+    ObservationLine,
+    RatedItem,
+    ScreeningLine,
+    SessionLine,
+    SubjectAccessReport,
+)
+from reports.subject_access import build_subject_access_report
+
+EVIDENCE = ("Seen passing notes to a man convicted under the terrorism acts; says they were about football. "
+            "Wing staff confirm the two work together in the kitchen. ")
+
+
+@dataclass(frozen=True)
+class Size:
+    assessments: int = 10
+    items: int = 20
+    sessions: int = 50
+    observations: int = 100
+    accesses: int = 50
+
+
+LARGE = Size()
+TINY = Size(assessments=1, items=2, sessions=2, observations=2, accesses=2)
+
+
+def large_case(size: Size = LARGE) -> SubjectAccessReport:
+    start = date(2023, 1, 2)
+    items = tuple(RatedItem(f"Domain {n // 5 + 1}", f"F{n + 1}", f"Factor {n + 1}", ("No evidence", "Some evidence",
+                            "Strong evidence")[n % 3], EVIDENCE * (1 + n % 4)) for n in range(size.items))
+    assessments = tuple(AssessmentSection(
+        instrument="Structured Concern Guide v1.2", status_notice="Not a validated tool: professional judgement.",
+        status="Approved" if v == 0 else "Superseded", author="Ayşe Yılmaz", approved_by="Νίκος Παπαδόπουλος",
+        approved_on=start + timedelta(days=60 * v), items=items, overall_judgement="Moderate concern",
+        rationale=EVIDENCE * 3, person_view="He says the notes were about football.", shared_with_person=True,
+        shared_on=start + timedelta(days=60 * v + 2), review_due=start + timedelta(days=60 * v + 180))
+        for v in range(size.assessments))
+    sessions = tuple(SessionLine(start + timedelta(weeks=w), "Attended", w % 5 + 1, "Talked about work. " * 3)
+                     for w in range(size.sessions))
+    intervention = InterventionSection(
+        type="Mentoring", provider="Exit Network", owner="Пётр Иванов", status="Active", referred_on=start,
+        started_on=start, ended_on=None, attendance=f"100% ({size.sessions} of {size.sessions})",
+        goals=(("Build a routine", "Partly met"), ("Find a work placement", None)),
+        outcome_summary="Engages well one to one.",
+        engagement=tuple(ChartPoint(s.held_on, (s.engagement or 1) - 1, str(s.engagement)) for s in sessions),
+        sessions=sessions)
+    return SubjectAccessReport(
+        header=Header("Subject access report W-0001", "OFFICIAL-SENSITIVE", "Mary Supervisor",
+                      datetime(2025, 3, 4, 10, 15, tzinfo=UTC), "Subject access request", "The person"),
+        identity=Identity("W-0001", "Zoë Ødegård", date(1990, 1, 2), "HMP North", "Sentenced", "Łukasz Nowak",
+                          "Fraud", date(2020, 5, 6), date(2027, 8, 9), date(2025, 6, 1), ("Escape risk",)),
+        movements=(MovementLine(start, "HMP South", "HMP North", "Course"),),
+        screenings=(ScreeningLine(start, "Screening v1", "Concern raised", EVIDENCE, "Officer Lee"),),
+        assessments=assessments,
+        challenges=(ChallengeLine(start, "Zoë Ødegård", EVIDENCE, "Upheld", "Re-read."),),
+        interventions=(intervention,),
+        observations=tuple(ObservationLine(start + timedelta(days=n), "Behaviour", "Wing staff", EVIDENCE,
+                                           "Officer Smith") for n in range(size.observations)),
+        accesses=tuple(AccessLine(datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=n), "Mary Supervisor",
+                                  "supervisor", "view", "case summary") for n in range(size.accesses)))
+
+
+# --- the same content as HTML, for WeasyPrint -----------------------------------------------------------------
+
+CSS = """
+@page { size: A4; margin: 30mm 18mm 30mm 18mm;
+  @top-center { content: "%(marking)s"; color: #842029; font-weight: bold; }
+  @bottom-center { content: "%(marking)s"; color: #842029; font-weight: bold; }
+  @bottom-left { content: "Generated by %(by)s on %(at)s"; font-size: 8pt; }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; } }
+body { font-family: "DejaVu Sans"; font-size: 9.5pt; color: #212529; }
+h1 { font-size: 13pt; color: #0d6efd; } h2 { font-size: 11pt; } h3 { font-size: 9.5pt; }
+table { width: 100%%; border-collapse: collapse; font-size: 8.5pt; } thead { display: table-header-group; }
+td, th { border-bottom: 0.4pt solid #dee2e6; vertical-align: top; text-align: left; padding: 2pt 3pt; }
+.notice { background: #fff3cd; padding: 4pt; }
+.watermark { position: fixed; top: 45%%; left: 10%%; transform: rotate(-55deg); font-size: 60pt; opacity: 0.13; }
+"""
+
+
+def _table(headings: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headings)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _facts(rows: list[tuple[str, str]]) -> str:
+    return _table(["", ""], [list(row) for row in rows])
+
+
+def case_html(data: SubjectAccessReport) -> str:
+    """The subject-access report's content, section for section, as one HTML page for WeasyPrint."""
+    h, i, e = data.header, data.identity, html.escape
+
+    def d(value: date | None) -> str:
+        return value.isoformat() if value is not None else "—"
+
+    parts = [f"<html><head><style>{CSS % {'marking': h.marking, 'by': h.generated_by, 'at': h.generated_at}}"
+             f"</style></head><body><div class='watermark'>{e(h.generated_by)}</div><h1>{e(h.title)}</h1>",
+             _facts([("Purpose", h.purpose), ("Recipient", h.recipient), ("Generated by", h.generated_by),
+                     ("Protective marking", h.marking)]),
+             "<h1>Identity and status</h1>",
+             _facts([("Reference", i.reference), ("Name", i.full_name), ("Date of birth", d(i.date_of_birth)),
+                     ("Unit", i.unit), ("Custody status", i.custody_status), ("Case owner", i.case_owner),
+                     ("Index offence", i.index_offence), ("Sentence date", d(i.sentence_date)),
+                     ("Release date", d(i.release_date)), ("Alerts", "; ".join(i.alerts))]),
+             "<h1>Movements</h1>",
+             _table(["Moved on", "From", "To", "Reason"],
+                    [[d(m.moved_on), m.from_unit, m.to_unit, m.reason] for m in data.movements]),
+             "<h1>Screenings</h1>",
+             _table(["Screened on", "Instrument", "Outcome", "Rationale", "Author"],
+                    [[d(s.screened_on), s.instrument, s.outcome, s.rationale, s.author] for s in data.screenings]),
+             "<h1>Assessments</h1>"]
+    for n, a in enumerate(data.assessments, start=1):
+        parts.append(f"<h2>Assessment {n} of {len(data.assessments)}: {e(a.instrument)} ({e(a.status)})</h2>")
+        parts.append(_facts([("Instrument", a.instrument), ("Status", a.status), ("Author", a.author),
+                             ("Approved by", a.approved_by or "—"), ("Approved on", d(a.approved_on)),
+                             ("Review due", d(a.review_due)), ("Shared with the person", d(a.shared_on))]))
+        parts.append(f"<p class='notice'>{e(a.status_notice)}</p>")
+        for item in a.items:
+            parts.append(f"<p><b>{e(item.code)} {e(item.title)} — rating: {e(item.rating)}</b></p>"
+                         f"<p style='margin-left: 10pt'>{e(item.evidence)}</p>")
+        parts.append(f"<h3>Overall judgement</h3><p>{e(a.overall_judgement)}</p><h3>Rationale</h3>"
+                     f"<p>{e(a.rationale)}</p><h3>The person's view</h3><p>{e(a.person_view)}</p>")
+    parts.append("<h1>Challenges</h1>")
+    parts.append(_table(["Raised on", "Raised by", "Grounds", "Outcome", "Reason"],
+                        [[d(c.raised_on), c.raised_by, c.grounds, c.outcome or "Undecided", c.outcome_reason]
+                         for c in data.challenges]))
+    parts.append("<h1>Interventions</h1>")
+    for iv in data.interventions:
+        parts.append(f"<h2>{e(iv.type)} — {e(iv.provider)}</h2>")
+        parts.append(_facts([("Owner", iv.owner), ("Status", iv.status), ("Referred on", d(iv.referred_on)),
+                             ("Started on", d(iv.started_on)), ("Ended on", d(iv.ended_on)),
+                             ("Attendance", iv.attendance)]))
+        parts.append(_table(["Goal", "Outcome"], [[g, o or "Not yet assessed"] for g, o in iv.goals]))
+        parts.append(f"<h3>Outcome summary</h3><p>{e(iv.outcome_summary)}</p>")
+        parts.append(engagement_svg(list(iv.engagement), ident="eng"))
+        parts.append(_table(["Date", "Attendance", "Engagement", "Notes"],
+                            [[d(s.held_on), s.attendance, str(s.engagement), s.notes] for s in iv.sessions]))
+    parts.append("<h1>Observations</h1>")
+    parts.append(_table(["Date", "Category", "Source", "Observation", "Recorded by"],
+                        [[d(o.observed_on), o.category, o.source, o.text, o.recorded_by]
+                         for o in data.observations]))
+    parts.append("<h1>Who consulted or changed the record</h1>")
+    parts.append(_table(["When", "Who", "Role", "Action", "What"],
+                        [[a.at.isoformat(), a.who, a.role, a.action, a.what] for a in data.accesses]))
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def build_weasyprint(data: SubjectAccessReport) -> bytes:
+    from weasyprint import HTML  # a bench dependency only (bench/requirements.txt)
+
+    pdf: bytes = HTML(string=case_html(data)).write_pdf()
+    return pdf
+
+
+def build_reportlab(data: SubjectAccessReport) -> bytes:
+    return build_subject_access_report(data)
+
+
+def timings(build: Callable[[SubjectAccessReport], bytes], data: SubjectAccessReport, runs: int) -> list[float]:
+    build(data)  # warm up: imports, font parsing
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        build(data)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def page_count(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def machine() -> str:
+    """nproc, the CPU model, Python, ReportLab and whether its C accelerator is in use."""
+    import platform
+
+    import reportlab
+    from reportlab.lib import rl_accel
+
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                      if line.startswith("model name")), model)
+    accel = "with rl_accel" if not rl_accel._py_funcs else "WITHOUT rl_accel (pure Python)"
+    return (f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
+            f"ReportLab {reportlab.Version} {accel}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args(argv)
+    print(f"{date.today().isoformat()} on {machine()}")
+    data = large_case()
+    rl = statistics.median(timings(build_reportlab, data, args.runs))
+    print(f"ReportLab:  median {rl * 1000:7.1f} ms over {args.runs} runs, {page_count(build_reportlab(data))} pages")
+    try:
+        wp = statistics.median(timings(build_weasyprint, data, args.runs))
+    except (ImportError, OSError) as error:  # not installed, or its system libraries (Pango) missing
+        print(f"WeasyPrint: not run ({error})")
+        return 0
+    print(f"WeasyPrint: median {wp * 1000:7.1f} ms over {args.runs} runs, {page_count(build_weasyprint(data))} pages")
+    print(f"ReportLab is {wp / rl:.1f}x faster (target: at least 5x, and a median under 150 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""The audit extract, as PDF (the filters applied, then the events) and as CSV (one row per event)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC
+
+from reportlab.platypus import Flowable
+
+from reports import styles
+from reports.case_summary import heading
+from reports.model import AuditExtract, AuditLine
+from reports.pdf import EMPTY, data_table, export_details, facts_table, literal, render, utc_text
+
+CSV_COLUMNS = ("id", "at", "actor", "role", "action", "object", "subject_id", "details")
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); tab and carriage
+# return are on OWASP's list too, as some spreadsheets strip them before looking.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def build_audit_extract_pdf(data: AuditExtract) -> bytes:
+    """The audit extract as PDF bytes (landscape, for the width of an event): the same data, the same bytes."""
+    return render(data.header, lambda width: audit_extract_story(data, width), geometry=styles.LANDSCAPE)
+
+
+def audit_extract_story(data: AuditExtract, width: float) -> list[Flowable]:
+    story: list[Flowable] = [*export_details(data.header, width)]
+    story += heading("Filters applied")
+    story.append(facts_table(list(data.filters), width) if data.filters
+                 else literal("None: every event.", styles.EMPTY))
+    count = len(data.events)
+    story += heading(f"Events ({count})")
+    if not data.events:
+        story.append(literal("No event matches these filters.", styles.EMPTY))
+        return story
+    story.append(data_table(
+        ["ID", "When (UTC)", "Actor", "Role", "Action", "Object", "Subject", "Details"],
+        [(str(e.id), utc_text(e.at).removesuffix(" UTC"), e.actor, e.role, e.action, e.object,
+          str(e.subject_id) if e.subject_id is not None else EMPTY, e.details) for e in data.events],
+        [0.6, 1.5, 1.7, 1.1, 1.1, 1.4, 0.8, 3.5], width))
+    return story
+
+
+def audit_extract_csv(data: AuditExtract) -> bytes:
+    """The events as CSV: UTF-8 with a byte-order mark (so spreadsheets read the names right), a header row,
+    one row per event, and every cell a spreadsheet would run as a formula prefixed with a single quote."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for event in data.events:
+        writer.writerow([csv_cell(value) for value in csv_row(event)])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def csv_row(event: AuditLine) -> tuple[str, ...]:
+    aware = event.at if event.at.tzinfo is not None else event.at.replace(tzinfo=UTC)
+    at = aware.astimezone(UTC).isoformat()
+    subject = str(event.subject_id) if event.subject_id is not None else ""
+    return (str(event.id), at, event.actor, event.role, event.action, event.object, subject, event.details)
+
+
+def csv_cell(value: str) -> str:
+    """The value, with a leading single quote when a spreadsheet would take it for a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value

@@ -1,0 +1,207 @@
+"""The case summary: identity and status, review dates, the latest approved assessment factor by factor, the
+judgement history chart, interventions with their engagement charts, recent observations and challenges.
+
+The sections are plain functions of the model's parts, so the subject-access report prints the same parts the
+same way. Every piece of user text goes through reports.pdf's escaping flowables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import CondPageBreak, Flowable
+from reportlab.platypus.flowables import KeepTogether
+
+from reports import charts, styles
+from reports.charts import ChartPoint
+from reports.model import (
+    AssessmentSection,
+    CaseSummary,
+    ChallengeLine,
+    Identity,
+    InterventionSection,
+    ObservationLine,
+)
+from reports.pdf import (
+    EMPTY,
+    data_table,
+    date_text,
+    export_details,
+    facts_table,
+    literal,
+    paragraphs,
+    render,
+)
+
+NONE_RECORDED = "None recorded."
+ITEM_ROOM = 48  # points: an item's line and its first lines of evidence
+HEADING_ROOM = 50  # points: what must fit below a heading on the same page
+
+
+def build_case_summary(data: CaseSummary) -> bytes:
+    """The case summary as PDF bytes: the same CaseSummary always gives the same bytes."""
+    return render(data.header, lambda width: case_summary_story(data, width))
+
+
+def case_summary_story(data: CaseSummary, width: float) -> list[Flowable]:
+    story: list[Flowable] = [*export_details(data.header, width)]
+    story += identity_section(data.identity, width)
+    story += review_dates_section(data, width)
+    story += heading("Latest approved assessment")
+    if data.assessment is None:
+        story.append(literal("No approved assessment.", styles.EMPTY))
+    else:
+        story += assessment_body(data.assessment, width)
+    story += heading("Judgement history")
+    story += chart(data.judgement_history, data.judgement_levels, width,
+                   empty="No approved overall judgement yet.", engagement=False)
+    story += heading("Interventions")
+    story += interventions_body(data.interventions, width)
+    story += heading("Observations in the last 90 days")
+    story.append(observations_table(data.observations, width))
+    story += heading("Challenges")
+    story.append(challenges_table(data.challenges, width))
+    return story
+
+
+def heading(text: str, style: ParagraphStyle = styles.H1) -> list[Flowable]:
+    """A heading that never ends a page: it starts a new one unless there is room for it and a few lines of
+    what follows. (CondPageBreak rather than keepWithNext, which lays out the next flowable twice.)"""
+    return [CondPageBreak(style.leading + style.spaceBefore + HEADING_ROOM), literal(text, style)]
+
+
+def identity_section(identity: Identity, width: float) -> list[Flowable]:
+    return [
+        *heading("Identity and status"),
+        facts_table([
+            ("Reference", identity.reference),
+            ("Name", identity.full_name),
+            ("Date of birth", date_text(identity.date_of_birth)),
+            ("Unit", identity.unit),
+            ("Custody status", identity.custody_status),
+            ("Case owner", identity.case_owner),
+            ("Index offence", identity.index_offence),
+            ("Sentence date", date_text(identity.sentence_date)),
+            ("Release date", date_text(identity.release_date)),
+            ("Alerts", "; ".join(identity.alerts) if identity.alerts else "None"),
+        ], width),
+    ]
+
+
+def review_dates_section(data: CaseSummary, width: float) -> list[Flowable]:
+    assessment_review = data.assessment.review_due if data.assessment is not None else None
+    return [
+        *heading("Review dates"),
+        facts_table([
+            ("Next case review", date_text(data.identity.next_review_due, "Not set")),
+            ("Assessment review due", date_text(assessment_review, "Not set")),
+        ], width),
+    ]
+
+
+def assessment_body(a: AssessmentSection, width: float) -> list[Flowable]:
+    """One assessment: who made and approved it, each item with its rating and evidence (grouped by domain, in
+    the instrument's order), the overall judgement with its rationale, and the person's own view."""
+    shared = f"Yes, on {date_text(a.shared_on)}" if a.shared_with_person else "No"
+    story: list[Flowable] = [
+        facts_table([
+            ("Instrument", a.instrument),
+            ("Status", a.status),
+            ("Author", a.author),
+            ("Approved by", a.approved_by or EMPTY),
+            ("Approved on", date_text(a.approved_on)),
+            ("Review due", date_text(a.review_due, "Not set")),
+            ("Shared with the person", shared),
+        ], width),
+    ]
+    if a.status_notice:
+        story.append(literal(a.status_notice, styles.NOTICE_TEXT))
+    if not a.items:
+        story.append(literal("No items rated.", styles.EMPTY))
+    for domain, items in groupby(a.items, key=lambda item: item.domain):
+        story += heading(domain, styles.H3)
+        for item in items:
+            # An item's line never ends a page; a long evidence text still starts right below it.
+            story.append(CondPageBreak(ITEM_ROOM))
+            # One style for the whole line: a paragraph without <b> runs is much quicker to lay out.
+            story.append(literal(f"{item.code} {item.title} — rating: {item.rating}", styles.ITEM))
+            story += paragraphs(item.evidence, styles.EVIDENCE, empty="No evidence recorded.")
+    story += [*heading("Overall judgement", styles.H3), literal(a.overall_judgement or EMPTY)]
+    story += [*heading("Rationale", styles.H3), *paragraphs(a.rationale)]
+    story += [*heading("The person's view", styles.H3), *paragraphs(a.person_view, empty="Not recorded.")]
+    return story
+
+
+def chart(points: Sequence[ChartPoint], levels: Sequence[str], width: float, *, empty: str,
+          engagement: bool) -> list[Flowable]:
+    """The chart drawn from reports.charts' shared layout, and its points as text (readable without it)."""
+    drawing = (charts.engagement_drawing(list(points), max_width=width) if engagement
+               else charts.judgement_history_drawing(list(points), list(levels), max_width=width))
+    if drawing is None:
+        return [literal(empty, styles.EMPTY)]
+    summary = "; ".join(f"{p.when.isoformat()}: {p.label}" for p in sorted(points, key=lambda p: p.when))
+    return [KeepTogether([drawing, literal(summary, styles.CAPTION)])]
+
+
+def interventions_body(interventions: Sequence[InterventionSection], width: float) -> list[Flowable]:
+    if not interventions:
+        return [literal(NONE_RECORDED, styles.EMPTY)]
+    story: list[Flowable] = []
+    for iv in interventions:
+        story += intervention_section(iv, width)
+    return story
+
+
+def intervention_section(iv: InterventionSection, width: float) -> list[Flowable]:
+    """One intervention: its facts, goals with their outcomes, the engagement chart and the sessions."""
+    story: list[Flowable] = [
+        *heading(f"{iv.type} — {iv.provider}", styles.H2),
+        facts_table([
+            ("Owner", iv.owner),
+            ("Status", iv.status),
+            ("Referred on", date_text(iv.referred_on)),
+            ("Started on", date_text(iv.started_on)),
+            ("Ended on", date_text(iv.ended_on)),
+            ("Attendance", iv.attendance),
+        ], width),
+        *heading("Goals and outcomes", styles.H3),
+    ]
+    if iv.goals:
+        story.append(data_table(["Goal", "Outcome"],
+                                [(goal, outcome or "Not yet assessed") for goal, outcome in iv.goals],
+                                [3, 1], width))
+    else:
+        story.append(literal(NONE_RECORDED, styles.EMPTY))
+    story += [*heading("Outcome summary", styles.H3), *paragraphs(iv.outcome_summary)]
+    story += heading("Engagement over time", styles.H3)
+    story += chart(iv.engagement, (), width, empty="No session rated yet.", engagement=True)
+    if iv.sessions:
+        story += heading("Sessions", styles.H3)
+        story.append(data_table(
+            ["Date", "Attendance", "Engagement", "Notes"],
+            [(date_text(s.held_on), s.attendance, str(s.engagement) if s.engagement is not None else EMPTY,
+              s.notes) for s in iv.sessions],
+            [1.1, 1.3, 1.3, 4.8], width))
+    return story
+
+
+def observations_table(observations: Sequence[ObservationLine], width: float) -> Flowable:
+    if not observations:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(
+        ["Date", "Category", "Source", "Observation", "Recorded by"],
+        [(date_text(o.observed_on), o.category, o.source, o.text, o.recorded_by) for o in observations],
+        [1.1, 1.2, 1.2, 4.5, 1.4], width)
+
+
+def challenges_table(challenges: Sequence[ChallengeLine], width: float) -> Flowable:
+    if not challenges:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(
+        ["Raised on", "Raised by", "Grounds", "Outcome", "Reason"],
+        [(date_text(c.raised_on), c.raised_by, c.grounds, c.outcome or "Undecided", c.outcome_reason)
+         for c in challenges],
+        [1.1, 1.3, 3, 1.2, 3], width)
+

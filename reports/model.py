@@ -1,0 +1,178 @@
+"""What a report prints: plain, frozen data. The features' services fill these from the database; the
+builders in this package turn them into PDF bytes. Nothing here knows about Flask or SQLAlchemy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from reports.charts import ChartPoint
+
+
+@dataclass(frozen=True)
+class Header:
+    """What every page carries: the protective marking, who generated it and when, and for whom."""
+
+    title: str
+    marking: str  # e.g. OFFICIAL-SENSITIVE, at the top and bottom of every page
+    generated_by: str  # the requester's display name (also the light watermark)
+    generated_at: datetime  # timezone-aware UTC
+    purpose: str
+    recipient: str  # or "Internal use"
+
+
+@dataclass(frozen=True)
+class Identity:
+    reference: str
+    full_name: str
+    date_of_birth: date
+    unit: str
+    custody_status: str
+    case_owner: str  # or "Unallocated"
+    index_offence: str
+    sentence_date: date | None
+    release_date: date | None
+    next_review_due: date | None
+    alerts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RatedItem:
+    domain: str
+    code: str
+    title: str
+    rating: str  # the option's label
+    evidence: str
+
+
+@dataclass(frozen=True)
+class AssessmentSection:
+    instrument: str  # title and version
+    status_notice: str
+    status: str
+    author: str
+    approved_by: str | None
+    approved_on: date | None
+    items: tuple[RatedItem, ...]
+    overall_judgement: str
+    rationale: str
+    person_view: str
+    shared_with_person: bool
+    shared_on: date | None
+    review_due: date | None
+
+
+@dataclass(frozen=True)
+class ChallengeLine:
+    raised_on: date
+    raised_by: str
+    grounds: str
+    outcome: str | None  # label, or None while undecided
+    outcome_reason: str
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    held_on: date
+    attendance: str
+    engagement: int | None
+    notes: str
+
+
+@dataclass(frozen=True)
+class InterventionSection:
+    type: str
+    provider: str
+    owner: str
+    status: str
+    referred_on: date
+    started_on: date | None
+    ended_on: date | None
+    attendance: str  # e.g. "67% (2 of 3)"
+    goals: tuple[tuple[str, str | None], ...]  # (goal, outcome label or None)
+    outcome_summary: str
+    engagement: tuple[ChartPoint, ...]  # for the engagement chart
+    sessions: tuple[SessionLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObservationLine:
+    observed_on: date
+    category: str
+    source: str
+    text: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    header: Header
+    identity: Identity
+    assessment: AssessmentSection | None  # the latest approved one
+    judgement_history: tuple[ChartPoint, ...]
+    judgement_levels: tuple[str, ...]
+    interventions: tuple[InterventionSection, ...]
+    observations: tuple[ObservationLine, ...]  # the last 90 days
+    challenges: tuple[ChallengeLine, ...]
+
+
+@dataclass(frozen=True)
+class AccessLine:
+    """One consultation or change of the record, from the audit trail."""
+
+    at: datetime
+    who: str
+    role: str
+    action: str
+    what: str
+
+
+@dataclass(frozen=True)
+class MovementLine:
+    moved_on: date
+    from_unit: str
+    to_unit: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScreeningLine:
+    screened_on: date
+    instrument: str
+    outcome: str
+    rationale: str
+    author: str
+
+
+@dataclass(frozen=True)
+class SubjectAccessReport:
+    """Everything held about one person, including who consulted the record and when."""
+
+    header: Header
+    identity: Identity
+    movements: tuple[MovementLine, ...]
+    screenings: tuple[ScreeningLine, ...]
+    assessments: tuple[AssessmentSection, ...]  # every version, newest first
+    challenges: tuple[ChallengeLine, ...]
+    interventions: tuple[InterventionSection, ...]
+    observations: tuple[ObservationLine, ...]  # all of them
+    accesses: tuple[AccessLine, ...]
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    id: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    object: str  # e.g. "subject 12"
+    subject_id: int | None
+    details: str  # a short, content-free rendering of the details
+
+
+@dataclass(frozen=True)
+class AuditExtract:
+    header: Header
+    filters: tuple[tuple[str, str], ...]  # (filter name, value) as applied
+    events: tuple[AuditLine, ...] = field(default_factory=tuple)

@@ -1,0 +1,467 @@
+"""The PDF and CSV builders of reports/: what they print, that user text prints literally and completely, that
+every page is marked, numbered and watermarked, that the same data gives the same bytes, and that the package
+stays free of Flask and the database. Sample data is built here, by hand, not from the app."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PageObject, PdfReader
+
+from reports import charts
+from reports.audit_extract import audit_extract_csv, build_audit_extract_pdf
+from reports.case_summary import build_case_summary
+from reports.charts import ChartPoint
+from reports.fonts import FontsMissing, register_fonts
+from reports.model import (
+    AccessLine,
+    AssessmentSection,
+    AuditExtract,
+    AuditLine,
+    CaseSummary,
+    ChallengeLine,
+    Header,
+    Identity,
+    InterventionSection,
+    MovementLine,
+    ObservationLine,
+    RatedItem,
+    ScreeningLine,
+    SessionLine,
+    SubjectAccessReport,
+)
+from reports.subject_access import build_subject_access_report
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUESTER = "Watermark Requester"
+MARKING = "OFFICIAL-SENSITIVE"
+JUDGEMENT_LEVELS = ("Low concern", "Moderate concern", "High concern")
+# A name in every script used in the Council of Europe's member states that the brief names.
+NAMES = ("Zoë Ødegård", "Łukasz", "Пётр Иванов", "Νίκος Παπαδόπουλος", "Ayşe Yılmaz", "ليلى حداد")
+ARABIC = "ليلى حداد"
+
+
+# --- sample data ---------------------------------------------------------------------------------------------
+
+def header(**changes: Any) -> Header:
+    base = Header(title="Case summary W-0001", marking=MARKING, generated_by=REQUESTER,
+                  generated_at=datetime(2025, 3, 4, 10, 15, tzinfo=UTC), purpose="Parole board hearing",
+                  recipient="Parole Board for England and Wales")
+    return replace(base, **changes)
+
+
+def identity(**changes: Any) -> Identity:
+    base = Identity(reference="W-0001", full_name="Zoë Ødegård", date_of_birth=date(1990, 1, 2), unit="HMP North",
+                    custody_status="Sentenced", case_owner="Łukasz Nowak", index_offence="Fraud",
+                    sentence_date=date(2020, 5, 6), release_date=date(2027, 8, 9), next_review_due=date(2025, 6, 1),
+                    alerts=("Escape risk",))
+    return replace(base, **changes)
+
+
+def item(code: str, evidence: str = "Attends Friday prayers; no contact with the group.", **changes: Any) -> RatedItem:
+    base = RatedItem(domain="Engagement", code=code, title=f"Factor {code}", rating="Some evidence",
+                     evidence=evidence)
+    return replace(base, **changes)
+
+
+def assessment(**changes: Any) -> AssessmentSection:
+    base = AssessmentSection(
+        instrument="Structured Concern Guide v1.2", status_notice="Not a validated tool: professional judgement.",
+        status="Approved", author="Ayşe Yılmaz", approved_by="Νίκος Παπαδόπουλος", approved_on=date(2025, 1, 10),
+        items=(item("E1"), item("E2"), item("C1", domain="Capability", rating="No evidence")),
+        overall_judgement="Moderate concern", rationale="Contact with a known recruiter in 2024.",
+        person_view="He says the contact was about football.", shared_with_person=True, shared_on=date(2025, 1, 12),
+        review_due=date(2025, 7, 10))
+    return replace(base, **changes)
+
+
+def intervention(**changes: Any) -> InterventionSection:
+    start = date(2024, 9, 2)
+    base = InterventionSection(
+        type="Mentoring", provider="Exit Network", owner="Пётр Иванов", status="Active", referred_on=date(2024, 8, 1),
+        started_on=start, ended_on=None, attendance="67% (2 of 3)",
+        goals=(("Build a routine outside the wing", "Partly met"), ("Find a work placement", None)),
+        outcome_summary="Engages well one to one.",
+        engagement=tuple(ChartPoint(start + timedelta(weeks=w), w % 5, str(w % 5 + 1)) for w in range(3)),
+        sessions=tuple(SessionLine(start + timedelta(weeks=w), "Attended" if w != 1 else "Did not attend",
+                                   None if w == 1 else w % 5 + 1, f"Session note {w}") for w in range(3)))
+    return replace(base, **changes)
+
+
+def observation(text: str = "Calm on the wing; helped a new arrival.", **changes: Any) -> ObservationLine:
+    base = ObservationLine(observed_on=date(2025, 2, 20), category="Behaviour", source="Wing staff", text=text,
+                           recorded_by="Officer Smith")
+    return replace(base, **changes)
+
+
+def challenge(**changes: Any) -> ChallengeLine:
+    base = ChallengeLine(raised_on=date(2025, 1, 20), raised_by="Zoë Ødegård", grounds="The contact was innocent.",
+                         outcome=None, outcome_reason="")
+    return replace(base, **changes)
+
+
+def case_summary(**changes: Any) -> CaseSummary:
+    base = CaseSummary(
+        header=header(), identity=identity(), assessment=assessment(),
+        judgement_history=(ChartPoint(date(2024, 3, 1), 2, "High concern"),
+                           ChartPoint(date(2025, 1, 10), 1, "Moderate concern")),
+        judgement_levels=JUDGEMENT_LEVELS, interventions=(intervention(),), observations=(observation(),),
+        challenges=(challenge(),))
+    return replace(base, **changes)
+
+
+def subject_access(**changes: Any) -> SubjectAccessReport:
+    base = SubjectAccessReport(
+        header=header(title="Subject access report W-0001", purpose="Subject access request", recipient="The person"),
+        identity=identity(),
+        movements=(MovementLine(date(2023, 4, 5), "HMP South", "HMP North", "Transfer for a course"),),
+        screenings=(ScreeningLine(date(2023, 4, 20), "Screening v1", "Concern raised", "Letters found.",
+                                  "Officer Lee"),),
+        assessments=(assessment(), assessment(status="Superseded", overall_judgement="High concern")),
+        challenges=(challenge(outcome="Upheld", outcome_reason="Evidence re-read."),),
+        interventions=(intervention(),), observations=(observation(), observation("Second observation")),
+        accesses=(AccessLine(datetime(2025, 2, 1, 9, 30, tzinfo=UTC), "Mary Supervisor", "supervisor", "view",
+                             "case summary"),
+                  AccessLine(datetime(2025, 2, 2, 14, 5, tzinfo=UTC), "Ole Breakglass", "officer", "break_glass",
+                             "subject W-0001")))
+    return replace(base, **changes)
+
+
+def audit_event(id: int = 1, **changes: Any) -> AuditLine:
+    base = AuditLine(id=id, at=datetime(2025, 2, 1, 9, 30, tzinfo=UTC), actor="Mary Supervisor", role="supervisor",
+                     action="view", object="subject 12", subject_id=12, details="case page")
+    return replace(base, **changes)
+
+
+def audit_extract(**changes: Any) -> AuditExtract:
+    base = AuditExtract(header=header(title="Audit extract", purpose="Quarterly review", recipient="Internal use"),
+                        filters=(("User", "Mary Supervisor"), ("From", "2025-02-01")),
+                        events=(audit_event(1), audit_event(2, action="export", details="case summary")))
+    return replace(base, **changes)
+
+
+# --- reading the output --------------------------------------------------------------------------------------
+
+def pages(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def text(pdf: bytes) -> str:
+    """All the pages' text, with runs of white space (a cell's line breaks) as one space."""
+    return " ".join(" ".join(pages(pdf)).split())
+
+
+def rotated_text(page: PageObject) -> list[str]:
+    """The text drawn at an angle on a page (the watermark)."""
+    found: list[str] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip() and (abs(cm[1]) > 0.1 or abs(tm[1]) > 0.1):
+            found.append(text.strip())
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def embedded_font_names(pdf: bytes) -> set[str]:
+    """BaseFont of every font that carries an embedded TrueType program (/FontFile2)."""
+    names = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is not None and "/FontFile2" in descriptor.get_object():
+                names.add(str(font["/BaseFont"]))
+    return names
+
+
+def long_case() -> CaseSummary:
+    """Enough content for several pages."""
+    items = tuple(item(f"E{n}", evidence=f"Evidence for factor {n}. " * 40) for n in range(12))
+    return case_summary(assessment=assessment(items=items), observations=tuple(observation() for _ in range(30)))
+
+
+BUILDERS = {
+    "case summary": lambda: build_case_summary(long_case()),
+    "subject access": lambda: build_subject_access_report(subject_access()),
+    "audit extract": lambda: build_audit_extract_pdf(audit_extract(events=tuple(audit_event(n) for n in range(80)))),
+}
+
+
+# --- content --------------------------------------------------------------------------------------------------
+
+def test_case_summary_prints_identity_assessment_interventions_observations_and_challenges() -> None:
+    printed = text(build_case_summary(case_summary()))
+    for expected in ("W-0001", "Zoë Ødegård", "1990-01-02", "HMP North", "Sentenced", "Łukasz Nowak", "Fraud",
+                     "Escape risk", "Structured Concern Guide v1.2", "Not a validated tool", "E1 Factor E1",
+                     "Some evidence", "Attends Friday prayers", "C1 Factor C1", "No evidence", "Moderate concern",
+                     "Contact with a known recruiter", "He says the contact was about football", "Yes, on 2025-01-12",
+                     "Judgement history", "2024-03-01: High concern", "Mentoring", "Exit Network", "Active",
+                     "67% (2 of 3)", "Build a routine outside the wing", "Partly met", "Not yet assessed",
+                     "Engages well one to one", "Engagement over time", "Session note 2", "Did not attend",
+                     "Calm on the wing", "Officer Smith", "Next case review", "2025-06-01", "2025-07-10",
+                     "The contact was innocent.", "Undecided"):
+        assert expected in printed, expected
+
+
+def test_first_page_states_purpose_recipient_requester_and_time() -> None:
+    first = pages(build_case_summary(case_summary()))[0]
+    assert "Parole board hearing" in first
+    assert "Parole Board for England and Wales" in first
+    assert f"Generated by {REQUESTER} on 2025-03-04 10:15 UTC" in first
+
+
+def test_case_summary_without_assessment_interventions_or_observations_says_so() -> None:
+    printed = text(build_case_summary(case_summary(assessment=None, judgement_history=(), interventions=(),
+                                                   observations=(), challenges=())))
+    assert "No approved assessment." in printed
+    assert "No approved overall judgement yet." in printed
+    assert printed.count("None recorded.") == 3
+
+
+def test_subject_access_report_prints_everything_held_and_the_access_log() -> None:
+    printed = text(build_subject_access_report(subject_access()))
+    for expected in ("Subject access request", "The person", "HMP South", "Transfer for a course", "Screening v1",
+                     "Letters found.", "Assessment 1 of 2", "Assessment 2 of 2", "Superseded", "High concern",
+                     "Upheld", "Evidence re-read.", "Mentoring", "Second observation",
+                     "Who consulted or changed the record", "2025-02-01 09:30 UTC", "Mary Supervisor",
+                     "Ole Breakglass", "break_glass", "case summary"):
+        assert expected in printed, expected
+
+
+def test_audit_extract_pdf_prints_filters_and_events() -> None:
+    printed = text(build_audit_extract_pdf(audit_extract()))
+    for expected in ("Filters applied", "User", "From", "2025-02-01", "Events (2)", "Mary Supervisor", "subject 12",
+                     "export", "case summary", "Quarterly review", "Internal use"):
+        assert expected in printed, expected
+
+
+def test_audit_extract_pdf_without_filters_or_events_says_so() -> None:
+    printed = text(build_audit_extract_pdf(audit_extract(filters=(), events=())))
+    assert "None: every event." in printed
+    assert "No event matches these filters." in printed
+
+
+# --- text safe and complete ----------------------------------------------------------------------------------
+
+MARKUP = ("<b>not bold</b>", "Tom & Jerry", "<script>alert(1)</script>", "a &amp; b", "<para>x</para>")
+
+
+def test_user_markup_prints_literally() -> None:
+    hostile = " ".join(MARKUP)
+    data = case_summary(
+        header=header(purpose=hostile), identity=identity(full_name=hostile),
+        assessment=assessment(items=(item("E1", evidence=hostile, title=hostile),), person_view=hostile),
+        observations=(observation(hostile),), challenges=(challenge(grounds=hostile),))
+    printed = text(build_case_summary(data))
+    for fragment in MARKUP:
+        assert printed.count(fragment) >= 6, fragment
+
+
+def test_user_markup_prints_literally_in_the_subject_access_and_audit_reports() -> None:
+    hostile = " ".join(MARKUP)
+    sar = text(build_subject_access_report(subject_access(
+        accesses=(AccessLine(datetime(2025, 1, 1, tzinfo=UTC), hostile, "officer", "view", hostile),))))
+    extract = text(build_audit_extract_pdf(audit_extract(filters=(("Text", hostile),),
+                                                         events=(audit_event(details=hostile),))))
+    for fragment in MARKUP:
+        assert fragment in sar and fragment in extract, fragment
+
+
+def test_control_characters_and_tabs_do_not_break_the_layout() -> None:
+    noisy = "before\x00\x07\x1b[31m\x0c\tafter\r\nnext line\x7f"
+    data = case_summary(assessment=assessment(items=(item("E1", evidence=noisy),)),
+                        observations=(observation(noisy),))
+    printed = text(build_case_summary(data))
+    assert "before[31m after" in printed
+    assert "next line" in printed
+
+
+def test_names_in_european_scripts_print_with_the_embedded_dejavu_font() -> None:
+    data = case_summary(
+        header=header(generated_by=NAMES[4]),
+        identity=identity(full_name=NAMES[0], case_owner=NAMES[1]),
+        assessment=assessment(author=NAMES[2], approved_by=NAMES[3]),
+        observations=tuple(observation(f"Visited by {name}", recorded_by=name) for name in NAMES))
+    pdf = build_case_summary(data)
+    printed = text(pdf)
+    for name in NAMES[:-1]:
+        assert name in printed, name
+    # ReportLab neither shapes Arabic nor reorders right-to-left runs, so the letters are written in logical
+    # order; pypdf reads a right-to-left run back to front. Either way every character is in the PDF's text.
+    assert ARABIC in printed or ARABIC[::-1] in printed
+    fonts = embedded_font_names(pdf)
+    assert fonts and all("DejaVuSans" in name for name in fonts)
+    assert any(name.endswith("+DejaVuSans-Bold") for name in fonts)
+
+
+def test_ten_thousand_character_evidence_splits_across_pages() -> None:
+    evidence = "EVIDENCE-START " + "The person described the meeting at length. " * 230 + "EVIDENCE-END"
+    assert len(evidence) >= 10_000
+    unbroken = "x" * 10_000
+    data = case_summary(assessment=assessment(items=(item("E1", evidence=evidence), item("E2", evidence=unbroken))))
+    texts = pages(build_case_summary(data))
+    start = next(n for n, page in enumerate(texts) if "EVIDENCE-START" in page)
+    end = next(n for n, page in enumerate(texts) if "EVIDENCE-END" in page)
+    assert end > start
+    assert "".join(texts).replace("\n", "").count("x" * 100) >= 90  # the unbroken word printed, wrapped
+
+
+def test_ten_thousand_character_table_cell_splits_across_pages() -> None:
+    text_ = "CELL-START " + "Seen talking with the new arrivals on the landing. " * 200 + "CELL-END"
+    data = subject_access(observations=(observation(text_),), accesses=(
+        AccessLine(datetime(2025, 1, 1, tzinfo=UTC), "Mary Supervisor", "supervisor", "view", text_),))
+    texts = pages(build_subject_access_report(data))
+    starts = [n for n, page in enumerate(texts) if "CELL-START" in page]
+    ends = [n for n, page in enumerate(texts) if "CELL-END" in page]
+    assert len(starts) == len(ends) == 2
+    assert all(end > start for start, end in zip(starts, ends, strict=True))
+
+
+# --- every page ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("report", BUILDERS)
+def test_every_page_is_numbered_and_marked_top_and_bottom(report: str) -> None:
+    texts = pages(BUILDERS[report]())
+    total = len(texts)
+    assert total > 1
+    for number, page in enumerate(texts, start=1):
+        assert f"Page {number} of {total}" in page
+        assert page.count(MARKING) >= 2  # the top and the bottom band
+        assert f"Generated by {REQUESTER} on 2025-03-04 10:15 UTC" in page
+
+
+@pytest.mark.parametrize("report", BUILDERS)
+def test_every_page_carries_the_requester_watermark(report: str) -> None:
+    pdf = BUILDERS[report]()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        assert rotated_text(page) == [REQUESTER]
+        states = page["/Resources"]["/ExtGState"].values()
+        assert any(float(state.get_object().get("/ca", 1)) < 0.5 for state in states)  # translucent
+
+
+# --- determinism -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("report", BUILDERS)
+def test_same_data_gives_identical_bytes(report: str) -> None:
+    assert BUILDERS[report]() == BUILDERS[report]()
+
+
+def test_same_data_gives_identical_csv() -> None:
+    assert audit_extract_csv(audit_extract()) == audit_extract_csv(audit_extract())
+
+
+def test_creation_date_is_the_export_time() -> None:
+    info = PdfReader(io.BytesIO(build_case_summary(case_summary()))).metadata
+    assert info is not None
+    assert info["/CreationDate"] == "D:20250304101500+00'00'"
+    assert info.title == "Case summary W-0001"
+    assert info.author == REQUESTER
+
+
+# --- charts ---------------------------------------------------------------------------------------------------
+
+def test_pdf_chart_is_drawn_from_the_layout_the_svg_uses() -> None:
+    points = [ChartPoint(date(2024, 1, 1), 0, "Low concern"), ChartPoint(date(2024, 6, 1), 2, "High concern")]
+    layout = charts.layout_points(points, list(JUDGEMENT_LEVELS))
+    drawing = charts.judgement_history_drawing(points, list(JUDGEMENT_LEVELS))
+    assert drawing is not None
+    circles = [(s.cx, s.cy) for s in drawing.contents[0].contents if type(s).__name__ == "Circle"]
+    assert circles == [(p.x, layout.height - p.y) for p in layout.points]
+    svg = charts.judgement_history_svg(points, list(JUDGEMENT_LEVELS))
+    assert all(f'cx="{p.x}" cy="{p.y}"' in svg for p in layout.points)
+    assert charts.judgement_history_drawing([], list(JUDGEMENT_LEVELS)) is None
+
+
+def test_pdf_chart_scales_to_the_frame() -> None:
+    points = [ChartPoint(date(2024, 1, 1), 1, "2"), ChartPoint(date(2024, 2, 1), 3, "4")]
+    drawing = charts.engagement_drawing(points, max_width=320)
+    assert drawing is not None
+    assert (drawing.width, drawing.height) == (320, 100)
+
+
+def test_charts_are_vector_graphics_not_images() -> None:
+    reader = PdfReader(io.BytesIO(build_case_summary(case_summary())))
+    for page in reader.pages:
+        assert "/XObject" not in page["/Resources"]
+    assert "2024-03-01: High concern" in text(build_case_summary(case_summary()))
+
+
+# --- CSV ------------------------------------------------------------------------------------------------------
+
+def read_csv(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data[3:].decode("utf-8"))))
+
+
+def test_csv_has_a_bom_a_header_row_and_one_row_per_event() -> None:
+    rows = read_csv(audit_extract_csv(audit_extract(events=(
+        audit_event(1), audit_event(2, subject_id=None, actor="Zoë Ødegård, \"quoted\"\nsecond line")))))
+    assert rows[0] == ["id", "at", "actor", "role", "action", "object", "subject_id", "details"]
+    assert rows[1] == ["1", "2025-02-01T09:30:00+00:00", "Mary Supervisor", "supervisor", "view", "subject 12", "12",
+                       "case page"]
+    assert rows[2][2] == "Zoë Ødegård, \"quoted\"\nsecond line"
+    assert rows[2][6] == ""
+    assert len(rows) == 3
+
+
+def test_csv_without_events_is_just_the_header() -> None:
+    assert len(read_csv(audit_extract_csv(audit_extract(events=())))) == 1
+
+
+@pytest.mark.parametrize("formula", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
+def test_csv_neutralises_spreadsheet_formulas(formula: str) -> None:
+    rows = read_csv(audit_extract_csv(audit_extract(events=(audit_event(actor=formula, details=formula),))))
+    assert rows[1][2] == "'" + formula
+    assert rows[1][7] == "'" + formula
+
+
+def test_csv_leaves_ordinary_text_alone() -> None:
+    rows = read_csv(audit_extract_csv(audit_extract(events=(audit_event(details="a=b, c-d; e@f"),))))
+    assert rows[1][7] == "a=b, c-d; e@f"
+
+
+# --- purity and fonts ------------------------------------------------------------------------------------------
+
+FORBIDDEN = ("flask", "sqlalchemy", "app", "werkzeug", "psycopg", "alembic")
+
+
+def test_reports_import_neither_flask_nor_the_database() -> None:
+    code = ("import sys, reports, reports.model, reports.charts, reports.pdf, reports.case_summary, "
+            "reports.subject_access, reports.audit_extract\n"
+            f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r})\n"
+            "print(','.join(bad))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+
+
+def test_no_module_in_reports_names_flask_or_the_database() -> None:
+    for path in sorted((ROOT / "reports").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            else:
+                continue
+            assert not [m for m in modules if m.split(".")[0] in FORBIDDEN], path.name
+
+
+def test_missing_fonts_name_the_package_to_install(tmp_path: Path) -> None:
+    with pytest.raises(FontsMissing, match="fonts-dejavu-core"):
+        register_fonts(tmp_path)
+
+
+def test_font_directory_can_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WAYPOINT_FONT_DIR", str(tmp_path))
+    with pytest.raises(FontsMissing, match=f"DejaVuSans.ttf.*{tmp_path}.*WAYPOINT_FONT_DIR"):
+        register_fonts()
