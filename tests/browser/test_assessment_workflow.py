@@ -559,3 +559,47 @@ def amend_and_approve(app: Flask, author_id: int, original_id: int, approver_id:
         services.approve(approver, draft, draft.version)
         db.session.commit()
         return draft.id
+
+
+# --- 5. returned with a comment, corrected and resubmitted ------------------------------------------------
+
+
+def test_supervisor_returns_with_a_comment_and_the_author_resubmits(
+    page: Page, live_server: LiveServer, request_log: RequestLog
+) -> None:
+    users = live_server.users
+    subject_id = make_person(live_server)
+    factories.accredit(live_server.app, users["assessor"].id)
+    assessment_id = factories.make_assessment(live_server.app, users["assessor"].id, subject_id, submit=True)
+    comment = "IN3: the evidence is hearsay; name the source and the date."
+
+    sign_in(page, live_server, "supervisor")
+    page.get_by_test_id("awaiting-approval").get_by_role("link").click()
+    expect(page).to_have_url(f"{live_server.url}/assessments/{assessment_id}")
+    page.get_by_role("button", name="Return to the author").click()
+    expect(page.locator("[data-error-summary]")).to_contain_text("Tell the author what to change")
+    axe_check(page)
+    page.get_by_label("What the author should change").fill(comment)
+    page.get_by_role("button", name="Return to the author").click()
+    expect(page.get_by_test_id("status")).to_have_text("Draft")
+    sign_out(page, live_server)
+
+    sign_in(page, live_server, "assessor")
+    returned = page.get_by_test_id("returned-to-me")
+    expect(returned).to_contain_text(comment)
+    axe_check(page)
+    returned.get_by_role("link").click()
+    expect(page.get_by_role("status").filter(has_text="Returned by")).to_contain_text(comment)
+    evidence_in3 = page.get_by_label("Evidence for IN3", exact=True)
+    evidence_in3.fill("Wing officer D. Shaw, entry of 12 November: heard him repeat the slogan twice.")
+    page.get_by_role("button", name="Submit for countersignature").click()
+    expect(page.get_by_test_id("status")).to_have_text("Submitted")
+    sign_out(page, live_server)
+
+    sign_in(page, live_server, "supervisor")
+    page.get_by_test_id("awaiting-approval").get_by_role("link").click()
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_test_id("status")).to_have_text("Approved")
+    expect(page.get_by_role("cell", name=re.compile("Wing officer D. Shaw"))).to_be_visible()
+    axe_check(page)
+    assert_requests_stayed_on_live_server(request_log, live_server)
