@@ -18,14 +18,17 @@ from app.interventions.models import (
     InterventionSession,
     Observation,
 )
+from app.oversight.models import Alert, AuditVerification
 from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
 
 __all__ = [
     "Accreditation",
+    "Alert",
     "Allocation",
     "Assessment",
     "AssessmentRating",
     "AuditEvent",
+    "AuditVerification",
     "BreakGlassAccess",
     "Challenge",
     "InstrumentVersion",

@@ -1,0 +1,1 @@
+"""Supervisor oversight: audit review and verification, alerts, session management, consistency."""
