@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
@@ -142,3 +143,58 @@ def _assessment_dashboard(user: User) -> Panel | None:
         "drafts": [a for a in drafts if a.returned_at is None],
         "is_supervisor": policy.is_supervisor(user),
     })
+
+
+# --- consistency of practice ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsistencyRow:
+    """One unit or one assessor: how their approved judgements are distributed, and how often their
+    submissions were returned at countersignature. An aid to spot inconsistent practice, not a rating."""
+
+    label: str
+    judgements: dict[str, int]  # judgement label -> approved assessments (superseded included)
+    approved: int
+    submitted: int
+    returned: int
+
+    @property
+    def returned_share(self) -> int | None:
+        return None if self.submitted == 0 else round(100 * self.returned / self.submitted)
+
+
+def consistency(user: User) -> tuple[list[str], list[ConsistencyRow], list[ConsistencyRow]]:
+    """Per unit and per assessor, over the assessments of the supervisor's units. Uses no protected
+    characteristic (none is recorded): only judgements and returns."""
+    rows = list(db.session.execute(
+        select(Assessment, Subject.unit_id).join(Subject, Subject.id == Assessment.subject_id)
+        .where(policy.subjects_visible_to(user), Subject.unit_id.in_(sorted(policy.visible_unit_ids(user))))
+        .options(selectinload(Assessment.author))))
+    labels: list[str] = []
+    for instrument in catalogue.current("assessment"):
+        labels += [o.label for o in instrument.overall_judgements if o.label not in labels]
+    units = {u.id: u.name for u in user.units}
+
+    def build(key_of: Callable[[Assessment, int], str]) -> list[ConsistencyRow]:
+        groups: dict[str, list[Assessment]] = {}
+        for assessment, unit_id in rows:
+            groups.setdefault(key_of(assessment, unit_id), []).append(assessment)
+        result = []
+        for label, items in sorted(groups.items()):
+            counts = dict.fromkeys(labels, 0)
+            approved = [a for a in items if a.status in (AssessmentStatus.APPROVED, AssessmentStatus.SUPERSEDED)]
+            for a in approved:
+                instrument = catalogue.get(a.instrument_id, a.instrument_version)
+                judgement = next((o.label for o in instrument.overall_judgements if o.value == a.overall_judgement),
+                                 None)
+                if judgement is not None:
+                    counts[judgement] = counts.get(judgement, 0) + 1
+            submitted = [a for a in items if a.submitted_at or a.returned_at or a in approved]
+            result.append(ConsistencyRow(label, counts, len(approved), len(submitted),
+                                         sum(1 for a in submitted if a.returned_at is not None)))
+        return result
+
+    by_unit = build(lambda _a, unit_id: units.get(unit_id, "Other"))
+    by_assessor = build(lambda a, _unit_id: a.author.display_name)
+    return labels, by_unit, by_assessor

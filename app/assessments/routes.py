@@ -362,3 +362,11 @@ def decide_challenge(challenge_id: int) -> Response | tuple[str, int]:
         else:
             flash("Outcome of the challenge recorded.", "success")
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/consistency")
+@supervisors
+def consistency() -> str:
+    """Supervisors: judgements and returns per unit and per assessor, to spot inconsistent practice."""
+    labels, by_unit, by_assessor = queries.consistency(g.user)
+    return render_template("assessments/consistency.html", labels=labels, by_unit=by_unit, by_assessor=by_assessor)
