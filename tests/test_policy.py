@@ -57,6 +57,7 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "exports.case_summary": CASE_WORKERS,
     "exports.subject_access": SUPERVISORS,
     "exports.audit_extract": SUPERVISORS,
+    "assessments.consistency": SUPERVISORS,
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
