@@ -201,7 +201,9 @@ def challenges_table(challenges: Sequence[ChallengeLine], width: float) -> Flowa
         return literal(NONE_RECORDED, styles.EMPTY)
     return data_table(
         ["Raised on", "Raised by", "Grounds", "Outcome", "Reason"],
-        [(date_text(c.raised_on), c.raised_by, c.grounds, c.outcome or "Undecided", c.outcome_reason)
+        [(date_text(c.raised_on), c.raised_by, c.grounds,
+          f"{c.outcome}, {date_text(c.decided_on)} by {c.decided_by}" if c.outcome and c.decided_by and c.decided_on
+          else c.outcome or "Undecided", c.outcome_reason)
          for c in challenges],
         [1.1, 1.3, 3, 1.2, 3], width)
 

@@ -69,6 +69,8 @@ class ChallengeLine:
     grounds: str
     outcome: str | None  # label, or None while undecided
     outcome_reason: str
+    decided_by: str | None = None
+    decided_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -133,3 +133,16 @@ def test_stored_markup_prints_literally_in_the_pdf(app, login_as, users, units):
     response = post_form(login_as("assessor"), f"/subjects/{sid}/export/case-summary", REQUEST)
     text = pdf_text(response.data)
     assert "<script>x</script>" in text and "<b>Bold</b> & Co" in text
+
+
+def test_case_summary_says_who_decided_a_challenge_and_when(app, login_as, users, records, assessed):
+    from app.db import utcnow
+
+    cid, aid = assessed["challenge"], assessed["approved"]
+    supervisor = login_as("supervisor")
+    post_form(supervisor, f"/challenges/{cid}/decision", {f"c{cid}-outcome": "not_upheld",
+                                                          f"c{cid}-reason": "Two sources confirm the entry."},
+              token_from=f"/assessments/{aid}")
+    response = post_form(login_as("assessor"), f"/subjects/{records['subject_a']}/export/case-summary", REQUEST)
+    text = " ".join(pdf_text(response.data).split())
+    assert f"Not upheld, {utcnow().date().isoformat()} by Supervisor" in text

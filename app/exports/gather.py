@@ -65,6 +65,8 @@ def challenges(subject: Subject) -> tuple[model.ChallengeLine, ...]:
     return tuple(model.ChallengeLine(
         raised_on=c.raised_on, raised_by=f"{c.raised_by_name} ({c.raised_by_kind})", grounds=c.grounds,
         outcome=ChallengeOutcome(c.outcome).label if c.outcome else None, outcome_reason=c.outcome_reason,
+        decided_by=c.decided_by.display_name if c.decided_by else None,
+        decided_on=c.decided_at.date() if c.decided_at else None,
     ) for c in rows)
 
 
