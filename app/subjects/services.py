@@ -33,6 +33,9 @@ REFERENCE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9/-]{2,19}$")
 MIN_AGE_YEARS = 10
 MAX_AGE_YEARS = 110
 BREAK_GLASS_DURATION = timedelta(hours=1)
+# Identifying fields: named as changed in the audit trail but never copied there, since the trail can
+# never be erased with the record (coded fields such as status keep their values).
+PERSONAL_FIELDS = frozenset({"reference", "given_name", "family_name", "date_of_birth"})
 CUSTODY_STATUSES = {CustodyStatus.REMAND.value, CustodyStatus.SENTENCED.value}
 EDITABLE_FIELDS = ("reference", "given_name", "family_name", "date_of_birth", "status", "index_offence_category",
                    "sentence_date", "release_date", "next_review_due", "alerts")
@@ -192,7 +195,8 @@ def create_subject(actor: User, unit_id: int, values: SubjectValues) -> Subject:
     subject = add_subject(unit_id, values)
     db.session.flush()
     trail.record("create", object_type="subject", object_id=subject.id, subject_id=subject.id,
-                 details={"changes": trail.changes({}, snapshot(subject)), "unit_id": unit_id})
+                 details={"changes": trail.changes({}, snapshot(subject), redact=PERSONAL_FIELDS),
+                          "unit_id": unit_id})
     return subject
 
 
@@ -223,7 +227,7 @@ def update_subject(actor: User, subject: Subject, values: SubjectValues, expecte
     before = snapshot(subject)
     _apply(subject, values)
     db.session.flush()
-    diff = trail.changes(before, snapshot(subject))
+    diff = trail.changes(before, snapshot(subject), redact=PERSONAL_FIELDS)
     trail.record("update", object_type="subject", object_id=subject.id, subject_id=subject.id,
                  details={"changes": diff, "version": subject.version})
 
