@@ -36,6 +36,20 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ADDRESS = 30
     LOGIN_LOCKOUT = timedelta(minutes=15)
 
+    # Alerts for supervisors (app/oversight/alerts.py): this many subject views by one user within the
+    # window, and this many failed sign-ins from one address or for one username within LOGIN_WINDOW.
+    ALERT_VIEW_THRESHOLD = 50
+    ALERT_VIEW_WINDOW = timedelta(minutes=5)
+    ALERT_FAILED_LOGINS = 10
+
+    # Second factor (TOTP, RFC 6238): required for these roles before they can do anything else.
+    TOTP_REQUIRED_ROLES: tuple[str, ...] = ("supervisor", "admin")
+    TOTP_ISSUER = "Waypoint"
+    # How long a sign-in may wait between a right password and its code.
+    TOTP_CODE_TIMEOUT = timedelta(minutes=5)
+    # Approving, returning, exporting and changing a user's access ask for the password again after this.
+    REAUTH_AFTER = timedelta(minutes=15)
+
     # Argon2id parameters (RFC 9106 "second recommended option" scaled for a 2-core server).
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
@@ -52,6 +66,15 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     HSTS = False
     PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+    # Retention (DESIGN §4): how long after a record's last activity it is reviewed for erasure, by custody
+    # status. None: never while the person is in custody. Set these to the service's retention schedule.
+    RETENTION_PERIODS: dict[str, timedelta | None] = {
+        "remand": None,
+        "sentenced": None,
+        "community_sentence": timedelta(days=round(365.25 * 7)),
+        "released_on_licence": timedelta(days=round(365.25 * 10)),
+        "ended": timedelta(days=round(365.25 * 6)),
+    }
     # How many reverse proxies in front of Waypoint set X-Forwarded-For/-Proto (0: none, trust no header).
     PROXY_HOPS = 0
 

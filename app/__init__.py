@@ -45,11 +45,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.assessments.routes import bp as assessments_bp
+    from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.exports.routes import bp as exports_bp
     from app.interventions.routes import bp as interventions_bp
     from app.main import navigation
     from app.main.routes import bp as main_bp
+    from app.oversight.routes import bp as alerts_bp
+    from app.retention.routes import bp as retention_bp
     from app.subjects.routes import bp as subjects_bp
 
     app.register_blueprint(main_bp)
@@ -59,6 +62,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessments_bp)
     app.register_blueprint(interventions_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(alerts_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(retention_bp)
     navigation.register(app)
 
 
@@ -73,7 +79,9 @@ def register_commands(app: Flask) -> None:
     from app.assessments.cli import instruments_cli
     from app.audit.cli import audit_cli
     from app.main.cli import db_cli, demo_cli
+    from app.retention.cli import retention_cli
     from app.subjects.cli import subjects_cli
 
-    for group in (units_cli, users_cli, audit_cli, db_cli, demo_cli, subjects_cli, instruments_cli):
+    for group in (units_cli, users_cli, audit_cli, db_cli, demo_cli, subjects_cli, instruments_cli,
+                  retention_cli):
         app.cli.add_command(group)

@@ -19,6 +19,7 @@ from app.interventions.models import (
     Observation,
 )
 from app.oversight.models import Alert, AuditVerification
+from app.retention.models import ErasureInProgress, ErasureRequest
 from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "AuditVerification",
     "BreakGlassAccess",
     "Challenge",
+    "ErasureInProgress",
+    "ErasureRequest",
     "InstrumentVersion",
     "Intervention",
     "InterventionFactor",

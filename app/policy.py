@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.wrappers import Response
 
@@ -28,9 +28,12 @@ from app.subjects.models import BreakGlassAccess, Subject
 
 log = logging.getLogger(__name__)
 
-PUBLIC_ENDPOINTS = frozenset({"static", "bootstrap.static", "auth.login", "main.health"})
+# auth.login_code is the second step of sign-in: it checks the half-signed-in state itself.
+PUBLIC_ENDPOINTS = frozenset({"static", "bootstrap.static", "auth.login", "auth.login_code", "main.health"})
 # Endpoints a signed-in user who must change their password may still reach.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout"})
+# Endpoints a supervisor or admin without a second factor may still reach (static files are public).
+TOTP_ENROLMENT_ENDPOINTS = frozenset({"auth.enrol_totp", "auth.logout"})
 
 CASE_ROLES = frozenset({Role.ASSESSOR, Role.PROBATION_OFFICER, Role.SUPERVISOR})
 
@@ -107,6 +110,11 @@ def can_manage_users(user: User) -> bool:
     return manages_users(user)
 
 
+def must_enrol_second_factor(user: User) -> bool:
+    """A role that needs TOTP (config TOTP_REQUIRED_ROLES), and no secret yet: enrolment comes first."""
+    return user.role in current_app.config["TOTP_REQUIRED_ROLES"] and user.totp_secret is None
+
+
 # --- enforcement ----------------------------------------------------------------------------------
 
 
@@ -140,8 +148,11 @@ def enforce() -> Response | None:
     if user is None:
         trail.record("denied", details=_refusal(302, "not signed in"))
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
-        return redirect(url_for("auth.change_password"))
+    if user.must_change_password:
+        if endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            return redirect(url_for("auth.change_password"))
+    elif must_enrol_second_factor(user) and endpoint not in TOTP_ENROLMENT_ENDPOINTS:
+        return redirect(url_for("auth.enrol_totp"))
     rule = rule_for(current_app, endpoint)
     if rule is None:
         log.error("endpoint %s has no access rule; refused", endpoint)
@@ -163,12 +174,13 @@ def subjects_visible_to(user: User) -> ColumnElement[bool]:
     """WHERE clause: the subjects of the user's units and of their caseload (none for admins)."""
     if user.role not in CASE_ROLES:
         return Subject.id.is_(None)  # matches nothing
-    return or_(Subject.unit_id.in_(sorted(user.unit_ids)), Subject.case_owner_id == user.id)
+    in_units_or_caseload = or_(Subject.unit_id.in_(sorted(user.unit_ids)), Subject.case_owner_id == user.id)
+    return and_(Subject.erased_at.is_(None), in_units_or_caseload)
 
 
 def in_scope(user: User, subject: Subject) -> bool:
     """The subject is in one of the user's units or on their caseload."""
-    if user.role not in CASE_ROLES:
+    if user.role not in CASE_ROLES or subject.erased_at is not None:
         return False
     return subject.unit_id in user.unit_ids or subject.case_owner_id == user.id
 
@@ -186,7 +198,9 @@ def active_break_glass(user: User, subject: Subject) -> BreakGlassAccess | None:
 
 
 def can_view_subject(user: User, subject: Subject) -> bool:
-    """In scope, or opened through a recorded break-glass access that has not expired."""
+    """In scope, or opened through a recorded break-glass access that has not expired (never once erased)."""
+    if subject.erased_at is not None:
+        return False
     return in_scope(user, subject) or active_break_glass(user, subject) is not None
 
 
@@ -289,3 +303,66 @@ def audit_events_visible_to(user: User) -> ColumnElement[bool]:
     if not can_extract_audit(user):
         return AuditEvent.id.is_(None)
     return AuditEvent.subject_id.in_(select(Subject.id).where(Subject.unit_id.in_(sorted(user.unit_ids))))
+
+
+# --- audit review ------------------------------------------------------------------------------------
+# Supervisors review the events about the people of their units, with everything those events hold.
+# Admins review every event, but an event's details may carry case content (field values of a person's
+# record, narrative), which admins never see: they get the details of user administration and sign-ins only.
+
+ADMIN_AUDIT_OBJECT_TYPES = frozenset({"user", "unit", "accreditation", "audit_verification"})
+SIGN_IN_ACTIONS = frozenset({"login", "login_failed", "logout"})
+
+reviews_audit = any_of(is_admin, all_of(works_cases, is_supervisor))
+
+
+def can_review_all_audit(user: User) -> bool:
+    """Every event of the trail, whoever it is about (their case content stays hidden)."""
+    return is_admin(user)
+
+
+def can_view_audit_event(user: User, event: Any) -> bool:
+    """Admins: any event. Supervisors: an event about a person of their units (as audit_events_visible_to)."""
+    if can_review_all_audit(user):
+        return True
+    if not can_extract_audit(user) or event.subject_id is None:
+        return False
+    subject = db.session.get(Subject, event.subject_id)
+    return subject is not None and subject.unit_id in user.unit_ids
+
+
+def audit_details_visible(user: User, event: Any) -> bool:
+    """Whether the user may read an event's details (changes, reasons, address, request id)."""
+    if can_review_all_audit(user):
+        return event.object_type in ADMIN_AUDIT_OBJECT_TYPES or event.action in SIGN_IN_ACTIONS
+    return can_view_audit_event(user, event)
+
+
+# --- retention ----------------------------------------------------------------------------------------
+
+
+def can_erase(user: User, subject: Subject) -> bool:
+    """Erasure (both steps) is for supervisors of the person's unit."""
+    return supervises(user, subject) and subject.erased_at is None
+
+
+# --- alerts ---------------------------------------------------------------------------------------------
+# Alert is typed loosely here, like Assessment, to keep app.policy free of an import of app.oversight.
+
+reviews_alerts = all_of(works_cases, is_supervisor)
+
+
+def can_acknowledge_alert(user: User, alert: Any) -> bool:
+    """A supervisor of the alert's unit (any supervisor when it has none), not the person it is about."""
+    return (reviews_alerts(user) and (alert.unit_id is None or alert.unit_id in user.unit_ids)
+            and alert.user_id != user.id)
+
+
+def alerts_visible_to(user: User) -> ColumnElement[bool]:
+    """WHERE clause on alerts: the same scope as can_acknowledge_alert."""
+    from app.oversight.models import Alert
+
+    if not reviews_alerts(user):
+        return Alert.id.is_(None)
+    in_units = or_(Alert.unit_id.in_(sorted(user.unit_ids)), Alert.unit_id.is_(None))
+    return in_units & or_(Alert.user_id.is_(None), Alert.user_id != user.id)

@@ -155,9 +155,23 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-def login(client: FlaskClient, username: str, password: str) -> Any:
+def login(client: FlaskClient, username: str, password: str, *, second_factor: bool = True) -> Any:
+    """Sign in through the form. When the password is right and the code page follows, give an unused
+    code of the user's secret (unless `second_factor=False`: then the password step's response is returned).
+    """
     token = csrf_token(client, "/login")
-    return client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    response = client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    location = response.headers.get("Location", "") if response.status_code == 302 else ""
+    if second_factor and location.startswith("/login/code"):
+        app = client.application
+        response = submit_code(client, factories.unused_code_for(app, username), location)
+    return response
+
+
+def submit_code(client: FlaskClient, code: str, path: str = "/login/code") -> Any:
+    """The second step of sign-in: the code page's form."""
+    token = csrf_token(client, path)
+    return client.post(path, data={"csrf_token": token, "code": code})
 
 
 def post_form(client: FlaskClient, path: str, data: dict[str, Any], token_from: str | None = None) -> Any:

@@ -27,12 +27,24 @@ PASSWORDS = {
 }
 
 
+# Roles that must have a second factor (config TOTP_REQUIRED_ROLES): their test users are enrolled.
+TOTP_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+# The secret of the latest user of each username enrolled by make_user, for sign-in helpers that are given
+# only a username and password (the browser's keyboard sign-in).
+_enrolled_secrets: dict[str, str] = {}
+
+
+def enrolled_secret(username: str) -> str | None:
+    return _enrolled_secrets.get(username)
+
+
 @dataclass
 class UserInfo:
     id: int
     username: str
     password: str
     role: str
+    totp_secret: str | None = None
 
 
 def make_units(app: Flask) -> dict[str, int]:
@@ -45,15 +57,70 @@ def make_units(app: Flask) -> dict[str, int]:
 
 
 def make_user(app: Flask, username: str, role: Role, unit_codes: list[str], password: str,
-              *, must_change: bool = False) -> UserInfo:
+              *, must_change: bool = False, totp: bool | None = None) -> UserInfo:
+    """A user made through the admin service. Supervisors and admins are enrolled in TOTP (a new secret,
+    in UserInfo.totp_secret) unless `totp=False`; `totp=True` enrols any role."""
+    from app.auth import totp as second_factor
+
+    enrol = role in TOTP_ROLES if totp is None else totp
     with app.app_context():
         g.cli_actor = "tests"
         user = services.create_user(
             username, services.UserDetails(username.replace("_", " ").title(), role.value, unit_codes), password,
             must_change=must_change,
         )
+        secret = second_factor.new_secret() if enrol else None
+        if secret is not None:
+            second_factor.enrol(user, secret, step=None)  # no code used yet: every current code still works
         db.session.commit()
-        return UserInfo(user.id, user.username, password, user.role)
+        if secret is not None:
+            _enrolled_secrets[user.username] = secret
+        else:
+            _enrolled_secrets.pop(user.username, None)
+        return UserInfo(user.id, user.username, password, user.role, secret)
+
+
+def unused_code(secret: str, last_step: int | None) -> str:
+    """A code the server accepts now and has not seen: the earliest step of the accepted window (the one
+    before the current step, the current one, the next one) after the last step used. Each code works
+    once, so this is how tests sign the same user in more than once within 30 seconds.
+
+    Raises AssertionError when the whole window is used (a fourth sign-in of one user in one step)."""
+    import pyotp
+
+    from app.auth.totp import VALID_WINDOW
+    from app.db import utcnow
+
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(utcnow())
+    for step in range(now - VALID_WINDOW, now + VALID_WINDOW + 1):
+        if last_step is None or step > last_step:
+            return totp.generate_otp(step)
+    raise AssertionError("every code of the current window has been used")
+
+
+def unused_code_for(app: Flask, username: str, *, forget_used: bool = True) -> str:
+    """unused_code() for a user, reading their secret and last step from the database.
+
+    Some tests sign one user in many times a second (a page walk with a new client per page), more often
+    than codes that work once allow. With `forget_used`, when the whole window is used up, the user's
+    record of used codes is cleared first (test data only: tests of the second factor itself pass
+    forget_used=False, or give codes by hand)."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.username == username)).one()
+        assert user.totp_secret is not None, f"{username} has no second factor"
+        try:
+            return unused_code(user.totp_secret, user.totp_last_step)
+        except AssertionError:
+            if not forget_used:
+                raise
+        user.totp_last_step = None
+        db.session.commit()
+        return unused_code(user.totp_secret, None)
 
 
 def make_role_users(app: Flask) -> dict[str, UserInfo]:

@@ -15,7 +15,9 @@ from app.db import db
 from tests.conftest import csrf_token, login, post_form
 from tests.test_policy import GET_MATRIX, url_args
 
-GUARDED_GETS = sorted(e for e in GET_MATRIX if e not in {"main.health", "auth.login"})
+# The pages of a GET: the public ones, and those that only redirect without a step in progress, left out.
+GUARDED_GETS = sorted(e for e in GET_MATRIX if e not in {"main.health", "auth.login", "auth.login_code",
+                                                         "auth.resume"})
 
 
 def assert_security_headers(response) -> None:
@@ -54,6 +56,8 @@ def test_no_page_uses_inline_script(app, login_as, users, units, records, assess
         # who may see each page: admins their pages, supervisors theirs, the draft's author (probation) the rest
         who = "admin" if endpoint.startswith("admin.") else "supervisor" if GET_MATRIX[endpoint]["probation"] == 403 \
             else "probation"
+        if GET_MATRIX[endpoint].get(who) != 200:
+            continue  # a page that needs a record the matrix data does not have (the erasure confirmation)
         client = login_as(who)
         with app.test_request_context():
             url = url_for(endpoint, **url_args(app, endpoint, users, units, records))

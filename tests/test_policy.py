@@ -19,6 +19,7 @@ ADMIN_ONLY = {"anonymous": 302, "assessor": 403, "probation": 403, "supervisor":
 SIGNED_IN = {"anonymous": 302, "assessor": 200, "probation": 200, "supervisor": 200, "admin": 200}
 CASE_WORKERS = {"anonymous": 302, "assessor": 200, "probation": 200, "supervisor": 200, "admin": 403}
 SUPERVISORS = {"anonymous": 302, "assessor": 403, "probation": 403, "supervisor": 200, "admin": 403}
+AUDIT_REVIEWERS = {"anonymous": 302, "assessor": 403, "probation": 403, "supervisor": 200, "admin": 200}
 
 # Every route of the application with what each role gets. A new route must be added here.
 GET_MATRIX: dict[str, dict[str, int]] = {
@@ -26,6 +27,12 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "main.health": dict.fromkeys(ROLES, 200),
     "auth.login": {"anonymous": 200, "assessor": 302, "probation": 302, "supervisor": 302, "admin": 302},
     "auth.change_password": SIGNED_IN,
+    # the code step of sign-in: without a password just given, back to the sign-in page (or home)
+    "auth.login_code": dict.fromkeys(ROLES, 302),
+    "auth.enrol_totp": SIGNED_IN,
+    "auth.confirm": SIGNED_IN,
+    # nothing waiting to be sent again: home (anonymous: sign in)
+    "auth.resume": dict.fromkeys(ROLES, 302),
     "admin.users": ADMIN_ONLY,
     "admin.new_user": ADMIN_ONLY,
     "admin.user": ADMIN_ONLY,
@@ -57,7 +64,15 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "exports.case_summary": CASE_WORKERS,
     "exports.subject_access": SUPERVISORS,
     "exports.audit_extract": SUPERVISORS,
+    "alerts.index": SUPERVISORS,
+    "audit.events": AUDIT_REVIEWERS,
+    "audit.event": AUDIT_REVIEWERS,  # an event about the person of unit A
+    "audit.verification": AUDIT_REVIEWERS,
     "assessments.consistency": SUPERVISORS,
+    "retention.review": SUPERVISORS,
+    "retention.request_erasure": SUPERVISORS,
+    # no erasure request exists in the matrix's data: supervisors get a plain 404
+    "retention.confirm": {**SUPERVISORS, "supervisor": 404},
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -65,7 +80,10 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     "admin.reset_password": {**ADMIN_ONLY, "admin": 400},
     "admin.toggle_active": {**ADMIN_ONLY, "admin": 302},
     "admin.end_sessions": {**ADMIN_ONLY, "admin": 302},
+    "admin.reset_totp": {**ADMIN_ONLY, "admin": 302},
     "subjects.review_break_glass": {**SUPERVISORS, "supervisor": 302},
+    # the break-glass alert of unit A; an empty POST has no note (400)
+    "alerts.acknowledge": {**SUPERVISORS, "supervisor": 400},
     # a POST naming no instrument is refused as malformed
     "assessments.start": {**CASE_WORKERS, "assessor": 400, "probation": 400, "supervisor": 400},
     # only the author (probation) reaches the save, which then refuses a form without its version (409)
@@ -77,8 +95,10 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     "assessments.record_challenge": {**CASE_WORKERS, "assessor": 403, "probation": 403, "supervisor": 403},
     "assessments.decide_challenge": {**SUPERVISORS, "supervisor": 302},
     "admin.revoke_accreditation": {**ADMIN_ONLY, "admin": 302},
+    "retention.cancel": {**SUPERVISORS, "supervisor": 404},
     # an empty status change: refused to non-owners, a clear 400 for the owner and the supervisor
     "interventions.transition": {**CASE_WORKERS, "assessor": 403, "probation": 400, "supervisor": 400},
+    "audit.run_verification": {**AUDIT_REVIEWERS, "supervisor": 302, "admin": 302},
 }
 STATIC = {"static", "bootstrap.static"}
 
@@ -91,7 +111,18 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
     values = {"user_id": users["assessor_b"].id, "unit_id": units["B"], "subject_id": records["subject_a"],
               "access_id": records["access"], "assessment_id": records.get("draft"),
               "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
-              "accreditation_id": 1, "intervention_id": records.get("intervention")}
+              "accreditation_id": 1, "intervention_id": records.get("intervention"),
+              "request_id": 999999}
+    if "event_id" in rule.arguments:
+        with app.app_context():
+            values["event_id"] = db.session.scalar(
+                select(AuditEvent.id).where(AuditEvent.subject_id == records["subject_a"]).limit(1))
+    if "alert_id" in rule.arguments:
+        from app.oversight.models import Alert
+
+        with app.app_context():
+            values["alert_id"] = db.session.scalar(
+                select(Alert.id).where(Alert.subject_id == records["subject_a"]).limit(1))
     args = {name: values[name] for name in rule.arguments}
     if endpoint == "assessments.compare":
         args["with"] = records["approved"]

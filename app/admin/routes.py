@@ -13,6 +13,7 @@ from app.admin.forms import ConfirmForm, EditUnitForm, EditUserForm, NewUserForm
 from app.assessments import accreditation, catalogue
 from app.assessments.forms import AccreditationForm
 from app.assessments.models import Accreditation
+from app.auth import reauth
 from app.auth.models import Unit, User, user_units
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid
@@ -76,6 +77,10 @@ def user(user_id: int) -> Response | str | tuple[str, int]:
         form.version.data = str(target.version)
     if form.validate_on_submit():
         details = services.UserDetails(form.display_name.data or "", form.role.data or "", form.units.data or [])
+        if services.changes_access(target, details):
+            stale = reauth.demand_recent_auth("change this user's role or units")
+            if stale is not None:
+                return stale
         try:
             services.update_user(g.user, target, details, _int(form.version.data))
         except Invalid as exc:
@@ -100,7 +105,7 @@ def user(user_id: int) -> Response | str | tuple[str, int]:
 
 def _user_page(target: User, form: EditUserForm) -> str:
     return render_template("admin/user.html", target=target, form=form, reset_form=ResetPasswordForm(),
-                           confirm_form=ConfirmForm())
+                           confirm_form=ConfirmForm(), totp_required=policy.must_enrol_second_factor(target))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -122,7 +127,7 @@ def reset_password(user_id: int) -> Response | str | tuple[str, int]:
     form.units.data = [u.code for u in target.units]
     form.version.data = str(target.version)
     page = render_template("admin/user.html", target=target, form=form, reset_form=reset_form,
-                           confirm_form=ConfirmForm())
+                           confirm_form=ConfirmForm(), totp_required=policy.must_enrol_second_factor(target))
     return page, 400
 
 
@@ -147,6 +152,22 @@ def end_sessions(user_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         ended = services.end_sessions(target)
         flash(f"{ended} session(s) ended.", "success")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<int:user_id>/totp/reset", methods=["POST"])
+@admin_only
+@reauth.requires_recent_auth("reset this user's two-step sign-in")
+def reset_totp(user_id: int) -> Response:
+    target = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            ended = services.reset_totp(g.user, target)
+        except Invalid as exc:
+            flash(exc.message, "warning")
+        else:
+            flash(f"Two-step sign-in reset; {ended} session(s) ended. {target.display_name} sets it up again at "
+                  "next sign-in.", "success")
     return redirect(url_for("admin.user", user_id=target.id))
 
 

@@ -104,6 +104,12 @@ def _bump_version(user: User, expected_version: int) -> None:
     db.session.refresh(user, ["version"])
 
 
+def changes_access(user: User, details: UserDetails) -> bool:
+    """The edit would change the user's role or units (the changes that need a recent authentication)."""
+    codes = sorted({c.strip().upper() for c in details.unit_codes if c.strip()})
+    return details.role != user.role or codes != sorted(u.code for u in user.units)
+
+
 def update_user(actor: User, user: User, details: UserDetails, expected_version: int) -> None:
     errors = _check_details(details)
     if actor.id == user.id and details.role != user.role:
@@ -138,6 +144,22 @@ def set_active(actor: User, user: User, active: bool) -> None:
 def reset_password(user: User, temporary_password: str) -> int:
     """Set a temporary password that must be changed at next sign-in; ends the user's sessions."""
     return set_password(user, temporary_password, by_admin=True)
+
+
+def reset_totp(actor: User, user: User) -> int:
+    """Remove a user's second factor (a lost phone) and end their sessions; they enrol again at next
+    sign-in. Returns how many sessions were ended. An admin cannot reset their own."""
+    if actor.id == user.id:
+        raise Invalid("You cannot reset your own two-step sign-in; ask another administrator.")
+    had_secret = user.totp_secret is not None
+    user.totp_secret = None
+    user.totp_last_step = None
+    user.totp_enrolled_at = None
+    db.session.flush()
+    ended = end_all_sessions(user.id)
+    trail.record("totp_reset", object_type="user", object_id=user.id,
+                 details={"was_enrolled": had_secret, "sessions_ended": ended})
+    return ended
 
 
 def end_sessions(user: User) -> int:

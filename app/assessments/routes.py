@@ -17,6 +17,7 @@ from app.assessments.forms import (
     screening_form_class,
 )
 from app.assessments.models import Assessment, Challenge, Screening
+from app.auth.reauth import requires_recent_auth
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import parse_date, show_errors
@@ -246,6 +247,7 @@ def autosave(assessment_id: int) -> tuple[Response, int]:
 
 @bp.route("/assessments/<int:assessment_id>/approve", methods=["POST"])
 @supervisors
+@requires_recent_auth("approve the assessment")
 def approve(assessment_id: int) -> Response | tuple[str, int]:
     assessment = load_assessment(assessment_id)
     form = DecisionForm()
@@ -265,6 +267,7 @@ def approve(assessment_id: int) -> Response | tuple[str, int]:
 
 @bp.route("/assessments/<int:assessment_id>/return", methods=["POST"])
 @supervisors
+@requires_recent_auth("return the assessment to its author")
 def return_to_author(assessment_id: int) -> Response | tuple[str, int]:
     assessment = load_assessment(assessment_id)
     form = ReturnForm()

@@ -1,29 +1,57 @@
-"""`flask audit verify`: walk the hash chain."""
+"""`flask audit verify` (walk the hash chain, check anchors) and `flask audit anchor`."""
 
 from __future__ import annotations
 
 import sys
 
 import click
+from flask import g
 from flask.cli import AppGroup
 
-from app.audit.trail import verify
+from app.admin.cli import cli_actor
+from app.audit import review
 from app.db import db
 
 audit_cli = AppGroup("audit", help="The audit trail.")
 
 
+def _anchors(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[review.Anchor, ...]:
+    try:
+        return tuple(review.Anchor.parse(v) for v in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @audit_cli.command("verify")
-def verify_command() -> None:
-    """Check every event's link and hash; exit 1 naming the first bad event."""
-    result = verify(db.session)
-    db.session.rollback()
-    if result.intact:
-        click.echo(f"{result.count} events verified")
+@click.option("--anchor", "anchors", multiple=True, metavar="ID:HASH", callback=_anchors,
+              help="Also check that event ID still has HASH, as `flask audit anchor` printed it. Repeatable.")
+def verify_command(anchors: tuple[review.Anchor, ...]) -> None:
+    """Check every event's link and hash; exit 1 naming the first bad event. The run is recorded."""
+    cli_actor()
+    run = review.run_verification(g.cli_actor, anchors)
+    db.session.commit()
+    result = run.chain
+    if not result.intact:
+        click.echo(
+            f"audit chain broken at event {result.first_bad_id}: {result.problem} "
+            f"({result.count} events before it verified)",
+            err=True,
+        )
+        sys.exit(1)
+    if run.failed_anchor is not None:
+        click.echo(f"audit chain does not match the anchor at event {run.failed_anchor.event_id}: "
+                   f"{run.anchor_problem}", err=True)
+        sys.exit(1)
+    click.echo(f"{result.count} events verified")
+    for anchor in anchors:
+        click.echo(f"anchor at event {anchor.event_id} holds")
+
+
+@audit_cli.command("anchor")
+def anchor_command() -> None:
+    """Print the last event's id and hash, to be kept outside the database (see README, "Anchors")."""
+    head = review.chain_head()
+    if head.last_id is None:
+        click.echo("anchor: 0 events")
         return
-    click.echo(
-        f"audit chain broken at event {result.first_bad_id}: {result.problem} "
-        f"({result.count} events before it verified)",
-        err=True,
-    )
-    sys.exit(1)
+    click.echo(f"anchor: {head.count} events, last id {head.last_id}, hash {head.last_hash}")

@@ -17,3 +17,21 @@ class ChangePasswordForm(FlaskForm):
         "Repeat the new password",
         validators=[DataRequired("Repeat the new password."), EqualTo("new_password", "The two passwords differ.")],
     )
+
+
+CODE_INPUT = {"inputmode": "numeric", "spellcheck": "false", "maxlength": "9"}
+
+
+class CodeForm(FlaskForm):
+    """The 6-digit code of an authenticator app (sign-in and enrolment)."""
+
+    code = StringField("Code", validators=[DataRequired("Enter the 6-digit code from your app."), Length(max=16)],
+                       render_kw=CODE_INPUT)
+
+
+class ReauthForm(FlaskForm):
+    """Confirm who you are before a sensitive action. The code is required when the user has one: the route
+    says so, since the form does not know the user."""
+
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)])
+    code = StringField("Code", validators=[Length(max=16)], render_kw=CODE_INPUT)

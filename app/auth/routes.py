@@ -1,18 +1,32 @@
-"""Sign-in, sign-out and the user's own password."""
+"""Sign-in (password, then the TOTP code), sign-out, the user's own password, TOTP enrolment, and
+confirming one's password before a sensitive action."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app import policy
-from app.auth import services
-from app.auth.forms import ChangePasswordForm, LoginForm
-from app.auth.services import LoginOutcome
-from app.auth.sessions import current_session, purge_expired
+from app.auth import reauth, services, totp
+from app.auth.forms import ChangePasswordForm, CodeForm, LoginForm, ReauthForm
+from app.auth.models import User
+from app.auth.services import LoginOutcome, LoginResult
+from app.auth.sessions import ServerSession, current_session, purge_expired
+from app.db import utcnow
 from app.errors import Invalid
+from app.forms import show_errors
 
 bp = Blueprint("auth", __name__)
+
+# The half-signed-in state between a right password and its code: the user's id and when it began.
+PENDING_USER_KEY = "mfa_pending_user"
+PENDING_SINCE_KEY = "mfa_pending_since"
+# A secret shown for enrolment, kept server-side until a code from it is confirmed.
+ENROLMENT_SECRET_KEY = "totp_enrolment_secret"  # noqa: S105 - a session key's name, not a secret
+THROTTLED_MESSAGE = ("Too many failed sign-ins. Wait 15 minutes and try again, or ask an administrator to reset "
+                     "your password.")
 
 
 def _safe_next(target: str | None) -> str:
@@ -33,23 +47,78 @@ def login() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         result = services.authenticate(form.username.data or "", form.password.data or "", request.remote_addr or "")
         if result.outcome is LoginOutcome.THROTTLED:
-            form.form_errors.append(
-                "Too many failed sign-ins. Wait 15 minutes and try again, or ask an administrator to reset "
-                "your password."
-            )
+            form.form_errors.append(THROTTLED_MESSAGE)
             return render_template("auth/login.html", form=form), 429
         if result.outcome is LoginOutcome.BAD_CREDENTIALS or result.user is None:
             form.form_errors.append("The username or password is not correct.")
             return render_template("auth/login.html", form=form), 200
         purge_expired(current_app.config["SESSION_IDLE_TIMEOUT"])
         session.clear()
-        session.sign_in(result.user.id)
-        if result.user.must_change_password:
-            flash("Choose a new password before you continue.", "warning")
-            return redirect(url_for("auth.change_password"))
-        return redirect(_safe_next(request.args.get("next")))
+        if result.outcome is LoginOutcome.CODE_REQUIRED:
+            # Not signed in yet: only the code page knows this state, under a new token.
+            session[PENDING_USER_KEY] = result.user.id
+            session[PENDING_SINCE_KEY] = utcnow().isoformat()
+            session.renew()
+            return redirect(url_for("auth.login_code", next=request.args.get("next")))
+        return _signed_in(session, result.user)
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _signed_in(session: ServerSession, user: User) -> Response:
+    session.sign_in(user.id)
+    if user.must_change_password:
+        flash("Choose a new password before you continue.", "warning")
+        return redirect(url_for("auth.change_password"))
+    return redirect(_safe_next(request.args.get("next")))
+
+
+def _pending_user_id(session: ServerSession) -> int | None:
+    """The user whose password was right, while the code step has not timed out."""
+    user_id, since = session.get(PENDING_USER_KEY), session.get(PENDING_SINCE_KEY)
+    if not isinstance(user_id, int) or not isinstance(since, str):
+        return None
+    try:
+        started = datetime.fromisoformat(since)
+    except ValueError:
+        return None
+    if utcnow() - started > current_app.config["TOTP_CODE_TIMEOUT"]:
+        return None
+    return user_id
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code() -> Response | str | tuple[str, int]:
+    """Second step of sign-in for users with a second factor. Public: the pending state is the guard."""
+    session = current_session()
+    if g.user is not None:
+        return redirect(url_for("main.home"))
+    user_id = _pending_user_id(session)
+    if user_id is None:
+        if session.pop(PENDING_USER_KEY, None) is not None:
+            flash("Sign-in took too long. Enter your username and password again.", "info")
+        session.pop(PENDING_SINCE_KEY, None)
+        return redirect(url_for("auth.login", next=request.args.get("next")))
+    form = CodeForm()
+    if form.validate_on_submit():
+        result = services.authenticate_code(user_id, form.code.data or "", request.remote_addr or "")
+        if result.outcome is LoginOutcome.OK and result.user is not None:
+            session.clear()
+            return _signed_in(session, result.user)
+        if result.outcome is LoginOutcome.THROTTLED or result.locked or result.user is None:
+            session.clear()  # the password must be given again, after the lockout
+            message = THROTTLED_MESSAGE if result.user else "Sign in again."
+            return render_template("errors/error.html", status=429, message=message), 429
+        form.code.errors = [_code_problem(result)]
+        return render_template("auth/login_code.html", form=form), 200
+    status = 400 if form.errors else 200
+    return render_template("auth/login_code.html", form=form), status
+
+
+def _code_problem(result: LoginResult) -> str:
+    if result.reason == totp.CodeCheck.REUSED.value:
+        return "That code has already been used. Wait for your app to show a new code, then enter it."
+    return "The code is not correct. Enter the 6-digit code your authenticator app shows now."
 
 
 @bp.route("/logout", methods=["POST"])
@@ -79,3 +148,88 @@ def change_password() -> Response | str | tuple[str, int]:
         return redirect(url_for("main.home"))
     status = 400 if form.errors else 200
     return render_template("auth/change_password.html", form=form), status
+
+
+@bp.route("/account/totp", methods=["GET", "POST"])
+@policy.requires(policy.authenticated)
+def enrol_totp() -> Response | str | tuple[str, int]:
+    """Set up two-step sign-in: a new secret as a QR code and as text, confirmed by a code from it."""
+    session = current_session()
+    user: User = g.user
+    if user.totp_secret is not None:
+        return render_template("auth/totp_enrolled.html")
+    held = session.get(ENROLMENT_SECRET_KEY)
+    secret = held if isinstance(held, str) and totp.is_secret(held) else totp.new_secret()
+    if held != secret:
+        session[ENROLMENT_SECRET_KEY] = secret
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            totp.confirm_enrolment(user, secret, form.code.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+            status = 400
+        else:
+            session.pop(ENROLMENT_SECRET_KEY, None)
+            flash("Two-step sign-in is set up. From now on you will be asked for a code from your app after "
+                  "your password.", "success")
+            return redirect(url_for("main.home"))
+    elif form.errors:
+        status = 400
+    uri = totp.provisioning_uri(secret, user.username)
+    qr = totp.qr_svg(uri, "QR code of your Waypoint key. If you cannot scan it, type the key shown below it.")
+    return render_template("auth/totp_enrol.html", form=form, qr=qr, secret=totp.grouped(secret),
+                           required=policy.must_enrol_second_factor(user)), status
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@policy.requires(policy.authenticated)
+def confirm() -> Response | str | tuple[str, int]:
+    """Ask for the password again (and the code, for users with one) before a sensitive action."""
+    session = current_session()
+    user: User = g.user
+    needs_code = user.totp_secret is not None
+    form = ReauthForm()
+    held = reauth.pending_resume(session)
+    if form.validate_on_submit():
+        if needs_code and not (form.code.data or "").strip():
+            form.code.errors = ["Enter the 6-digit code from your app."]
+        else:
+            result = services.reauthenticate(user, form.password.data or "", form.code.data or "",
+                                             request.remote_addr or "")
+            if result.outcome is LoginOutcome.OK:
+                reauth.mark_confirmed(session)
+                if held is not None and not request.args.get("next"):
+                    return redirect(url_for("auth.resume"))
+                return redirect(_safe_next(request.args.get("next")))
+            if result.outcome is LoginOutcome.THROTTLED or result.locked:
+                return _signed_out_after_failures(session)
+            if result.outcome is LoginOutcome.BAD_CODE:
+                form.code.errors = [_code_problem(result)]
+            else:
+                form.password.errors = ["Your password is not correct."]
+    status = 400 if form.errors else 200
+    return render_template("auth/confirm.html", form=form, needs_code=needs_code, held=held), status
+
+
+def _signed_out_after_failures(session: ServerSession) -> tuple[str, int]:
+    """Someone guessing at an open session: it ends here."""
+    session.sign_out()
+    g.user = None
+    message = ("Your password or code was wrong too many times, so you have been signed out and the account is "
+               "locked for 15 minutes. If this was not you, tell your system administrator.")
+    return render_template("errors/error.html", status=429, message=message), 429
+
+
+@bp.route("/account/confirm/continue")
+@policy.requires(policy.authenticated)
+def resume() -> Response | str:
+    """After confirming: what the user had sent, ready to send again with one button."""
+    session = current_session()
+    held = reauth.pending_resume(session)
+    if held is None:
+        return redirect(url_for("main.home"))
+    if not reauth.is_recent(session):
+        return redirect(url_for("auth.confirm"))
+    return render_template("auth/resume.html", held=held)

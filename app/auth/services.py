@@ -1,4 +1,9 @@
-"""Sign-in with throttling and lockout, sign-out, password changes. Services flush, never commit."""
+"""Sign-in (password, then a TOTP code for enrolled users) with throttling and lockout, re-authentication,
+sign-out, password changes. Services flush, never commit.
+
+A wrong password, a wrong code and a reused code are all failures of the same account: each is a
+LoginFailure row, counts toward the lockout and is audited as `login_failed`. The failure count is reset
+only when the whole sign-in succeeds, so a known password does not buy unlimited guesses at the code."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.audit import trail
-from app.auth import passwords
+from app.auth import passwords, totp
 from app.auth.models import LoginFailure, User
 from app.auth.sessions import end_all_sessions
 from app.db import db, utcnow
@@ -19,7 +24,9 @@ from app.errors import Invalid
 
 class LoginOutcome(Enum):
     OK = "ok"
+    CODE_REQUIRED = "code_required"
     BAD_CREDENTIALS = "bad_credentials"
+    BAD_CODE = "bad_code"
     THROTTLED = "throttled"
 
 
@@ -27,6 +34,12 @@ class LoginOutcome(Enum):
 class LoginResult:
     outcome: LoginOutcome
     user: User | None = None
+    reason: str | None = None
+
+    @property
+    def locked(self) -> bool:
+        """The attempt's failure has just locked the account."""
+        return self.user is not None and self.user.locked_until is not None and self.user.locked_until > utcnow()
 
 
 def normalise_username(username: str) -> str:
@@ -56,19 +69,28 @@ def _throttled(username: str, ip: str, user: User | None) -> str | None:
     return None
 
 
-def authenticate(username: str, password: str, ip: str) -> LoginResult:
-    """Check a sign-in attempt. Every failure is counted and audited; success resets the count.
+def _refuse_throttled(name: str, ip: str, user: User | None, stage: str) -> LoginResult | None:
+    reason = _throttled(name, ip, user)
+    if reason is None:
+        return None
+    trail.record("login_failed", object_type="user", object_id=user.id if user else None,
+                 details={"username": name, "reason": reason, "stage": stage},
+                 actor=trail.Actor(user.id if user else None, name, user.role if user else None))
+    return LoginResult(LoginOutcome.THROTTLED, user, reason)
 
-    Throttled attempts are refused before the password is checked, so guessing stops at the limit.
+
+def authenticate(username: str, password: str, ip: str) -> LoginResult:
+    """Check a sign-in attempt. Every failure is counted and audited.
+
+    Throttled attempts are refused before the password is checked, so guessing stops at the limit. A right
+    password of a user with a second factor gives CODE_REQUIRED: nothing is reset or recorded as a
+    sign-in until `authenticate_code` accepts the code.
     """
     name = normalise_username(username)[:64]
     user = find_user(name)
-    reason = _throttled(name, ip, user)
-    if reason is not None:
-        trail.record("login_failed", object_type="user", object_id=user.id if user else None,
-                     details={"username": name, "reason": reason},
-                     actor=trail.Actor(user.id if user else None, name, user.role if user else None))
-        return LoginResult(LoginOutcome.THROTTLED, user)
+    throttled = _refuse_throttled(name, ip, user, "password")
+    if throttled is not None:
+        return throttled
     if user is None:
         passwords.burn_verification_time()
         ok = False
@@ -79,21 +101,76 @@ def authenticate(username: str, password: str, ip: str) -> LoginResult:
         return LoginResult(LoginOutcome.BAD_CREDENTIALS, user)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.failed_login_count = 0
-    user.locked_until = None
-    user.last_login_at = utcnow()
-    window_start = utcnow() - current_app.config["LOGIN_WINDOW"]
-    db.session.execute(
-        delete(LoginFailure).where((LoginFailure.username == name) | (LoginFailure.occurred_at < window_start))
-    )
-    db.session.flush()
-    trail.record("login", object_type="user", object_id=user.id, actor=trail.Actor(user.id, user.username, user.role))
+    if user.totp_secret is not None:
+        db.session.flush()
+        return LoginResult(LoginOutcome.CODE_REQUIRED, user)
+    _signed_in(user)
     return LoginResult(LoginOutcome.OK, user)
 
 
-def _count_failure(name: str, ip: str, user: User | None) -> None:
+def authenticate_code(user_id: int, code: str, ip: str) -> LoginResult:
+    """The second step of a sign-in: the TOTP code of the user whose password was right.
+
+    A wrong or reused code counts as a failed sign-in (audited with its reason); five lock the account.
+    """
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or user.totp_secret is None:
+        return LoginResult(LoginOutcome.BAD_CREDENTIALS, None)
+    throttled = _refuse_throttled(user.username, ip, user, "code")
+    if throttled is not None:
+        return throttled
+    check = totp.check_code(user, code)
+    if check is not totp.CodeCheck.OK:
+        _count_failure(user.username, ip, user, reason=check.value, stage="code")
+        return LoginResult(LoginOutcome.BAD_CODE, user, check.value)
+    _signed_in(user)
+    return LoginResult(LoginOutcome.OK, user)
+
+
+def reauthenticate(user: User, password: str, code: str, ip: str) -> LoginResult:
+    """Confirm a signed-in user's identity before a sensitive action: the password, and the code when the
+    user has a second factor. Failures count toward the lockout like sign-in failures; success is audited
+    as `reauth`."""
+    throttled = _refuse_throttled(user.username, ip, user, "confirm")
+    if throttled is not None:
+        return throttled
+    if not passwords.verify_password(user.password_hash, password):
+        _count_failure(user.username, ip, user, stage="confirm")
+        return LoginResult(LoginOutcome.BAD_CREDENTIALS, user, "wrong password")
+    if user.totp_secret is not None:
+        check = totp.check_code(user, code)
+        if check is not totp.CodeCheck.OK:
+            _count_failure(user.username, ip, user, reason=check.value, stage="confirm")
+            return LoginResult(LoginOutcome.BAD_CODE, user, check.value)
+    _clear_failures(user)
+    trail.record("reauth", object_type="user", object_id=user.id,
+                 details={"second_factor": user.totp_secret is not None})
+    return LoginResult(LoginOutcome.OK, user)
+
+
+def _clear_failures(user: User) -> None:
+    user.failed_login_count = 0
+    user.locked_until = None
+    window_start = utcnow() - current_app.config["LOGIN_WINDOW"]
+    db.session.execute(
+        delete(LoginFailure).where((LoginFailure.username == user.username) | (LoginFailure.occurred_at < window_start))
+    )
+    db.session.flush()
+
+
+def _signed_in(user: User) -> None:
+    _clear_failures(user)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    trail.record("login", object_type="user", object_id=user.id, actor=trail.Actor(user.id, user.username, user.role))
+
+
+def _count_failure(name: str, ip: str, user: User | None, *, reason: str | None = None,
+                   stage: str = "password") -> None:
     db.session.add(LoginFailure(username=name, ip=ip, occurred_at=utcnow()))
-    reason = "unknown username" if user is None else ("account disabled" if not user.is_active else "wrong password")
+    if reason is None:
+        reason = ("unknown username" if user is None
+                  else "account disabled" if not user.is_active else "wrong password")
     if user is not None:
         user.failed_login_count += 1
         if user.failed_login_count >= current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
@@ -101,8 +178,11 @@ def _count_failure(name: str, ip: str, user: User | None) -> None:
             reason += "; account locked"
     db.session.flush()
     trail.record("login_failed", object_type="user", object_id=user.id if user else None,
-                 details={"username": name, "reason": reason},
+                 details={"username": name, "reason": reason, "stage": stage},
                  actor=trail.Actor(user.id if user else None, name, user.role if user else None))
+    from app.oversight import alerts
+
+    alerts.after_failed_login(name, ip, user)
 
 
 def record_logout(user: User) -> None:

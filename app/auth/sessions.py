@@ -54,6 +54,11 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.regenerate = True
         self.modified = True
 
+    def renew(self) -> None:
+        """Keep the data under a new token (a step of sign-in that is not yet a sign-in)."""
+        self.regenerate = True
+        self.modified = True
+
     def sign_out(self) -> None:
         self.clear()
         self.destroy = True

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from app import policy
 from app.audit.models import AuditEvent
+from app.auth.reauth import requires_recent_auth
 from app.errors import Invalid, NotAllowed
 from app.exports import gather, services
 from app.exports.forms import AuditExtractForm, ExportForm
@@ -40,6 +41,7 @@ def _refuse(exc: NotAllowed, subject: Subject) -> None:
 
 @bp.route("/subjects/<int:subject_id>/export/case-summary", methods=["GET", "POST"])
 @case_workers
+@requires_recent_auth("export a case summary")
 def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
     subject = load_subject(subject_id)
     try:
@@ -66,6 +68,7 @@ def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
 
 @bp.route("/subjects/<int:subject_id>/export/subject-access", methods=["GET", "POST"])
 @supervisors
+@requires_recent_auth("export a subject-access report")
 def subject_access(subject_id: int) -> Response | str | tuple[str, int]:
     subject = load_subject(subject_id, for_change=True)
     try:
@@ -93,6 +96,7 @@ def subject_access(subject_id: int) -> Response | str | tuple[str, int]:
 
 @bp.route("/audit/extract", methods=["GET", "POST"])
 @supervisors
+@requires_recent_auth("export an audit extract")
 def audit_extract() -> Response | str | tuple[str, int]:
     from app.db import db
 

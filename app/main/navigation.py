@@ -24,6 +24,8 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("People", "subjects.index"),
     ("My caseload", "subjects.caseload"),
     ("Observations", "interventions.unit_observations"),
+    ("Alerts", "alerts.index"),
+    ("Audit trail", "audit.events"),
     ("Audit extract", "exports.audit_extract"),
     ("Users", "admin.users"),
     ("Units", "admin.units"),

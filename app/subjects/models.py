@@ -109,6 +109,9 @@ class Subject(Base):
     next_review_due: Mapped[date | None] = mapped_column(Date)
     # Set when a screening refers the person for a full assessment; cleared when one is approved.
     assessment_needed_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Set when the record was erased: the row stays, anonymised, so that the audit trail still points
+    # somewhere; everything personal is gone.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -95,7 +95,7 @@ def show(subject_id: int) -> str:
     return render_template(
         "subjects/show.html", subject=subject, via=via, timeline=queries.timeline(subject),
         can_edit=policy.can_edit_subject(g.user, subject), can_transfer=policy.can_transfer(g.user, subject),
-        can_allocate=policy.can_allocate(g.user, subject),
+        can_allocate=policy.can_allocate(g.user, subject), can_erase=policy.can_erase(g.user, subject),
         break_glass=queries.unit_break_glass_for_subject(subject) if policy.supervises(g.user, subject) else [],
         panels=queries.subject_panels(g.user, subject),
     )

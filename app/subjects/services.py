@@ -18,6 +18,7 @@ from app.audit import trail
 from app.auth.models import Unit, UnitKind, User
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
+from app.oversight import alerts as oversight_alerts
 from app.subjects.models import (
     AlertCode,
     Allocation,
@@ -336,19 +337,21 @@ def allocate(actor: User, subject: Subject, owner_id: int | None, note: str = ""
 
 
 def record_view(actor: User, subject: Subject, via: BreakGlassAccess | None = None) -> None:
-    """Consultation log: every view of a subject's record is an audit event."""
+    """Consultation log: every view of a subject's record is an audit event; a run of views in a short
+    time raises an unusual-access alert for supervisors (app/oversight/alerts.py)."""
     details: dict[str, Any] = {}
     if via is not None and not policy.in_scope(actor, subject):
         details = {"break_glass_id": via.id}
     trail.record("view", object_type="subject", object_id=subject.id, subject_id=subject.id, details=details)
+    oversight_alerts.after_subject_view(actor)
 
 
 def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | None, BreakGlassAccess | None]:
     """Open a subject outside the actor's scope, found by exact reference only, for a stated reason.
 
     Returns (subject, access); access is None when the subject is in scope anyway. Raises Invalid when
-    the reference matches nobody or the reason is missing. The access is audited as `break_glass` and
-    listed for the supervisors of the subject's unit.
+    the reference matches nobody or the reason is missing. The access is audited as `break_glass`,
+    listed for the supervisors of the subject's unit and raised as an alert in their queue.
     """
     if not policy.works_cases(actor):
         raise NotAllowed("Break-glass access is for case workers.")
@@ -373,6 +376,7 @@ def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | Non
     trail.record("break_glass", object_type="subject", object_id=subject.id, subject_id=subject.id,
                  details={"reason": access.reason, "break_glass_id": access.id,
                           "expires_at": access.expires_at.isoformat()})
+    oversight_alerts.after_break_glass(actor, subject, access)
     return subject, access
 
 

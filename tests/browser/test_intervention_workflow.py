@@ -105,7 +105,9 @@ def expect_session_form(page: Page, server: LiveServer, intervention_path: str, 
     expect(held).to_have_value(held_on.isoformat())
     expect(attendance_radio(page, attendance)).to_be_checked()
     expect(page.get_by_role("group", name="Attendance").locator("input:checked")).to_have_count(1)
-    expect(page.get_by_role("group", name=ENGAGEMENT_GROUP).locator("input:checked")).to_have_count(0)
+    # "Not rated" is chosen until a rating is picked (and can be chosen again to take a rating back)
+    expect(page.get_by_role("group", name=ENGAGEMENT_GROUP).get_by_role("radio", name=re.compile("^Not rated"))
+           ).to_be_checked()
     return held
 
 

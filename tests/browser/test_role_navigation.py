@@ -4,11 +4,15 @@ navigation and nothing more, pages pass axe-core, signs out, and the back button
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests import factories
 from tests.browser.conftest import LiveServer, RequestLog, assert_requests_stayed_on_live_server, axe_check
 
 
@@ -25,11 +29,11 @@ ROLES = [
     RoleCase("assessor", "Assessor · Assessor", CASE_WORK),
     RoleCase("probation", "Probation · Probation officer", CASE_WORK),
     RoleCase("supervisor", "Supervisor · Supervisor",
-             ("Home", "People", "My caseload", "Observations", "Audit extract", "My account")),
+             ("Home", "People", "My caseload", "Observations", "Alerts", "Audit trail", "Audit extract", "My account")),
     RoleCase(
         "admin",
         "Admin · Admin",
-        ("Home", "Users", "Units", "Accreditations", "My account"),
+        ("Home", "Audit trail", "Users", "Units", "Accreditations", "My account"),
         admin_pages=(("Users", "/admin/users"), ("Units", "/admin/units"), ("Accreditations", "/admin/accreditations")),
     ),
 ]
@@ -62,8 +66,10 @@ def nav_links(page: Page) -> list[str]:
     return [text.strip() for text in page.locator("#main-nav .navbar-nav a.nav-link").all_inner_texts()]
 
 
-def sign_in_with_keyboard(page: Page, username: str, password: str) -> None:
-    """Type as a person does: the username field has focus on arrival, Tab moves to the password."""
+def sign_in_with_keyboard(page: Page, username: str, password: str, totp_secret: str | None = None) -> None:
+    """Type as a person does: the username field has focus on arrival, Tab moves to the password. When the
+    code page follows (supervisors, admins), type the current code of the user's secret (given, or the
+    one tests.factories enrolled them with)."""
     username_field = page.get_by_label("Username")
     expect(username_field).to_be_focused()
     username_field.press_sequentially(username)
@@ -73,7 +79,46 @@ def sign_in_with_keyboard(page: Page, username: str, password: str) -> None:
     password_field.press_sequentially(password)
     expect(username_field).to_have_value(username)
     expect(password_field).to_have_value(password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    secret = totp_secret or factories.enrolled_secret(username)
+    if secret is not None and urlsplit(page.url).path == "/login/code":
+        type_totp_code(page, secret)
+
+
+# The last time step typed for each secret: each code works once, so a second sign-in of the same user
+# within 30 seconds needs the next code.
+_typed_steps: dict[str, int] = {}
+
+
+def remember_code_typed(secret: str, code_time: float) -> None:
+    """A test typed a code itself (enrolment): the helper will not type that one again."""
+    _typed_steps[secret] = max(_typed_steps.get(secret, 0), pyotp.TOTP(secret).timecode(code_time))
+
+
+def _next_code(secret: str) -> str:
+    totp = pyotp.TOTP(secret)
+    while True:
+        now = totp.timecode(time.time())
+        last = _typed_steps.get(secret, now - 2)
+        for step in (now - 1, now, now + 1):
+            if step > last:
+                _typed_steps[secret] = step
+                return totp.generate_otp(step)
+        time.sleep(totp.interval - time.time() % totp.interval + 0.1)  # wait for the app's next code
+
+
+def type_totp_code(page: Page, secret: str) -> None:
+    """On the code page: the code field has focus; type the code the authenticator app would show."""
+    code_field = page.get_by_label("Code")
+    expect(code_field).to_be_focused()
+    code_field.press_sequentially(_next_code(secret))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    if urlsplit(page.url).path == "/login/code":
+        expect(page.locator("[data-error-summary]")).to_contain_text("already been used")
+        _typed_steps[secret] = pyotp.TOTP(secret).timecode(time.time()) + 1  # used elsewhere: wait for new codes
+        type_totp_code(page, secret)
 
 
 @pytest.mark.parametrize("case", ROLES, ids=[case.key for case in ROLES])

@@ -1,0 +1,115 @@
+"""Audit review pages (supervisors: their units' people; admins: every event, no case content) and the
+chain verification page. Every visit is itself an audit event."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+from wtforms import Form, StringField
+
+from app import policy
+from app.audit import review, trail
+from app.audit.models import AuditEvent
+from app.db import db
+from app.errors import Invalid
+from app.forms import DATE_INPUT, ConfirmForm, parse_date, show_errors
+from app.subjects.models import Subject
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+reviewers = policy.requires(policy.reviews_audit)
+
+
+class ReviewFilterForm(Form):
+    """The filters of the review page: sent with GET, so no CSRF token (nothing changes)."""
+
+    user = StringField("User (username)", render_kw={"autocomplete": "off"})
+    subject = StringField("Person's reference", render_kw={"autocomplete": "off"})
+    action = StringField("Action", render_kw={"autocomplete": "off", "list": "audit-actions"})
+    date_from = StringField("From (YYYY-MM-DD)", render_kw=DATE_INPUT)
+    date_to = StringField("To (inclusive)", render_kw=DATE_INPUT)
+
+
+def _filters(form: ReviewFilterForm) -> review.ReviewFilters:
+    """The typed filters; raises Invalid naming each field that cannot be read."""
+    errors: dict[str, list[str]] = {}
+    date_from, problem_from = parse_date(form.date_from.data)
+    date_to, problem_to = parse_date(form.date_to.data)
+    if problem_from:
+        errors["date_from"] = [problem_from]
+    if problem_to:
+        errors["date_to"] = [problem_to]
+    if date_from and date_to and date_to < date_from:
+        errors["date_to"] = ["The end date is before the start date."]
+    action = (form.action.data or "").strip()
+    if action and not review.ACTION_PATTERN.fullmatch(action):
+        errors["action"] = ["Enter an action as it is recorded, for example update or login_failed."]
+    if errors:
+        raise Invalid("The filters could not be used.", field_errors=errors)
+    return review.ReviewFilters(user=(form.user.data or "").strip()[:64],
+                                subject_reference=(form.subject.data or "").strip()[:32],
+                                action=action, date_from=date_from, date_to=date_to)
+
+
+@bp.route("/events")
+@reviewers
+def events() -> str | tuple[str, int]:
+    form = ReviewFilterForm(request.args)
+    all_events = policy.can_review_all_audit(g.user)
+    try:
+        filters = _filters(form)
+    except Invalid as exc:
+        show_errors(form, exc)
+        return render_template("audit/events.html", form=form, page=None, filters=None, all_events=all_events,
+                               actions=review.KNOWN_ACTIONS), 400
+    before = request.args.get("before", type=int)
+    page = review.events_page(g.user, filters, before)
+    audit_details: dict[str, object] = {"filters": filters.as_args()}
+    if before is not None:
+        audit_details["before"] = before
+    trail.record("view", object_type="audit_events", subject_id=page.subject_id, details=audit_details)
+    return render_template("audit/events.html", form=form, page=page, filters=filters, before=before,
+                           all_events=all_events, actions=review.KNOWN_ACTIONS)
+
+
+@bp.route("/events/<int:event_id>")
+@reviewers
+def event(event_id: int) -> str:
+    found = db.session.get(AuditEvent, event_id)
+    if found is None:
+        abort(404)
+    policy.require_record(policy.can_view_audit_event(g.user, found), "audit_events", event_id)
+    trail.record("view", object_type="audit_events", object_id=found.id, subject_id=found.subject_id)
+    details_visible = policy.audit_details_visible(g.user, found)
+    subject = db.session.get(Subject, found.subject_id) if details_visible and found.subject_id else None
+    return render_template(
+        "audit/event.html", event=found, details_visible=details_visible, subject=subject,
+        details=review.event_details(found) if details_visible else None,
+        summary=review.details_summary(found.details) if details_visible else "",
+        can_extract=policy.can_extract_audit(g.user),
+    )
+
+
+@bp.route("/verification")
+@reviewers
+def verification() -> str:
+    runs = review.latest_verifications()
+    first_bad = None
+    if runs and runs[0].first_bad_id is not None:
+        bad = db.session.get(AuditEvent, runs[0].first_bad_id)
+        first_bad = bad if bad is not None and policy.can_view_audit_event(g.user, bad) else None
+    trail.record("view", object_type="audit_verifications")
+    return render_template("audit/verification.html", runs=runs, first_bad=first_bad, form=ConfirmForm())
+
+
+@bp.route("/verifications", methods=["POST"])
+@reviewers
+def run_verification() -> Response:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    run = review.run_verification(g.user.username).record
+    if run.intact:
+        flash(f"The audit trail is intact: {run.event_count} events verified.", "success")
+    else:
+        flash(f"The audit trail is broken at event {run.first_bad_id}: {run.problem}.", "warning")
+    return redirect(url_for("audit.verification"))

@@ -1,0 +1,92 @@
+"""Retention review and the two steps of erasure, for supervisors."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app import policy
+from app.db import db
+from app.errors import Invalid, NotAllowed
+from app.forms import show_errors
+from app.retention import services
+from app.retention.forms import ConfirmErasureForm, RequestForm
+from app.retention.models import ErasureRequest
+from app.subjects.models import Subject
+
+bp = Blueprint("retention", __name__)
+supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
+
+
+def _subject(subject_id: int) -> Subject:
+    subject = db.session.get(Subject, subject_id)
+    if subject is None:
+        abort(404)
+    policy.require_record(policy.can_erase(g.user, subject), "subject", subject_id,
+                          subject_id if policy.can_erase(g.user, subject) else None)
+    return subject
+
+
+@bp.route("/retention")
+@supervisors
+def review() -> str:
+    records = services.due(unit_ids=policy.visible_unit_ids(g.user))
+    pending_ids = set(db.session.scalars(
+        select(ErasureRequest.subject_id).where(ErasureRequest.status == "requested")))
+    return render_template("retention/review.html", records=records, pending_ids=pending_ids)
+
+
+@bp.route("/subjects/<int:subject_id>/erasure", methods=["GET", "POST"])
+@supervisors
+def request_erasure(subject_id: int) -> Response | str | tuple[str, int]:
+    subject = _subject(subject_id)
+    existing = services.open_request(subject)
+    if existing is not None:
+        return redirect(url_for("retention.confirm", request_id=existing.id))
+    form = RequestForm()
+    if form.validate_on_submit():
+        try:
+            request = services.request_erasure(g.user, subject, form.reason.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("retention/request.html", form=form, subject=subject), 400
+        flash("Erasure requested. Confirm it on the next page to erase the record.", "warning")
+        return redirect(url_for("retention.confirm", request_id=request.id))
+    return render_template("retention/request.html", form=form, subject=subject), 400 if form.errors else 200
+
+
+@bp.route("/erasures/<int:request_id>", methods=["GET", "POST"])
+@supervisors
+def confirm(request_id: int) -> Response | str | tuple[str, int]:
+    request = db.session.get(ErasureRequest, request_id)
+    if request is None:
+        abort(404)
+    subject = _subject(request.subject_id)
+    form = ConfirmErasureForm()
+    if form.validate_on_submit():
+        try:
+            counts = services.confirm_erasure(g.user, request, form.reference.data or "")
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("retention/confirm.html", form=form, request=request, subject=subject), 400
+        except NotAllowed as exc:
+            policy.refuse(403, exc.message, object_type="subject", object_id=subject.id, subject_id=subject.id)
+        flash(f"The record was erased ({sum(counts.values())} entries removed). The audit trail keeps that it "
+              "existed and that it was erased, without its content.", "success")
+        return redirect(url_for("retention.review"))
+    return render_template("retention/confirm.html", form=form, request=request, subject=subject), \
+        400 if form.errors else 200
+
+
+@bp.route("/erasures/<int:request_id>/cancel", methods=["POST"])
+@supervisors
+def cancel(request_id: int) -> Response:
+    request = db.session.get(ErasureRequest, request_id)
+    if request is None:
+        abort(404)
+    subject = _subject(request.subject_id)
+    if RequestForm().validate_on_submit() and request.status == "requested":
+        services.cancel_request(g.user, request)
+        flash("Erasure request cancelled.", "success")
+    return redirect(url_for("subjects.show", subject_id=subject.id))

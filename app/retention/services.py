@@ -1,0 +1,168 @@
+"""Retention review and erasure.
+
+Erasure is two steps by supervisors of the person's unit: a request with a reason, then a confirmation
+that types the person's reference. It deletes every record about the person, anonymises the subject row
+that the audit trail points at, and leaves the audit trail untouched, so `flask audit verify` still passes.
+The trail holds no personal text to begin with: identifying fields and narrative are never copied into it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+
+from app import policy
+from app.assessments.models import Assessment, AssessmentRating, Challenge, Screening, ScreeningResponse
+from app.audit import trail
+from app.auth.models import User
+from app.db import db, utcnow
+from app.errors import Invalid, NotAllowed
+from app.interventions.models import (
+    Intervention,
+    InterventionFactor,
+    InterventionGoal,
+    InterventionSession,
+    Observation,
+)
+from app.oversight.models import Alert
+from app.retention.models import ErasureInProgress, ErasureRequest
+from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
+
+
+@dataclass(frozen=True)
+class DueRecord:
+    subject: Subject
+    last_activity: date
+    due_on: date
+
+
+def last_activity(subject: Subject) -> date:
+    """The latest of: the record's last change, its release date, its last movement."""
+    moved = db.session.scalar(select(func.max(Movement.moved_on)).where(Movement.subject_id == subject.id))
+    days = [subject.updated_at.date(), subject.release_date, moved]
+    return max(d for d in days if d is not None)
+
+
+def due(today: date | None = None, unit_ids: set[int] | None = None) -> list[DueRecord]:
+    """Records past their retention date (per custody status, from config), oldest first."""
+    today = today or utcnow().date()
+    periods: dict[str, timedelta | None] = current_app.config["RETENTION_PERIODS"]
+    statuses = sorted(status for status, period in periods.items() if period is not None)
+    stmt = select(Subject).where(Subject.erased_at.is_(None), Subject.status.in_(statuses))
+    if unit_ids is not None:
+        stmt = stmt.where(Subject.unit_id.in_(sorted(unit_ids)))
+    result = []
+    for subject in db.session.scalars(stmt.order_by(Subject.id)):
+        period = periods[subject.status]
+        assert period is not None  # noqa: S101 - filtered above
+        activity = last_activity(subject)
+        if activity + period <= today:
+            result.append(DueRecord(subject, activity, activity + period))
+    return sorted(result, key=lambda r: r.due_on)
+
+
+def open_request(subject: Subject) -> ErasureRequest | None:
+    return db.session.scalar(select(ErasureRequest).where(
+        ErasureRequest.subject_id == subject.id, ErasureRequest.status == "requested"))
+
+
+def request_erasure(actor: User, subject: Subject, reason: str) -> ErasureRequest:
+    """Step one: a supervisor of the person's unit asks for erasure, with the reason."""
+    if not policy.can_erase(actor, subject):
+        raise NotAllowed("Only a supervisor of the person's unit can ask for a record to be erased.")
+    if subject.erased_at is not None or open_request(subject) is not None:
+        raise Invalid("This record is already erased or awaiting confirmation of its erasure.")
+    if len(reason.strip()) < 10:
+        raise Invalid("Nothing was requested.", field_errors={
+            "reason": ["Give the reason, for example the retention rule that applies. Do not name the person."]})
+    request = ErasureRequest(subject_id=subject.id, reason=reason.strip(), requested_by_id=actor.id)
+    db.session.add(request)
+    db.session.flush()
+    trail.record("erase_request", object_type="subject", object_id=subject.id, subject_id=subject.id,
+                 details={"erasure_request_id": request.id})
+    return request
+
+
+def cancel_request(actor: User, request: ErasureRequest) -> None:
+    subject = db.session.get(Subject, request.subject_id)
+    if subject is None or not policy.can_erase(actor, subject):
+        raise NotAllowed("Only a supervisor of the person's unit can cancel the request.")
+    request.status = "cancelled"
+    db.session.flush()
+    trail.record("erase_cancel", object_type="subject", object_id=subject.id, subject_id=subject.id,
+                 details={"erasure_request_id": request.id})
+
+
+def _count(result: Any) -> int:
+    return int(result.rowcount or 0)
+
+
+def confirm_erasure(actor: User, request: ErasureRequest, typed_reference: str) -> dict[str, int]:
+    """Step two: erase. Returns how many rows of each kind went. Everything happens in the caller's
+    transaction: a failure part-way leaves the record as it was."""
+    subject = db.session.get(Subject, request.subject_id)
+    if subject is None or not policy.can_erase(actor, subject):
+        raise NotAllowed("Only a supervisor of the person's unit can erase the record.")
+    if request.status != "requested":
+        raise Invalid("This request is not awaiting confirmation.")
+    if typed_reference.strip().upper() != subject.reference:
+        raise Invalid("Nothing was erased.", field_errors={
+            "reference": ["Type the person's reference exactly, to confirm which record goes."]})
+    sid = subject.id
+    db.session.add(ErasureInProgress(subject_id=sid))
+    db.session.flush()
+    interventions = select(Intervention.id).where(Intervention.subject_id == sid)
+    assessments = select(Assessment.id).where(Assessment.subject_id == sid)
+    screenings = select(Screening.id).where(Screening.subject_id == sid)
+    counts: dict[str, int] = {}
+    execute = db.session.execute
+    opts = {"synchronize_session": False}
+    counts["observations"] = _count(execute(delete(Observation).where(Observation.subject_id == sid)
+                                            .execution_options(**opts)))
+    counts["sessions"] = _count(execute(delete(InterventionSession).where(
+        InterventionSession.intervention_id.in_(interventions)).execution_options(**opts)))
+    execute(delete(InterventionGoal).where(InterventionGoal.intervention_id.in_(interventions))
+            .execution_options(**opts))
+    execute(delete(InterventionFactor).where(InterventionFactor.intervention_id.in_(interventions))
+            .execution_options(**opts))
+    counts["interventions"] = _count(execute(delete(Intervention).where(Intervention.subject_id == sid)
+                                             .execution_options(**opts)))
+    counts["challenges"] = _count(execute(delete(Challenge).where(Challenge.assessment_id.in_(assessments))
+                                          .execution_options(**opts)))
+    execute(delete(AssessmentRating).where(AssessmentRating.assessment_id.in_(assessments))
+            .execution_options(**opts))
+    execute(update(Assessment).where(Assessment.subject_id == sid).values(supersedes_id=None, superseded_by_id=None)
+            .execution_options(**opts))
+    counts["assessments"] = _count(execute(delete(Assessment).where(Assessment.subject_id == sid)
+                                           .execution_options(**opts)))
+    execute(delete(ScreeningResponse).where(ScreeningResponse.screening_id.in_(screenings))
+            .execution_options(**opts))
+    counts["screenings"] = _count(execute(delete(Screening).where(Screening.subject_id == sid)
+                                          .execution_options(**opts)))
+    counts["movements"] = _count(execute(delete(Movement).where(Movement.subject_id == sid)
+                                         .execution_options(**opts)))
+    execute(delete(Allocation).where(Allocation.subject_id == sid).execution_options(**opts))
+    execute(delete(BreakGlassAccess).where(BreakGlassAccess.subject_id == sid).execution_options(**opts))
+    execute(delete(SubjectAlert).where(SubjectAlert.subject_id == sid).execution_options(**opts))
+    execute(update(Alert).where(Alert.subject_id == sid)
+            .values(subject_id=None, summary="(about a record since erased)", details={})
+            .execution_options(**opts))
+    execute(update(Subject).where(Subject.id == sid).values(
+        reference=f"ERASED-{sid}", given_name="Erased", family_name="record", name_search="",
+        date_of_birth=date(1900, 1, 1), status="ended", index_offence_category="other", sentence_date=None,
+        release_date=None, next_review_due=None, case_owner_id=None, assessment_needed_since=None,
+        erased_at=utcnow(), version=Subject.version + 1).execution_options(**opts))
+    execute(delete(ErasureInProgress).where(ErasureInProgress.subject_id == sid).execution_options(**opts))
+    request.status = "completed"
+    request.confirmed_by_id = actor.id
+    request.confirmed_at = utcnow()
+    request.counts = counts
+    db.session.flush()
+    db.session.expire(subject)
+    trail.record("erase", object_type="subject", object_id=sid, subject_id=sid,
+                 details={"erasure_request_id": request.id, "counts": counts})
+    return counts
