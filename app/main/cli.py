@@ -146,3 +146,5 @@ def seed(if_empty: bool) -> None:
     click.echo("Demo logins (development only):")
     for username, _display, role, _units, password in DEMO_USERS:
         click.echo(f"  {role.value:<18} {username:<11} {password}")
+    click.echo("Supervisors and admins set up a second factor at first sign-in: any authenticator app (TOTP),")
+    click.echo("with the key shown on the page as a QR code and as text.")
