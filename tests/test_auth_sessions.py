@@ -164,3 +164,17 @@ def test_rehash_happens_at_sign_in_when_parameters_change(app, users):
         new_hash = db.session.get(User, users["assessor"].id).password_hash  # type: ignore[union-attr]
     assert new_hash != old_hash
     assert new_hash.startswith("$argon2id$") and "m=16384" in new_hash
+
+
+def test_admin_lists_a_users_active_sessions_and_ends_one(app, login_as, users):
+    victim_one, victim_two = login_as("assessor"), login_as("assessor")
+    admin = login_as("admin")
+    uid = users["assessor"].id
+    page = admin.get(f"/admin/users/{uid}").get_data(as_text=True)
+    section = page[page.index('data-testid="active-sessions"'):]
+    assert section.count("/end\"") == 2
+    token = token_digest(session_cookie(victim_one))
+    response = post_form(admin, f"/admin/users/{uid}/sessions/{token}/end", {}, token_from=f"/admin/users/{uid}")
+    assert response.status_code == 302
+    assert victim_one.get("/").status_code == 302
+    assert victim_two.get("/").status_code == 200

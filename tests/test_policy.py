@@ -96,6 +96,7 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     "assessments.decide_challenge": {**SUPERVISORS, "supervisor": 302},
     "admin.revoke_accreditation": {**ADMIN_ONLY, "admin": 302},
     "retention.cancel": {**SUPERVISORS, "supervisor": 404},
+    "admin.end_session": {**ADMIN_ONLY, "admin": 302},
     # an empty status change: refused to non-owners, a clear 400 for the owner and the supervisor
     "interventions.transition": {**CASE_WORKERS, "assessor": 403, "probation": 400, "supervisor": 400},
     "audit.run_verification": {**AUDIT_REVIEWERS, "supervisor": 302, "admin": 302},
@@ -112,7 +113,7 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "access_id": records["access"], "assessment_id": records.get("draft"),
               "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
               "accreditation_id": 1, "intervention_id": records.get("intervention"),
-              "request_id": 999999}
+              "request_id": 999999, "session_id": "0" * 64}
     if "event_id" in rule.arguments:
         with app.app_context():
             values["event_id"] = db.session.scalar(

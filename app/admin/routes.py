@@ -105,7 +105,8 @@ def user(user_id: int) -> Response | str | tuple[str, int]:
 
 def _user_page(target: User, form: EditUserForm) -> str:
     return render_template("admin/user.html", target=target, form=form, reset_form=ResetPasswordForm(),
-                           confirm_form=ConfirmForm(), totp_required=policy.must_enrol_second_factor(target))
+                           confirm_form=ConfirmForm(), totp_required=policy.must_enrol_second_factor(target),
+                           sessions=services.active_sessions(target))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -127,7 +128,8 @@ def reset_password(user_id: int) -> Response | str | tuple[str, int]:
     form.units.data = [u.code for u in target.units]
     form.version.data = str(target.version)
     page = render_template("admin/user.html", target=target, form=form, reset_form=reset_form,
-                           confirm_form=ConfirmForm(), totp_required=policy.must_enrol_second_factor(target))
+                           confirm_form=ConfirmForm(), totp_required=policy.must_enrol_second_factor(target),
+                           sessions=services.active_sessions(target))
     return page, 400
 
 
@@ -152,6 +154,18 @@ def end_sessions(user_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         ended = services.end_sessions(target)
         flash(f"{ended} session(s) ended.", "success")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<int:user_id>/sessions/<session_id>/end", methods=["POST"])
+@admin_only
+def end_session(user_id: int, session_id: str) -> Response:
+    target = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        if services.end_session(target, session_id):
+            flash("Session ended.", "success")
+        else:
+            flash("That session had already ended.", "info")
     return redirect(url_for("admin.user", user_id=target.id))
 
 

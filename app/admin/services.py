@@ -13,10 +13,10 @@ from sqlalchemy import select, update
 
 from app.audit import trail
 from app.auth import passwords
-from app.auth.models import Role, Unit, UnitKind, User
+from app.auth.models import Role, Unit, UnitKind, User, UserSession
 from app.auth.services import normalise_username, set_password
 from app.auth.sessions import end_all_sessions
-from app.db import db
+from app.db import db, utcnow
 from app.errors import Conflict, Invalid
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -160,6 +160,27 @@ def reset_totp(actor: User, user: User) -> int:
     trail.record("totp_reset", object_type="user", object_id=user.id,
                  details={"was_enrolled": had_secret, "sessions_ended": ended})
     return ended
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    """The user's sessions that have not timed out, most recent first (the row id is a token digest)."""
+    from flask import current_app
+
+    idle_since = utcnow() - current_app.config["SESSION_IDLE_TIMEOUT"]
+    return list(db.session.scalars(select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.last_seen_at >= idle_since)
+        .order_by(UserSession.last_seen_at.desc())))
+
+
+def end_session(user: User, session_id: str) -> bool:
+    """End one session of the user; False when it no longer exists."""
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    trail.record("end_sessions", object_type="user", object_id=user.id, details={"sessions_ended": 1})
+    return True
 
 
 def end_sessions(user: User) -> int:
