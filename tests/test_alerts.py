@@ -187,6 +187,15 @@ def test_failed_sign_ins_for_one_account_alert_the_supervisors_of_its_units(app,
     assert len(all_alerts(app)) == 1
 
 
+def test_guessing_on_past_the_lockout_still_raises_the_account_alert(app, users, units, client):
+    """Default settings: the account locks after 5 failures; the refused attempts after that still count."""
+    for n in range(10):
+        fail_sign_in(client, "assessor", address=f"10.0.1.{n + 1}")
+    [alert] = all_alerts(app)
+    assert alert.kind == AlertKind.FAILED_LOGINS and alert.details["username"] == "assessor"
+    assert alert.unit_id == units["A"]
+
+
 # --- the queue and acknowledgement ---------------------------------------------------------------------------
 
 

@@ -76,6 +76,10 @@ def _refuse_throttled(name: str, ip: str, user: User | None, stage: str) -> Logi
     trail.record("login_failed", object_type="user", object_id=user.id if user else None,
                  details={"username": name, "reason": reason, "stage": stage},
                  actor=trail.Actor(user.id if user else None, name, user.role if user else None))
+    # Attempts refused by the lockout still count towards a burst: that is when guessing goes on.
+    from app.oversight import alerts
+
+    alerts.after_failed_login(name, ip, user)
     return LoginResult(LoginOutcome.THROTTLED, user, reason)
 
 
