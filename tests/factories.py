@@ -92,8 +92,13 @@ def unused_code(secret: str, last_step: int | None) -> str:
     from app.db import utcnow
 
     totp = pyotp.TOTP(secret)
-    now = totp.timecode(utcnow())
-    for step in range(now - VALID_WINDOW, now + VALID_WINDOW + 1):
+    at = utcnow()
+    now = totp.timecode(at)
+    # The step before the current one is only offered when it stays in the window until the server checks
+    # it: a code of step now-1 given a moment before a step boundary would arrive as now-2, and be refused.
+    seconds_left = totp.interval - at.timestamp() % totp.interval
+    first = now - VALID_WINDOW if seconds_left > 5 else now
+    for step in range(first, now + VALID_WINDOW + 1):
         if last_step is None or step > last_step:
             return totp.generate_otp(step)
     raise AssertionError("every code of the current window has been used")
