@@ -6,10 +6,11 @@ its end (see `WaypointFlask.process_response`); services only flush.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -23,6 +24,21 @@ NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
 }
+
+
+T = TypeVar("T")
+
+
+def per_request(key: Hashable, load: Callable[[], list[T]]) -> list[T]:
+    """`load()`, run once per GET request however many parts of the page ask (the subject page shows a
+    person's interventions and assessments in their panels and again in the timeline). A page that changes
+    data (any other method), and code outside a request, always gets a fresh answer."""
+    if not has_request_context() or request.method != "GET":
+        return load()
+    cache: dict[Hashable, list[Any]] = g.setdefault("_per_request_queries", {})
+    if key not in cache:
+        cache[key] = load()
+    return list(cache[key])
 
 
 class Base(DeclarativeBase):

@@ -13,22 +13,22 @@ from app import policy
 from app.assessments import catalogue
 from app.assessments.models import Assessment, AssessmentStatus, Challenge, Screening
 from app.auth.models import User
-from app.db import db
+from app.db import db, per_request
 from app.subjects.models import Subject
 from app.subjects.queries import Panel, TimelineEntry, dashboard_panel, subject_panel, timeline_provider
 from reports.charts import JudgementPoint
 
 
 def subject_screenings(subject: Subject) -> list[Screening]:
-    return list(db.session.scalars(select(Screening).where(Screening.subject_id == subject.id)
-                                   .order_by(Screening.screened_on.desc(), Screening.id.desc())
-                                   .options(selectinload(Screening.author))))
+    return per_request(("screenings", subject.id), lambda: list(db.session.scalars(
+        select(Screening).where(Screening.subject_id == subject.id)
+        .order_by(Screening.screened_on.desc(), Screening.id.desc()).options(selectinload(Screening.author)))))
 
 
 def subject_assessments(subject: Subject) -> list[Assessment]:
-    return list(db.session.scalars(select(Assessment).where(Assessment.subject_id == subject.id)
-                                   .order_by(Assessment.created_at.desc(), Assessment.id.desc())
-                                   .options(selectinload(Assessment.author))))
+    return per_request(("assessments", subject.id), lambda: list(db.session.scalars(
+        select(Assessment).where(Assessment.subject_id == subject.id)
+        .order_by(Assessment.created_at.desc(), Assessment.id.desc()).options(selectinload(Assessment.author)))))
 
 
 def assessments_needed(user: User) -> list[Subject]:

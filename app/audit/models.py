@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -17,10 +17,13 @@ class AuditEvent(Base):
     """One event. Ids are assigned densely under the chain lock, so id order is chain order."""
 
     __tablename__ = "audit_events"
+    # A user's recent events: the unusual-access alert counts them on every subject view, and the review
+    # filters by user. By actor alone, each count would read every event the user ever caused.
+    __table_args__ = (Index("ix_audit_events_actor_id_occurred_at", "actor_id", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_username: Mapped[str | None] = mapped_column(String(64))
     actor_role: Mapped[str | None] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(32), index=True)

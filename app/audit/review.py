@@ -115,7 +115,9 @@ def _rows(user: User, events: list[AuditEvent]) -> list[ReviewRow]:
     if not policy.can_review_all_audit(user):
         ids = sorted({e.subject_id for e in events if e.subject_id is not None})
         # Loads the subjects into the session, so the per-event rule below asks the database nothing more.
-        references = {s.id: s.reference for s in db.session.scalars(select(Subject).where(Subject.id.in_(ids)))}
+        # The list holds them: the session's identity map keeps objects only while something refers to them.
+        subjects = list(db.session.scalars(select(Subject).where(Subject.id.in_(ids))))
+        references = {s.id: s.reference for s in subjects}
     rows = []
     for e in events:
         visible = policy.audit_details_visible(user, e)

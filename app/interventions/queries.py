@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app import policy
 from app.auth.models import User
-from app.db import db, utcnow
+from app.db import db, per_request, utcnow
 from app.interventions.models import (
     Attendance,
     Intervention,
@@ -65,11 +65,11 @@ def mean_engagement(sessions: Sequence[InterventionSession]) -> float | None:
 
 
 def subject_interventions(subject: Subject) -> list[Intervention]:
-    return list(db.session.scalars(
+    return per_request(("interventions", subject.id), lambda: list(db.session.scalars(
         select(Intervention).where(Intervention.subject_id == subject.id)
         .order_by(Intervention.referred_on.desc(), Intervention.id.desc())
         .options(selectinload(Intervention.sessions), selectinload(Intervention.owner),
-                 selectinload(Intervention.goals))))
+                 selectinload(Intervention.goals)))))
 
 
 def subject_observations(subject: Subject, since: date | None = None) -> list[Observation]:
@@ -101,12 +101,15 @@ def caseload_interventions(user: User, today: date | None = None) -> CaseloadInt
     """For the people on the user's caseload and the interventions they own: active interventions, missed
     sessions in the last 30 days, and active interventions without a session for 21 days."""
     today = today or utcnow().date()
-    mine = or_(Intervention.owner_id == user.id, Subject.case_owner_id == user.id)
+    # Both conditions on interventions' own columns, so that each can use its index (an OR across the
+    # joined tables cannot, and scans every intervention at national scale).
+    mine = or_(Intervention.owner_id == user.id,
+               Intervention.subject_id.in_(select(Subject.id).where(Subject.case_owner_id == user.id)))
     base = (select(Intervention).join(Subject, Subject.id == Intervention.subject_id)
             .where(mine, policy.subjects_visible_to(user)))
     active = list(db.session.scalars(
         base.where(Intervention.status == InterventionStatus.ACTIVE.value).order_by(Intervention.started_on)
-        .options(selectinload(Intervention.subject), selectinload(Intervention.sessions))))
+        .options(selectinload(Intervention.subject))))
     missed = list(db.session.scalars(
         select(InterventionSession).join(Intervention, Intervention.id == InterventionSession.intervention_id)
         .join(Subject, Subject.id == Intervention.subject_id)
