@@ -48,29 +48,42 @@ SCREENING = ("wp-reception-screening", "1.0")
 ASSESSMENT = ("wp-structured-assessment", "1.0")
 B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
-GIVEN = ("Aaron Abdul Adam Adebayo Ahmed Aisha Alan Aleksander Ali Amir Amira Andrzej Anna Arjun Aurelio Ayaan "
-         "Bartosz Ben Bilal Björn Callum Carlos Ciarán Connor Daniel Darius Dawid Declan Dmitri Efe Elif Emeka "
-         "Emma Eoin Farah Fatima Florin Gareth Grace Hamza Hannah Harry Hassan Ibrahim Ife Imran Ioana Isaac Ivan "
-         "Jack Jakub Jamal James Javier Jérôme Joe Jordan José Joseph Kacper Kamal Karim Kwame Lamar Leon Liam "
-         "Luca Łukasz Mahmoud Marcus Mariam Mateusz Mehmet Michael Mihai Mohammed Musa Nadia Nathan Nikolai "
-         "Noah Oisín Olu Omar Oscar Patrick Paul Piotr Rahul Rashid Reece Ryan Sam Samir Sandeep Sean Siobhán "
-         "Stefan Tariq Thomas Tomasz Tyler Usman Viktor Wojciech Yusuf Zain Zoë").split()
-FAMILY = ("Abbasi Adeyemi Ahmed Ali Anderson Andrzejewski Baker Banerjee Barnes Begum Bell Bennett Brown "
-          "Campbell Carter Chowdhury Clarke Collins Cooper Costa Davies Dimitrov Doherty Dubois Edwards Evans "
-          "Fernández Fischer Gallagher Ghosh Green Gregory Hall Haddad Harris Hughes Hussain Iqbal Jackson "
-          "James Johnson Jones Kaczmarek Kamara Kaur Kelly Khan Kowalski Lewis Lopez Mahmood Malik Martin "
-          "Mensah Miah Mitchell Moore Morgan Murphy Musa Nowak Nwosu O'Brien O'Connor Okafor Okonkwo Ødegård "
-          "Patel Phillips Popescu Price Qureshi Rahman Reid Richards Roberts Robinson Rossi Said Santos Scott "
-          "Shah Silva Singh Smith Sokolov Stewart Sullivan Taylor Thomas Thompson Turner Walker Ward Watson "
-          "White Williams Wilson Wiśniewski Wood Wright Yilmaz Young Zielinski").split()
-TOWNS = ("Ashford Barnfield Belmarsh Blackmoor Bramley Brinsford Bristow Castlegate Chalkhill Coldingley "
-         "Dovegate Eastwood Elmley Featherby Fordham Foston Garth Glenwood Grendon Hatfield Haverigg Highdown "
-         "Hollesley Isis Kirkham Lindholme Littlehey Lowdham Maghull Moorland Northmoor Oakwood Onley Parc "
-         "Portland Ranby Risley Rochester Rye Stafford Standford Stocken Swaleside Thameside Thornton Usk "
-         "Wakeford Wayland Wealstun Whatton Winsley Woodhill Wymott").split()
-REGIONS = ("North East|North West|Yorkshire and the Humber|East Midlands|West Midlands|East of England|London|"
-           "South East|South West|Wales|Kent, Surrey and Sussex|Greater Manchester|Thames Valley|Cumbria and "
-           "Lancashire|Mersey|Northumbria").split("|")
+GIVEN = (
+    "Aaron", "Abdul", "Adam", "Adebayo", "Ahmed", "Aisha", "Alan", "Aleksander", "Ali", "Amir", "Amira", "Andrzej",
+    "Anna", "Arjun", "Aurelio", "Ayaan", "Bartosz", "Ben", "Bilal", "Björn", "Callum", "Carlos", "Ciarán", "Connor",
+    "Daniel", "Darius", "Dawid", "Declan", "Dmitri", "Efe", "Elif", "Emeka", "Emma", "Eoin", "Farah", "Fatima",
+    "Florin", "Gareth", "Grace", "Hamza", "Hannah", "Harry", "Hassan", "Ibrahim", "Ife", "Imran", "Ioana", "Isaac",
+    "Ivan", "Jack", "Jakub", "Jamal", "James", "Javier", "Jérôme", "Joe", "Jordan", "José", "Joseph", "Kacper",
+    "Kamal", "Karim", "Kwame", "Lamar", "Leon", "Liam", "Luca", "Łukasz", "Mahmoud", "Marcus", "Mariam", "Mateusz",
+    "Mehmet", "Michael", "Mihai", "Mohammed", "Musa", "Nadia", "Nathan", "Nikolai", "Noah", "Oisín", "Olu", "Omar",
+    "Oscar", "Patrick", "Paul", "Piotr", "Rahul", "Rashid", "Reece", "Ryan", "Sam", "Samir", "Sandeep", "Sean",
+    "Siobhán", "Stefan", "Tariq", "Thomas", "Tomasz", "Tyler", "Usman", "Viktor", "Wojciech", "Yusuf", "Zain", "Zoë"
+)
+FAMILY = (
+    "Abbasi", "Adeyemi", "Ahmed", "Ali", "Anderson", "Andrzejewski", "Baker", "Banerjee", "Barnes", "Begum", "Bell",
+    "Bennett", "Brown", "Campbell", "Carter", "Chowdhury", "Clarke", "Collins", "Cooper", "Costa", "Davies",
+    "Dimitrov", "Doherty", "Dubois", "Edwards", "Evans", "Fernández", "Fischer", "Gallagher", "Ghosh", "Green",
+    "Gregory", "Hall", "Haddad", "Harris", "Hughes", "Hussain", "Iqbal", "Jackson", "James", "Johnson", "Jones",
+    "Kaczmarek", "Kamara", "Kaur", "Kelly", "Khan", "Kowalski", "Lewis", "Lopez", "Mahmood", "Malik", "Martin",
+    "Mensah", "Miah", "Mitchell", "Moore", "Morgan", "Murphy", "Musa", "Nowak", "Nwosu", "O'Brien", "O'Connor",
+    "Okafor", "Okonkwo", "Ødegård", "Patel", "Phillips", "Popescu", "Price", "Qureshi", "Rahman", "Reid", "Richards",
+    "Roberts", "Robinson", "Rossi", "Said", "Santos", "Scott", "Shah", "Silva", "Singh", "Smith", "Sokolov",
+    "Stewart", "Sullivan", "Taylor", "Thomas", "Thompson", "Turner", "Walker", "Ward", "Watson", "White", "Williams",
+    "Wilson", "Wiśniewski", "Wood", "Wright", "Yilmaz", "Young", "Zielinski"
+)
+TOWNS = (
+    "Ashford", "Barnfield", "Belmarsh", "Blackmoor", "Bramley", "Brinsford", "Bristow", "Castlegate", "Chalkhill",
+    "Coldingley", "Dovegate", "Eastwood", "Elmley", "Featherby", "Fordham", "Foston", "Garth", "Glenwood", "Grendon",
+    "Hatfield", "Haverigg", "Highdown", "Hollesley", "Isis", "Kirkham", "Lindholme", "Littlehey", "Lowdham",
+    "Maghull", "Moorland", "Northmoor", "Oakwood", "Onley", "Parc", "Portland", "Ranby", "Risley", "Rochester", "Rye",
+    "Stafford", "Standford", "Stocken", "Swaleside", "Thameside", "Thornton", "Usk", "Wakeford", "Wayland",
+    "Wealstun", "Whatton", "Winsley", "Woodhill", "Wymott"
+)
+REGIONS = (
+    "North East", "North West", "Yorkshire and the Humber", "East Midlands", "West Midlands", "East of England",
+    "London", "South East", "South West", "Wales", "Kent, Surrey and Sussex", "Greater Manchester", "Thames Valley",
+    "Cumbria and Lancashire", "Mersey", "Northumbria"
+)
 EVIDENCE = (
     "Disclosed in the second interview that he had shared propaganda videos with two other prisoners.",
     "Wing staff report that she spends association time alone and declines group work.",
@@ -462,7 +475,8 @@ def intervention_rows(plan: Plan) -> Iterator[Sequence[Any]]:
                    day(referred.date()), day(accepted.date()) if accepted else None,
                    day(started.date()) if started else None, day(ended.date()) if ended else None,
                    ts(accepted) if accepted else None, ts(started) if started else None,
-                   ts(ended) if ended else None, "Moved to another prison before it ended" if status == "withdrawn" else "",
+                   ts(ended) if ended else None,
+                   "Moved to another prison before it ended" if status == "withdrawn" else "",
                    "Completed all sessions and met two of three goals." if status == "completed" else "",
                    owner, ts(referred), 1)
             next_id += 1
@@ -698,11 +712,11 @@ class PostgresLoader(Loader):
 
     def load(self, table: Table, rows: Iterable[Sequence[Any]]) -> int:
         count = 0
-        with self.conn.transaction(), self.conn.cursor() as cur:
-            with cur.copy(f"COPY {table.name} ({', '.join(table.columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
+        statement = f"COPY {table.name} ({', '.join(table.columns)}) FROM STDIN"
+        with self.conn.transaction(), self.conn.cursor() as cur, cur.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
         return count
 
     def finish(self) -> None:
@@ -712,7 +726,7 @@ class PostgresLoader(Loader):
         for (table,) in self.conn.execute(
                 "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
                 "AND column_name = 'id' AND column_default LIKE 'nextval%'").fetchall():
-            self.conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            self.conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - catalog names
                               f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)")
         self.conn.execute("VACUUM ANALYZE")
 
@@ -740,7 +754,7 @@ class SqliteLoader(Loader):
 
     def load(self, table: Table, rows: Iterable[Sequence[Any]]) -> int:
         marks = ", ".join("?" * len(table.columns))
-        sql = f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})"
+        sql = f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})"  # noqa: S608 - TABLES
         count = 0
         self.conn.execute("BEGIN")
         chunk: list[Sequence[Any]] = []

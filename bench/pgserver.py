@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.pg import find_bindir  # noqa: E402 - after the path is set
+from tests.pg import find_bindir
 
 DEFAULT_PORT = 54329
 SETTINGS = {
