@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -146,3 +148,75 @@ def test_concurrent_appends_keep_one_unbroken_chain(app):
     with app.app_context():
         result = trail.verify(db.session)
     assert result.intact and result.count == 80
+
+
+AWKWARD_DETAILS = [
+    {},
+    {"changes": {"surname": ["Émile", "Zoë"], "notes": ["(not copied to the audit trail)"] * 2}},
+    {"z": 1, "a": [None, True, False, 0.1, -2.5e-08, 10**20], "m": {"é": "\u2028\u00a0\"quoted\"\\", "": ""}},
+    {"query": "O'Brien % _", "results": 0, "nested": {"b": {"d": [], "c": {}}, "a": "日本語 🚀"}},
+]
+
+
+def test_canonical_json_is_sorted_compact_unescaped_json():
+    for details in AWKWARD_DETAILS:
+        fields = {"ip": None, "id": 3, "details": details, "action": "view", "actor_username": "amélie"}
+        expected = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        assert trail.canonical_json(fields) == expected
+
+
+def test_events_with_awkward_content_hash_as_their_canonical_fields_and_verify(app):
+    actor = trail.Actor(7, "amélie.o'brien", "supervisor")
+    with app.app_context():
+        for n, details in enumerate(AWKWARD_DETAILS):
+            trail.record("update", object_type="subject", object_id=n, subject_id=n or None, details=details,
+                         actor=actor)
+        db.session.commit()
+    record_events(app, 2)
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        result = trail.verify(db.session)
+    assert [e.details for e in events[:4]] == AWKWARD_DETAILS
+    assert len({e.occurred_at for e in events[:4]}) == 1  # one commit, one time
+    prev = GENESIS_HASH
+    for e in events:
+        assert e.prev_hash == prev and e.hash == trail.chain_hash(prev, e.canonical_fields())
+        prev = e.hash
+    assert result.intact and result.count == 6
+
+
+@pytest.mark.parametrize("change", [
+    {"details": {"changes": {"surname": ["A", "B"]}}},
+    {"details": {}},
+    {"occurred_at": datetime(2020, 1, 2, 3, 4, 5, 6, tzinfo=UTC)},
+    {"actor_role": None},
+    {"subject_id": 99},
+])
+def test_any_hashed_column_changed_behind_the_app_is_named(app, db_url, dialect, change):
+    record_events(app, 2)
+    with app.app_context():
+        trail.record("update", object_type="subject", object_id=1, subject_id=1,
+                     details={"changes": {"surname": ["A", "C"]}}, actor=trail.Actor(1, "sam", "assessor"))
+        db.session.commit()
+    record_events(app, 2)
+    engine = drop_triggers(db_url, dialect)
+    with engine.begin() as conn:
+        conn.execute(sa.update(AuditEvent).where(AuditEvent.id == 3).values(**change))
+    engine.dispose()
+    with app.app_context():
+        result = trail.verify(db.session)
+    assert (result.count, result.first_bad_id, result.problem) == (2, 3, "content does not match its hash")
+
+
+def test_verify_pages_through_the_chain_in_batches(app, db_url, dialect):
+    record_events(app, 7)
+    with app.app_context():
+        assert trail.verify(db.session, batch=2) == trail.Verification(7)
+    engine = drop_triggers(db_url, dialect)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_events SET action = 'forged' WHERE id = 6"))
+    engine.dispose()
+    with app.app_context():
+        result = trail.verify(db.session, batch=2)
+    assert (result.count, result.first_bad_id, result.problem) == (5, 6, "content does not match its hash")
+

@@ -4,6 +4,10 @@
 (an advisory transaction lock on PostgreSQL; SQLite transactions already hold the write lock from
 BEGIN IMMEDIATE), reads the last hash, chains and inserts the queued events, all inside the transaction
 of the change they describe. A rollback drops the queue with the change.
+
+Both the append and `verify()` work on plain rows through the session's connection, not on AuditEvent
+objects: they run once per commit and once per event of the chain, where the ORM's bookkeeping cost many
+times the hashing. The hashed form is still exactly `canonical_json(AuditEvent.canonical_fields())`.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import event, select, text
+from sqlalchemy import Connection, Row, Table, Text, event, insert, select, text
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from app.audit.models import GENESIS_HASH, AuditEvent
@@ -24,6 +30,19 @@ from app.db import db, utcnow
 _QUEUE_KEY = "waypoint_audit_queue"
 # Arbitrary constant naming Waypoint's audit-chain lock among PostgreSQL advisory locks.
 _PG_CHAIN_LOCK = 0x57A7_0001
+
+_EVENTS = cast(Table, AuditEvent.__table__)
+# Built once: building these statements costs more than running them.
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_LAST_LINK = select(_EVENTS.c.id, _EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_INSERT = insert(_EVENTS)
+# The hashed columns as verify() reads them. `details` comes as its JSON text, parsed here by json.loads, as
+# the JSON type would; the cast makes PostgreSQL's driver hand over the text of a `json` column unparsed.
+_CHAIN_COLUMNS = (
+    _EVENTS.c.id, _EVENTS.c.occurred_at, _EVENTS.c.actor_id, _EVENTS.c.actor_username, _EVENTS.c.actor_role,
+    _EVENTS.c.action, _EVENTS.c.object_type, _EVENTS.c.object_id, _EVENTS.c.subject_id,
+    sql_cast(_EVENTS.c.details, Text), _EVENTS.c.request_id, _EVENTS.c.ip, _EVENTS.c.prev_hash, _EVENTS.c.hash,
+)
 
 
 @dataclass
@@ -47,8 +66,14 @@ class PendingEvent:
     ip: str | None = None
 
 
+# json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False) makes exactly this encoder
+# (every other argument at its default) for each call and calls its encode(); making it once gives the same
+# bytes. An encoder keeps no state between calls, so threads may share it.
+_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(fields: dict[str, Any]) -> bytes:
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL_ENCODER.encode(fields).encode()
 
 
 def chain_hash(prev_hash: str, fields: dict[str, Any]) -> str:
@@ -126,15 +151,18 @@ def requeue(session: Session, events: list[PendingEvent]) -> None:
     session.info.setdefault(_QUEUE_KEY, []).extend(events)
 
 
-def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_CHAIN_LOCK})
+def _timestamp(moment: datetime) -> str:
+    """occurred_at as AuditEvent.canonical_fields() writes it."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _last_link(session: Session) -> tuple[int, str]:
-    row = session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
+def _lock_chain(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK, {"key": _PG_CHAIN_LOCK})
+
+
+def _last_link(connection: Connection) -> tuple[int, str]:
+    row = connection.execute(_LAST_LINK).first()
     return (0, GENESIS_HASH) if row is None else (row[0], row[1])
 
 
@@ -144,30 +172,33 @@ def _write_queued_events(session: Session) -> None:
     if not queue:
         return
     session.flush()  # the changes first, so the lock is held for the append alone
-    _lock_chain(session)
-    last_id, last_hash = _last_link(session)
+    connection = session.connection()  # the session's own transaction
+    _lock_chain(connection)
+    last_id, last_hash = _last_link(connection)
     now = utcnow()
+    stamp = _timestamp(now)
+    rows = []
     for pending in queue:
         last_id += 1
-        row = AuditEvent(
-            id=last_id,
-            occurred_at=now,
-            actor_id=pending.actor.id,
-            actor_username=pending.actor.username,
-            actor_role=pending.actor.role,
-            action=pending.action,
-            object_type=pending.object_type,
-            object_id=pending.object_id,
-            subject_id=pending.subject_id,
-            details=pending.details,
-            request_id=pending.request_id,
-            ip=pending.ip,
-            prev_hash=last_hash,
-        )
-        row.hash = chain_hash(last_hash, row.canonical_fields())
-        last_hash = row.hash
-        session.add(row)
-    session.flush()
+        fields = {  # the keys and values of AuditEvent.canonical_fields()
+            "id": last_id,
+            "occurred_at": stamp,
+            "actor_id": pending.actor.id,
+            "actor_username": pending.actor.username,
+            "actor_role": pending.actor.role,
+            "action": pending.action,
+            "object_type": pending.object_type,
+            "object_id": pending.object_id,
+            "subject_id": pending.subject_id,
+            "details": pending.details,
+            "request_id": pending.request_id,
+            "ip": pending.ip,
+        }
+        digest = chain_hash(last_hash, fields)
+        rows.append(fields | {"occurred_at": now, "prev_hash": last_hash, "hash": digest})
+        last_hash = digest
+    # A Core insert into the mapped table: its column types (UTCDateTime, JSON) store the values as the ORM would.
+    connection.execute(_INSERT, rows)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -186,33 +217,50 @@ class Verification:
         return self.first_bad_id is None
 
 
-def _iter_events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
+def _chain_batches(session: Session, batch: int = 2000) -> Iterator[list[Row[Any]]]:
+    """The events in id order, `batch` rows at a time (keyset paging), as plain rows: memory stays flat over
+    millions of events and nothing enters the session."""
     after = 0
     while True:
-        rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(batch)
-        ).all()
+        rows = list(session.execute(
+            select(*_CHAIN_COLUMNS).where(_EVENTS.c.id > after).order_by(_EVENTS.c.id).limit(batch)
+        ))
         if not rows:
             return
-        for row in rows:
-            yield row
-            session.expunge(row)  # keep memory flat over millions of events
-        after = rows[-1].id
+        yield rows
+        after = rows[-1][0]
 
 
-def verify(session: Session) -> Verification:
-    """Walk the chain in id order; report the first event whose link or hash does not hold."""
+def verify(session: Session, *, batch: int = 2000) -> Verification:
+    """Walk the chain in id order, `batch` events at a time; report the first event whose link or hash does not
+    hold."""
     prev_hash = GENESIS_HASH
     expected_id = 1
     count = 0
-    for row in _iter_events(session):
-        if row.id != expected_id:
-            return Verification(count, row.id, f"expected event {expected_id}, found {row.id}")
-        if row.prev_hash != prev_hash:
-            return Verification(count, row.id, "previous-hash link broken")
-        if chain_hash(prev_hash, row.canonical_fields()) != row.hash:
-            return Verification(count, row.id, "content does not match its hash")
-        prev_hash = row.hash
-        expected_id += 1
-        count += 1
+    for rows in _chain_batches(session, batch):
+        for (id_, occurred_at, actor_id, actor_username, actor_role, action, object_type, object_id, subject_id,
+             details, request_id, ip, row_prev_hash, row_hash) in rows:
+            if id_ != expected_id:
+                return Verification(count, id_, f"expected event {expected_id}, found {id_}")
+            if row_prev_hash != prev_hash:
+                return Verification(count, id_, "previous-hash link broken")
+            fields = {  # the keys and values of AuditEvent.canonical_fields()
+                "id": id_,
+                "occurred_at": _timestamp(occurred_at),
+                "actor_id": actor_id,
+                "actor_username": actor_username,
+                "actor_role": actor_role,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "subject_id": subject_id,
+                "details": None if details is None else json.loads(details),
+                "request_id": request_id,
+                "ip": ip,
+            }
+            if chain_hash(prev_hash, fields) != row_hash:
+                return Verification(count, id_, "content does not match its hash")
+            prev_hash = row_hash
+            expected_id += 1
+            count += 1
     return Verification(count)
