@@ -128,7 +128,8 @@ def dashboard(user: User) -> Dashboard:
     today = utcnow().date()
     is_supervisor = policy.is_supervisor(user)
     scope = policy.subjects_visible_to(user) if is_supervisor else Subject.case_owner_id == user.id
-    base = select(Subject).where(scope).options(selectinload(Subject.unit), selectinload(Subject.case_owner))
+    base = select(Subject).where(scope).options(selectinload(Subject.unit), selectinload(Subject.case_owner),
+                                                selectinload(Subject.alerts))  # the tables show each one's alerts
     overdue = list(db.session.scalars(
         base.where(Subject.next_review_due < today).order_by(Subject.next_review_due).limit(50)))
     due_soon = list(db.session.scalars(
