@@ -85,12 +85,14 @@ def large_case(size: Size = LARGE) -> SubjectAccessReport:
         identity=Identity("W-0001", "Zoë Ødegård", date(1990, 1, 2), "HMP North", "Sentenced", "Łukasz Nowak",
                           "Fraud", date(2020, 5, 6), date(2027, 8, 9), date(2025, 6, 1), ("Escape risk",)),
         movements=(MovementLine(start, "HMP South", "HMP North", "Course"),),
+        allocations=(),
         screenings=(ScreeningLine(start, "Screening v1", "Concern raised", EVIDENCE, "Officer Lee"),),
         assessments=assessments,
         challenges=(ChallengeLine(start, "Zoë Ødegård", EVIDENCE, "Upheld", "Re-read."),),
         interventions=(intervention,),
         observations=tuple(ObservationLine(start + timedelta(days=n), "Behaviour", "Wing staff", EVIDENCE,
                                            "Officer Smith") for n in range(size.observations)),
+        break_glass=(),
         accesses=tuple(AccessLine(datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=n), "Mary Supervisor",
                                   "supervisor", "view", "case summary") for n in range(size.accesses)))
 

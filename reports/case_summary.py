@@ -164,7 +164,9 @@ def intervention_section(iv: InterventionSection, width: float) -> list[Flowable
             ("Referred on", date_text(iv.referred_on)),
             ("Started on", date_text(iv.started_on)),
             ("Ended on", date_text(iv.ended_on)),
+            *([("Reason for ending", iv.end_reason)] if iv.end_reason else []),
             ("Attendance", iv.attendance),
+            ("Factors addressed", "; ".join(iv.factors) if iv.factors else "None linked"),
         ], width),
         *heading("Goals and outcomes", styles.H3),
     ]
@@ -180,10 +182,10 @@ def intervention_section(iv: InterventionSection, width: float) -> list[Flowable
     if iv.sessions:
         story += heading("Sessions", styles.H3)
         story.append(data_table(
-            ["Date", "Attendance", "Engagement", "Notes"],
+            ["Date", "Attendance", "Engagement", "Notes", "Next steps"],
             [(date_text(s.held_on), s.attendance, str(s.engagement) if s.engagement is not None else EMPTY,
-              s.notes) for s in iv.sessions],
-            [1.1, 1.3, 1.3, 4.8], width))
+              s.notes, s.next_steps) for s in iv.sessions],
+            [1.1, 1.3, 1.1, 3.6, 2.4], width))
     return story
 
 

@@ -60,6 +60,10 @@ class AssessmentSection:
     shared_with_person: bool
     shared_on: date | None
     review_due: date | None
+    # The supervisor's comment when they last returned it to the author, if they did.
+    return_comment: str = ""
+    returned_by: str | None = None
+    returned_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class SessionLine:
     attendance: str
     engagement: int | None
     notes: str
+    next_steps: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,8 @@ class InterventionSection:
     outcome_summary: str
     engagement: tuple[ChartPoint, ...]  # for the engagement chart
     sessions: tuple[SessionLine, ...] = ()
+    end_reason: str = ""  # why it was withdrawn or declined
+    factors: tuple[str, ...] = ()  # the assessment factors it addresses, e.g. "IN2 Grievance"
 
 
 @dataclass(frozen=True)
@@ -130,11 +137,45 @@ class AccessLine:
 
 
 @dataclass(frozen=True)
+class BreakGlassLine:
+    """An access to the record by someone outside its scope, with the reason they gave."""
+
+    granted_at: datetime
+    who: str
+    reason: str
+    expires_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+
+
+@dataclass(frozen=True)
 class MovementLine:
     moved_on: date
     from_unit: str
     to_unit: str
     reason: str
+    from_status: str = ""
+    to_status: str = ""
+    recorded_by: str = ""
+
+
+@dataclass(frozen=True)
+class AllocationLine:
+    """A change of case owner."""
+
+    allocated_at: datetime
+    owner: str  # or "Unallocated"
+    previous_owner: str  # or "Unallocated"
+    allocated_by: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ScreeningAnswer:
+    code: str
+    question: str
+    answer: str  # the option's label
+    note: str
 
 
 @dataclass(frozen=True)
@@ -144,6 +185,8 @@ class ScreeningLine:
     outcome: str
     rationale: str
     author: str
+    occasion: str = ""
+    answers: tuple[ScreeningAnswer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,11 +196,13 @@ class SubjectAccessReport:
     header: Header
     identity: Identity
     movements: tuple[MovementLine, ...]
+    allocations: tuple[AllocationLine, ...]
     screenings: tuple[ScreeningLine, ...]
     assessments: tuple[AssessmentSection, ...]  # every version, newest first
     challenges: tuple[ChallengeLine, ...]
     interventions: tuple[InterventionSection, ...]
     observations: tuple[ObservationLine, ...]  # all of them
+    break_glass: tuple[BreakGlassLine, ...]
     accesses: tuple[AccessLine, ...]
 
 

@@ -17,8 +17,16 @@ from reports.case_summary import (
     interventions_body,
     observations_table,
 )
-from reports.model import AccessLine, AssessmentSection, MovementLine, ScreeningLine, SubjectAccessReport
-from reports.pdf import data_table, date_text, export_details, literal, render, utc_text
+from reports.model import (
+    AccessLine,
+    AllocationLine,
+    AssessmentSection,
+    BreakGlassLine,
+    MovementLine,
+    ScreeningLine,
+    SubjectAccessReport,
+)
+from reports.pdf import EMPTY, data_table, date_text, export_details, facts_table, literal, paragraphs, render, utc_text
 
 
 def build_subject_access_report(data: SubjectAccessReport) -> bytes:
@@ -31,8 +39,10 @@ def subject_access_story(data: SubjectAccessReport, width: float) -> list[Flowab
     story += identity_section(data.identity, width)
     story += heading("Movements")
     story.append(movements_table(data.movements, width))
+    story += heading("Case owners")
+    story.append(allocations_table(data.allocations, width))
     story += heading("Screenings")
-    story.append(screenings_table(data.screenings, width))
+    story += screenings_body(data.screenings, width)
     story += heading("Assessments (every version, newest first)")
     story += assessments_body(data.assessments, width)
     story += heading("Challenges")
@@ -42,6 +52,8 @@ def subject_access_story(data: SubjectAccessReport, width: float) -> list[Flowab
     story += heading("Observations")
     story.append(observations_table(data.observations, width))
     story.append(PageBreak())
+    story += heading("Access from outside the record's unit (break-glass)")
+    story.append(break_glass_table(data.break_glass, width))
     story += heading("Who consulted or changed the record")
     story.append(accesses_table(data.accesses, width))
     return story
@@ -55,24 +67,63 @@ def assessments_body(assessments: Sequence[AssessmentSection], width: float) -> 
     for number, a in enumerate(assessments, start=1):
         story += heading(f"Assessment {number} of {count}: {a.instrument} ({a.status})", styles.H2)
         story += assessment_body(a, width)
+        if a.return_comment:
+            story += heading("Returned to the author", styles.H3)
+            story.append(facts_table([("Returned by", a.returned_by or EMPTY),
+                                      ("Returned on", date_text(a.returned_on)),
+                                      ("Comment", a.return_comment)], width))
     return story
 
 
 def movements_table(movements: Sequence[MovementLine], width: float) -> Flowable:
     if not movements:
         return literal(NONE_RECORDED, styles.EMPTY)
-    return data_table(["Moved on", "From", "To", "Reason"],
-                      [(date_text(m.moved_on), m.from_unit, m.to_unit, m.reason) for m in movements],
-                      [1.1, 1.6, 1.6, 4], width)
+
+    def place(unit: str, status: str) -> str:
+        return f"{unit} ({status})" if status else unit
+
+    return data_table(["Moved on", "From", "To", "Reason", "Recorded by"],
+                      [(date_text(m.moved_on), place(m.from_unit, m.from_status), place(m.to_unit, m.to_status),
+                        m.reason, m.recorded_by or EMPTY) for m in movements],
+                      [1.1, 1.8, 1.8, 3, 1.3], width)
 
 
-def screenings_table(screenings: Sequence[ScreeningLine], width: float) -> Flowable:
+def allocations_table(allocations: Sequence[AllocationLine], width: float) -> Flowable:
+    if not allocations:
+        return literal("No change of case owner recorded.", styles.EMPTY)
+    return data_table(["When", "Case owner", "Before", "Allocated by", "Note"],
+                      [(utc_text(a.allocated_at), a.owner, a.previous_owner, a.allocated_by, a.note or EMPTY)
+                       for a in allocations],
+                      [1.5, 1.5, 1.5, 1.5, 3], width)
+
+
+def screenings_body(screenings: Sequence[ScreeningLine], width: float) -> list[Flowable]:
+    """Each screening: when, why (the occasion), with what, by whom, the outcome and its rationale, then
+    every item's answer with the screener's note."""
     if not screenings:
-        return literal(NONE_RECORDED, styles.EMPTY)
-    return data_table(["Screened on", "Instrument", "Outcome", "Rationale", "Author"],
-                      [(date_text(s.screened_on), s.instrument, s.outcome, s.rationale, s.author)
-                       for s in screenings],
-                      [1.1, 1.6, 1.2, 4, 1.4], width)
+        return [literal(NONE_RECORDED, styles.EMPTY)]
+    story: list[Flowable] = []
+    for s in screenings:
+        story += heading(f"Screening on {date_text(s.screened_on)}: {s.outcome}", styles.H2)
+        story.append(facts_table([("Instrument", s.instrument), ("Occasion", s.occasion or EMPTY),
+                                  ("Screened by", s.author), ("Outcome", s.outcome)], width))
+        story += [*heading("Rationale", styles.H3), *paragraphs(s.rationale)]
+        if s.answers:
+            story += heading("Answers", styles.H3)
+            story.append(data_table(["Item", "Question", "Answer", "Note"],
+                                    [(a.code, a.question, a.answer, a.note or EMPTY) for a in s.answers],
+                                    [0.7, 3.4, 1.6, 3.3], width))
+    return story
+
+
+def break_glass_table(accesses: Sequence[BreakGlassLine], width: float) -> Flowable:
+    if not accesses:
+        return literal("No break-glass access recorded.", styles.EMPTY)
+    return data_table(["When", "Who", "Reason given", "Until", "Reviewed"],
+                      [(utc_text(b.granted_at), b.who, b.reason, utc_text(b.expires_at),
+                        f"{b.reviewed_by or EMPTY}, {utc_text(b.reviewed_at)}" if b.reviewed_at else "Not yet")
+                       for b in accesses],
+                      [1.5, 1.5, 3.5, 1.5, 1.8], width)
 
 
 def accesses_table(accesses: Sequence[AccessLine], width: float) -> Flowable:

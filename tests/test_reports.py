@@ -24,9 +24,11 @@ from reports.charts import ChartPoint
 from reports.fonts import FontsMissing, register_fonts
 from reports.model import (
     AccessLine,
+    AllocationLine,
     AssessmentSection,
     AuditExtract,
     AuditLine,
+    BreakGlassLine,
     CaseSummary,
     ChallengeLine,
     Header,
@@ -35,6 +37,7 @@ from reports.model import (
     MovementLine,
     ObservationLine,
     RatedItem,
+    ScreeningAnswer,
     ScreeningLine,
     SessionLine,
     SubjectAccessReport,
@@ -123,12 +126,27 @@ def subject_access(**changes: Any) -> SubjectAccessReport:
     base = SubjectAccessReport(
         header=header(title="Subject access report W-0001", purpose="Subject access request", recipient="The person"),
         identity=identity(),
-        movements=(MovementLine(date(2023, 4, 5), "HMP South", "HMP North", "Transfer for a course"),),
+        movements=(MovementLine(date(2023, 4, 5), "HMP South", "HMP North", "Transfer for a course",
+                                "Remand", "Sentenced", "Officer Moves"),),
+        allocations=(AllocationLine(datetime(2023, 4, 6, 8, 0, tzinfo=UTC), "Łukasz Nowak", "Unallocated",
+                                    "Mary Supervisor", "Speaks Polish with him"),),
         screenings=(ScreeningLine(date(2023, 4, 20), "Screening v1", "Concern raised", "Letters found.",
-                                  "Officer Lee"),),
-        assessments=(assessment(), assessment(status="Superseded", overall_judgement="High concern")),
+                                  "Officer Lee", occasion="Reception from HMP South", answers=(
+                                      ScreeningAnswer("S1", "Possesses extremist material", "Observed",
+                                                      "Two leaflets under the mattress"),
+                                      ScreeningAnswer("S2", "Seeks to recruit others", "Not observed", ""))),),
+        assessments=(assessment(return_comment="Evidence for E2 is hearsay: cite the source.",
+                                returned_by="Mary Supervisor", returned_on=date(2025, 1, 8)),
+                     assessment(status="Superseded", overall_judgement="High concern")),
         challenges=(challenge(outcome="Upheld", outcome_reason="Evidence re-read."),),
-        interventions=(intervention(),), observations=(observation(), observation("Second observation")),
+        interventions=(intervention(), intervention(
+            type="Education", status="Withdrawn", end_reason="Moved to a wing without classes",
+            factors=("E1 Grievance", "C1 Skills"),
+            sessions=(SessionLine(date(2024, 9, 9), "Attended", 4, "Maths test", "Book the next level"),))),
+        observations=(observation(), observation("Second observation")),
+        break_glass=(BreakGlassLine(datetime(2025, 2, 2, 14, 5, tzinfo=UTC), "Ole Breakglass",
+                                    "Night call about a cell fire", datetime(2025, 2, 2, 15, 5, tzinfo=UTC),
+                                    "Mary Supervisor", datetime(2025, 2, 3, 9, 0, tzinfo=UTC)),),
         accesses=(AccessLine(datetime(2025, 2, 1, 9, 30, tzinfo=UTC), "Mary Supervisor", "supervisor", "view",
                              "case summary"),
                   AccessLine(datetime(2025, 2, 2, 14, 5, tzinfo=UTC), "Ole Breakglass", "officer", "break_glass",
@@ -236,6 +254,31 @@ def test_subject_access_report_prints_everything_held_and_the_access_log() -> No
                      "Who consulted or changed the record", "2025-02-01 09:30 UTC", "Mary Supervisor",
                      "Ole Breakglass", "break_glass", "case summary"):
         assert expected in printed, expected
+
+
+def test_subject_access_report_prints_what_each_record_holds_beyond_the_case_summary() -> None:
+    printed = text(build_subject_access_report(subject_access()))
+    for expected in (
+        # movements with the status change and who recorded them; case owners with their notes
+        "HMP South (Remand)", "HMP North (Sentenced)", "Officer Moves",
+        "Case owners", "2023-04-06 08:00 UTC", "Speaks Polish with him",
+        # the screening's occasion, every answer and its note
+        "Reception from HMP South", "Possesses extremist material", "Observed", "Two leaflets under the mattress",
+        "Seeks to recruit others", "Not observed",
+        # the supervisor's return comment
+        "Returned to the author", "Evidence for E2 is hearsay: cite the source.", "2025-01-08",
+        # the intervention's end reason, linked factors and a session's next steps
+        "Withdrawn", "Moved to a wing without classes", "E1 Grievance; C1 Skills", "Book the next level",
+        # break-glass access with its reason and review
+        "break-glass", "Night call about a cell fire", "2025-02-02 15:05 UTC", "2025-02-03 09:00 UTC",
+    ):
+        assert expected in printed, expected
+
+
+def test_subject_access_report_without_allocations_or_break_glass_says_so() -> None:
+    printed = text(build_subject_access_report(subject_access(allocations=(), break_glass=())))
+    assert "No change of case owner recorded." in printed
+    assert "No break-glass access recorded." in printed
 
 
 def test_audit_extract_pdf_prints_filters_and_events() -> None:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.assessments import catalogue
-from app.assessments.models import Assessment, AssessmentStatus, Challenge, ChallengeOutcome
+from app.assessments.models import Assessment, AssessmentStatus, Challenge, ChallengeOutcome, Screening
 from app.assessments.queries import judgement_history, subject_assessments, subject_screenings
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.db import db, utcnow
 from app.interventions.models import GoalOutcome, Intervention
 from app.interventions.queries import attendance_rate, engagement_points, subject_interventions, subject_observations
-from app.subjects.models import Movement, Subject
+from app.subjects.models import Allocation, BreakGlassAccess, CustodyStatus, Movement, Subject
+from instruments.loader import Instrument
 from reports import model
 
 OBSERVATION_DAYS = 90
@@ -56,6 +58,8 @@ def assessment_section(a: Assessment) -> model.AssessmentSection:
         approved_on=a.approved_at.date() if a.approved_at else None, items=tuple(items),
         overall_judgement=judgement, rationale=a.rationale, person_view=a.person_view,
         shared_with_person=a.shared_with_person, shared_on=a.shared_on, review_due=a.review_due,
+        return_comment=a.return_comment, returned_by=a.returned_by.display_name if a.returned_by else None,
+        returned_on=a.returned_at.date() if a.returned_at else None,
     )
 
 
@@ -70,6 +74,32 @@ def challenges(subject: Subject) -> tuple[model.ChallengeLine, ...]:
     ) for c in rows)
 
 
+def _instrument(instrument_id: str, version: str) -> Instrument | None:
+    """The pinned instrument version, or None if its file is gone (the codes then print on their own)."""
+    try:
+        return catalogue.get(instrument_id, version)
+    except KeyError:
+        return None
+
+
+def _item_title(instrument: Instrument | None, code: str) -> str:
+    if instrument is None:
+        return ""
+    try:
+        return instrument.item(code).title
+    except KeyError:
+        return ""
+
+
+def _factors(i: Intervention) -> tuple[str, ...]:
+    """The factors the intervention addresses, by code and title in the instrument of the linked assessment."""
+    if not i.factors:
+        return ()
+    linked = db.session.get(Assessment, i.assessment_id) if i.assessment_id is not None else None
+    instrument = _instrument(linked.instrument_id, linked.instrument_version) if linked is not None else None
+    return tuple(f"{f.item_code} {_item_title(instrument, f.item_code)}".strip() for f in i.factors)
+
+
 def intervention_section(i: Intervention) -> model.InterventionSection:
     return model.InterventionSection(
         type=i.type_label, provider=i.provider, owner=i.owner.display_name, status=i.status_label,
@@ -77,7 +107,9 @@ def intervention_section(i: Intervention) -> model.InterventionSection:
         attendance=attendance_rate(i.sessions).text,
         goals=tuple((g.text, GoalOutcome(g.outcome).label if g.outcome else None) for g in i.goals),
         outcome_summary=i.outcome_summary, engagement=tuple(engagement_points(i)),
-        sessions=tuple(model.SessionLine(s.held_on, s.attendance_label, s.engagement, s.notes) for s in i.sessions),
+        sessions=tuple(model.SessionLine(s.held_on, s.attendance_label, s.engagement, s.notes, s.next_steps)
+                       for s in i.sessions),
+        end_reason=i.end_reason, factors=_factors(i),
     )
 
 
@@ -111,23 +143,68 @@ def _access_line(e: AuditEvent) -> model.AccessLine:
                             action=e.action, what=what)
 
 
+def _status_label(value: str) -> str:
+    try:
+        return CustodyStatus(value).label
+    except ValueError:
+        return value
+
+
+def _name(user: User | None, empty: str = "Unallocated") -> str:
+    return user.display_name if user is not None else empty
+
+
+def screening_line(s: Screening) -> model.ScreeningLine:
+    """A screening with its occasion and every answer (the option's label) and note, in the instrument's order."""
+    instrument = _instrument(s.instrument_id, s.instrument_version)
+    answers = []
+    for r in s.responses:
+        question, answer = r.item_code, r.value
+        if instrument is not None:
+            question = _item_title(instrument, r.item_code) or r.item_code
+            with suppress(KeyError):  # an answer the instrument no longer lists prints as stored
+                answer = instrument.option_label(r.item_code, r.value)
+        answers.append(model.ScreeningAnswer(r.item_code, question, answer, r.note))
+    title = f"{instrument.title} (version {s.instrument_version})" if instrument is not None \
+        else f"{s.instrument_id} {s.instrument_version}"
+    return model.ScreeningLine(
+        screened_on=s.screened_on, instrument=title,
+        outcome="Referred for assessment" if s.outcome == "refer_for_assessment" else "No concern identified",
+        rationale=s.rationale, author=s.author.display_name, occasion=s.occasion, answers=tuple(answers))
+
+
 def subject_access_report(subject: Subject, head: model.Header) -> model.SubjectAccessReport:
+    """Everything held about the person: every record that names them, and who consulted or changed it."""
     movements = db.session.scalars(select(Movement).where(Movement.subject_id == subject.id)
-                                   .order_by(Movement.moved_on)
-                                   .options(selectinload(Movement.from_unit), selectinload(Movement.to_unit)))
+                                   .order_by(Movement.moved_on, Movement.id)
+                                   .options(selectinload(Movement.from_unit), selectinload(Movement.to_unit),
+                                            selectinload(Movement.recorded_by)))
+    allocations = db.session.scalars(select(Allocation).where(Allocation.subject_id == subject.id)
+                                     .order_by(Allocation.allocated_at, Allocation.id)
+                                     .options(selectinload(Allocation.owner), selectinload(Allocation.previous_owner),
+                                              selectinload(Allocation.allocated_by)))
+    break_glass = db.session.scalars(select(BreakGlassAccess).where(BreakGlassAccess.subject_id == subject.id)
+                                     .order_by(BreakGlassAccess.granted_at, BreakGlassAccess.id)
+                                     .options(selectinload(BreakGlassAccess.user),
+                                              selectinload(BreakGlassAccess.reviewed_by)))
     accesses = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_id == subject.id)
                                   .order_by(AuditEvent.id))
     return model.SubjectAccessReport(
         header=head, identity=identity(subject),
-        movements=tuple(model.MovementLine(m.moved_on, m.from_unit.name, m.to_unit.name, m.reason)
+        movements=tuple(model.MovementLine(m.moved_on, m.from_unit.name, m.to_unit.name, m.reason,
+                                           _status_label(m.from_status), _status_label(m.to_status),
+                                           _name(m.recorded_by, ""))
                         for m in movements),
-        screenings=tuple(model.ScreeningLine(s.screened_on, f"{s.instrument_id} {s.instrument_version}",
-                                             "Referred for assessment" if s.outcome == "refer_for_assessment"
-                                             else "No concern identified", s.rationale, s.author.display_name)
-                         for s in subject_screenings(subject)),
+        allocations=tuple(model.AllocationLine(a.allocated_at, _name(a.owner), _name(a.previous_owner),
+                                               _name(a.allocated_by, "system"), a.note)
+                          for a in allocations),
+        screenings=tuple(screening_line(s) for s in subject_screenings(subject)),
         assessments=tuple(assessment_section(a) for a in subject_assessments(subject)),
         challenges=challenges(subject),
         interventions=tuple(intervention_section(i) for i in subject_interventions(subject)),
         observations=observation_lines(subject, None),
+        break_glass=tuple(model.BreakGlassLine(b.granted_at, b.user.display_name, b.reason, b.expires_at,
+                                               _name(b.reviewed_by, "") or None, b.reviewed_at)
+                          for b in break_glass),
         accesses=tuple(_access_line(e) for e in accesses),
     )
