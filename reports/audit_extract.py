@@ -24,13 +24,26 @@ def build_audit_extract_pdf(data: AuditExtract) -> bytes:
     return render(data.header, lambda width: audit_extract_story(data, width), geometry=styles.LANDSCAPE)
 
 
+def cut_notice(limit: int) -> str:
+    """What an extract cut at `limit` events says, in the PDF, the CSV and on the page."""
+    return (f"Incomplete: this extract holds only the first {limit:,} of more events that match these filters "
+            "(oldest first). Narrow the filters (a shorter date range, one user, one action) and export again "
+            "for the rest.")
+
+
 def audit_extract_story(data: AuditExtract, width: float) -> list[Flowable]:
     story: list[Flowable] = [*export_details(data.header, width)]
+    if data.cut_at is not None:
+        story.append(literal(cut_notice(data.cut_at), styles.NOTICE_TEXT))
     story += heading("Filters applied")
     story.append(facts_table(list(data.filters), width) if data.filters
                  else literal("None: every event.", styles.EMPTY))
     count = len(data.events)
-    story += heading(f"Events ({count})")
+    if data.cut_at is not None:
+        story += heading(f"Events (the first {count:,} of more)")
+        story.append(literal(cut_notice(data.cut_at), styles.NOTICE_TEXT))
+    else:
+        story += heading(f"Events ({count:,})")
     if not data.events:
         story.append(literal("No event matches these filters.", styles.EMPTY))
         return story
@@ -44,12 +57,17 @@ def audit_extract_story(data: AuditExtract, width: float) -> list[Flowable]:
 
 def audit_extract_csv(data: AuditExtract) -> bytes:
     """The events as CSV: UTF-8 with a byte-order mark (so spreadsheets read the names right), a header row,
-    one row per event, and every cell a spreadsheet would run as a formula prefixed with a single quote."""
+    one row per event, and every cell a spreadsheet would run as a formula prefixed with a single quote.
+
+    An extract cut short ends with one more row whose first cell says so (cut_notice): the last thing a
+    reader scrolls to, and a row no program would take for an event, as its id is not a number."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for event in data.events:
         writer.writerow([csv_cell(value) for value in csv_row(event)])
+    if data.cut_at is not None:
+        writer.writerow([cut_notice(data.cut_at)] + [""] * (len(CSV_COLUMNS) - 1))
     return out.getvalue().encode("utf-8-sig")
 
 

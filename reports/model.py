@@ -223,3 +223,6 @@ class AuditExtract:
     header: Header
     filters: tuple[tuple[str, str], ...]  # (filter name, value) as applied
     events: tuple[AuditLine, ...] = field(default_factory=tuple)
+    # The most events an extract holds, when more matched the filters: `events` are then the first `cut_at`
+    # of them (oldest first) and the extract says so. None when it holds every matching event.
+    cut_at: int | None = None

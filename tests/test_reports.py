@@ -288,6 +288,23 @@ def test_audit_extract_pdf_prints_filters_and_events() -> None:
         assert expected in printed, expected
 
 
+def test_audit_extract_cut_short_says_so_in_the_pdf() -> None:
+    printed = text(build_audit_extract_pdf(audit_extract(events=(audit_event(1), audit_event(2)), cut_at=2)))
+    assert "Events (the first 2 of more)" in printed
+    assert printed.count("Incomplete: this extract holds only the first 2 of more events that match these "
+                         "filters (oldest first). Narrow the filters") == 2  # on the first page and above the events
+    assert "Incomplete" not in text(build_audit_extract_pdf(audit_extract()))
+
+
+def test_audit_extract_cut_short_says_so_in_the_last_csv_row() -> None:
+    rows = read_csv(audit_extract_csv(audit_extract(events=(audit_event(1), audit_event(2)), cut_at=2)))
+    assert [row[0] for row in rows[1:3]] == ["1", "2"]
+    assert rows[3][0].startswith("Incomplete: this extract holds only the first 2 of more events")
+    assert "Narrow the filters" in rows[3][0] and rows[3][1:] == [""] * 7
+    assert len(rows) == 4
+    assert len(read_csv(audit_extract_csv(audit_extract()))) == 3  # no such row when complete
+
+
 def test_audit_extract_pdf_without_filters_or_events_says_so() -> None:
     printed = text(build_audit_extract_pdf(audit_extract(filters=(), events=())))
     assert "None: every event." in printed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, make_response, render_template
+from flask import Blueprint, current_app, flash, g, make_response, render_template
 from sqlalchemy import distinct, select
 from werkzeug.wrappers import Response
 
@@ -15,7 +15,7 @@ from app.exports.forms import AuditExtractForm, ExportForm
 from app.forms import SelectChoice, parse_date, show_errors
 from app.subjects.models import Subject
 from app.subjects.routes import load_subject
-from reports.audit_extract import audit_extract_csv, build_audit_extract_pdf
+from reports.audit_extract import audit_extract_csv, build_audit_extract_pdf, cut_notice
 from reports.case_summary import build_case_summary
 from reports.subject_access import build_subject_access_report
 
@@ -126,15 +126,26 @@ def audit_extract() -> Response | str | tuple[str, int]:
                 raise Invalid("Nothing was exported.", field_errors=errors)
         except Invalid as exc:
             show_errors(form, exc)
-            return render_template("exports/audit_extract.html", form=form), 400
-        events = services.audit_events(g.user, filters)
+            return render_template("exports/audit_extract.html", form=form, limit=_extract_limit()), 400
+        limit = _extract_limit()
+        events = services.audit_events(g.user, filters, limit)
         head = gather.header("Audit extract", g.user, request.purpose.strip(), request.recipient_text,
                              current_app.config["PROTECTIVE_MARKING"])
-        extract = services.audit_extract(head, filters, events)
+        extract = services.audit_extract(head, filters, events, limit)
         services.record_export(g.user, "audit_extract", request, fmt=fmt,
-                               extra={"filters": dict(filters.as_pairs()), "events": len(extract.events)})
+                               extra={"filters": dict(filters.as_pairs()), "events": len(extract.events),
+                                      "cut": extract.cut_at is not None})
         stamp = f"{head.generated_at:%Y%m%d-%H%M}"
+        if extract.cut_at is not None:
+            # The download leaves this page as it is; the warning shows on the next page the user opens.
+            flash(f"The audit extract you downloaded is incomplete. {cut_notice(extract.cut_at)}", "warning")
+            stamp += f"-first-{extract.cut_at}"
         if fmt == "csv":
             return _file(audit_extract_csv(extract), "text/csv", f"audit-extract-{stamp}.csv")
         return _file(build_audit_extract_pdf(extract), "application/pdf", f"audit-extract-{stamp}.pdf")
-    return render_template("exports/audit_extract.html", form=form), 400 if form.errors else 200
+    return render_template("exports/audit_extract.html", form=form, limit=_extract_limit()), \
+        400 if form.errors else 200
+
+
+def _extract_limit() -> int:
+    return int(current_app.config.get("AUDIT_EXTRACT_MAX_EVENTS", services.MAX_EXTRACT_EVENTS))

@@ -17,6 +17,8 @@ from app.subjects.models import Subject
 from reports import model
 
 INTERNAL_USE = "Internal use"
+# The most events one audit extract holds (AUDIT_EXTRACT_MAX_EVENTS in the app's config overrides it); an
+# extract cut there says so in the file and on the page.
 MAX_EXTRACT_EVENTS = 20_000
 
 
@@ -79,7 +81,9 @@ class AuditFilters:
         return tuple((name, value) for name, value in pairs if value) or (("Filters", "none"),)
 
 
-def audit_events(actor: User, filters: AuditFilters) -> list[AuditEvent]:
+def audit_events(actor: User, filters: AuditFilters, limit: int = MAX_EXTRACT_EVENTS) -> list[AuditEvent]:
+    """The matching events the actor may see, oldest first: at most `limit` + 1, the one more telling
+    audit_extract() that the extract is cut."""
     if not policy.can_extract_audit(actor):
         raise NotAllowed("Audit extracts are for supervisors.")
     stmt = select(AuditEvent).where(policy.audit_events_visible_to(actor))
@@ -95,7 +99,7 @@ def audit_events(actor: User, filters: AuditFilters) -> list[AuditEvent]:
     if filters.date_to:
         stmt = stmt.where(AuditEvent.occurred_at < datetime.combine(filters.date_to + timedelta(days=1), time(0),
                                                                      tzinfo=UTC))
-    return list(db.session.scalars(stmt.order_by(AuditEvent.id).limit(MAX_EXTRACT_EVENTS + 1)))
+    return list(db.session.scalars(stmt.order_by(AuditEvent.id).limit(limit + 1)))
 
 
 def _details_text(e: AuditEvent) -> str:
@@ -110,9 +114,11 @@ def _details_text(e: AuditEvent) -> str:
     return "; ".join(parts)
 
 
-def audit_extract(head: model.Header, filters: AuditFilters, events: list[AuditEvent]) -> model.AuditExtract:
+def audit_extract(head: model.Header, filters: AuditFilters, events: list[AuditEvent],
+                  limit: int = MAX_EXTRACT_EVENTS) -> model.AuditExtract:
+    """The extract of audit_events()' result: the first `limit` events, marked as cut when there were more."""
     return model.AuditExtract(header=head, filters=filters.as_pairs(), events=tuple(
         model.AuditLine(id=e.id, at=e.occurred_at, actor=e.actor_username or "system", role=e.actor_role or "",
                         action=e.action, object=f"{e.object_type or ''} {e.object_id or ''}".strip(),
                         subject_id=e.subject_id, details=_details_text(e))
-        for e in events[:MAX_EXTRACT_EVENTS]))
+        for e in events[:limit]), cut_at=limit if len(events) > limit else None)
