@@ -43,6 +43,18 @@ def font_directory(directory: str | os.PathLike[str] | None = None) -> Path:
     return Path(from_env) if from_env else DEFAULT_DIRECTORY
 
 
+def fonts_problem(directory: str | os.PathLike[str] | None = None) -> str | None:
+    """What is wrong with the font files, naming the Debian package and the environment variable; None when
+    both are there. Cheap (it only looks for the files): for a check at start-up."""
+    folder = font_directory(directory)
+    missing = [name for name in FILES.values() if not (folder / name).is_file()]
+    if not missing:
+        return None
+    return (f"{', '.join(missing)} not found in {folder}: install Debian's {PACKAGE} package "
+            f"(apt-get install {PACKAGE}) or set {DIRECTORY_ENV} to a folder holding "
+            f"{' and '.join(FILES.values())}")
+
+
 def register_fonts(directory: str | os.PathLike[str] | None = None) -> tuple[str, str]:
     """Register DejaVu Sans and DejaVu Sans Bold with ReportLab (idempotent) and return their names.
 
@@ -52,13 +64,9 @@ def register_fonts(directory: str | os.PathLike[str] | None = None) -> tuple[str
     folder = font_directory(directory)
     if _registered_from == folder:
         return REGULAR, BOLD
-    missing = [name for name in FILES.values() if not (folder / name).is_file()]
-    if missing:
-        raise FontsMissing(
-            f"{', '.join(missing)} not found in {folder}: install Debian's {PACKAGE} package "
-            f"(apt-get install {PACKAGE}) or set {DIRECTORY_ENV} to a folder holding "
-            f"{' and '.join(FILES.values())}"
-        )
+    problem = fonts_problem(folder)
+    if problem is not None:
+        raise FontsMissing(problem)
     for name, filename in FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(folder / filename)))
     # <b> selects the bold face. There is no italic face: italic maps to the upright ones, registered first so

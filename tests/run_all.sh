@@ -25,6 +25,9 @@ count() { grep -oE "[0-9]+ $1" "$summaries" | awk '{s += $1} END {print s + 0}';
 
 have_postgres() { "$BIN/python" -c 'import sys; from tests.pg import find_bindir; sys.exit(find_bindir() is None)'; }
 have_chromium() { [ -x /usr/bin/chromium ]; }
+# The PDF reports embed DejaVu Sans (reports/fonts.py): Debian's fonts-dejavu-core, or WAYPOINT_FONT_DIR.
+FONT_DIR="${WAYPOINT_FONT_DIR:-/usr/share/fonts/truetype/dejavu}"
+have_fonts() { [ -f "$FONT_DIR/DejaVuSans.ttf" ] && [ -f "$FONT_DIR/DejaVuSans-Bold.ttf" ]; }
 
 apt_install() {
   if [ "$(id -u)" != 0 ]; then return 1; fi
@@ -40,6 +43,15 @@ run "$BIN/mypy"
 step "pip-audit (requirements.txt)"
 # Needs the vulnerability service; on an isolated network it reports the packages it could not check.
 run "$BIN/pip-audit" -r requirements.txt --no-deps --progress-spinner off
+
+step "fonts for the PDF reports"
+# Before the pytest tiers: the report and export tests of every tier need them.
+if have_fonts || { apt_install fonts-dejavu-core && have_fonts; }; then
+  echo "DejaVu Sans found in $FONT_DIR"
+else
+  echo "!!! $FONT_DIR/DejaVuSans.ttf not found and not installed (needs root: apt-get install fonts-dejavu-core," >&2
+  echo "!!! or set WAYPOINT_FONT_DIR): the report and export tests WILL FAIL" >&2
+fi
 
 step "pytest on SQLite"
 run_pytest --ignore=tests/browser -q

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, current_app, flash, g, make_response, render_template
 from sqlalchemy import distinct, select
 from werkzeug.wrappers import Response
@@ -17,11 +19,31 @@ from app.subjects.models import Subject
 from app.subjects.routes import load_subject
 from reports.audit_extract import audit_extract_csv, build_audit_extract_pdf, cut_notice
 from reports.case_summary import build_case_summary
+from reports.fonts import FontsMissing, fonts_problem
 from reports.subject_access import build_subject_access_report
 
 bp = Blueprint("exports", __name__)
+log = logging.getLogger("waypoint.exports")
 case_workers = policy.requires(policy.works_cases)
 supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
+
+
+@bp.record_once
+def _warn_without_fonts(_state: object) -> None:
+    """Say at start-up (`make run`, gunicorn) that PDF exports will fail, rather than at the first export."""
+    problem = fonts_problem()
+    if problem is not None:
+        log.warning("PDF exports will fail until the fonts are installed: %s", problem)
+
+
+@bp.errorhandler(FontsMissing)
+def _fonts_missing(exc: FontsMissing) -> tuple[str, int]:
+    """A server without the reports' fonts: a page that says so (and nothing exported or recorded: a 5xx
+    rolls the request back), not a bare "something went wrong"."""
+    log.error("PDF export failed: %s", exc)
+    message = ("The PDF could not be made because this server lacks the fonts the reports print with. "
+               f"Nothing was exported. Please tell your system administrator: {exc}.")
+    return render_template("errors/error.html", status=503, message=message), 503
 
 
 def _request(form: ExportForm) -> services.ExportRequest:
