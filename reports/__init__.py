@@ -10,5 +10,6 @@ protective marking at top and bottom, who generated the export and when (UTC), "
 requester's name as a watermark; the first page says why and for whom. The same data gives the same bytes.
 Charts come from reports.charts' one layout, drawn as SVG for the web and as vector drawings here. Text is
 printed in the embedded DejaVu Sans (reports.fonts), literally and in full: long texts wrap and split across
-pages. Styles live in reports.styles, the page machinery in reports.pdf.
+pages; Arabic is joined and right-to-left runs are put in reading order (reports.rtl). Styles live in
+reports.styles, the page machinery in reports.pdf.
 """

@@ -5,10 +5,8 @@ Europe's member states (Latin with its diacritics, Cyrillic, Greek, Armenian, Ge
 prints as it was written. The files come from Debian's `fonts-dejavu-core` package; WAYPOINT_FONT_DIR, or the
 `directory` argument, points elsewhere (for a machine that keeps its fonts in another place).
 
-Arabic (and Hebrew) names: DejaVu Sans has the glyphs, and every character is written to the PDF's text, so
-a name can be searched and copied. But ReportLab neither shapes Arabic (joins the letters) nor reorders
-right-to-left runs unless its optional `uharfbuzz` and `rlbidi` extras are installed, which they are not: such
-a name prints as unjoined letters in logical order, left to right. Accepted for now (names only, rare).
+Arabic (and Hebrew) names: DejaVu Sans has the letters and their joined presentation forms; reports.rtl joins
+Arabic letters and puts right-to-left runs in reading order before ReportLab, which does neither, draws them.
 """
 
 from __future__ import annotations

@@ -9,15 +9,17 @@ import csv
 import io
 import subprocess
 import sys
+import unicodedata
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import arabic_reshaper  # type: ignore[import-untyped]
 import pytest
 from pypdf import PageObject, PdfReader
 
-from reports import charts
+from reports import charts, rtl
 from reports.audit_extract import audit_extract_csv, build_audit_extract_pdf
 from reports.case_summary import build_case_summary
 from reports.charts import ChartPoint
@@ -356,12 +358,59 @@ def test_names_in_european_scripts_print_with_the_embedded_dejavu_font() -> None
     printed = text(pdf)
     for name in NAMES[:-1]:
         assert name in printed, name
-    # ReportLab neither shapes Arabic nor reorders right-to-left runs, so the letters are written in logical
-    # order; pypdf reads a right-to-left run back to front. Either way every character is in the PDF's text.
-    assert ARABIC in printed or ARABIC[::-1] in printed
+    assert joined(ARABIC) in printed  # joined and in reading order: see the Arabic tests below
     fonts = embedded_font_names(pdf)
     assert fonts and all("DejaVuSans" in name for name in fonts)
     assert any(name.endswith("+DejaVuSans-Bold") for name in fonts)
+
+
+def joined(text: str) -> str:
+    """Arabic text as the reports draw it, but in logical order: each letter in its joined presentation
+    form (initial, medial, final). That is how pypdf reads it back: it takes a right-to-left run, drawn in
+    display order, back to front, so a run drawn in the right order comes out in the order it was typed (and
+    one drawn in typed order, as ReportLab alone would, comes out reversed)."""
+    return str(arabic_reshaper.reshape(text))
+
+
+def as_typed(extracted: str) -> str:
+    """The text as typed, from text read out of the PDF: presentation forms normalised to letters."""
+    return unicodedata.normalize("NFKC", extracted)
+
+
+def test_an_arabic_name_prints_joined_and_in_reading_order_wherever_it_appears() -> None:
+    data = case_summary(header=header(generated_by=ARABIC), identity=identity(full_name=ARABIC),
+                        observations=(observation(f"Visited by {ARABIC} on Sunday"),))
+    pdf = build_case_summary(data)
+    printed = text(pdf)
+    name = joined(ARABIC)
+    assert "\ufedf" in name and "\ufeaa" in name  # initial lam, final dal: joined, not isolated letters
+    assert as_typed(name) == ARABIC
+    assert ARABIC not in printed and ARABIC[::-1] not in printed and as_typed(name[::-1]) not in printed
+    assert printed.count(name) >= 3  # the name in the facts table, the footer of each page, the observation
+    # A left-to-right line keeps its order around the name. (pypdf moves the space that ends a right-to-left
+    # run along with it, so spaces are left out of the comparison.)
+    unspaced = printed.replace(" ", "")
+    assert f"Visitedby{name}onSunday".replace(" ", "") in unspaced
+    assert f"Generatedby{name}on2025-03-0410:15UTC".replace(" ", "") in pages(pdf)[0].replace(" ", "")
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        assert [as_typed(t) for t in rotated_text(page)] == [ARABIC]  # the watermark
+
+
+def test_a_long_arabic_text_wraps_with_its_lines_in_reading_order() -> None:
+    sentence = "رأى الضابط الرجل في الساحة وتحدث معه عن عائلته وعن عمله في المطبخ. "
+    evidence = (sentence * 12).strip()
+    texts = pages(build_case_summary(case_summary(assessment=assessment(items=(item("E1", evidence=evidence),)))))
+    lines = [line.strip() for page in texts for line in page.split("\n") if rtl.has_rtl(line)]
+    assert len(lines) > 3  # it wrapped
+    # Each line is put in display order after the text is broken into lines: read back line after line
+    # (each in typed order, see joined()), they give the text as written, joined.
+    assert " ".join(lines) == joined(evidence)
+    assert as_typed(" ".join(lines)) == evidence
+
+
+def test_left_to_right_text_is_untouched() -> None:
+    for value in (*NAMES[:-1], "Tom & Jerry", "<b>x</b>", ""):
+        assert rtl.display_line(value) == value and rtl.shaped(value) == value
 
 
 def test_ten_thousand_character_evidence_splits_across_pages() -> None:
