@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import policy
+from app.audit import trail
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User
 from app.db import db, utcnow
@@ -221,7 +222,8 @@ def test_acknowledgement_needs_a_note_is_audited_and_leaves_the_open_queue(app, 
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "acknowledge")).one()
         assert event.object_type == "alert" and event.object_id == str(alert.id)
         assert event.actor_username == "supervisor" and event.subject_id == records["subject_a"]
-        assert event.details["note"] == note
+        assert event.details["note_sha256"] == trail.digest(note)
+        assert "safeguarding" not in str(event.details)  # the note stays on the alert, which erasure clears
 
     page = supervisor.get("/alerts").get_data(as_text=True)
     assert 'data-testid="open-alert"' not in page and 'data-testid="no-open-alerts"' in page

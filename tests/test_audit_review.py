@@ -240,9 +240,44 @@ def test_every_visit_of_the_review_pages_is_audited(app, login_as, records, edit
     single = last_event(app, AuditEvent.object_type == "audit_events")
 
     assert listing.action == "view" and listing.actor_username == "supervisor"
-    assert listing.details["filters"] == {"action": "update", "subject": "A1000AA"}
+    assert listing.details["filters"] == {"action": "update", "subject_id": records["subject_a"]}
     assert listing.subject_id == records["subject_a"]
     assert single.object_id == str(edited) and single.subject_id == records["subject_a"]
+
+
+def test_a_visit_records_whom_its_filters_named_never_the_text_typed(app, login_as, users, records):
+    record_about(app, records["subject_a"], 1, action="import")
+    client = login_as("supervisor")
+
+    def recorded_filters(query: str) -> dict[str, Any]:
+        assert client.get(f"/audit/events?{query}").status_code == 200
+        return last_event(app, AuditEvent.object_type == "audit_events").details["filters"]
+
+    assert recorded_filters("user=assessor_b") == {"user_id": users["assessor_b"].id}
+    assert recorded_filters("user=tests") == {"user": "tests"}  # a command-line actor, named in the trail already
+    assert recorded_filters("user=Alice+Archer&subject=Z9999ZZ") == {"user_id": None, "subject_id": None}
+    text = str([e.details for e in events_where(app, AuditEvent.object_type == "audit_events")])
+    assert "Alice" not in text and "Z9999ZZ" not in text
+
+
+def test_event_page_shows_a_reason_kept_outside_the_trail_while_its_record_holds_it(app, login_as, records):
+    client = login_as("supervisor")
+    opened = last_event(app, AuditEvent.action == "break_glass", AuditEvent.subject_id == records["subject_a"])
+    assert "Urgent safeguarding call" not in str(opened.details)
+    assert opened.details["reason_sha256"] == trail.digest("Urgent safeguarding call")
+    page = html.unescape(client.get(f"/audit/events/{opened.id}").get_data(as_text=True))
+    kept = page.split('data-testid="kept-texts"')[1]
+    assert "Urgent safeguarding call" in kept
+
+    sid = records["subject_a"]
+    response = post_form(client, f"/subjects/{sid}/erasure", {"reason": "Retention period passed."})
+    assert post_form(client, response.headers["Location"], {"reference": "A1000AA"}).status_code == 302
+    page = html.unescape(client.get(f"/audit/events/{opened.id}").get_data(as_text=True))
+    assert "Urgent safeguarding call" not in page and "no longer held" in page
+    requested = last_event(app, AuditEvent.action == "erase_request")
+    assert requested.details["reason_sha256"] == trail.digest("Retention period passed.")
+    page = html.unescape(client.get(f"/audit/events/{requested.id}").get_data(as_text=True))
+    assert "Retention period passed." not in page and "not the one recorded" in page
 
 
 # --- keyset pages -----------------------------------------------------------------------------------------

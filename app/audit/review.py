@@ -25,8 +25,9 @@ from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import NotAllowed
-from app.oversight.models import AuditVerification
-from app.subjects.models import Subject
+from app.oversight.models import Alert, AuditVerification
+from app.retention.models import ErasureRequest
+from app.subjects.models import BreakGlassAccess, Subject
 
 PAGE_SIZE = 50
 ACTION_PATTERN = re.compile(r"[a-z_]{1,32}")
@@ -70,6 +71,21 @@ class ReviewPage:
     next_before: int | None
     # The person the subject filter named, when it names one: the visit is about them.
     subject_id: int | None = None
+    # The account the user filter named, when it names one.
+    user_id: int | None = None
+
+    def filters_for_trail(self, filters: ReviewFilters) -> dict[str, Any]:
+        """The filters as the visit's audit event records them: the person by subject id, never the typed
+        reference (text typed into the trail would outlive the person's erasure); the user by account id,
+        or by the actor name when events carry it already; a filter that named nobody as None."""
+        recorded: dict[str, Any] = {k: v for k, v in filters.as_args().items() if k not in ("user", "subject")}
+        if filters.user and self.user_id is None and self.rows:
+            recorded["user"] = filters.user.strip().lower()  # a command-line actor, e.g. cli:alice
+        elif filters.user:
+            recorded["user_id"] = self.user_id
+        if filters.subject_reference:
+            recorded["subject_id"] = self.subject_id
+        return recorded
 
 
 def events_page(user: User, filters: ReviewFilters, before: int | None = None,
@@ -85,6 +101,7 @@ def events_page(user: User, filters: ReviewFilters, before: int | None = None,
     if not policy.can_review_all_audit(user):
         stmt = stmt.where(policy.audit_events_visible_to(user))
     name = filters.user.strip().lower()
+    user_id = None
     if name:
         # By id where the name is a user's (indexed); by name for command-line actors such as cli:alice.
         user_id = db.session.scalar(select(User.id).where(User.username == name))
@@ -107,7 +124,7 @@ def events_page(user: User, filters: ReviewFilters, before: int | None = None,
     events = list(db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(page_size + 1)))
     next_before = events[page_size - 1].id if len(events) > page_size else None
     rows = _rows(user, events[:page_size])
-    return ReviewPage(rows, next_before, subject_id)
+    return ReviewPage(rows, next_before, subject_id, user_id)
 
 
 def _rows(user: User, events: list[AuditEvent]) -> list[ReviewRow]:
@@ -172,6 +189,43 @@ def event_details(event: AuditEvent) -> EventDetails:
     elif changes is not None:
         details["changes"] = changes
     return EventDetails(rows, [(k, _shown(details[k])) for k in sorted(details)])
+
+
+@dataclass(frozen=True)
+class KeptText:
+    """A reason or note that an event records by its SHA-256 only, read back from the row that keeps it."""
+
+    label: str
+    text: str | None  # None when the row no longer holds what the digest vouches for
+    problem: str = ""
+
+
+def kept_texts(event: AuditEvent) -> list[KeptText]:
+    """The texts the event's digests vouch for (break-glass reasons, alert notes, erasure reasons), each shown
+    only when its row still holds exactly what was recorded."""
+    details = event.details or {}
+
+    def row_id(value: Any) -> int | None:
+        return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+    wanted: list[tuple[str, str, Any, int | None, str]] = [
+        ("break_glass", "reason_sha256", BreakGlassAccess, row_id(details.get("break_glass_id")), "reason"),
+        ("acknowledge", "note_sha256", Alert, row_id(event.object_id), "note"),
+        ("erase_request", "reason_sha256", ErasureRequest, row_id(details.get("erasure_request_id")), "reason"),
+    ]
+    kept = []
+    for action, key, model, ident, column in wanted:
+        if event.action != action or key not in details:
+            continue
+        label = column.capitalize()
+        row = db.session.get(model, ident) if ident is not None else None
+        if row is None:
+            kept.append(KeptText(label, None, "no longer held: the record it belonged to was erased"))
+        elif trail.digest(getattr(row, column)) != details[key]:
+            kept.append(KeptText(label, None, "the text held now is not the one recorded (removed at erasure)"))
+        else:
+            kept.append(KeptText(label, getattr(row, column)))
+    return kept
 
 
 def _shown(value: Any) -> str:

@@ -63,7 +63,7 @@ def events() -> str | tuple[str, int]:
                                actions=review.KNOWN_ACTIONS), 400
     before = request.args.get("before", type=int)
     page = review.events_page(g.user, filters, before)
-    audit_details: dict[str, object] = {"filters": filters.as_args()}
+    audit_details: dict[str, object] = {"filters": page.filters_for_trail(filters)}
     if before is not None:
         audit_details["before"] = before
     trail.record("view", object_type="audit_events", subject_id=page.subject_id, details=audit_details)
@@ -84,6 +84,7 @@ def event(event_id: int) -> str:
     return render_template(
         "audit/event.html", event=found, details_visible=details_visible, subject=subject,
         details=review.event_details(found) if details_visible else None,
+        kept=review.kept_texts(found) if details_visible else [],
         summary=review.details_summary(found.details) if details_visible else "",
         can_extract=policy.can_extract_audit(g.user),
     )

@@ -138,6 +138,13 @@ def changes(before: dict[str, Any], after: dict[str, Any], *, redact: frozenset[
     }
 
 
+def digest(text: str) -> str:
+    """The SHA-256 (hex) of free text that an event must vouch for without holding it: a reason or a note
+    typed by a user can name a person, and the trail can never be erased with them. The text itself stays in
+    its own row, which erasure clears; the digest still proves what was written there, and when."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def pending_count(session: Session) -> int:
     return len(session.info.get(_QUEUE_KEY, []))
 

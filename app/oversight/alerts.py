@@ -109,7 +109,7 @@ def after_break_glass(actor: User, subject: Subject, access: BreakGlassAccess) -
     [alert] = _raise(
         AlertKind.BREAK_GLASS, [subject.unit_id], user_id=actor.id, subject_id=subject.id,
         summary=f"{_who(actor)} opened the record of {subject.reference} by break-glass. Reason: {access.reason}",
-        details={"break_glass_id": access.id, "reason": access.reason},
+        details={"break_glass_id": access.id},  # the reason is in the summary, which erasure can clear
     )
     return alert
 
@@ -191,7 +191,8 @@ def acknowledged_alerts(user: User, limit: int = ACKNOWLEDGED_SHOWN) -> list[Ale
 
 
 def acknowledge(actor: User, alert: Alert, note: str) -> None:
-    """Record that `actor` has dealt with the alert, with their note, and audit it as `acknowledge`.
+    """Record that `actor` has dealt with the alert, with their note, and audit it as `acknowledge`. The note
+    stays on the alert (erasure of the person it is about clears it); the event holds its digest.
 
     Raises NotAllowed outside the actor's queue, Invalid without a note of a few words, and Conflict when
     someone acknowledged it first (their note stands; nothing is overwritten).
@@ -214,7 +215,7 @@ def acknowledge(actor: User, alert: Alert, note: str) -> None:
         raise Conflict("Someone else acknowledged this alert first.")
     db.session.refresh(alert)
     trail.record("acknowledge", object_type="alert", object_id=alert.id, subject_id=alert.subject_id,
-                 details={"kind": alert.kind, "unit_id": alert.unit_id, "note": text})
+                 details={"kind": alert.kind, "unit_id": alert.unit_id, "note_sha256": trail.digest(text)})
 
 
 @dashboard_panel

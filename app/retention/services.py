@@ -2,8 +2,10 @@
 
 Erasure is two steps by supervisors of the person's unit: a request with a reason, then a confirmation
 that types the person's reference. It deletes every record about the person, anonymises the subject row
-that the audit trail points at, and leaves the audit trail untouched, so `flask audit verify` still passes.
-The trail holds no personal text to begin with: identifying fields and narrative are never copied into it.
+that the audit trail points at, clears the free text of the rows it keeps (alert notes, the erasure
+requests' reasons), and leaves the audit trail untouched, so `flask audit verify` still passes. The trail
+holds no personal text to begin with: identifying fields, narrative and typed searches are never copied into
+it, and reasons and notes enter it only as their SHA-256 digests.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 
 from app import policy
 from app.assessments.models import Assessment, AssessmentRating, Challenge, Screening, ScreeningResponse
@@ -31,6 +33,9 @@ from app.interventions.models import (
 from app.oversight.models import Alert
 from app.retention.models import ErasureInProgress, ErasureRequest
 from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
+
+# What an erasure leaves in place of free text on the rows it keeps (alerts, erasure requests).
+REMOVED_TEXT = "(removed when the record was erased)"
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ def request_erasure(actor: User, subject: Subject, reason: str) -> ErasureReques
     db.session.add(request)
     db.session.flush()
     trail.record("erase_request", object_type="subject", object_id=subject.id, subject_id=subject.id,
-                 details={"erasure_request_id": request.id})
+                 details={"erasure_request_id": request.id, "reason_sha256": trail.digest(request.reason)})
     return request
 
 
@@ -99,6 +104,20 @@ def cancel_request(actor: User, request: ErasureRequest) -> None:
 
 def _count(result: Any) -> int:
     return int(result.rowcount or 0)
+
+
+def _remove_mentions(subject: Subject) -> None:
+    """Clear the notes and reasons kept about other matters (an unusual-access alert, another person's
+    break-glass access) that name the erased person by reference or full name. SQLite's lower() folds ASCII
+    only, hence the name as stored besides its lower case."""
+    name = subject.full_name
+    for column, cleared in ((Alert.note, REMOVED_TEXT), (Alert.summary, "(named a record since erased)"),
+                            (BreakGlassAccess.reason, REMOVED_TEXT)):
+        lowered = func.lower(column)
+        mentions = or_(lowered.contains(subject.reference.lower(), autoescape=True),
+                       lowered.contains(name.lower(), autoescape=True), column.contains(name, autoescape=True))
+        db.session.execute(update(column.class_).where(mentions).values({column: cleared})
+                           .execution_options(synchronize_session=False))
 
 
 def confirm_erasure(actor: User, request: ErasureRequest, typed_reference: str) -> dict[str, int]:
@@ -148,9 +167,14 @@ def confirm_erasure(actor: User, request: ErasureRequest, typed_reference: str) 
     execute(delete(Allocation).where(Allocation.subject_id == sid).execution_options(**opts))
     execute(delete(BreakGlassAccess).where(BreakGlassAccess.subject_id == sid).execution_options(**opts))
     execute(delete(SubjectAlert).where(SubjectAlert.subject_id == sid).execution_options(**opts))
+    # Rows kept for accountability lose their free text (the audit events hold its digest only).
     execute(update(Alert).where(Alert.subject_id == sid)
-            .values(subject_id=None, summary="(about a record since erased)", details={})
+            .values(subject_id=None, summary="(about a record since erased)", details={},
+                    note=case((Alert.note == "", ""), else_=REMOVED_TEXT))
             .execution_options(**opts))
+    execute(update(ErasureRequest).where(ErasureRequest.subject_id == sid).values(reason=REMOVED_TEXT)
+            .execution_options(**opts))
+    _remove_mentions(subject)
     execute(update(Subject).where(Subject.id == sid).values(
         reference=f"ERASED-{sid}", given_name="Erased", family_name="record", name_search="",
         date_of_birth=date(1900, 1, 1), status="ended", index_offence_category="other", sentence_date=None,
@@ -158,6 +182,7 @@ def confirm_erasure(actor: User, request: ErasureRequest, typed_reference: str) 
         erased_at=utcnow(), version=Subject.version + 1).execution_options(**opts))
     execute(delete(ErasureInProgress).where(ErasureInProgress.subject_id == sid).execution_options(**opts))
     request.status = "completed"
+    request.reason = REMOVED_TEXT
     request.confirmed_by_id = actor.id
     request.confirmed_at = utcnow()
     request.counts = counts

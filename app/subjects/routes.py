@@ -65,9 +65,7 @@ def index() -> str:
     filters = _filters_from_request()
     page = queries.list_subjects(g.user, filters, request.args.get("after"))
     if filters.q:
-        from app.audit import trail
-
-        trail.record("search", object_type="subject", details={"query": filters.q, "results": len(page.rows)})
+        services.record_search(page.rows)
     owners = db.session.scalars(
         select(User).join(User.units).where(Unit.id.in_(sorted(g.user.unit_ids)), User.is_active.is_(True),
                                             User.role.in_(sorted(policy.CASE_ROLES)))

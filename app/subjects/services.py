@@ -346,12 +346,20 @@ def record_view(actor: User, subject: Subject, via: BreakGlassAccess | None = No
     oversight_alerts.after_subject_view(actor)
 
 
+def record_search(found: list[Subject]) -> None:
+    """Audit a search by name or reference with whom it showed (the ids of the people on the page, and how
+    many), never with the text typed: a name typed there would outlive the person's erasure in the trail."""
+    trail.record("search", object_type="subject",
+                 details={"results": len(found), "subject_ids": [s.id for s in found]})
+
+
 def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | None, BreakGlassAccess | None]:
     """Open a subject outside the actor's scope, found by exact reference only, for a stated reason.
 
     Returns (subject, access); access is None when the subject is in scope anyway. Raises Invalid when
-    the reference matches nobody or the reason is missing. The access is audited as `break_glass`,
-    listed for the supervisors of the subject's unit and raised as an alert in their queue.
+    the reference matches nobody or the reason is missing. The access is audited as `break_glass` (with
+    the digest of the reason; the text stays on the access row, which erasure of the person deletes), listed
+    for the supervisors of the subject's unit and raised as an alert in their queue.
     """
     if not policy.works_cases(actor):
         raise NotAllowed("Break-glass access is for case workers.")
@@ -374,7 +382,7 @@ def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | Non
     db.session.add(access)
     db.session.flush()
     trail.record("break_glass", object_type="subject", object_id=subject.id, subject_id=subject.id,
-                 details={"reason": access.reason, "break_glass_id": access.id,
+                 details={"reason_sha256": trail.digest(access.reason), "break_glass_id": access.id,
                           "expires_at": access.expires_at.isoformat()})
     oversight_alerts.after_break_glass(actor, subject, access)
     return subject, access
