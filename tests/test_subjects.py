@@ -15,7 +15,7 @@ from app.audit.models import AuditEvent
 from app.db import db, utcnow
 from app.subjects.models import BreakGlassAccess, Movement, Subject
 from tests import factories
-from tests.conftest import post_form
+from tests.conftest import csrf_token, login, post_form
 
 
 def events(app: Flask, action: str, **where: object) -> list[AuditEvent]:
@@ -134,6 +134,33 @@ def test_second_editor_of_the_same_version_gets_409_with_text_kept_and_nothing_o
     again = post_form(second, url, edit_form(app, sid, 2, family_name="Archer-Second"))
     assert again.status_code == 302
     assert get_subject(app, sid).family_name == "Archer-Second"
+
+
+def views_by(app: Flask, username: str, subject_id: int) -> int:
+    return len([e for e in events(app, "view", subject_id=subject_id, object_type="subject")
+                if e.actor_username == username])
+
+
+def test_opening_the_edit_form_is_audited_as_a_view_of_the_record(app, login_as, records):
+    sid = records["subject_a"]
+    client = login_as("assessor")
+    page = client.get(f"/subjects/{sid}/edit")
+    assert page.status_code == 200 and 'value="Archer"' in page.get_data(as_text=True)
+    [view] = [e for e in events(app, "view", subject_id=sid) if e.actor_username == "assessor"]
+    assert view.object_type == "subject" and view.object_id == str(sid)
+
+
+def test_the_conflict_page_is_audited_as_a_view_of_the_record_saved_now(app, login_as, records):
+    sid = records["subject_a"]
+    first, second = login_as("assessor"), login_as("supervisor")
+    url = f"/subjects/{sid}/edit"
+    token = csrf_token(second, url)  # the second editor loads the form (one view) ...
+    assert post_form(first, url, edit_form(app, sid, 1, family_name="Archer-First")).status_code == 302
+    views_before = views_by(app, "supervisor", sid)
+    response = second.post(url, data={"csrf_token": token, **edit_form(app, sid, 1, given_name="Alicia")})
+    assert response.status_code == 409 and "Archer-First" in response.get_data(as_text=True)
+    assert views_by(app, "supervisor", sid) == views_before + 1  # ... and sees the saved record on the 409 page
+    assert not [e for e in events(app, "update", subject_id=sid) if e.actor_username == "supervisor"]
 
 
 def test_edit_records_field_level_changes(app, login_as, records):
@@ -313,13 +340,8 @@ def test_break_glass_with_a_reason_opens_read_only_access_audited_and_queued(app
     view = events(app, "view", subject_id=sid)[-1]
     assert "break_glass_id" in view.details
     # listed for the supervisors of the subject's unit (B), not of unit A
-    from app.auth.models import Role
-
-    factories.make_user(app, "supervisor_b", Role.SUPERVISOR, ["UNIT-B"], "meadow-cobalt-lantern-66")
-    from tests.conftest import login
-
-    sup_b = app.test_client()
-    login(sup_b, "supervisor_b", "meadow-cobalt-lantern-66")
+    supervisor_of_b(app)
+    sup_b = signed_in(app, "supervisor_b", SUPERVISOR_B_PASSWORD)
     assert "Urgent call from the police" in sup_b.get("/").get_data(as_text=True)
     assert "Urgent call from the police" not in login_as("supervisor").get("/").get_data(as_text=True)
 
@@ -331,6 +353,69 @@ def test_break_glass_access_expires_after_an_hour(app, login_as, records):
     with time_machine.travel(utcnow() + timedelta(minutes=61), tick=False):
         fresh = login_as("assessor")
         assert fresh.get(f"/subjects/{sid}").status_code == 404
+
+
+SUPERVISOR_B_PASSWORD = "meadow-cobalt-lantern-66"
+
+
+def supervisor_of_b(app: Flask) -> factories.UserInfo:
+    from app.auth.models import Role
+
+    return factories.make_user(app, "supervisor_b", Role.SUPERVISOR, [factories.UNIT_B], SUPERVISOR_B_PASSWORD)
+
+
+def signed_in(app: Flask, username: str, password: str):
+    client = app.test_client()
+    assert login(client, username, password).status_code == 302
+    return client
+
+
+def reviewed_at(app: Flask, access_id: int):
+    with app.app_context():
+        access = db.session.get(BreakGlassAccess, access_id)
+        assert access is not None
+        return access.reviewed_at
+
+
+def test_supervisor_of_another_unit_gets_404_reviewing_a_break_glass_access_and_nothing_changes(
+        app, login_as, records):
+    access_id = records["access"]  # assessor_b's access to unit A's person: unit A's supervisors review it
+    supervisor_of_b(app)
+    client = signed_in(app, "supervisor_b", SUPERVISOR_B_PASSWORD)
+    response = post_form(client, f"/break-glass/{access_id}/review", {}, token_from="/")
+    assert response.status_code == 404
+    assert reviewed_at(app, access_id) is None
+    assert events(app, "review", object_type="break_glass") == []
+    denied = events(app, "denied")[-1]
+    assert denied.actor_username == "supervisor_b" and denied.object_type == "break_glass"
+    assert denied.object_id == str(access_id)
+
+
+def test_the_user_who_opened_a_break_glass_access_cannot_review_it(app, login_as, users, records):
+    response = post_form(login_as("assessor_b"), f"/break-glass/{records['access']}/review", {}, token_from="/")
+    assert response.status_code == 403  # a case worker reviews nothing
+    assert reviewed_at(app, records["access"]) is None
+
+    # A supervisor who opened one, then joined the person's unit: still not theirs to review.
+    from app.admin import services as admin_services
+    from app.auth.models import User
+
+    supervisor_b = supervisor_of_b(app)
+    own = factories.open_break_glass(app, supervisor_b.id, "A1000AA", reason="Their visitor is on our wing")
+    with app.app_context():
+        admin, user = db.session.get(User, users["admin"].id), db.session.get(User, supervisor_b.id)
+        assert admin is not None and user is not None
+        admin_services.update_user(admin, user, admin_services.UserDetails(
+            user.display_name, user.role, [factories.UNIT_A, factories.UNIT_B]), user.version)
+        db.session.commit()
+    client = signed_in(app, "supervisor_b", SUPERVISOR_B_PASSWORD)
+    assert post_form(client, f"/break-glass/{own}/review", {}, token_from="/").status_code == 404
+    assert reviewed_at(app, own) is None
+    # the refusal is about whose access it is, not the unit: another user's access there is theirs to review
+    assert post_form(client, f"/break-glass/{records['access']}/review", {}, token_from="/").status_code == 302
+    assert reviewed_at(app, records["access"]) is not None
+    [review] = events(app, "review", object_type="break_glass")
+    assert review.object_id == str(records["access"]) and review.actor_username == "supervisor_b"
 
 
 def test_supervisor_reviews_a_break_glass_access(app, login_as, records):

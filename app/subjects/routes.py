@@ -157,6 +157,7 @@ def edit(subject_id: int) -> Response | str | tuple[str, int]:
     form = SubjectForm()
     del form.unit  # a move between units is a transfer, recorded as such
     if not form.is_submitted():
+        services.record_view(g.user, subject)  # the form shows the whole record
         current = services.snapshot(subject)
         for name in services.EDITABLE_FIELDS:
             if name != "alerts":
@@ -178,6 +179,7 @@ def edit(subject_id: int) -> Response | str | tuple[str, int]:
         except Conflict as exc:
             db.session.rollback()
             db.session.refresh(subject)
+            services.record_view(g.user, subject)  # the conflict page shows the record as saved now
             return _conflict_page(subject, form, values, loaded_version, exc), 409
         flash("Changes saved.", "success")
         return redirect(url_for("subjects.show", subject_id=subject.id))
