@@ -126,6 +126,12 @@ def refuse(status: int, reason: str, **audit_fields: Any) -> None:
     abort(status)
 
 
+def record_refusal(status: int, reason: str, **audit_fields: Any) -> None:
+    """Audit a refusal that the handler answers itself, for a request that goes on and commits (a draft
+    saved although its submission was refused)."""
+    trail.record("denied", details=_refusal(status, reason), **audit_fields)
+
+
 def _refusal(status: int, reason: str) -> dict[str, Any]:
     return {"status": status, "reason": reason, "endpoint": request.endpoint,
             "method": request.method, "path": request.path}

@@ -123,6 +123,68 @@ def test_expired_accreditation_is_refused_with_its_date(app, login_as, users, re
     assert "expired on" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
+def expire_accreditation(app: Flask, user_id: int) -> None:
+    """The accreditation lapses (its date passes) while a draft is open."""
+    from app.assessments.models import Accreditation
+
+    with app.app_context():
+        for row in db.session.scalars(select(Accreditation).where(Accreditation.user_id == user_id)):
+            row.valid_until = utcnow().date() - timedelta(days=1)
+        db.session.commit()
+
+
+def test_expired_accreditation_refuses_submission_with_the_reason_but_keeps_the_draft(app, login_as, users,
+                                                                                      records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])
+    expire_accreditation(app, users["assessor"].id)
+    author = login_as("assessor")
+    assert "expired on" in author.get(f"/assessments/{aid}/edit").get_data(as_text=True)  # said before trying
+    data = factories.complete_input(app)
+    data.evidence["EN1"] = "Typed after the accreditation lapsed."
+    response = post_form(author, f"/assessments/{aid}/edit", form_of(app, data, get(app, Assessment, aid).version,
+                                                                     "submit"))
+    assert response.status_code == 403
+    text = response.get_data(as_text=True)
+    assert "expired on" in text and "Typed after the accreditation lapsed." in text
+    saved = get(app, Assessment, aid)
+    assert saved.status == "draft" and saved.submitted_at is None
+    with app.app_context():
+        rating = db.session.scalars(select(AssessmentRating).where(
+            AssessmentRating.assessment_id == aid, AssessmentRating.item_code == "EN1")).one()
+        assert rating.evidence == "Typed after the accreditation lapsed."  # the draft was saved
+    denied = events(app, "denied", "assessment")[-1]
+    assert denied.object_id == str(aid) and "expired on" in denied.details["reason"]
+    assert not events(app, "submit", "assessment")
+
+
+def test_expired_accreditation_still_lets_the_author_save_and_autosave_the_draft(app, login_as, users, records,
+                                                                               accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])
+    expire_accreditation(app, users["assessor"].id)
+    author = login_as("assessor")
+    version = get(app, Assessment, aid).version
+    saved = post_form(author, f"/assessments/{aid}/edit", {"version": str(version), "evidence_EN1": "Saved."})
+    assert saved.status_code == 302
+    autosaved = post_form(author, f"/assessments/{aid}/autosave", {"version": str(version + 1),
+                                                                    "evidence_EN1": "Autosaved."},
+                          token_from=f"/assessments/{aid}/edit")
+    assert autosaved.status_code == 200 and autosaved.get_json()["saved"] is True
+
+
+def test_renewed_accreditation_lets_the_kept_draft_be_submitted(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])
+    expire_accreditation(app, users["assessor"].id)
+    author = login_as("assessor")
+    data = factories.complete_input(app)
+    refused = post_form(author, f"/assessments/{aid}/edit", form_of(app, data, get(app, Assessment, aid).version,
+                                                                    "submit"))
+    assert refused.status_code == 403
+    factories.accredit(app, users["assessor"].id)
+    response = post_form(author, f"/assessments/{aid}/edit", form_of(app, data, get(app, Assessment, aid).version,
+                                                                     "submit"))
+    assert response.status_code == 302 and get(app, Assessment, aid).status == "submitted"
+
+
 def test_admin_records_and_revokes_an_accreditation(app, login_as, users):
     admin = login_as("admin")
     until = (utcnow().date() + timedelta(days=200)).isoformat()
@@ -398,7 +460,9 @@ def test_chart_module_draws_valid_svg_with_points_in_date_order():
 def test_instrument_notice_is_on_every_assessment_screen(app, login_as, users, records, accredited):
     aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])
     author = login_as("assessor")
-    for path in (f"/assessments/{aid}", f"/assessments/{aid}/edit", f"/subjects/{records['subject_a']}/screenings/new"):
+    other = factories.make_assessment(app, users["probation"].id, records["subject_a"])
+    for path in (f"/assessments/{aid}", f"/assessments/{aid}/edit", f"/subjects/{records['subject_a']}/screenings/new",
+                 f"/assessments/{aid}/compare?with={other}"):
         assert "not a validated instrument" in author.get(path).get_data(as_text=True), path
 
 

@@ -200,8 +200,15 @@ def edit(assessment_id: int) -> Response | str | tuple[str, int]:
                 form.version.data = str(assessment.version)
                 flash("Your draft was saved, but it cannot be submitted yet.", "warning")
             show_errors(form, exc)
-            return render_template("assessments/form.html", form=form, assessment=assessment,
-                                   instrument=instrument), 400
+            return _form_page(form, assessment, 400)
+        except NotAllowed as exc:
+            # Only the submission is refused (an accreditation that lapsed while the draft was open): the
+            # draft itself was saved and this response commits it, with the refusal on the record.
+            policy.record_refusal(403, exc.message, object_type="assessment", object_id=assessment.id,
+                                  subject_id=assessment.subject_id)
+            form.version.data = str(assessment.version)
+            flash("Your draft was saved, but it cannot be submitted: the reason is given below.", "warning")
+            return _form_page(form, assessment, 403)
         except Conflict as exc:
             db.session.rollback()
             db.session.refresh(assessment)
@@ -209,15 +216,19 @@ def edit(assessment_id: int) -> Response | str | tuple[str, int]:
                                     "assessment in a new tab to see the saved version, then save again here "
                                     "to keep yours.")
             form.version.data = str(assessment.version)
-            return render_template("assessments/form.html", form=form, assessment=assessment,
-                                   instrument=instrument), 409
+            return _form_page(form, assessment, 409)
         if submitting:
             flash("Assessment submitted for countersignature.", "success")
             return redirect(url_for("assessments.show", assessment_id=assessment.id))
         flash("Draft saved.", "success")
         return redirect(url_for("assessments.edit", assessment_id=assessment.id))
-    return render_template("assessments/form.html", form=form, assessment=assessment,
-                           instrument=instrument), 400 if form.errors else 200
+    return _form_page(form, assessment, 400 if form.errors else 200)
+
+
+def _form_page(form: FlaskForm, assessment: Assessment, status: int) -> tuple[str, int]:
+    instrument = services.instrument_of(assessment)
+    return render_template("assessments/form.html", form=form, assessment=assessment, instrument=instrument,
+                           accreditation_problem=services.accreditation_problem(g.user, instrument)), status
 
 
 @bp.route("/assessments/<int:assessment_id>/autosave", methods=["POST"])
@@ -313,7 +324,9 @@ def compare(assessment_id: int) -> str:
     right = load_assessment(int(other))
     if right.subject_id != left.subject_id:
         abort(404)
-    services.record_view(g.user, right)
+    # Both versions are shown side by side: each is a consultation of its own.
+    services.record_view(g.user, left, compared_with=right)
+    services.record_view(g.user, right, compared_with=left)
     return render_template("assessments/compare.html", left=left, right=right, rows=services.compare(left, right),
                            left_instrument=services.instrument_of(left),
                            right_instrument=services.instrument_of(right))

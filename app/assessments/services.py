@@ -181,9 +181,17 @@ def completeness_problems(assessment: Assessment) -> dict[str, list[str]]:
 
 
 def submit(actor: User, assessment: Assessment, expected_version: int) -> None:
-    """Send a complete draft for countersignature; Invalid lists every missing item."""
+    """Send a complete draft for countersignature; Invalid lists every missing item.
+
+    The author must hold a current accreditation for the instrument now, not only when the draft was
+    started: NotAllowed says why. Saving the draft stays allowed, so that nothing typed is lost while the
+    accreditation is renewed."""
     if not policy.can_edit_assessment(actor, assessment):
         raise NotAllowed("Only the author can submit a draft assessment.")
+    problem = accreditation_problem(actor, instrument_of(assessment))
+    if problem:
+        raise NotAllowed(f"{problem} Your draft is kept and you can go on saving it; it can be submitted once "
+                         "the accreditation is renewed.")
     problems = completeness_problems(assessment)
     if problems:
         raise Invalid("The assessment is not complete yet. Everything still missing is listed below.",
@@ -273,8 +281,10 @@ def amend(actor: User, assessment: Assessment) -> Assessment:
     return draft
 
 
-def record_view(actor: User, assessment: Assessment) -> None:
-    trail.record("view", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
+def record_view(actor: User, assessment: Assessment, compared_with: Assessment | None = None) -> None:
+    details = {"compared_with": compared_with.id} if compared_with is not None else {}
+    trail.record("view", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id,
+                 details=details)
 
 
 @dataclass
