@@ -120,6 +120,117 @@ def test_withdrawal_and_decline_need_a_reason(app, login_as, users, records, to)
     assert iv.status == to and iv.end_reason.startswith("Moved") and iv.ended_on == today()
 
 
+@pytest.mark.parametrize("activate", [False, True], ids=["accepted", "active"])
+def test_accepted_or_active_intervention_is_withdrawn_with_a_reason(app, login_as, users, records, activate):
+    iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id,
+                                        activate=False)
+    owner = login_as("probation")
+    assert transition(owner, iv_id, "accepted", 1, today() - timedelta(days=4)).status_code == 302
+    if activate:
+        assert transition(owner, iv_id, "active", 2, today() - timedelta(days=3)).status_code == 302
+    iv = get_iv(app, iv_id)
+    before = iv.status
+    response = transition(owner, iv_id, "withdrawn", iv.version, reason="Released before the course ended")
+    assert response.status_code == 302
+    iv = get_iv(app, iv_id)
+    assert iv.status == "withdrawn" and iv.ended_on == today() and iv.end_reason.startswith("Released")
+    last = events(app, "intervention")[-1]
+    assert last.action == "update" and last.details["changes"] == {"status": [before, "withdrawn"]}
+
+
+def bring_to(app: Flask, users, subject_id: int, status: str) -> int:
+    """An intervention taken through the services to a closed status: completed, withdrawn or declined."""
+    from app.auth.models import User
+    from app.interventions import services
+
+    iv_id = factories.make_intervention(app, users["assessor"].id, subject_id, users["probation"].id,
+                                        activate=status == "completed")
+    with app.app_context():
+        from flask import g
+
+        owner = db.session.get(User, users["probation"].id)
+        iv = db.session.get(Intervention, iv_id)
+        assert owner is not None and iv is not None
+        g.user = owner
+        if status == "completed":
+            services.close(owner, iv, today(), {goal.id: "achieved" for goal in iv.goals},
+                           "Completed with every goal met.", iv.version)
+        else:
+            services.transition(owner, iv, status, today(), "The person moved away", iv.version)
+        db.session.commit()
+    return iv_id
+
+
+@pytest.mark.parametrize("closed", ["completed", "withdrawn", "declined"])
+def test_a_closed_intervention_cannot_change_status(app, login_as, users, records, closed):
+    iv_id = bring_to(app, users, records["subject_a"], closed)
+    iv = get_iv(app, iv_id)
+    assert iv.status == closed
+    supervisor = login_as("supervisor")
+    for to in ("referred", "accepted", "active", "withdrawn", "declined"):
+        response = transition(supervisor, iv_id, to, iv.version, reason="Trying to reopen it")
+        assert response.status_code == 400, to
+        assert "it can become: nothing (it is closed)" in response.get_data(as_text=True), to
+    after = get_iv(app, iv_id)
+    assert (after.status, after.version, after.ended_on, after.end_reason) == (closed, iv.version, iv.ended_on,
+                                                                              iv.end_reason)
+
+
+@pytest.mark.parametrize("status", ["referred", "accepted", "withdrawn", "completed"])
+def test_only_an_active_intervention_can_be_closed(app, login_as, users, records, status):
+    if status in ("withdrawn", "completed"):
+        iv_id = bring_to(app, users, records["subject_a"], status)
+    else:
+        iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id,
+                                            activate=False)
+        if status == "accepted":
+            transition(login_as("probation"), iv_id, "accepted", 1)
+    iv = get_iv(app, iv_id)
+    response = post_form(login_as("probation"), f"/interventions/{iv_id}/close", {
+        **{f"goal_{g.id}": "achieved" for g in iv.goals}, "summary": "Closing it on paper only.",
+        "on": today().isoformat(), "version": str(iv.version)})
+    assert response.status_code == 400
+    assert "Only an active intervention can be completed" in response.get_data(as_text=True)
+    after = get_iv(app, iv_id)
+    assert (after.status, after.version) == (status, iv.version)
+    assert after.outcome_summary in ("", None, iv.outcome_summary)
+
+
+@pytest.mark.parametrize("status", ["referred", "accepted", "withdrawn", "completed"])
+def test_a_session_is_not_recorded_on_an_intervention_that_is_not_active(app, login_as, users, records, status):
+    if status in ("withdrawn", "completed"):
+        iv_id = bring_to(app, users, records["subject_a"], status)
+    else:
+        iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id,
+                                            activate=False)
+        if status == "accepted":
+            transition(login_as("probation"), iv_id, "accepted", 1)
+    client = login_as("probation")
+    response = post_form(client, f"/interventions/{iv_id}/sessions/new",
+                         {"held_on": today().isoformat(), "attendance": "attended", "engagement": "4"},
+                         token_from=f"/interventions/{iv_id}")
+    assert response.status_code == 302 and response.headers["Location"] == f"/interventions/{iv_id}"
+    assert "Sessions are recorded while the intervention is active" in client.get(
+        response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(InterventionSession)).first() is None
+    assert not [e for e in events(app, "intervention_session")]
+
+
+def test_the_session_service_refuses_an_intervention_that_is_not_active(app, users, records):
+    from app.auth.models import User
+    from app.errors import NotAllowed
+    from app.interventions import services
+
+    iv_id = bring_to(app, users, records["subject_a"], "completed")
+    with app.app_context():
+        owner = db.session.get(User, users["probation"].id)
+        iv = db.session.get(Intervention, iv_id)
+        assert owner is not None and iv is not None
+        with pytest.raises(NotAllowed):
+            services.record_session(owner, iv, services.SessionValues(today(), "attended", 3))
+
+
 def test_only_the_owner_or_a_supervisor_changes_the_status(app, login_as, users, records):
     iv_id = factories.make_intervention(app, users["probation"].id, records["subject_a"], users["probation"].id,
                                         activate=False)
@@ -255,7 +366,8 @@ def test_observation_is_recorded_and_supervisors_see_all_of_their_units(app, log
     supervisor_page = login_as("supervisor").get("/observations").get_data(as_text=True)
     assert "handing leaflets" in supervisor_page
     assert "handing leaflets" in client.get(f"/subjects/{records['subject_a']}").get_data(as_text=True)
-    assert events(app, "observation")[-1].details == {"category": "recruitment_attempt"}
+    created = [e for e in events(app, "observation") if e.action == "create"]
+    assert [e.details for e in created] == [{"category": "recruitment_attempt"}]
 
 
 def test_interventions_and_observations_of_another_unit_are_404(app, login_as, users, records):
@@ -296,14 +408,35 @@ def test_caseload_view_shows_active_missed_and_quiet_interventions(app, login_as
     assert f"/interventions/{quiet}" in quiet_list and f"/interventions/{busy}" not in quiet_list
 
 
-def test_timeline_shows_interventions_sessions_and_observations_in_order(app, login_as, users, records):
-    iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id)
+def test_timeline_shows_interventions_sessions_and_observations_in_order_with_the_assessments(app, login_as, users,
+                                                                                             records):
+    from app.auth.models import User
+    from app.interventions import services
+    from app.subjects.models import Subject
+
+    sid = records["subject_a"]
+    iv_id = factories.make_intervention(app, users["assessor"].id, sid, users["probation"].id)  # started 40 days ago
     factories.add_session(app, users["probation"].id, iv_id, days_ago=5, attendance="missed_acceptable",
                           engagement=None)
-    text = login_as("assessor").get(f"/subjects/{records['subject_a']}").get_data(as_text=True)
+    with app.app_context():
+        from flask import g
+
+        author = db.session.get(User, users["assessor"].id)
+        subject = db.session.get(Subject, sid)
+        assert author is not None and subject is not None
+        g.user = author
+        services.record_observation(author, subject, today() - timedelta(days=20), "positive_engagement",
+                                    "Wing officer", "Helped a new arrival settle in, unprompted.")
+        db.session.commit()
+    for key in ("assessor", "supervisor"):
+        factories.accredit(app, users[key].id)
+    factories.make_assessment(app, users["assessor"].id, sid, approver_id=users["supervisor"].id)  # today
+    text = login_as("assessor").get(f"/subjects/{sid}").get_data(as_text=True)
     timeline = text[text.index('data-testid="timeline"'):]
-    order = [timeline.index(s) for s in ("Mentoring session: missed, with an acceptable reason",
-                                         "Mentoring started", "Mentoring accepted", "Referred to Mentoring")]
+    newest_first = ("Assessment approved", "Assessment started",
+                    "Mentoring session: missed, with an acceptable reason", "Observation: Positive engagement",
+                    "Mentoring started", "Mentoring accepted", "Referred to Mentoring")
+    order = [timeline.index(s) for s in newest_first]
     assert order == sorted(order)
 
 

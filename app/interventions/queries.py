@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import policy
@@ -20,6 +20,7 @@ from app.interventions.models import (
     InterventionStatus,
     Observation,
 )
+from app.interventions.services import record_observations_view
 from app.subjects.models import Subject
 from app.subjects.queries import Panel, TimelineEntry, dashboard_panel, subject_panel, timeline_provider
 from reports.charts import EngagementPoint, engagement_svg
@@ -27,7 +28,9 @@ from reports.charts import EngagementPoint, engagement_svg
 MISSED = (Attendance.MISSED_ACCEPTABLE.value, Attendance.MISSED_UNACCEPTABLE.value)
 MISSED_WINDOW_DAYS = 30
 QUIET_DAYS = 21
-OBSERVATION_WINDOW_DAYS = 90
+OBSERVATIONS_PAGE_SIZE = 50
+DASHBOARD_OBSERVATION_DAYS = 14
+DASHBOARD_OBSERVATIONS = 10
 
 
 @dataclass(frozen=True)
@@ -80,14 +83,53 @@ def subject_observations(subject: Subject, since: date | None = None) -> list[Ob
                                    .options(selectinload(Observation.recorded_by))))
 
 
-def unit_observations(user: User, days: int = OBSERVATION_WINDOW_DAYS) -> list[Observation]:
-    """Supervisors: every observation of their units' people over the last `days` days."""
+@dataclass(frozen=True)
+class ObservationPage:
+    rows: list[Observation]
+    next_cursor: str | None  # the position of the last row shown, when older observations exist
+
+
+def _observation_cursor(observation: Observation) -> str:
+    return f"{observation.observed_on.isoformat()}.{observation.id}"
+
+
+def _parse_observation_cursor(cursor: str) -> tuple[date, int] | None:
+    day, _, ident = cursor.partition(".")
+    try:
+        return date.fromisoformat(day), int(ident)
+    except ValueError:
+        return None
+
+
+def unit_observations(user: User, before: str | None = None,
+                      page_size: int = OBSERVATIONS_PAGE_SIZE) -> ObservationPage:
+    """Supervisors: the observations of their units' people, newest first, one page at a time after the
+    `before` cursor. Keyset pagination on (date, id): every page costs what the first does, and every
+    observation is reachable, however old; none is cut off."""
+    stmt = select(Observation).join(Subject, Subject.id == Observation.subject_id)
+    stmt = policy.scope_to_units(stmt, Subject.unit_id, user)
+    after = _parse_observation_cursor(before) if before else None
+    if after is not None:
+        day, ident = after
+        stmt = stmt.where(or_(Observation.observed_on < day,
+                              and_(Observation.observed_on == day, Observation.id < ident)))
+    rows = list(db.session.scalars(
+        stmt.order_by(Observation.observed_on.desc(), Observation.id.desc()).limit(page_size + 1)
+        .options(selectinload(Observation.subject), selectinload(Observation.recorded_by))))
+    next_cursor = _observation_cursor(rows[page_size - 1]) if len(rows) > page_size else None
+    return ObservationPage(rows[:page_size], next_cursor)
+
+
+def recent_unit_observations(user: User, days: int = DASHBOARD_OBSERVATION_DAYS,
+                             limit: int = DASHBOARD_OBSERVATIONS) -> tuple[list[Observation], bool]:
+    """The newest `limit` observations of the user's units within `days` days, and whether there are more."""
     since = utcnow().date() - timedelta(days=days)
     stmt = select(Observation).join(Subject, Subject.id == Observation.subject_id)
-    return list(db.session.scalars(
+    rows = list(db.session.scalars(
         policy.scope_to_units(stmt, Subject.unit_id, user).where(Observation.observed_on >= since)
-        .order_by(Observation.observed_on.desc(), Observation.id.desc()).limit(200)
-        .options(selectinload(Observation.subject), selectinload(Observation.recorded_by))))
+        .order_by(Observation.observed_on.desc(), Observation.id.desc()).limit(limit + 1)
+        .options(selectinload(Observation.subject))))
+    return rows[:limit], len(rows) > limit
 
 
 @dataclass
@@ -147,9 +189,15 @@ def _interventions_panel(user: User, subject: Subject) -> Panel | None:
 
 @dashboard_panel
 def _interventions_dashboard(user: User) -> Panel | None:
+    observations: list[Observation] = []
+    more = False
+    if policy.is_supervisor(user):
+        observations, more = recent_unit_observations(user)
+        # The list names people and what was observed about them: a consultation like any other.
+        record_observations_view(user, observations, shown_on="dashboard")
     return Panel("interventions/_dashboard_panel.html", {
-        "work": caseload_interventions(user),
-        "observations": unit_observations(user, days=14) if policy.is_supervisor(user) else [],
+        "work": caseload_interventions(user), "observations": observations, "more_observations": more,
+        "observation_days": DASHBOARD_OBSERVATION_DAYS,
     })
 
 

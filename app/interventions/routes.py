@@ -223,5 +223,9 @@ def observe(subject_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/observations")
 @supervisors
 def unit_observations() -> str:
-    """Supervisors: every observation of their units over the last 90 days."""
-    return render_template("interventions/observations.html", observations=queries.unit_observations(g.user))
+    """Supervisors: every observation of their units, newest first, a page at a time (`?before=`)."""
+    before = request.args.get("before", "")[:40] or None
+    page = queries.unit_observations(g.user, before)
+    services.record_observations_view(g.user, page.rows, shown_on="unit_observations")
+    return render_template("interventions/observations.html", page=page, first_page=before is None,
+                           page_size=queries.OBSERVATIONS_PAGE_SIZE)

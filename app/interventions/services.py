@@ -4,6 +4,7 @@ text is not copied into the audit trail)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -267,3 +268,15 @@ def record_observation(actor: User, subject: Subject, observed_on: date | None, 
 def record_view(actor: User, intervention: Intervention) -> None:
     trail.record("view", object_type="intervention", object_id=intervention.id,
                  subject_id=intervention.subject_id)
+
+
+def record_observations_view(actor: User, observations: Sequence[Observation], shown_on: str) -> None:
+    """Consultation log for a list of observations: one `view` event per person whose observations were
+    shown, naming them, so that the read is in that person's own access log (the subject-access report and
+    the audit review find events by person)."""
+    shown: dict[int, list[int]] = {}
+    for observation in observations:
+        shown.setdefault(observation.subject_id, []).append(observation.id)
+    for subject_id, ids in shown.items():
+        trail.record("view", object_type="observation", subject_id=subject_id,
+                     details={"observation_ids": ids, "shown_on": shown_on})
