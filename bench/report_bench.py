@@ -135,7 +135,7 @@ def large_subject_access(size: Size = LARGE) -> SubjectAccessReport:
                                   tuple(ScreeningAnswer(f"S{n}", f"Indicator {n}", "Observed", EVIDENCE)
                                         for n in range(1, 11))),),
         assessments=_assessments(size), challenges=_challenges(), interventions=(_intervention(size),),
-        observations=_observations(size),
+        observations=_observations(size), erasure_requests=(),
         break_glass=(BreakGlassLine(AT, "Ole Breakglass", "Night call", AT + timedelta(hours=1), None, None),),
         accesses=tuple(AccessLine(datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=n), "Mary Supervisor",
                                   "supervisor", "view", "case summary") for n in range(size.accesses)))
@@ -272,6 +272,9 @@ def subject_access_html(data: SubjectAccessReport) -> str:
         parts.append(_assessment(a))
     parts += [_challenges_html(data.challenges), _interventions(data.interventions),
               _observations_html("Observations", data.observations),
+              "<h1>Requests to erase the record</h1>",
+              _table(["When", "Requested by", "Status", "Reason"],
+                     [[r.requested_at.isoformat(), r.requested_by, r.status, r.reason] for r in data.erasure_requests]),
               "<h1>Access from outside the record's unit (break-glass)</h1>",
               _table(["When", "Who", "Reason given", "Until", "Reviewed"],
                      [[b.granted_at.isoformat(), b.who, b.reason, b.expires_at.isoformat(), b.reviewed_by or "Not yet"]

@@ -190,6 +190,16 @@ class ScreeningLine:
 
 
 @dataclass(frozen=True)
+class ErasureLine:
+    """A request to erase the record (kept while the record is, whatever became of it)."""
+
+    requested_at: datetime
+    requested_by: str
+    status: str  # Requested, Cancelled, Completed
+    reason: str
+
+
+@dataclass(frozen=True)
 class SubjectAccessReport:
     """Everything held about one person, including who consulted the record and when."""
 
@@ -202,6 +212,7 @@ class SubjectAccessReport:
     challenges: tuple[ChallengeLine, ...]
     interventions: tuple[InterventionSection, ...]
     observations: tuple[ObservationLine, ...]  # all of them
+    erasure_requests: tuple[ErasureLine, ...]
     break_glass: tuple[BreakGlassLine, ...]
     accesses: tuple[AccessLine, ...]
 

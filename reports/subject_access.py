@@ -22,6 +22,7 @@ from reports.model import (
     AllocationLine,
     AssessmentSection,
     BreakGlassLine,
+    ErasureLine,
     MovementLine,
     ScreeningLine,
     SubjectAccessReport,
@@ -51,6 +52,8 @@ def subject_access_story(data: SubjectAccessReport, width: float) -> list[Flowab
     story += interventions_body(data.interventions, width)
     story += heading("Observations")
     story.append(observations_table(data.observations, width))
+    story += heading("Requests to erase the record")
+    story.append(erasure_table(data.erasure_requests, width))
     story.append(PageBreak())
     story += heading("Access from outside the record's unit (break-glass)")
     story.append(break_glass_table(data.break_glass, width))
@@ -114,6 +117,14 @@ def screenings_body(screenings: Sequence[ScreeningLine], width: float) -> list[F
                                     [(a.code, a.question, a.answer, a.note or EMPTY) for a in s.answers],
                                     [0.7, 3.4, 1.6, 3.3], width))
     return story
+
+
+def erasure_table(requests: Sequence[ErasureLine], width: float) -> Flowable:
+    if not requests:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(["When", "Requested by", "Status", "Reason"],
+                      [(utc_text(r.requested_at), r.requested_by, r.status, r.reason) for r in requests],
+                      [1.5, 1.6, 1.1, 4.5], width)
 
 
 def break_glass_table(accesses: Sequence[BreakGlassLine], width: float) -> Flowable:

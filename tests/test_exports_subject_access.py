@@ -37,12 +37,14 @@ def full_record(app: Flask, users: dict[str, factories.UserInfo], records: dict[
                 assessed: dict[str, int]) -> dict[str, int]:
     """On subject A, beyond `assessed`: a screening with notes, a returned and corrected assessment, an
     intervention linked to factors and withdrawn, a session with next steps, a change of status, a new case
-    owner with a note; the `records` fixture already opened a break-glass access by assessor_b."""
+    owner with a note, a cancelled request to erase the record; the `records` fixture already opened a
+    break-glass access by assessor_b."""
     from app.assessments import catalogue, screening
     from app.assessments import services as assessment_services
     from app.assessments.models import Assessment
     from app.interventions import services as iv_services
     from app.interventions.models import Intervention
+    from app.retention import services as retention
     from app.subjects import services as subject_services
     from app.subjects.models import Subject
 
@@ -59,6 +61,8 @@ def full_record(app: Flask, users: dict[str, factories.UserInfo], records: dict[
         subject_services.transfer(supervisor, subject, subject.unit_id, "remand", today,
                                   "Sentence quashed on appeal; retrial ordered")
         subject_services.allocate(supervisor, subject, users["probation"].id, "Knows the family from before")
+        erasure = retention.request_erasure(supervisor, subject, "Asked in error: the retention period has not ended")
+        retention.cancel_request(supervisor, erasure)
         db.session.commit()
 
         author = as_user(app, users["assessor"].id)
@@ -108,6 +112,8 @@ def test_subject_access_report_holds_every_kind_of_record(app, login_as, full_re
         # the change of status and the new case owner with the supervisor's note
         "Sentence quashed on appeal; retrial ordered", "(Remand)",
         "Knows the family from before",
+        # the cancelled request to erase the record, with its reason
+        "Cancelled", "Asked in error: the retention period has not ended",
         # the break-glass access of assessor_b, with the reason given
         "Urgent safeguarding call", "Assessor B",
     ):

@@ -33,6 +33,7 @@ from reports.model import (
     BreakGlassLine,
     CaseSummary,
     ChallengeLine,
+    ErasureLine,
     Header,
     Identity,
     InterventionSection,
@@ -146,6 +147,8 @@ def subject_access(**changes: Any) -> SubjectAccessReport:
             factors=("E1 Grievance", "C1 Skills"),
             sessions=(SessionLine(date(2024, 9, 9), "Attended", 4, "Maths test", "Book the next level"),))),
         observations=(observation(), observation("Second observation")),
+        erasure_requests=(ErasureLine(datetime(2025, 2, 10, 11, 0, tzinfo=UTC), "Mary Supervisor", "Cancelled",
+                                      "Retention period for remand ended; cancelled as he was sentenced"),),
         break_glass=(BreakGlassLine(datetime(2025, 2, 2, 14, 5, tzinfo=UTC), "Ole Breakglass",
                                     "Night call about a cell fire", datetime(2025, 2, 2, 15, 5, tzinfo=UTC),
                                     "Mary Supervisor", datetime(2025, 2, 3, 9, 0, tzinfo=UTC)),),
@@ -271,6 +274,8 @@ def test_subject_access_report_prints_what_each_record_holds_beyond_the_case_sum
         "Returned to the author", "Evidence for E2 is hearsay: cite the source.", "2025-01-08",
         # the intervention's end reason, linked factors and a session's next steps
         "Withdrawn", "Moved to a wing without classes", "E1 Grievance; C1 Skills", "Book the next level",
+        # a request to erase the record
+        "Requests to erase the record", "Cancelled", "Retention period for remand ended",
         # break-glass access with its reason and review
         "break-glass", "Night call about a cell fire", "2025-02-02 15:05 UTC", "2025-02-03 09:00 UTC",
     ):

@@ -16,6 +16,7 @@ from app.auth.models import User
 from app.db import db, utcnow
 from app.interventions.models import GoalOutcome, Intervention
 from app.interventions.queries import attendance_rate, engagement_points, subject_interventions, subject_observations
+from app.retention.models import ErasureRequest
 from app.subjects.models import Allocation, BreakGlassAccess, CustodyStatus, Movement, Subject
 from instruments.loader import Instrument
 from reports import model
@@ -187,6 +188,9 @@ def subject_access_report(subject: Subject, head: model.Header) -> model.Subject
                                      .order_by(BreakGlassAccess.granted_at, BreakGlassAccess.id)
                                      .options(selectinload(BreakGlassAccess.user),
                                               selectinload(BreakGlassAccess.reviewed_by)))
+    erasures = db.session.scalars(select(ErasureRequest).where(ErasureRequest.subject_id == subject.id)
+                                  .order_by(ErasureRequest.requested_at, ErasureRequest.id)
+                                  .options(selectinload(ErasureRequest.requested_by)))
     accesses = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_id == subject.id)
                                   .order_by(AuditEvent.id))
     return model.SubjectAccessReport(
@@ -203,6 +207,8 @@ def subject_access_report(subject: Subject, head: model.Header) -> model.Subject
         challenges=challenges(subject),
         interventions=tuple(intervention_section(i) for i in subject_interventions(subject)),
         observations=observation_lines(subject, None),
+        erasure_requests=tuple(model.ErasureLine(r.requested_at, r.requested_by.display_name, r.status.capitalize(),
+                                                 r.reason) for r in erasures),
         break_glass=tuple(model.BreakGlassLine(b.granted_at, b.user.display_name, b.reason, b.expires_at,
                                                _name(b.reviewed_by, "") or None, b.reviewed_at)
                           for b in break_glass),
