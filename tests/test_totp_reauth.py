@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.assessments.models import Assessment
 from app.audit.models import AuditEvent
 from app.auth import totp
-from app.auth.models import Role, User
+from app.auth.models import Role, User, UserSession
 from app.db import db, utcnow
 from tests import factories
 from tests.conftest import csrf_token, login, post_form, submit_code
@@ -423,6 +423,45 @@ def test_stale_role_change_is_sent_to_confirm_and_works_after(app, users, login_
         confirm(admin, app, users["admin"])
         assert send_again(admin).headers["Location"] == path
     assert user_row(app, users["assessor"].id).role == "probation_officer"
+
+
+NEW_ADMIN = {"username": "new.admin", "display_name": "New Admin", "role": "admin", "units": [],
+             "password": "granite-willow-beacon-58"}
+
+
+def account_named(app: Flask, username: str) -> User | None:
+    with app.app_context():
+        return db.session.scalars(select(User).where(User.username == username)).first()
+
+
+def test_stale_admin_is_asked_to_confirm_before_the_new_account_form(app, users, login_as):
+    start = utcnow()
+    admin = login_as("admin")
+    with stale(admin, start):
+        response = admin.get("/admin/users/new")
+        assert response.status_code == 302 and response.headers["Location"] == "/account/confirm?next=/admin/users/new"
+        assert "To create an account" in admin.get("/account/confirm").get_data(as_text=True)
+        assert confirm(admin, app, users["admin"], next_path="/admin/users/new").headers["Location"] == \
+            "/admin/users/new"
+        assert post_form(admin, "/admin/users/new", NEW_ADMIN).status_code == 302
+    created = account_named(app, "new.admin")
+    assert created is not None and created.role == "admin"
+
+
+def test_stale_account_creation_creates_nothing_and_never_keeps_the_initial_password(app, users, login_as):
+    start = utcnow()
+    admin = login_as("admin")
+    token = csrf_token(admin, "/admin/users/new")  # the form opened while the sign-in was fresh ...
+    with stale(admin, start):  # ... and sent after REAUTH_AFTER
+        response = admin.post("/admin/users/new", data={"csrf_token": token, **NEW_ADMIN})
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/account/confirm?next=/admin/users/new"
+        assert account_named(app, "new.admin") is None
+        assert [e for e in events(app, "create") if e.object_type == "user" and e.actor_username == "admin"] == []
+        with app.app_context():
+            stored = db.session.scalars(select(UserSession.data)).all()
+        assert stored and not any(NEW_ADMIN["password"] in data for data in stored)
+        assert admin.get("/account/confirm/continue").headers["Location"] == "/"  # nothing held to send again
 
 
 def test_stale_name_change_is_not_asked(app, users, login_as):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -15,6 +15,7 @@ from app.assessments.forms import AccreditationForm
 from app.assessments.models import Accreditation
 from app.auth import reauth
 from app.auth.models import Unit, User, user_units
+from app.auth.sessions import current_session
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid
 from app.forms import SelectChoice, parse_date, show_errors
@@ -51,6 +52,16 @@ def users() -> str:
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_only
 def new_user() -> Response | str | tuple[str, int]:
+    # A new account grants a role and units, as an edit of them does: the same recent authentication.
+    if request.method == "POST" and not reauth.is_recent(current_session()):
+        # Not held back to be sent again like other stale forms: it carries the initial password, which must
+        # never wait in the session store. Asked on opening the form, this is rare (a form left open 15 min).
+        flash("To create an account, confirm your password first. Nothing was created: fill in the form again "
+              "after confirming.", "info")
+        return redirect(url_for("auth.confirm", next=url_for("admin.new_user")))
+    stale = reauth.demand_recent_auth("create an account")
+    if stale is not None:
+        return stale
     form = NewUserForm()
     form.units.choices = _unit_choices()
     if form.validate_on_submit():
