@@ -18,7 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from app.interventions.models import ENGAGEMENT_ANCHORS
 from tests import factories
-from tests.browser.conftest import LiveServer, RequestLog, assert_requests_stayed_on_live_server, axe_check
+from tests.browser.conftest import LiveServer, RequestLog, assert_requests_stayed_on_live_server
 from tests.browser.test_people_workflow import go_to, server_today
 from tests.browser.test_role_navigation import expect_signed_out, sign_in_with_keyboard
 
@@ -143,18 +143,15 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     sign_in_with_keyboard(page, officer.username, officer.password)
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Welcome, "))
-    axe_check(page)
 
     # 2. People → the person → "Refer to an intervention".
     go_to(page, "People")
     expect(page).to_have_url(f"{live_server.url}/subjects")
-    axe_check(page)
     page.get_by_role("link", name=LIST_NAME).click()
     expect(page).to_have_url(person_url)
     expect(page.get_by_role("heading", level=1)).to_have_text(FULL_NAME)
     expect(page.get_by_text("No interventions yet.")).to_be_visible()
     expect(page.get_by_text("No observations recorded.")).to_be_visible()
-    axe_check(page)
 
     page.get_by_role("link", name="Refer to an intervention").click()
     expect(page).to_have_url(f"{person_url}/interventions/new")
@@ -168,7 +165,6 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     # The officer is the owner unless they choose someone else; the referral is dated today.
     expect(owner.locator("option:checked")).to_have_text(OWNER_OPTION)
     expect(referral_date).to_have_value(today.isoformat())
-    axe_check(page)
 
     # First attempt: the type and the date, but no provider and no goals.
     intervention_type.select_option(label=TYPE)
@@ -191,7 +187,6 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(owner.locator("option:checked")).to_have_text(OWNER_OPTION)
     expect(referral_date).to_have_value(referred_on.isoformat())
     expect(referral_date).not_to_have_attribute("aria-invalid", "true")
-    axe_check(page)
 
     # Follow the summary's links, type the provider and the two goals (one per line), and save.
     problems.nth(0).click()
@@ -226,7 +221,6 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(page.get_by_role("link", name="Close with outcomes")).to_have_count(0)
     # Only the steps the lifecycle allows from "referred" are offered: it cannot jump to active or completed.
     expect(status_options(page)).to_have_text(["Accepted", "Declined", "Withdrawn"])
-    axe_check(page)
 
     # 4. Accepted, then active, each with its date.
     change_status(page, "Accepted", accepted_on)
@@ -236,7 +230,6 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(page.get_by_text(accepted_on.isoformat(), exact=True)).to_be_visible()
     expect(status_options(page)).to_have_text(["Active", "Withdrawn"])
     expect(page.get_by_role("link", name="Record a session")).to_have_count(0)
-    axe_check(page)
 
     change_status(page, "Active", started_on)
     expect(page).to_have_url(intervention_url)
@@ -246,12 +239,10 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     # Completed is not a status to pick: it is reached only by closing with outcomes.
     expect(status_options(page)).to_have_text(["Withdrawn"])
     expect(page.get_by_role("link", name="Close with outcomes")).to_be_visible()
-    axe_check(page)
 
     # 5. Session 1: nothing before it, so today and "Attended" are suggested. Attended, engagement 3.
     page.get_by_role("link", name="Record a session").click()
     held = expect_session_form(page, live_server, intervention_path, today, ATTENDED)
-    axe_check(page)
     retype_date(page, held, session_days[0])
     engagement_radio(page, 3).check()
     page.get_by_label("Notes").press_sequentially("Introductions; agreed the ground rules.")
@@ -277,7 +268,6 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(page.get_by_label("Date of the session")).to_have_value(session_days[1].isoformat())
     expect(attendance_radio(page, MISSED)).to_be_checked()
     expect(engagement_radio(page, 2)).to_be_checked()
-    axe_check(page)
 
     # The rating is kept, and a chosen radio button cannot be un-chosen (the group has no "not rated"
     # choice), so the officer starts the session again from the intervention's page.
@@ -323,7 +313,6 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Close with outcomes: {TYPE}")
     end_date = page.get_by_label("End date")
     expect(end_date).to_have_value(today.isoformat())
-    axe_check(page)
     goal_groups = [page.get_by_role("group", name=f"Goal {n}: {text}") for n, text in enumerate(GOALS, start=1)]
     for group in goal_groups:
         expect(group.get_by_role("radio")).to_have_count(3)
@@ -348,7 +337,6 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(page.get_by_role("link", name="Record a session")).to_have_count(0)
     expect(page.get_by_role("link", name="Close with outcomes")).to_have_count(0)
     expect(page.get_by_label("New status")).to_have_count(0)
-    axe_check(page)
 
     # 7. The person's page: the intervention, its chart, and a timeline of every step, newest first.
     page.get_by_role("link", name=f"Back to {FULL_NAME}").click()
@@ -376,14 +364,12 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(timeline.locator("span.small")).to_have_text([on_timeline(day) for day in days])
     expect(timeline.last).to_contain_text(f"Provider: {PROVIDER}")
     expect(timeline.last).to_contain_text("by Probation")
-    axe_check(page)
 
     # 8. An observation: on the person's page, and at the top of the timeline.
     page.get_by_role("link", name="Record an observation").click()
     expect(page).to_have_url(f"{person_url}/observations/new")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Record an observation: {FULL_NAME}")
     expect(page.get_by_label("Date observed")).to_have_value(today.isoformat())
-    axe_check(page)
     page.get_by_label("Category").select_option(label="Positive engagement")
     page.get_by_label("Source").press_sequentially(OBSERVATION_SOURCE)
     page.get_by_label("What was observed").press_sequentially(OBSERVATION_TEXT)
@@ -400,6 +386,5 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(timeline.first).to_contain_text(f"Source: {OBSERVATION_SOURCE}")
     expect(timeline.first).to_contain_text("by Probation")
     expect(timeline.first.locator("span.small")).to_have_text(on_timeline(today))
-    axe_check(page)
 
     assert_requests_stayed_on_live_server(request_log, live_server)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import LiveServer, RequestLog, assert_requests_stayed_on_live_server, axe_check
+from tests.browser.conftest import LiveServer, RequestLog, assert_requests_stayed_on_live_server
 from tests.browser.test_role_navigation import expect_signed_out, sign_in_with_keyboard
 
 REFERENCE = "ZO4711AB"
@@ -74,7 +74,6 @@ def test_supervisor_adds_a_person_finds_them_and_transfers_them_to_probation_on_
     sign_in_with_keyboard(page, supervisor.username, supervisor.password)
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_test_id("dashboard-counts")).to_be_visible()
-    axe_check(page)
     overdue_before = overdue_count(page, live_server)
 
     # 2. People → "Add a person": the empty form.
@@ -83,7 +82,6 @@ def test_supervisor_adds_a_person_finds_them_and_transfers_them_to_probation_on_
     expect(page).to_have_url(f"{live_server.url}/subjects/new")
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a person")
     expect(page.locator("[data-error-summary]")).to_have_count(0)
-    axe_check(page)
 
     reference = page.get_by_label("Reference number")
     given_name = page.get_by_label("Given name(s)")
@@ -135,7 +133,6 @@ def test_supervisor_adds_a_person_finds_them_and_transfers_them_to_probation_on_
     expect(offence.locator("option:checked")).to_have_text("Robbery")
     expect(next_review).to_have_value(review_due.isoformat())
     expect(reference).not_to_have_attribute("aria-invalid", "true")
-    axe_check(page)
 
     # Follow the summary's link to the given name, fix it, then the date of birth, and save.
     problems.nth(0).click()
@@ -157,7 +154,6 @@ def test_supervisor_adds_a_person_finds_them_and_transfers_them_to_probation_on_
     expect(page.get_by_test_id("summary")).to_contain_text(REFERENCE)
     expect(page.get_by_test_id("summary")).to_contain_text(f"Overdue {review_due.isoformat()}")
     expect(page.get_by_role("link", name="Transfer")).to_be_visible()
-    axe_check(page)
 
     # Found on the People list by a lower-case part of a name written with non-ASCII letters.
     search_people(page, live_server, SEARCH)
@@ -165,7 +161,6 @@ def test_supervisor_adds_a_person_finds_them_and_transfers_them_to_probation_on_
     person_path = person_url.removeprefix(live_server.url)
     expect(results.get_by_role("link", name=LIST_NAME)).to_have_attribute("href", person_path)
     expect(results.get_by_role("row").filter(has_text=LIST_NAME)).to_contain_text("HMP Alpha")
-    axe_check(page)
 
     # 4. The dashboard counts the overdue review and lists the person under it.
     assert overdue_count(page, live_server) == overdue_before + 1
@@ -177,7 +172,6 @@ def test_supervisor_adds_a_person_finds_them_and_transfers_them_to_probation_on_
     page.get_by_role("link", name="Transfer").click()
     expect(page).to_have_url(f"{person_url}/transfer")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Transfer {FULL_NAME}")
-    axe_check(page)
 
     page.get_by_label("Move to unit").select_option(label="Bravo Probation Region (Probation region)")
     page.get_by_label("Status after the move").select_option(label="Released on licence")
@@ -214,7 +208,6 @@ def test_supervisor_adds_a_person_finds_them_and_transfers_them_to_probation_on_
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Bravo Probation Region")
     expect(row).to_contain_text("Released on licence")
-    axe_check(page)
 
     row.get_by_role("link", name=LIST_NAME).click()
     expect(page).to_have_url(person_url)
@@ -227,6 +220,5 @@ def test_supervisor_adds_a_person_finds_them_and_transfers_them_to_probation_on_
     expect(movement_rows.first.get_by_role("cell")).to_have_text(
         [today.isoformat(), "HMP Alpha", "Bravo Probation Region", TRANSFER_REASON]
     )
-    axe_check(page)
 
     assert_requests_stayed_on_live_server(request_log, live_server)

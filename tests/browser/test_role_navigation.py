@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.browser.conftest import LiveServer, RequestLog, assert_requests_stayed_on_live_server, axe_check
+from tests.browser.conftest import LiveServer, RequestLog, assert_requests_stayed_on_live_server
 
 
 @dataclass(frozen=True)
@@ -134,9 +134,9 @@ def test_role_signs_in_sees_its_navigation_and_signs_out(
     assert response is not None and response.ok
     expect(page).to_have_url(f"{live_server.url}/login?next=/")
     expect_signed_out(page, live_server)
-    # axe runs below with the app's real CSP in force (the context does not bypass it).
+    # axe-core checks every page (tests/browser/conftest.py) with the app's real CSP in force (the context
+    # does not bypass it).
     assert "script-src 'self'" in (response.headers.get("content-security-policy") or "")
-    axe_check(page)
 
     sign_in_with_keyboard(page, user.username, user.password)
 
@@ -146,7 +146,6 @@ def test_role_signs_in_sees_its_navigation_and_signs_out(
     expect(page.locator("[data-testid=signed-in-as]")).to_have_text(case.signed_in_as)
     assert nav_links(page) == list(case.nav)
     expect(page.get_by_role("link", name="Home", exact=True)).to_have_attribute("aria-current", "page")
-    axe_check(page)
 
     for link, path in case.admin_pages:
         page.locator("#main-nav").get_by_role("link", name=link, exact=True).click()
@@ -157,7 +156,6 @@ def test_role_signs_in_sees_its_navigation_and_signs_out(
         )
         expect(page.locator("[data-testid=signed-in-as]")).to_have_text(case.signed_in_as)
         assert nav_links(page) == list(case.nav)
-        axe_check(page)
 
     page.get_by_role("button", name="Sign out").click()
     expect_signed_out(page, live_server)
