@@ -129,7 +129,8 @@ def context(browser: Browser, live_server: LiveServer, request_log: RequestLog) 
 
 @pytest.fixture
 def page(context: BrowserContext, live_server: LiveServer) -> Page:
-    """The test's tab. Every page it shows is checked with axe-core (AxeWatch); the test fails on a violation."""
+    """The test's tab. Every page it shows is checked with axe-core (AxeWatch); the test fails on a violation.
+    A tab the test opens itself is not watched: start an AxeWatch on it, and call its verify() at the end."""
     page = context.new_page()
     AxeWatch(page, live_server).start()
     return page
