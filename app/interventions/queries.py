@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app import policy
 from app.auth.models import User
@@ -148,25 +148,29 @@ def caseload_interventions(user: User, today: date | None = None) -> CaseloadInt
     # every active intervention in the country (bench/README.md).
     caseload_ids = db.session.scalars(select(Subject.id).where(Subject.case_owner_id == user.id)).all()
     mine = or_(Intervention.owner_id == user.id, Intervention.subject_id.in_(caseload_ids))
-    base = (select(Intervention).join(Subject, Subject.id == Intervention.subject_id)
-            .where(mine, policy.subjects_visible_to(user)))
+    # The joins are there for the scope; contains_eager fills each row's subject (and session's
+    # intervention) from them rather than from one more query per relationship.
     active = list(db.session.scalars(
-        base.where(Intervention.status == InterventionStatus.ACTIVE.value).order_by(Intervention.started_on)
-        .options(selectinload(Intervention.subject))))
+        select(Intervention).join(Subject, Subject.id == Intervention.subject_id)
+        .where(mine, policy.subjects_visible_to(user), Intervention.status == InterventionStatus.ACTIVE.value)
+        .order_by(Intervention.started_on, Intervention.id).options(contains_eager(Intervention.subject))))
     missed = list(db.session.scalars(
         select(InterventionSession).join(Intervention, Intervention.id == InterventionSession.intervention_id)
         .join(Subject, Subject.id == Intervention.subject_id)
         .where(mine, policy.subjects_visible_to(user), InterventionSession.attendance.in_(MISSED),
                InterventionSession.held_on >= today - timedelta(days=MISSED_WINDOW_DAYS))
-        .order_by(InterventionSession.held_on.desc())
-        .options(selectinload(InterventionSession.intervention).selectinload(Intervention.subject))))
-    last_session = (select(func.max(InterventionSession.held_on))
-                    .where(InterventionSession.intervention_id == Intervention.id).scalar_subquery())
+        .order_by(InterventionSession.held_on.desc(), InterventionSession.id.desc())
+        .options(contains_eager(InterventionSession.intervention).contains_eager(Intervention.subject))))
+    # Quiet ones are active ones: their last sessions in one grouped query, not a second pass over the
+    # interventions with a correlated subquery.
+    last_held: dict[int, date] = {}
+    if active:
+        last_held = {ident: held for ident, held in db.session.execute(
+            select(InterventionSession.intervention_id, func.max(InterventionSession.held_on))
+            .where(InterventionSession.intervention_id.in_([i.id for i in active]))
+            .group_by(InterventionSession.intervention_id)).tuples()}
     quiet_since = today - timedelta(days=QUIET_DAYS)
-    quiet = list(db.session.scalars(
-        base.where(Intervention.status == InterventionStatus.ACTIVE.value,
-                   func.coalesce(last_session, Intervention.started_on) < quiet_since)
-        .order_by(Intervention.started_on).options(selectinload(Intervention.subject))))
+    quiet = [i for i in active if (since := last_held.get(i.id) or i.started_on) is not None and since < quiet_since]
     return CaseloadInterventions(active, missed, quiet)
 
 
