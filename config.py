@@ -42,6 +42,9 @@ class Config:
     ALERT_VIEW_WINDOW = timedelta(minutes=5)
     ALERT_FAILED_LOGINS = 10
 
+    # The most events one audit extract holds; past it the file says it is cut (app/exports).
+    AUDIT_EXTRACT_MAX_EVENTS = 20_000
+
     # Second factor (TOTP, RFC 6238): required for these roles before they can do anything else.
     TOTP_REQUIRED_ROLES: tuple[str, ...] = ("supervisor", "admin")
     TOTP_ISSUER = "Waypoint"
