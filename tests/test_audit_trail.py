@@ -208,6 +208,19 @@ def test_any_hashed_column_changed_behind_the_app_is_named(app, db_url, dialect,
     assert (result.count, result.first_bad_id, result.problem) == (2, 3, "content does not match its hash")
 
 
+def test_verify_with_a_limit_walks_only_the_first_events(app, db_url, dialect):
+    record_events(app, 7)
+    with app.app_context():
+        assert trail.verify(db.session, batch=2, limit=5) == trail.Verification(5)
+    engine = drop_triggers(db_url, dialect)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_events SET action = 'forged' WHERE id = 6"))
+    engine.dispose()
+    with app.app_context():
+        assert trail.verify(db.session, batch=2, limit=5).intact  # event 6 lies beyond the limit
+        assert trail.verify(db.session, batch=2, limit=6).first_bad_id == 6
+
+
 def test_verify_pages_through_the_chain_in_batches(app, db_url, dialect):
     record_events(app, 7)
     with app.app_context():
