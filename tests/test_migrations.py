@@ -54,6 +54,38 @@ def test_running_the_upgrade_again_on_a_database_with_data_keeps_it_intact(datab
     app.extensions["waypoint_engine"].dispose()
 
 
+def test_the_audit_table_rebuilt_without_its_hash_index_keeps_its_events_and_stays_append_only(databases):
+    """Revision 4f7a2c91d5e3 rebuilds audit_events on SQLite: the events stay, chained, and the triggers that
+    refuse changes are there again, going down and up."""
+    from app import create_app
+
+    url = databases.empty_url()
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "9d1c4b7e2a31")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app.test_cli_runner().invoke(args=["demo", "seed"])
+    for target in ("4f7a2c91d5e3", "9d1c4b7e2a31", "head"):
+        if target == "9d1c4b7e2a31":
+            command.downgrade(cfg, target)
+        else:
+            command.upgrade(cfg, target)
+        result = app.test_cli_runner().invoke(args=["audit", "verify"])
+        assert result.exit_code == 0 and "events verified" in result.output, target
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            for statement in ("UPDATE audit_events SET action = 'forged' WHERE id = 1",
+                              "DELETE FROM audit_events WHERE id = 1"):
+                try:
+                    with conn.begin():
+                        conn.execute(sa.text(statement))
+                except sa.exc.DBAPIError as refused:
+                    assert "append-only" in str(refused), target
+                else:  # pragma: no cover - the failure this test exists for
+                    raise AssertionError(f"{statement!r} was allowed after migrating to {target}")
+        engine.dispose()
+    app.extensions["waypoint_engine"].dispose()
+
+
 def test_revision_files_are_date_prefixed():
     names = [p.name for p in (ROOT / "migrations" / "versions").glob("*.py")]
     assert names

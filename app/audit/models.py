@@ -34,7 +34,7 @@ class AuditEvent(Base):
     request_id: Mapped[str | None] = mapped_column(String(32))
     ip: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))  # not unique: see the migration audit_hash_not_unique
 
     def canonical_fields(self) -> dict[str, Any]:
         """What the hash covers: every column but the hashes themselves."""
