@@ -176,15 +176,20 @@ def test_a_closed_intervention_cannot_change_status(app, login_as, users, record
                                                                               iv.end_reason)
 
 
+def intervention_in(app, login_as, users, records, status: str) -> int:
+    """An intervention of subject A, owned by the probation officer, brought to `status`."""
+    if status in ("withdrawn", "completed"):
+        return bring_to(app, users, records["subject_a"], status)
+    iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id,
+                                        activate=False)
+    if status == "accepted":
+        transition(login_as("probation"), iv_id, "accepted", 1)
+    return iv_id
+
+
 @pytest.mark.parametrize("status", ["referred", "accepted", "withdrawn", "completed"])
 def test_only_an_active_intervention_can_be_closed(app, login_as, users, records, status):
-    if status in ("withdrawn", "completed"):
-        iv_id = bring_to(app, users, records["subject_a"], status)
-    else:
-        iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id,
-                                            activate=False)
-        if status == "accepted":
-            transition(login_as("probation"), iv_id, "accepted", 1)
+    iv_id = intervention_in(app, login_as, users, records, status)
     iv = get_iv(app, iv_id)
     response = post_form(login_as("probation"), f"/interventions/{iv_id}/close", {
         **{f"goal_{g.id}": "achieved" for g in iv.goals}, "summary": "Closing it on paper only.",
@@ -198,13 +203,7 @@ def test_only_an_active_intervention_can_be_closed(app, login_as, users, records
 
 @pytest.mark.parametrize("status", ["referred", "accepted", "withdrawn", "completed"])
 def test_a_session_is_not_recorded_on_an_intervention_that_is_not_active(app, login_as, users, records, status):
-    if status in ("withdrawn", "completed"):
-        iv_id = bring_to(app, users, records["subject_a"], status)
-    else:
-        iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id,
-                                            activate=False)
-        if status == "accepted":
-            transition(login_as("probation"), iv_id, "accepted", 1)
+    iv_id = intervention_in(app, login_as, users, records, status)
     client = login_as("probation")
     response = post_form(client, f"/interventions/{iv_id}/sessions/new",
                          {"held_on": today().isoformat(), "attendance": "attended", "engagement": "4"},
