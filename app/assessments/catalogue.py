@@ -8,6 +8,7 @@ goes in a new file.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -32,14 +33,27 @@ def init_app(app: Flask) -> None:
         check_unchanged(session, instruments)
 
 
+def changed_since_registered(instrument: Instrument, registered_hash: str) -> str | None:
+    """What is wrong when the file's bytes differ from those registered for its id and version, else None."""
+    if instrument.content_hash == registered_hash:
+        return None
+    return (f"{instrument.source}: the file of {instrument.id} version {instrument.version} changed after it was "
+            f"registered (registered SHA-256 {registered_hash[:12]}…, file {instrument.content_hash[:12]}…); "
+            "put changes in a new version instead")
+
+
+def changed_files(session: Session, instruments: Iterable[Instrument]) -> list[str]:
+    """One problem per instrument whose file changed under a version the database has registered."""
+    registered = {(row.instrument_id, row.version): row.content_hash
+                  for row in session.scalars(select(InstrumentVersion))}
+    problems = (changed_since_registered(i, registered[i.key]) for i in instruments if i.key in registered)
+    return [p for p in problems if p is not None]
+
+
 def check_unchanged(session: Session, instruments: dict[tuple[str, str], Instrument]) -> None:
-    for row in session.scalars(select(InstrumentVersion)):
-        instrument = instruments.get((row.instrument_id, row.version))
-        if instrument is not None and instrument.content_hash != row.content_hash:
-            raise InstrumentError(
-                f"{instrument.source}: the file of {row.instrument_id} version {row.version} changed after it was "
-                "registered; put changes in a new version instead"
-            )
+    problems = changed_files(session, instruments.values())
+    if problems:
+        raise InstrumentError(problems[0])
 
 
 def all_instruments() -> dict[tuple[str, str], Instrument]:
@@ -76,5 +90,5 @@ def register(session: Session, instrument: Instrument) -> None:
         session.add(InstrumentVersion(instrument_id=instrument.id, version=instrument.version, kind=instrument.kind,
                                       title=instrument.title[:200], content_hash=instrument.content_hash))
         session.flush()
-    elif row.content_hash != instrument.content_hash:
-        raise InstrumentError(f"{instrument.source}: changed after it was registered")
+    elif (problem := changed_since_registered(instrument, row.content_hash)) is not None:
+        raise InstrumentError(problem)
