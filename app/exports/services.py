@@ -17,9 +17,6 @@ from app.subjects.models import Subject
 from reports import model
 
 INTERNAL_USE = "Internal use"
-# The most events one audit extract holds (AUDIT_EXTRACT_MAX_EVENTS in the app's config overrides it); an
-# extract cut there says so in the file and on the page.
-MAX_EXTRACT_EVENTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -81,7 +78,7 @@ class AuditFilters:
         return tuple((name, value) for name, value in pairs if value) or (("Filters", "none"),)
 
 
-def audit_events(actor: User, filters: AuditFilters, limit: int = MAX_EXTRACT_EVENTS) -> list[AuditEvent]:
+def audit_events(actor: User, filters: AuditFilters, limit: int) -> list[AuditEvent]:
     """The matching events the actor may see, oldest first: at most `limit` + 1, the one more telling
     audit_extract() that the extract is cut."""
     if not policy.can_extract_audit(actor):
@@ -115,7 +112,7 @@ def _details_text(e: AuditEvent) -> str:
 
 
 def audit_extract(head: model.Header, filters: AuditFilters, events: list[AuditEvent],
-                  limit: int = MAX_EXTRACT_EVENTS) -> model.AuditExtract:
+                  limit: int) -> model.AuditExtract:
     """The extract of audit_events()' result: the first `limit` events, marked as cut when there were more."""
     return model.AuditExtract(header=head, filters=filters.as_pairs(), events=tuple(
         model.AuditLine(id=e.id, at=e.occurred_at, actor=e.actor_username or "system", role=e.actor_role or "",
