@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LongTable, PageTemplate, Paragraph, Spacer, Table
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer, Table
 from reportlab.platypus.paraparser import ParaFrag
 
 from reports import styles
@@ -101,8 +101,27 @@ def facts_table(rows: Sequence[tuple[str, str]], width: float, label_width: floa
     """Label / value pairs, one a row; the values wrap and a long one splits across pages."""
     value_width = width - label_width
     data = [[cell(label, label_width, styles.LABEL), cell(value, value_width)] for label, value in rows]
-    return Table(data, colWidths=[label_width, value_width], style=styles.FACTS_TABLE, hAlign="LEFT",
-                 splitInRow=SPLIT_IN_ROW)
+    return _RowSplittingTable(data, colWidths=[label_width, value_width], style=styles.FACTS_TABLE, hAlign="LEFT",
+                              splitInRow=SPLIT_IN_ROW)
+
+
+class _RowSplittingTable(Table):
+    """A table whose rows split across pages even when the rest of a row would be thin.
+
+    ReportLab refuses to split inside a row where either part would be shorter than `splitInRow`, and moves
+    the table to the next page instead; a table already moved there then fails the whole layout. So a cell
+    whose text happened to end just past a page gave no PDF at all. Once moved to a fresh page, a thin part
+    is accepted rather than failing."""
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        parts: list[Flowable] = super().split(availWidth, availHeight)
+        if parts or not getattr(self, "_postponed", False) or self.splitInRow <= 1:
+            return parts
+        wanted, self.splitInRow = self.splitInRow, 1
+        try:
+            return list(super().split(availWidth, availHeight))
+        finally:
+            self.splitInRow = wanted
 
 
 def data_table(headings: Sequence[str], rows: Sequence[Sequence[str]], fractions: Sequence[float],
@@ -113,8 +132,8 @@ def data_table(headings: Sequence[str], rows: Sequence[Sequence[str]], fractions
     widths = [width * f / total for f in fractions]
     data: list[list[TableCell]] = [[cell(h, w, styles.CELL_HEAD) for h, w in zip(headings, widths, strict=True)]]
     data += [[cell(text, w) for text, w in zip(row, widths, strict=True)] for row in rows]
-    return LongTable(data, colWidths=widths, style=styles.DATA_TABLE, repeatRows=1, hAlign="LEFT", splitByRow=1,
-                     splitInRow=SPLIT_IN_ROW)
+    return _RowSplittingTable(data, colWidths=widths, style=styles.DATA_TABLE, repeatRows=1, hAlign="LEFT",
+                              splitByRow=1, splitInRow=SPLIT_IN_ROW, longTableOptimize=1)
 
 
 def export_details(header: Header, width: float) -> list[Flowable]:

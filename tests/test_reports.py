@@ -45,6 +45,7 @@ from reports.model import (
     SessionLine,
     SubjectAccessReport,
 )
+from reports.pdf import data_table, render
 from reports.subject_access import build_subject_access_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -439,6 +440,19 @@ def test_ten_thousand_character_table_cell_splits_across_pages() -> None:
     ends = [n for n, page in enumerate(texts) if "CELL-END" in page]
     assert len(starts) == len(ends) == 2
     assert all(end > start for start, end in zip(starts, ends, strict=True))
+
+
+def test_a_table_cell_ending_just_past_a_page_still_prints() -> None:
+    # ReportLab moves a table to the next page rather than leave under SPLIT_IN_ROW points of a row on one side;
+    # a table already moved there failed the layout (no PDF at all). One page's worth of lengths covers every
+    # place the cell can end on its last page.
+    for repeats in range(40, 86):
+        text_ = "CELL-START " + "Seen talking with the new arrivals on the landing. " * repeats + "CELL-END"
+        data = render(header(), lambda width, t=text_: [data_table(
+            ["When", "Who", "Role", "Action", "What"], [("2025-01-01", "Mary", "supervisor", "view", t)],
+            [1.5, 1.6, 1.1, 1, 3], width)])
+        printed = text(data)
+        assert "CELL-START" in printed and "CELL-END" in printed, repeats
 
 
 # --- every page ------------------------------------------------------------------------------------------------
