@@ -26,6 +26,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
+    register_features(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -66,6 +67,26 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(retention_bp)
     navigation.register(app)
+
+
+def register_features(app: Flask) -> None:
+    """What each feature holds about a person (erasure, subject access, timeline, panels, texts) and what it
+    wants to hear (app/signals.py). The order is the order of the panels on the pages; erasure takes the
+    holdings in reverse, so a feature whose rows point at an earlier one's (an intervention at the assessment
+    it addresses) goes before it."""
+    from app import registry
+    from app.assessments import holdings as assessments
+    from app.interventions import holdings as interventions
+    from app.oversight import holdings as oversight
+    from app.retention import holdings as retention
+    from app.subjects import holdings as subjects
+
+    found = registry.init_app(app)
+    subjects.register(found)
+    assessments.register(found)
+    oversight.register(app, found)
+    interventions.register(found)
+    retention.register(found)
 
 
 def register_errorhandlers(app: Flask) -> None:

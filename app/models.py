@@ -9,7 +9,7 @@ from app.assessments.models import (
     Screening,
     ScreeningResponse,
 )
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditVerification
 from app.auth.models import LoginFailure, Unit, User, UserSession, user_units
 from app.interventions.models import (
     Intervention,
@@ -18,7 +18,7 @@ from app.interventions.models import (
     InterventionSession,
     Observation,
 )
-from app.oversight.models import Alert, AuditVerification
+from app.oversight.models import Alert
 from app.retention.models import ErasureInProgress, ErasureRequest
 from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
 

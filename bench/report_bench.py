@@ -33,6 +33,7 @@ from reports.case_summary import build_case_summary
 from reports.charts import ChartPoint, engagement_svg, judgement_history_svg
 from reports.model import (
     AccessLine,
+    AlertLine,
     AllocationLine,
     AssessmentSection,
     BreakGlassLine,
@@ -138,6 +139,8 @@ def large_subject_access(size: Size = LARGE) -> SubjectAccessReport:
         assessments=_assessments(size), challenges=_challenges(), interventions=(_intervention(size),),
         observations=_observations(size), erasure_requests=(),
         break_glass=(BreakGlassLine(AT, "Ole Breakglass", "Night call", AT + timedelta(hours=1), None, None),),
+        alerts=(AlertLine(AT, "Break-glass access", "Ole Breakglass opened the record by break-glass.", None, None,
+                          ""),),
         accesses=tuple(AccessLine(datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=n), "Mary Supervisor",
                                   "supervisor", "view", "case summary") for n in range(size.accesses)))
 

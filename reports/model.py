@@ -200,6 +200,18 @@ class ErasureLine:
 
 
 @dataclass(frozen=True)
+class AlertLine:
+    """An alert raised to supervisors about the record (a break-glass access to it), and its acknowledgement."""
+
+    raised_at: datetime
+    kind: str
+    summary: str
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    note: str
+
+
+@dataclass(frozen=True)
 class SubjectAccessReport:
     """Everything held about one person, including who consulted the record and when."""
 
@@ -214,6 +226,7 @@ class SubjectAccessReport:
     observations: tuple[ObservationLine, ...]  # all of them
     erasure_requests: tuple[ErasureLine, ...]
     break_glass: tuple[BreakGlassLine, ...]
+    alerts: tuple[AlertLine, ...]
     accesses: tuple[AccessLine, ...]
 
 

@@ -19,6 +19,7 @@ from reports.case_summary import (
 )
 from reports.model import (
     AccessLine,
+    AlertLine,
     AllocationLine,
     AssessmentSection,
     BreakGlassLine,
@@ -57,6 +58,8 @@ def subject_access_story(data: SubjectAccessReport, width: float) -> list[Flowab
     story.append(PageBreak())
     story += heading("Access from outside the record's unit (break-glass)")
     story.append(break_glass_table(data.break_glass, width))
+    story += heading("Alerts raised to supervisors about the record")
+    story.append(alerts_table(data.alerts, width))
     story += heading("Who consulted or changed the record")
     story.append(accesses_table(data.accesses, width))
     return story
@@ -135,6 +138,17 @@ def break_glass_table(accesses: Sequence[BreakGlassLine], width: float) -> Flowa
                         f"{b.reviewed_by or EMPTY}, {utc_text(b.reviewed_at)}" if b.reviewed_at else "Not yet")
                        for b in accesses],
                       [1.5, 1.5, 3.5, 1.5, 1.8], width)
+
+
+def alerts_table(alerts: Sequence[AlertLine], width: float) -> Flowable:
+    if not alerts:
+        return literal("No alert raised about the record.", styles.EMPTY)
+    return data_table(["Raised", "Alert", "Summary", "Acknowledged", "Note"],
+                      [(utc_text(a.raised_at), a.kind, a.summary,
+                        f"{a.acknowledged_by or EMPTY}, {utc_text(a.acknowledged_at)}" if a.acknowledged_at
+                        else "Not yet", a.note)
+                       for a in alerts],
+                      [1.5, 1.3, 3, 1.6, 2], width)
 
 
 def accesses_table(accesses: Sequence[AccessLine], width: float) -> Flowable:

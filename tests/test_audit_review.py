@@ -15,10 +15,9 @@ from flask import Flask, g
 from sqlalchemy import func, select
 
 from app.audit import review, trail
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditVerification
 from app.auth.models import User
 from app.db import db, utcnow
-from app.oversight.models import AuditVerification
 from app.subjects.models import Subject
 from tests.conftest import login, post_form
 from tests.test_audit_trail import drop_triggers

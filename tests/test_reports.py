@@ -26,6 +26,7 @@ from reports.charts import ChartPoint
 from reports.fonts import FontsMissing, register_fonts
 from reports.model import (
     AccessLine,
+    AlertLine,
     AllocationLine,
     AssessmentSection,
     AuditExtract,
@@ -153,6 +154,9 @@ def subject_access(**changes: Any) -> SubjectAccessReport:
         break_glass=(BreakGlassLine(datetime(2025, 2, 2, 14, 5, tzinfo=UTC), "Ole Breakglass",
                                     "Night call about a cell fire", datetime(2025, 2, 2, 15, 5, tzinfo=UTC),
                                     "Mary Supervisor", datetime(2025, 2, 3, 9, 0, tzinfo=UTC)),),
+        alerts=(AlertLine(datetime(2025, 2, 2, 14, 5, tzinfo=UTC), "Break-glass access",
+                          "Ole Breakglass opened the record by break-glass.", "Mary Supervisor",
+                          datetime(2025, 2, 3, 9, 5, tzinfo=UTC), "Checked with the night manager."),),
         accesses=(AccessLine(datetime(2025, 2, 1, 9, 30, tzinfo=UTC), "Mary Supervisor", "supervisor", "view",
                              "case summary"),
                   AccessLine(datetime(2025, 2, 2, 14, 5, tzinfo=UTC), "Ole Breakglass", "officer", "break_glass",
@@ -279,14 +283,18 @@ def test_subject_access_report_prints_what_each_record_holds_beyond_the_case_sum
         "Requests to erase the record", "Cancelled", "Retention period for remand ended",
         # break-glass access with its reason and review
         "break-glass", "Night call about a cell fire", "2025-02-02 15:05 UTC", "2025-02-03 09:00 UTC",
+        # the alert raised about it, and its acknowledgement
+        "Alerts raised to supervisors about the record", "Ole Breakglass opened the record by break-glass.",
+        "2025-02-03 09:05 UTC", "Checked with the night manager.",
     ):
         assert expected in printed, expected
 
 
 def test_subject_access_report_without_allocations_or_break_glass_says_so() -> None:
-    printed = text(build_subject_access_report(subject_access(allocations=(), break_glass=())))
+    printed = text(build_subject_access_report(subject_access(allocations=(), break_glass=(), alerts=())))
     assert "No change of case owner recorded." in printed
     assert "No break-glass access recorded." in printed
+    assert "No alert raised about the record." in printed
 
 
 def test_audit_extract_pdf_prints_filters_and_events() -> None:

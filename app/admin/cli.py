@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
-
 import click
-from flask import g
 from flask.cli import AppGroup
 
 from app.admin import services
+from app.audit.trail import cli_actor
 from app.auth.models import Role, UnitKind
 from app.db import db
 from app.errors import Invalid
 
 units_cli = AppGroup("units", help="Manage units (prisons and probation regions).")
 users_cli = AppGroup("users", help="Manage user accounts.")
-
-
-def cli_actor() -> None:
-    """Audit events from the command line name the operating-system account that ran it."""
-    g.cli_actor = f"cli:{getpass.getuser()}"
 
 
 def _fail(exc: Invalid) -> None:

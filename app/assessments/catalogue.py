@@ -66,6 +66,21 @@ def get(instrument_id: str, version: str) -> Instrument:
     return all_instruments()[(instrument_id, version)]
 
 
+def find(instrument_id: str, version: str) -> Instrument | None:
+    """The pinned version, or None if its file is gone (reports then print the stored codes on their own)."""
+    return all_instruments().get((instrument_id, version))
+
+
+def item_title(instrument: Instrument | None, code: str) -> str:
+    """The item's title in `instrument`, or "" when there is no instrument or no such item."""
+    if instrument is None:
+        return ""
+    try:
+        return instrument.item(code).title
+    except KeyError:
+        return ""
+
+
 def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import policy
 from app.assessments import catalogue
-from app.assessments.models import Assessment, AssessmentStatus, Challenge, Screening
+from app.assessments.models import Assessment, AssessmentStatus, Screening
 from app.auth.models import User
 from app.db import db, per_request
+from app.registry import Panel
 from app.subjects.models import Subject
-from app.subjects.queries import Panel, TimelineEntry, dashboard_panel, subject_panel, timeline_provider
 from reports.charts import JudgementPoint
 
 
@@ -82,41 +81,7 @@ def judgement_history(subject: Subject) -> tuple[list[JudgementPoint], list[str]
     return points, levels
 
 
-@timeline_provider
-def _screening_entries(subject: Subject) -> Iterable[TimelineEntry]:
-    for s in subject_screenings(subject):
-        outcome = "referred for assessment" if s.outcome == "refer_for_assessment" else "no concern identified"
-        yield TimelineEntry(_at(s.screened_on, s.created_at), "screening", f"Screening: {outcome}", s.occasion,
-                            s.author.display_name)
-
-
-@timeline_provider
-def _assessment_entries(subject: Subject) -> Iterable[TimelineEntry]:
-    for a in subject_assessments(subject):
-        yield TimelineEntry(a.created_at, "assessment", "Assessment started" if not a.supersedes_id
-                            else "Amendment started", f"{a.instrument_id} {a.instrument_version}",
-                            a.author.display_name)
-        if a.approved_at:
-            yield TimelineEntry(a.approved_at, "assessment", "Assessment approved", "", None)
-
-
-@timeline_provider
-def _challenge_entries(subject: Subject) -> Iterable[TimelineEntry]:
-    challenges = db.session.scalars(select(Challenge).join(Assessment, Assessment.id == Challenge.assessment_id)
-                                    .where(Assessment.subject_id == subject.id))
-    for c in challenges:
-        yield TimelineEntry(c.recorded_at, "challenge", "Challenge recorded against an assessment", "", None)
-        if c.decided_at and c.outcome:
-            yield TimelineEntry(c.decided_at, "challenge", f"Challenge {c.outcome.replace('_', ' ')}", "", None)
-
-
-def _at(day: date, recorded: datetime) -> datetime:
-    """Order a dated event by its day; one recorded on that day keeps the time it was recorded."""
-    return recorded if recorded.date() == day else datetime.combine(day, time(12, 0, tzinfo=UTC))
-
-
-@subject_panel
-def _assessment_panel(user: User, subject: Subject) -> Panel | None:
+def subject_panel(user: User, subject: Subject) -> Panel | None:
     from app.assessments.services import accreditation_problem
     from reports.charts import judgement_history_svg
 
@@ -133,8 +98,7 @@ def _assessment_panel(user: User, subject: Subject) -> Panel | None:
     })
 
 
-@dashboard_panel
-def _assessment_dashboard(user: User) -> Panel | None:
+def dashboard_panel(user: User) -> Panel | None:
     drafts = my_drafts(user)
     return Panel("assessments/_dashboard_panel.html", {
         "needed": assessments_needed(user),

@@ -135,7 +135,7 @@ def _assessment_page(assessment: Assessment, return_form: ReturnForm | None = No
         open_amendment=services.open_amendment(assessment) if assessment.status == "approved" else None,
         can_challenge=policy.can_record_challenge(g.user, assessment),
         can_decide_challenge=policy.can_decide_challenge(g.user, assessment),
-        others=[a for a in services.subject_assessments(assessment.subject) if a.id != assessment.id],
+        others=[a for a in queries.subject_assessments(assessment.subject) if a.id != assessment.id],
         completeness=services.completeness_problems(assessment) if assessment.status == "draft" else {},
     )
     return page, status

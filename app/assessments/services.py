@@ -326,8 +326,3 @@ def compare(left: Assessment, right: Assessment) -> list[ComparedRow]:
                                 label(right_instrument, rr.rating if rr else ""),
                                 lr.evidence if lr else "", rr.evidence if rr else ""))
     return rows
-
-
-def subject_assessments(subject: Subject) -> list[Assessment]:
-    return list(db.session.scalars(
-        select(Assessment).where(Assessment.subject_id == subject.id).order_by(Assessment.created_at.desc())))

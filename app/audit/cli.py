@@ -8,8 +8,8 @@ import click
 from flask import g
 from flask.cli import AppGroup
 
-from app.admin.cli import cli_actor
 from app.audit import review
+from app.audit.trail import cli_actor
 from app.db import db
 
 audit_cli = AppGroup("audit", help="The audit trail.")

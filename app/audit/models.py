@@ -1,14 +1,14 @@
-"""The append-only, hash-chained audit table (DESIGN §6)."""
+"""The append-only, hash-chained audit table (DESIGN §6), and the record of its verification runs."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime
+from app.db import Base, UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
 
@@ -52,3 +52,18 @@ class AuditEvent(Base):
             "request_id": self.request_id,
             "ip": self.ip,
         }
+
+
+class AuditVerification(Base):
+    """One run of the chain verification (from the page or `flask audit verify`)."""
+
+    __tablename__ = "audit_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    event_count: Mapped[int] = mapped_column(Integer)
+    intact: Mapped[bool] = mapped_column(Boolean)
+    first_bad_id: Mapped[int | None] = mapped_column(Integer)
+    problem: Mapped[str] = mapped_column(Text, default="")
+    run_by: Mapped[str] = mapped_column(String(80))  # a username, or cli:<os user>

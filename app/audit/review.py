@@ -21,13 +21,11 @@ from sqlalchemy.pool import NullPool
 
 from app import policy
 from app.audit import trail
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditVerification
 from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import NotAllowed
-from app.oversight.models import Alert, AuditVerification
-from app.retention.models import ErasureRequest
-from app.subjects.models import BreakGlassAccess, Subject
+from app.registry import registry
 
 PAGE_SIZE = 50
 ACTION_PATTERN = re.compile(r"[a-z_]{1,32}")
@@ -110,7 +108,7 @@ def events_page(user: User, filters: ReviewFilters, before: int | None = None,
     subject_id = None
     reference = filters.subject_reference.strip().upper()
     if reference and not policy.can_review_all_audit(user):
-        subject_id = db.session.scalar(select(Subject.id).where(Subject.reference == reference))
+        subject_id = registry().found_people().id_for_reference(reference)
         stmt = stmt.where(AuditEvent.subject_id == subject_id if subject_id is not None else false())
     if filters.action:
         stmt = stmt.where(AuditEvent.action == filters.action)
@@ -130,11 +128,10 @@ def events_page(user: User, filters: ReviewFilters, before: int | None = None,
 def _rows(user: User, events: list[AuditEvent]) -> list[ReviewRow]:
     references: dict[int, str] = {}
     if not policy.can_review_all_audit(user):
-        ids = sorted({e.subject_id for e in events if e.subject_id is not None})
-        # Loads the subjects into the session, so the per-event rule below asks the database nothing more.
+        # Loads the people into the session, so the per-event rule below asks the database nothing more.
         # The list holds them: the session's identity map keeps objects only while something refers to them.
-        subjects = list(db.session.scalars(select(Subject).where(Subject.id.in_(ids))))
-        references = {s.id: s.reference for s in subjects}
+        people = registry().found_people().load(e.subject_id for e in events if e.subject_id is not None)
+        references = {p.id: p.reference for p in people}
     rows = []
     for e in events:
         visible = policy.audit_details_visible(user, e)
@@ -201,30 +198,23 @@ class KeptText:
 
 
 def kept_texts(event: AuditEvent) -> list[KeptText]:
-    """The texts the event's digests vouch for (break-glass reasons, alert notes, erasure reasons), each shown
-    only when its row still holds exactly what was recorded."""
+    """The texts the event's digests vouch for (break-glass reasons, alert notes, erasure reasons: each feature
+    registers its own), each shown only when its row still holds exactly what was recorded."""
     details = event.details or {}
-
-    def row_id(value: Any) -> int | None:
-        return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
-
-    wanted: list[tuple[str, str, Any, int | None, str]] = [
-        ("break_glass", "reason_sha256", BreakGlassAccess, row_id(details.get("break_glass_id")), "reason"),
-        ("acknowledge", "note_sha256", Alert, row_id(event.object_id), "note"),
-        ("erase_request", "reason_sha256", ErasureRequest, row_id(details.get("erasure_request_id")), "reason"),
-    ]
     kept = []
-    for action, key, model, ident, column in wanted:
-        if event.action != action or key not in details:
+    for source in registry().digested_texts:
+        if event.action != source.action or source.digest_key not in details:
             continue
-        label = column.capitalize()
-        row = db.session.get(model, ident) if ident is not None else None
+        column = source.column
+        label = column.key.capitalize()
+        ident = source.row_id(event)
+        row = db.session.get(source.model, ident) if ident is not None else None
         if row is None:
             kept.append(KeptText(label, None, "no longer held: the record it belonged to was erased"))
-        elif trail.digest(getattr(row, column)) != details[key]:
+        elif trail.digest(getattr(row, column.key)) != details[source.digest_key]:
             kept.append(KeptText(label, None, "the text held now is not the one recorded (removed at erasure)"))
         else:
-            kept.append(KeptText(label, getattr(row, column)))
+            kept.append(KeptText(label, getattr(row, column.key)))
     return kept
 
 

@@ -13,7 +13,7 @@ from app.audit.models import AuditEvent
 from app.db import db
 from app.errors import Invalid
 from app.forms import DATE_INPUT, ConfirmForm, parse_date, show_errors
-from app.subjects.models import Subject
+from app.registry import registry
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 reviewers = policy.requires(policy.reviews_audit)
@@ -80,7 +80,8 @@ def event(event_id: int) -> str:
     policy.require_record(policy.can_view_audit_event(g.user, found), "audit_events", event_id)
     trail.record("view", object_type="audit_events", object_id=found.id, subject_id=found.subject_id)
     details_visible = policy.audit_details_visible(g.user, found)
-    subject = db.session.get(Subject, found.subject_id) if details_visible and found.subject_id else None
+    people = registry().found_people().load([found.subject_id]) if details_visible and found.subject_id else []
+    subject = people[0] if people else None
     return render_template(
         "audit/event.html", event=found, details_visible=details_visible, subject=subject,
         details=review.event_details(found) if details_visible else None,

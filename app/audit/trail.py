@@ -12,6 +12,7 @@ times the hashing. The hashed form is still exactly `canonical_json(AuditEvent.c
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 from collections.abc import Iterator
@@ -78,6 +79,11 @@ def canonical_json(fields: dict[str, Any]) -> bytes:
 
 def chain_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(fields)).hexdigest()
+
+
+def cli_actor() -> None:
+    """Audit events from the command line name the operating-system account that ran it."""
+    g.cli_actor = f"cli:{getpass.getuser()}"
 
 
 def current_actor() -> Actor:

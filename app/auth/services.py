@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app import signals
 from app.audit import trail
 from app.auth import passwords, totp
 from app.auth.models import LoginFailure, User
@@ -77,9 +78,7 @@ def _refuse_throttled(name: str, ip: str, user: User | None, stage: str) -> Logi
                  details={"username": name, "reason": reason, "stage": stage},
                  actor=trail.Actor(user.id if user else None, name, user.role if user else None))
     # Attempts refused by the lockout still count towards a burst: that is when guessing goes on.
-    from app.oversight import alerts
-
-    alerts.after_failed_login(name, ip, user)
+    signals.emit(signals.sign_in_failed, username=name, ip=ip, user=user)
     return LoginResult(LoginOutcome.THROTTLED, user, reason)
 
 
@@ -184,9 +183,7 @@ def _count_failure(name: str, ip: str, user: User | None, *, reason: str | None 
     trail.record("login_failed", object_type="user", object_id=user.id if user else None,
                  details={"username": name, "reason": reason, "stage": stage},
                  actor=trail.Actor(user.id if user else None, name, user.role if user else None))
-    from app.oversight import alerts
-
-    alerts.after_failed_login(name, ip, user)
+    signals.emit(signals.sign_in_failed, username=name, ip=ip, user=user)
 
 
 def record_logout(user: User) -> None:

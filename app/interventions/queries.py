@@ -1,11 +1,11 @@
-"""Reading interventions and observations: attendance and engagement statistics, caseload alerts, the
-subject-page and dashboard panels, and timeline entries."""
+"""Reading interventions and observations: attendance and engagement statistics, caseload alerts, and the
+subject-page and dashboard panels (registered in app/interventions/holdings.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -21,8 +21,8 @@ from app.interventions.models import (
     Observation,
 )
 from app.interventions.services import record_observations_view
+from app.registry import Panel
 from app.subjects.models import Subject
-from app.subjects.queries import Panel, TimelineEntry, dashboard_panel, subject_panel, timeline_provider
 from reports.charts import EngagementPoint, engagement_svg
 
 MISSED = (Attendance.MISSED_ACCEPTABLE.value, Attendance.MISSED_UNACCEPTABLE.value)
@@ -177,8 +177,7 @@ def caseload_interventions(user: User, today: date | None = None) -> CaseloadInt
 # --- panels ------------------------------------------------------------------------------------------------
 
 
-@subject_panel
-def _interventions_panel(user: User, subject: Subject) -> Panel | None:
+def subject_panel(user: User, subject: Subject) -> Panel | None:
     interventions = subject_interventions(subject)
     return Panel("interventions/_subject_panel.html", {
         "subject": subject,
@@ -191,8 +190,7 @@ def _interventions_panel(user: User, subject: Subject) -> Panel | None:
     })
 
 
-@dashboard_panel
-def _interventions_dashboard(user: User) -> Panel | None:
+def dashboard_panel(user: User) -> Panel | None:
     observations: list[Observation] = []
     more = False
     if policy.is_supervisor(user):
@@ -203,39 +201,3 @@ def _interventions_dashboard(user: User) -> Panel | None:
         "work": caseload_interventions(user), "observations": observations, "more_observations": more,
         "observation_days": DASHBOARD_OBSERVATION_DAYS,
     })
-
-
-# --- timeline -------------------------------------------------------------------------------------------
-
-
-def _on(day: date | None, fallback: datetime) -> datetime:
-    return fallback if day is None or day == fallback.date() else datetime.combine(day, time(12, 0, tzinfo=UTC))
-
-
-@timeline_provider
-def _intervention_entries(subject: Subject) -> Iterable[TimelineEntry]:
-    for i in subject_interventions(subject):
-        who = i.owner.display_name
-        yield TimelineEntry(_on(i.referred_on, i.created_at), "intervention", f"Referred to {i.type_label}",
-                            f"Provider: {i.provider}", who)
-        if i.accepted_on:
-            yield TimelineEntry(_on(i.accepted_on, i.accepted_at or i.created_at), "intervention",
-                                f"{i.type_label} accepted")
-        if i.started_on:
-            yield TimelineEntry(_on(i.started_on, i.started_at or i.created_at), "intervention",
-                                f"{i.type_label} started")
-        if i.ended_on and not i.is_open:
-            yield TimelineEntry(_on(i.ended_on, i.ended_at or i.created_at), "intervention",
-                                f"{i.type_label} {i.status}", i.end_reason)
-        for s in i.sessions:
-            rating = f", engagement {s.engagement}" if s.engagement else ""
-            yield TimelineEntry(_on(s.held_on, s.recorded_at), "session",
-                                f"{i.type_label} session: {s.attendance_label.lower()}{rating}")
-
-
-@timeline_provider
-def _observation_entries(subject: Subject) -> Iterable[TimelineEntry]:
-    for o in subject_observations(subject):
-        yield TimelineEntry(_on(o.observed_on, o.recorded_at), "observation", f"Observation: {o.category_label}",
-                            f"Source: {o.source}", o.recorded_by.display_name)
-

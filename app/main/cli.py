@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app.admin import services
-from app.admin.cli import cli_actor
+from app.audit.trail import cli_actor
 from app.auth.models import Role, Unit, UnitKind, User
 from app.db import db
 

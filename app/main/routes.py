@@ -8,6 +8,7 @@ from sqlalchemy import text
 from app import policy
 from app.db import db
 from app.forms import ConfirmForm
+from app.registry import registry
 from app.subjects import queries
 
 bp = Blueprint("main", __name__)
@@ -18,7 +19,7 @@ bp = Blueprint("main", __name__)
 def home() -> str:
     works_cases = policy.works_cases(g.user)
     board = queries.dashboard(g.user) if works_cases else None
-    panels = queries.dashboard_panels(g.user) if works_cases else []
+    panels = registry().panels_for_dashboard(g.user) if works_cases else []
     return render_template("main/home.html", user=g.user, board=board, panels=panels, review_form=ConfirmForm())
 
 

@@ -8,8 +8,9 @@ and each unit's supervisors answer for their own staff. An alert with no unit (f
 known account, or an account with no unit) is in every supervisor's queue. Nobody sees or acknowledges an
 alert about themselves: another supervisor does, as with break-glass reviews.
 
-The hooks below are called by the services that record the triggering events (subject views, break-glass,
-failed sign-ins); they flush, never commit, so an alert stands or falls with the request that raised it.
+The hooks below hear the triggering events (subject views, break-glass, failed sign-ins) through the signals
+of app/signals.py, to which app/oversight/holdings.py subscribes them in `create_app`; they flush, never
+commit, so an alert stands or falls with the request that raised it.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.oversight.models import Alert, AlertKind
+from app.registry import Panel
 from app.subjects.models import BreakGlassAccess, Subject
-from app.subjects.queries import Panel, dashboard_panel
 
 NOTE_MIN_WORDS = 3
 NOTE_MAX_CHARS = 2000
@@ -218,8 +219,7 @@ def acknowledge(actor: User, alert: Alert, note: str) -> None:
                  details={"kind": alert.kind, "unit_id": alert.unit_id, "note_sha256": trail.digest(text)})
 
 
-@dashboard_panel
-def _alerts_dashboard(user: User) -> Panel | None:
+def dashboard_panel(user: User) -> Panel | None:
     if not policy.is_supervisor(user):
         return None
     return Panel("oversight/_dashboard_panel.html", {"open_count": open_count(user)})

@@ -1,4 +1,4 @@
-"""Verification runs of the audit chain, and alerts for supervisors."""
+"""Alerts for supervisors."""
 
 from __future__ import annotations
 
@@ -6,26 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Unit, User
 from app.db import Base, UTCDateTime, utcnow
-
-
-class AuditVerification(Base):
-    """One run of the chain verification (from the page or `flask audit verify`)."""
-
-    __tablename__ = "audit_verifications"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    event_count: Mapped[int] = mapped_column(Integer)
-    intact: Mapped[bool] = mapped_column(Boolean)
-    first_bad_id: Mapped[int | None] = mapped_column(Integer)
-    problem: Mapped[str] = mapped_column(Text, default="")
-    run_by: Mapped[str] = mapped_column(String(80))  # a username, or cli:<os user>
 
 
 class AlertKind(StrEnum):

@@ -12,30 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from app import policy
-from app.assessments.models import Assessment, AssessmentRating, Challenge, Screening, ScreeningResponse
 from app.audit import trail
 from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import Invalid, NotAllowed
-from app.interventions.models import (
-    Intervention,
-    InterventionFactor,
-    InterventionGoal,
-    InterventionSession,
-    Observation,
-)
-from app.oversight.models import Alert
+from app.registry import REMOVED_TEXT, bulk, registry
 from app.retention.models import ErasureInProgress, ErasureRequest
-from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
-
-# What an erasure leaves in place of free text on the rows it keeps (alerts, erasure requests).
-REMOVED_TEXT = "(removed when the record was erased)"
+from app.subjects.models import Movement, Subject
 
 
 @dataclass(frozen=True)
@@ -102,22 +90,18 @@ def cancel_request(actor: User, request: ErasureRequest) -> None:
                  details={"erasure_request_id": request.id})
 
 
-def _count(result: Any) -> int:
-    return int(result.rowcount or 0)
-
-
 def _remove_mentions(subject: Subject) -> None:
     """Clear the notes and reasons kept about other matters (an unusual-access alert, another person's
-    break-glass access) that name the erased person by reference or full name. SQLite's lower() folds ASCII
-    only, hence the name as stored besides its lower case."""
+    break-glass access) that name the erased person by reference or full name: every free-text column a
+    feature registered as one that may name someone else. SQLite's lower() folds ASCII only, hence the name as
+    stored besides its lower case."""
     name = subject.full_name
-    for column, cleared in ((Alert.note, REMOVED_TEXT), (Alert.summary, "(named a record since erased)"),
-                            (BreakGlassAccess.reason, REMOVED_TEXT)):
+    for mention in registry().mentions:
+        column = mention.column
         lowered = func.lower(column)
-        mentions = or_(lowered.contains(subject.reference.lower(), autoescape=True),
-                       lowered.contains(name.lower(), autoescape=True), column.contains(name, autoescape=True))
-        db.session.execute(update(column.class_).where(mentions).values({column: cleared})
-                           .execution_options(synchronize_session=False))
+        names = or_(lowered.contains(subject.reference.lower(), autoescape=True),
+                    lowered.contains(name.lower(), autoescape=True), column.contains(name, autoescape=True))
+        bulk(update(column.class_).where(names).values({column: mention.cleared}))
 
 
 def confirm_erasure(actor: User, request: ErasureRequest, typed_reference: str) -> dict[str, int]:
@@ -132,55 +116,17 @@ def confirm_erasure(actor: User, request: ErasureRequest, typed_reference: str) 
         raise Invalid("Nothing was erased.", field_errors={
             "reference": ["Type the person's reference exactly, to confirm which record goes."]})
     sid = subject.id
+    # Approved assessments are immutable in the database too; its triggers let an erasure in progress through.
     db.session.add(ErasureInProgress(subject_id=sid))
     db.session.flush()
-    interventions = select(Intervention.id).where(Intervention.subject_id == sid)
-    assessments = select(Assessment.id).where(Assessment.subject_id == sid)
-    screenings = select(Screening.id).where(Screening.subject_id == sid)
-    counts: dict[str, int] = {}
-    execute = db.session.execute
-    opts = {"synchronize_session": False}
-    counts["observations"] = _count(execute(delete(Observation).where(Observation.subject_id == sid)
-                                            .execution_options(**opts)))
-    counts["sessions"] = _count(execute(delete(InterventionSession).where(
-        InterventionSession.intervention_id.in_(interventions)).execution_options(**opts)))
-    execute(delete(InterventionGoal).where(InterventionGoal.intervention_id.in_(interventions))
-            .execution_options(**opts))
-    execute(delete(InterventionFactor).where(InterventionFactor.intervention_id.in_(interventions))
-            .execution_options(**opts))
-    counts["interventions"] = _count(execute(delete(Intervention).where(Intervention.subject_id == sid)
-                                             .execution_options(**opts)))
-    counts["challenges"] = _count(execute(delete(Challenge).where(Challenge.assessment_id.in_(assessments))
-                                          .execution_options(**opts)))
-    execute(delete(AssessmentRating).where(AssessmentRating.assessment_id.in_(assessments))
-            .execution_options(**opts))
-    execute(update(Assessment).where(Assessment.subject_id == sid).values(supersedes_id=None, superseded_by_id=None)
-            .execution_options(**opts))
-    counts["assessments"] = _count(execute(delete(Assessment).where(Assessment.subject_id == sid)
-                                           .execution_options(**opts)))
-    execute(delete(ScreeningResponse).where(ScreeningResponse.screening_id.in_(screenings))
-            .execution_options(**opts))
-    counts["screenings"] = _count(execute(delete(Screening).where(Screening.subject_id == sid)
-                                          .execution_options(**opts)))
-    counts["movements"] = _count(execute(delete(Movement).where(Movement.subject_id == sid)
-                                         .execution_options(**opts)))
-    execute(delete(Allocation).where(Allocation.subject_id == sid).execution_options(**opts))
-    execute(delete(BreakGlassAccess).where(BreakGlassAccess.subject_id == sid).execution_options(**opts))
-    execute(delete(SubjectAlert).where(SubjectAlert.subject_id == sid).execution_options(**opts))
-    # Rows kept for accountability lose their free text (the audit events hold its digest only).
-    execute(update(Alert).where(Alert.subject_id == sid)
-            .values(subject_id=None, summary="(about a record since erased)", details={},
-                    note=case((Alert.note == "", ""), else_=REMOVED_TEXT))
-            .execution_options(**opts))
-    execute(update(ErasureRequest).where(ErasureRequest.subject_id == sid).values(reason=REMOVED_TEXT)
-            .execution_options(**opts))
+    counts = registry().erase(subject)
     _remove_mentions(subject)
-    execute(update(Subject).where(Subject.id == sid).values(
+    bulk(update(Subject).where(Subject.id == sid).values(
         reference=f"ERASED-{sid}", given_name="Erased", family_name="record", name_search="",
         date_of_birth=date(1900, 1, 1), status="ended", index_offence_category="other", sentence_date=None,
         release_date=None, next_review_due=None, case_owner_id=None, assessment_needed_since=None,
-        erased_at=utcnow(), version=Subject.version + 1).execution_options(**opts))
-    execute(delete(ErasureInProgress).where(ErasureInProgress.subject_id == sid).execution_options(**opts))
+        erased_at=utcnow(), version=Subject.version + 1))
+    bulk(delete(ErasureInProgress).where(ErasureInProgress.subject_id == sid))
     request.status = "completed"
     request.reason = REMOVED_TEXT
     request.confirmed_by_id = actor.id

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.admin.cli import cli_actor
+from app.audit.trail import cli_actor
 from app.auth.models import Unit
 from app.db import db
 from app.errors import Invalid

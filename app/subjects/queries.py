@@ -1,13 +1,12 @@
-"""Reading subjects: the unit list with filters and keyset pagination, search, caseload, dashboards,
-and the timeline that later features add their entries to."""
+"""Reading subjects: the unit list with filters and keyset pagination, search, caseload and dashboards.
+(The timeline and the pages' panels are in app/registry.py, where every feature registers its own.)"""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, exists, func, literal, or_, select, tuple_
@@ -16,10 +15,9 @@ from sqlalchemy.orm import selectinload
 from app import policy
 from app.auth.models import User
 from app.db import db, utcnow
-from app.subjects.models import Allocation, BreakGlassAccess, CustodyStatus, Movement, Subject, SubjectAlert
+from app.subjects.models import BreakGlassAccess, Subject, SubjectAlert
 
 PAGE_SIZE = 25
-NOON = time(12, 0, tzinfo=UTC)
 DUE_SOON_DAYS = 14
 
 
@@ -148,104 +146,8 @@ def dashboard(user: User) -> Dashboard:
     return result
 
 
-# --- timeline -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    when: datetime
-    kind: str  # "record", "transfer", "allocation", later "screening", "assessment", "session", ...
-    title: str
-    detail: str = ""
-    by: str | None = None
-
-
-TimelineProvider = Callable[[Subject], Iterable[TimelineEntry]]
-TIMELINE_PROVIDERS: list[TimelineProvider] = []
-
-
-def timeline_provider(provider: TimelineProvider) -> TimelineProvider:
-    """Register a source of timeline entries (each feature adds its own)."""
-    TIMELINE_PROVIDERS.append(provider)
-    return provider
-
-
-def timeline(subject: Subject) -> list[TimelineEntry]:
-    """Everything that happened to the subject, newest first."""
-    entries = [entry for provider in TIMELINE_PROVIDERS for entry in provider(subject)]
-    return sorted(entries, key=lambda e: e.when, reverse=True)
-
-
-@timeline_provider
-def _record_entries(subject: Subject) -> Iterable[TimelineEntry]:
-    yield TimelineEntry(subject.created_at, "record", "Record created", f"in {subject.unit.name}"
-                        if not subject.movements else "")
-
-
-@timeline_provider
-def _movement_entries(subject: Subject) -> Iterable[TimelineEntry]:
-    movements = db.session.scalars(
-        select(Movement).where(Movement.subject_id == subject.id)
-        .options(selectinload(Movement.from_unit), selectinload(Movement.to_unit), selectinload(Movement.recorded_by))
-    )
-    for m in movements:
-        # Ordered by the day of the move; a move recorded on its day keeps the time it was recorded.
-        when = m.recorded_at if m.moved_on == m.recorded_at.date() else datetime.combine(m.moved_on, NOON)
-        title = f"Transferred to {m.to_unit.name}" if m.to_unit_id != m.from_unit_id else "Status changed"
-        detail = f"{CustodyStatus(m.from_status).label} → {CustodyStatus(m.to_status).label}. {m.reason}"
-        yield TimelineEntry(when, "transfer", title, detail, m.recorded_by.display_name if m.recorded_by else None)
-
-
-@timeline_provider
-def _allocation_entries(subject: Subject) -> Iterable[TimelineEntry]:
-    allocations = db.session.scalars(
-        select(Allocation).where(Allocation.subject_id == subject.id)
-        .options(selectinload(Allocation.owner), selectinload(Allocation.allocated_by))
-    )
-    for a in allocations:
-        title = f"Allocated to {a.owner.display_name}" if a.owner else "Case owner removed"
-        yield TimelineEntry(a.allocated_at, "allocation", title, a.note,
-                            a.allocated_by.display_name if a.allocated_by else None)
-
-
 def unit_break_glass_for_subject(subject: Subject) -> list[BreakGlassAccess]:
     return list(db.session.scalars(
         select(BreakGlassAccess).where(BreakGlassAccess.subject_id == subject.id)
         .order_by(BreakGlassAccess.granted_at.desc()).options(selectinload(BreakGlassAccess.user))
     ))
-
-
-
-# --- panels: later features add sections to the subject page and the dashboard ------------------------
-
-
-@dataclass(frozen=True)
-class Panel:
-    """A section of a page: the template to include and what it needs."""
-
-    template: str
-    context: dict[str, Any]
-
-
-SubjectPanelProvider = Callable[[User, Subject], Panel | None]
-DashboardPanelProvider = Callable[[User], Panel | None]
-SUBJECT_PANELS: list[SubjectPanelProvider] = []
-DASHBOARD_PANELS: list[DashboardPanelProvider] = []
-
-
-def subject_panel(provider: SubjectPanelProvider) -> SubjectPanelProvider:
-    SUBJECT_PANELS.append(provider)
-    return provider
-
-
-def dashboard_panel(provider: DashboardPanelProvider) -> DashboardPanelProvider:
-    DASHBOARD_PANELS.append(provider)
-    return provider
-
-
-def subject_panels(user: User, subject: Subject) -> list[Panel]:
-    return [panel for provider in SUBJECT_PANELS if (panel := provider(user, subject)) is not None]
-
-
-def dashboard_panels(user: User) -> list[Panel]:
-    return [panel for provider in DASHBOARD_PANELS if (panel := provider(user)) is not None]

@@ -15,6 +15,7 @@ from app.auth.models import Unit, User
 from app.db import db
 from app.errors import Conflict, Invalid
 from app.forms import ConfirmForm, SelectChoice, parse_date, show_errors
+from app.registry import registry
 from app.subjects import queries, services
 from app.subjects.forms import AllocateForm, BreakGlassForm, SubjectForm, TransferForm
 from app.subjects.models import AlertCode, BreakGlassAccess, CustodyStatus, Subject
@@ -91,11 +92,11 @@ def show(subject_id: int) -> str:
     via = None if policy.in_scope(g.user, subject) else policy.active_break_glass(g.user, subject)
     services.record_view(g.user, subject, via)
     return render_template(
-        "subjects/show.html", subject=subject, via=via, timeline=queries.timeline(subject),
+        "subjects/show.html", subject=subject, via=via, timeline=registry().timeline(subject),
         can_edit=policy.can_edit_subject(g.user, subject), can_transfer=policy.can_transfer(g.user, subject),
         can_allocate=policy.can_allocate(g.user, subject), can_erase=policy.can_erase(g.user, subject),
         break_glass=queries.unit_break_glass_for_subject(subject) if policy.supervises(g.user, subject) else [],
-        panels=queries.subject_panels(g.user, subject),
+        panels=registry().panels_for_subject(g.user, subject),
     )
 
 

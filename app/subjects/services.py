@@ -13,12 +13,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from app import policy
+from app import policy, signals
 from app.audit import trail
 from app.auth.models import Unit, UnitKind, User
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
-from app.oversight import alerts as oversight_alerts
 from app.subjects.models import (
     AlertCode,
     Allocation,
@@ -294,6 +293,7 @@ def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, mov
     trail.record("transfer", object_type="subject", object_id=subject.id, subject_id=subject.id,
                  details={"changes": trail.changes(before, after),
                           "moved_on": moved_on.isoformat(), "movement_id": movement.id, "version": subject.version})
+    signals.emit(signals.subject_transferred, actor=actor, subject=subject, movement=movement)
     return movement
 
 
@@ -338,12 +338,12 @@ def allocate(actor: User, subject: Subject, owner_id: int | None, note: str = ""
 
 def record_view(actor: User, subject: Subject, via: BreakGlassAccess | None = None) -> None:
     """Consultation log: every view of a subject's record is an audit event; a run of views in a short
-    time raises an unusual-access alert for supervisors (app/oversight/alerts.py)."""
+    time raises an unusual-access alert for supervisors (app/oversight/alerts.py hears of it)."""
     details: dict[str, Any] = {}
     if via is not None and not policy.in_scope(actor, subject):
         details = {"break_glass_id": via.id}
     trail.record("view", object_type="subject", object_id=subject.id, subject_id=subject.id, details=details)
-    oversight_alerts.after_subject_view(actor)
+    signals.emit(signals.subject_viewed, actor=actor, subject=subject)
 
 
 def record_search(found: list[Subject]) -> None:
@@ -384,7 +384,7 @@ def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | Non
     trail.record("break_glass", object_type="subject", object_id=subject.id, subject_id=subject.id,
                  details={"reason_sha256": trail.digest(access.reason), "break_glass_id": access.id,
                           "expires_at": access.expires_at.isoformat()})
-    oversight_alerts.after_break_glass(actor, subject, access)
+    signals.emit(signals.break_glass_opened, actor=actor, subject=subject, access=access)
     return subject, access
 
 

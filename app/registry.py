@@ -1,0 +1,208 @@
+"""What each feature holds about a person, registered once in `create_app`.
+
+Erasure, the subject-access report, the timeline, the pages' panels and the audit review's kept texts each
+need every feature's part, and none of them may import the features (the core never does; a feature that
+hand-lists the others forgets the next one). So each feature registers a `Holding` — the tables it keeps
+about a person, the handler that erases them and the sections of the subject-access report that show them —
+and its panels and free-text sources, explicitly, in `create_app`; the readers ask the registry.
+tests/test_registry.py walks the schema: every table that points at a person, directly or through its
+parent, must be in some holding's `tables`.
+
+This module is part of the core: it imports no feature at run time (the person's type is named for mypy
+only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from flask import Flask, current_app
+from sqlalchemy import Delete, Update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.db import db
+
+if TYPE_CHECKING:
+    from app.audit.models import AuditEvent
+    from app.auth.models import User
+    from app.subjects.models import Subject
+
+NOON = time(12, 0, tzinfo=UTC)
+# What an erasure leaves in place of free text on the rows it keeps (alerts, erasure requests).
+REMOVED_TEXT = "(removed when the record was erased)"
+
+
+def dated(day: date | None, recorded: datetime) -> datetime:
+    """When a dated event sits on the timeline: one recorded on its day (or with no day) keeps the time it was
+    recorded, one recorded later (a session entered the next morning) sits at noon of its day."""
+    return recorded if day is None or recorded.date() == day else datetime.combine(day, NOON)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: datetime
+    kind: str  # "record", "transfer", "allocation", "screening", "assessment", "session", ...
+    title: str
+    detail: str = ""
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section of a page: the template to include and what it needs."""
+
+    template: str
+    context: dict[str, Any]
+
+
+Eraser = Callable[["Subject"], dict[str, int]]
+SubjectAccessSections = Callable[["Subject"], dict[str, Any]]
+TimelineSource = Callable[["Subject"], Iterable[TimelineEntry]]
+SubjectPanelSource = Callable[["User", "Subject"], Panel | None]
+DashboardPanelSource = Callable[["User"], Panel | None]
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What one feature holds about a person, and how it meets each duty to the person for it.
+
+    `erase` deletes (or, for a row kept for accountability, strips of its text) every row of `tables` about the
+    person, in the caller's transaction, and returns how many went by kind. `subject_access` returns the
+    feature's fields of `reports.model.SubjectAccessReport`, showing every row of `tables` about the person.
+    Holdings are erased in the reverse of the order they are registered: register one whose rows point at
+    another's after it.
+    """
+
+    name: str
+    tables: tuple[str, ...]
+    erase: Eraser
+    subject_access: SubjectAccessSections
+    timeline: TimelineSource | None = None
+
+
+@dataclass(frozen=True)
+class DigestedText:
+    """A reason or note that audit events of `action` record only by its SHA-256 under `digest_key`, while the
+    text itself stays in `column` of the row that `row_id` reads off the event (the audit event page shows it
+    while that row still holds exactly what was recorded)."""
+
+    action: str
+    digest_key: str
+    column: InstrumentedAttribute[str]
+    row_id: Callable[[AuditEvent], int | None]
+
+    @property
+    def model(self) -> type[Any]:
+        """The mapped class whose rows keep the text (registered columns are never an alias's)."""
+        return cast(type[Any], self.column.class_)
+
+
+def bulk(stmt: Delete | Update) -> int:
+    """Run a bulk DELETE or UPDATE of an erasure in the current session; how many rows it touched."""
+    result = db.session.execute(stmt.execution_options(synchronize_session=False))
+    return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0
+
+
+def _row_id(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+
+def id_in_details(key: str) -> Callable[[AuditEvent], int | None]:
+    """The row named by the event's `details[key]`."""
+    return lambda event: _row_id((event.details or {}).get(key))
+
+
+def object_id(event: AuditEvent) -> int | None:
+    """The row the event is about (its object id)."""
+    return _row_id(event.object_id)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A free-text column that may name a person other than the one its row is about (an alert's note, a
+    break-glass reason naming a relative): erasing a person clears it, to `cleared`, wherever it names them."""
+
+    column: InstrumentedAttribute[str]
+    cleared: str
+
+
+class Person(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def reference(self) -> str: ...
+
+
+class People(Protocol):
+    """How the core finds the people the audit trail points at, without importing them."""
+
+    def load(self, ids: Iterable[int]) -> Sequence[Person]:
+        """The records of these people, loaded into the session (a rule asked about each then costs no query)."""
+        ...
+
+    def id_for_reference(self, reference: str) -> int | None: ...
+
+
+@dataclass
+class PersonRegistry:
+    holdings: list[Holding] = field(default_factory=list)
+    subject_panels: list[SubjectPanelSource] = field(default_factory=list)
+    dashboard_panels: list[DashboardPanelSource] = field(default_factory=list)
+    digested_texts: list[DigestedText] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    people: People | None = None
+
+    def hold(self, holding: Holding) -> None:
+        taken = {t for h in self.holdings for t in h.tables} & set(holding.tables)
+        if any(h.name == holding.name for h in self.holdings) or taken:
+            raise ValueError(f"holding {holding.name!r} registered twice, or its tables {sorted(taken)} already are")
+        self.holdings.append(holding)
+
+    def timeline(self, subject: Subject) -> list[TimelineEntry]:
+        """Everything that happened to the person, newest first."""
+        entries = [e for h in self.holdings if h.timeline is not None for e in h.timeline(subject)]
+        return sorted(entries, key=lambda e: e.when, reverse=True)
+
+    def panels_for_subject(self, user: User, subject: Subject) -> list[Panel]:
+        return [panel for source in self.subject_panels if (panel := source(user, subject)) is not None]
+
+    def panels_for_dashboard(self, user: User) -> list[Panel]:
+        return [panel for source in self.dashboard_panels if (panel := source(user)) is not None]
+
+    def subject_access(self, subject: Subject) -> dict[str, Any]:
+        """Every holding's sections of the subject-access report, by field; a field given twice is an error."""
+        sections: dict[str, Any] = {}
+        for holding in self.holdings:
+            part = holding.subject_access(subject)
+            if twice := sections.keys() & part.keys():
+                raise ValueError(f"subject-access sections {sorted(twice)} given twice ({holding.name})")
+            sections |= part
+        return sections
+
+    def erase(self, subject: Subject) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for holding in reversed(self.holdings):
+            counts |= holding.erase(subject)
+        return counts
+
+    def found_people(self) -> People:
+        if self.people is None:
+            raise RuntimeError("no feature registered how to find people (app.subjects registers it)")
+        return self.people
+
+
+def init_app(app: Flask) -> PersonRegistry:
+    found = PersonRegistry()
+    app.extensions["waypoint_registry"] = found
+    return found
+
+
+def registry() -> PersonRegistry:
+    """The registry of the current application."""
+    found: PersonRegistry = current_app.extensions["waypoint_registry"]
+    return found

@@ -1,0 +1,30 @@
+"""What the core and the features announce, for the features that want to hear it (blinker, as Indico does).
+
+A lower package emits and imports nothing above it: the sign-in code announces a failure and the alerts of
+app/oversight, which subscribes in `create_app`, decide whether it makes an alert. Each signal is sent with
+the application as sender, and receivers subscribe for their application only. Receivers run in the request's
+transaction: they flush, never commit, and an exception in one fails the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blinker import Namespace
+from flask import current_app
+
+_signals = Namespace()
+
+# username: str (as typed, lowered), ip: str, user: User | None — after the failure's audit event is queued.
+sign_in_failed = _signals.signal("sign-in-failed")
+# actor: User, subject: Subject — after the view's audit event is queued.
+subject_viewed = _signals.signal("subject-viewed")
+# actor: User, subject: Subject, access: BreakGlassAccess — a break-glass access was opened.
+break_glass_opened = _signals.signal("break-glass-opened")
+# actor: User, subject: Subject, movement: Movement — a person moved unit or changed custody status.
+subject_transferred = _signals.signal("subject-transferred")
+
+
+def emit(signal: Any, **kwargs: Any) -> None:
+    """Send `signal` from the current application."""
+    signal.send(current_app._get_current_object(), **kwargs)  # type: ignore[attr-defined]

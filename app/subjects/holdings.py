@@ -1,0 +1,131 @@
+"""What the people feature holds about a person besides the record itself — movements, case owners,
+break-glass accesses, alert flags — registered with the core (app/registry.py) in `create_app`: how each is
+erased, shown in the subject-access report and on the timeline; and how the core finds people by id or
+reference."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
+
+from app.auth.models import User
+from app.db import db
+from app.registry import (
+    REMOVED_TEXT,
+    DigestedText,
+    Holding,
+    Mention,
+    PersonRegistry,
+    TimelineEntry,
+    bulk,
+    dated,
+    id_in_details,
+)
+from app.subjects.models import Allocation, BreakGlassAccess, CustodyStatus, Movement, Subject, SubjectAlert
+from reports import model
+
+
+def _name(user: User | None, empty: str = "Unallocated") -> str:
+    return user.display_name if user is not None else empty
+
+
+def status_label(value: str) -> str:
+    try:
+        return CustodyStatus(value).label
+    except ValueError:
+        return value
+
+
+def identity(subject: Subject) -> model.Identity:
+    return model.Identity(
+        reference=subject.reference, full_name=subject.full_name, date_of_birth=subject.date_of_birth,
+        unit=subject.unit.name, custody_status=subject.status_label,
+        case_owner=subject.case_owner.display_name if subject.case_owner else "Unallocated",
+        index_offence=subject.offence_label, sentence_date=subject.sentence_date,
+        release_date=subject.release_date, next_review_due=subject.next_review_due,
+        alerts=tuple(a.label for a in subject.alerts),
+    )
+
+
+def subject_access(subject: Subject) -> dict[str, object]:
+    """The record (with its alert flags), its movements, case owners and break-glass accesses."""
+    movements = db.session.scalars(select(Movement).where(Movement.subject_id == subject.id)
+                                   .order_by(Movement.moved_on, Movement.id)
+                                   .options(selectinload(Movement.from_unit), selectinload(Movement.to_unit),
+                                            selectinload(Movement.recorded_by)))
+    allocations = db.session.scalars(select(Allocation).where(Allocation.subject_id == subject.id)
+                                     .order_by(Allocation.allocated_at, Allocation.id)
+                                     .options(selectinload(Allocation.owner), selectinload(Allocation.previous_owner),
+                                              selectinload(Allocation.allocated_by)))
+    break_glass = db.session.scalars(select(BreakGlassAccess).where(BreakGlassAccess.subject_id == subject.id)
+                                     .order_by(BreakGlassAccess.granted_at, BreakGlassAccess.id)
+                                     .options(selectinload(BreakGlassAccess.user),
+                                              selectinload(BreakGlassAccess.reviewed_by)))
+    return {
+        "identity": identity(subject),
+        "movements": tuple(model.MovementLine(m.moved_on, m.from_unit.name, m.to_unit.name, m.reason,
+                                              status_label(m.from_status), status_label(m.to_status),
+                                              _name(m.recorded_by, ""))
+                           for m in movements),
+        "allocations": tuple(model.AllocationLine(a.allocated_at, _name(a.owner), _name(a.previous_owner),
+                                                  _name(a.allocated_by, "system"), a.note)
+                             for a in allocations),
+        "break_glass": tuple(model.BreakGlassLine(b.granted_at, b.user.display_name, b.reason, b.expires_at,
+                                                  _name(b.reviewed_by, "") or None, b.reviewed_at)
+                             for b in break_glass),
+    }
+
+
+def erase(subject: Subject) -> dict[str, int]:
+    """Delete the person's movements, case-owner history, break-glass accesses and alert flags (the subject
+    row itself is anonymised by the erasure, which keeps it for the audit trail to point at)."""
+    counts = {}
+    for kind, table in (("movements", Movement), ("allocations", Allocation), ("break_glass", BreakGlassAccess),
+                        ("alert_flags", SubjectAlert)):
+        counts[kind] = bulk(delete(table).where(table.subject_id == subject.id))
+    return counts
+
+
+def timeline(subject: Subject) -> Iterable[TimelineEntry]:
+    yield TimelineEntry(subject.created_at, "record", "Record created", f"in {subject.unit.name}"
+                        if not subject.movements else "")
+    movements = db.session.scalars(
+        select(Movement).where(Movement.subject_id == subject.id)
+        .options(selectinload(Movement.from_unit), selectinload(Movement.to_unit), selectinload(Movement.recorded_by))
+    )
+    for m in movements:
+        title = f"Transferred to {m.to_unit.name}" if m.to_unit_id != m.from_unit_id else "Status changed"
+        detail = f"{CustodyStatus(m.from_status).label} → {CustodyStatus(m.to_status).label}. {m.reason}"
+        yield TimelineEntry(dated(m.moved_on, m.recorded_at), "transfer", title, detail,
+                            m.recorded_by.display_name if m.recorded_by else None)
+    allocations = db.session.scalars(
+        select(Allocation).where(Allocation.subject_id == subject.id)
+        .options(selectinload(Allocation.owner), selectinload(Allocation.allocated_by))
+    )
+    for a in allocations:
+        title = f"Allocated to {a.owner.display_name}" if a.owner else "Case owner removed"
+        yield TimelineEntry(a.allocated_at, "allocation", title, a.note,
+                            a.allocated_by.display_name if a.allocated_by else None)
+
+
+class People:
+    """How the core (the audit review) finds the people its events point at."""
+
+    def load(self, ids: Iterable[int]) -> list[Subject]:
+        wanted = sorted(set(ids))
+        return list(db.session.scalars(select(Subject).where(Subject.id.in_(wanted)))) if wanted else []
+
+    def id_for_reference(self, reference: str) -> int | None:
+        return db.session.scalar(select(Subject.id).where(Subject.reference == reference))
+
+
+def register(registry: PersonRegistry) -> None:
+    registry.hold(Holding("subjects", ("movements", "allocations", "break_glass_accesses", "subject_alerts"),
+                          erase=erase, subject_access=subject_access, timeline=timeline))
+    # Another person's break-glass reason may name this one ("sibling of A1000AA").
+    registry.mentions.append(Mention(BreakGlassAccess.reason, REMOVED_TEXT))
+    registry.digested_texts.append(DigestedText("break_glass", "reason_sha256", BreakGlassAccess.reason,
+                                                id_in_details("break_glass_id")))
+    registry.people = People()
