@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import policy
+from app.audit import trail
 from app.auth.models import Unit, User
 from app.db import db
 from app.errors import Conflict, Invalid
@@ -64,6 +65,7 @@ def _filters_from_request() -> queries.ListFilters:
 def index() -> str:
     filters = _filters_from_request()
     page = queries.list_subjects(g.user, filters, request.args.get("after"))
+    trail.record_view((s.id for s in page.rows), object_type="subject_list")
     if filters.q:
         services.record_search(page.rows)
     owners = db.session.scalars(
@@ -78,7 +80,9 @@ def index() -> str:
 @bp.route("/caseload")
 @case_workers
 def caseload() -> str:
-    return render_template("subjects/caseload.html", subjects=queries.caseload(g.user))
+    subjects = queries.caseload(g.user)
+    trail.record_view((s.id for s in subjects), object_type="caseload")
+    return render_template("subjects/caseload.html", subjects=subjects)
 
 
 # --- the record hub ----------------------------------------------------------------------------------
@@ -211,6 +215,8 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
     form.to_unit.choices = [SelectChoice("", "Choose a unit")] + [
         SelectChoice(str(u.id), f"{u.name} ({u.kind_label})") for u in units
     ]
+    if not form.is_submitted():
+        trail.record_view(subject.id, object_type="transfer_form")
     if form.validate_on_submit():
         moved_on, problem = parse_date(form.moved_on.data)
         to_unit = int(form.to_unit.data) if (form.to_unit.data or "").isdigit() else 0
@@ -238,6 +244,7 @@ def allocate(subject_id: int) -> Response | str | tuple[str, int]:
         SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in services.eligible_owners(subject)
     ]
     if not form.is_submitted():
+        trail.record_view(subject.id, object_type="allocation_form")
         form.owner.data = str(subject.case_owner_id or "")
     if form.validate_on_submit():
         owner = int(form.owner.data) if (form.owner.data or "").isdigit() else None
