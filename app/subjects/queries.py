@@ -221,10 +221,12 @@ def unit_break_glass_for_subject(subject: Subject) -> list[BreakGlassAccess]:
 
 @dataclass(frozen=True)
 class Panel:
-    """A section of a page: the template to include and what it needs."""
+    """A section of a page: the template to include, what it needs, and the people it shows (by id: the page's
+    read is audited as a view of them)."""
 
     template: str
     context: dict[str, Any]
+    subject_ids: tuple[int, ...] = ()
 
 
 SubjectPanelProvider = Callable[[User, Subject], Panel | None]

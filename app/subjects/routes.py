@@ -94,12 +94,16 @@ def show(subject_id: int) -> str:
     subject = load_subject(subject_id)
     via = None if policy.in_scope(g.user, subject) else policy.active_break_glass(g.user, subject)
     services.record_view(g.user, subject, via)
+    panels = queries.subject_panels(g.user, subject)
+    # A section that shows other people (links between people, say) names them too.
+    trail.record_view({i for panel in panels for i in panel.subject_ids} - {subject.id},
+                      object_type="subject_page", object_id=subject.id)
     return render_template(
         "subjects/show.html", subject=subject, via=via, timeline=queries.timeline(subject),
         can_edit=policy.can_edit_subject(g.user, subject), can_transfer=policy.can_transfer(g.user, subject),
         can_allocate=policy.can_allocate(g.user, subject), can_erase=policy.can_erase(g.user, subject),
         break_glass=queries.unit_break_glass_for_subject(subject) if policy.supervises(g.user, subject) else [],
-        panels=queries.subject_panels(g.user, subject),
+        panels=panels,
     )
 
 
