@@ -53,10 +53,12 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class Panel:
-    """A section of a page: the template to include and what it needs."""
+    """A section of a page: the template to include, what it needs, and the people it shows (by id: the page's
+    read is audited as a view of them)."""
 
     template: str
     context: dict[str, Any]
+    subject_ids: tuple[int, ...] = ()
 
 
 Eraser = Callable[["Subject"], dict[str, int]]

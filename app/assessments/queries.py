@@ -95,18 +95,20 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
         "chart_svg": judgement_history_svg(points, levels),
         "can_screen": policy.can_screen(user, subject) and bool(catalogue.current("screening")),
         "startable": startable,
-    })
+    }, subject_ids=(subject.id,))
 
 
 def dashboard_panel(user: User) -> Panel | None:
     drafts = my_drafts(user)
+    needed = assessments_needed(user)
+    awaiting = awaiting_approval(user)
     return Panel("assessments/_dashboard_panel.html", {
-        "needed": assessments_needed(user),
-        "awaiting": awaiting_approval(user),
+        "needed": needed,
+        "awaiting": awaiting,
         "returned": [a for a in drafts if a.returned_at is not None],
         "drafts": [a for a in drafts if a.returned_at is None],
         "is_supervisor": policy.is_supervisor(user),
-    })
+    }, subject_ids=tuple(s.id for s in needed) + tuple(a.subject_id for a in awaiting + drafts))
 
 
 # --- consistency of practice ------------------------------------------------------------------------------

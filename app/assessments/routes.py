@@ -17,6 +17,7 @@ from app.assessments.forms import (
     screening_form_class,
 )
 from app.assessments.models import Assessment, Challenge, Screening
+from app.audit import trail
 from app.auth.reauth import requires_recent_auth
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
@@ -55,6 +56,8 @@ def new_screening(subject_id: int) -> Response | str | tuple[str, int]:
         abort(404)
     instrument = instruments[0]
     form = screening_form_class(instrument)()
+    if not form.is_submitted():
+        trail.record_view(subject.id, object_type="screening_form")
     if form.validate_on_submit():
         screened_on, problem = parse_date(form.screened_on.data)
         values = screening.ScreeningValues(
@@ -184,6 +187,7 @@ def edit(assessment_id: int) -> Response | str | tuple[str, int]:
     instrument = services.instrument_of(assessment)
     form = assessment_form_class(instrument)()
     if not form.is_submitted():
+        services.record_view(g.user, assessment)  # the form shows every rating and all the evidence
         _fill(form, assessment)
     if form.validate_on_submit():
         data, date_errors = _input(form, assessment)

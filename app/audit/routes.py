@@ -66,7 +66,12 @@ def events() -> str | tuple[str, int]:
     audit_details: dict[str, object] = {"filters": page.filters_for_trail(filters)}
     if before is not None:
         audit_details["before"] = before
-    trail.record("view", object_type="audit_events", subject_id=page.subject_id, details=audit_details)
+    shown = {row.event.subject_id for row in page.rows
+             if row.subject_reference is not None and row.event.subject_id is not None}
+    if page.subject_id is None and shown:  # a list naming people: one event naming them
+        trail.record_view(shown, object_type="audit_events", details=audit_details)
+    else:  # about the one person the filter named, or about nobody: the visit is recorded all the same
+        trail.record("view", object_type="audit_events", subject_id=page.subject_id, details=audit_details)
     return render_template("audit/events.html", form=form, page=page, filters=filters, before=before,
                            all_events=all_events, actions=review.KNOWN_ACTIONS)
 

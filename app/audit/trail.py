@@ -15,7 +15,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -125,6 +125,26 @@ def record(
         target.begin()  # so that a rollback, even before any query, fires the hook that drops the queue
     target.info.setdefault(_QUEUE_KEY, []).append(pending)
     return pending
+
+
+def record_view(shown: int | Iterable[int], *, object_type: str, object_id: object | None = None,
+                details: dict[str, Any] | None = None) -> PendingEvent | None:
+    """The one rule for auditing reads: a page that shows case content about a person records a `view` event
+    in the request that shows it, and nothing else.
+
+    A page about one person (`shown` is their id) records the event with that subject_id. A list, a panel or a
+    dashboard (`shown` is the ids of the people on it) records one event naming them in its details,
+    {"subject_ids": [...], "count": n}, with an `object_type` that says which list; a list showing nobody
+    records nothing. People are named by id only, never by name or reference: text in the trail would outlive
+    their erasure.
+    """
+    if isinstance(shown, int):
+        return record("view", object_type=object_type, object_id=object_id, subject_id=shown, details=details)
+    ids = sorted(set(shown))
+    if not ids:
+        return None
+    return record("view", object_type=object_type, object_id=object_id,
+                  details={**(details or {}), "subject_ids": ids, "count": len(ids)})
 
 
 REDACTED = "(not copied to the audit trail)"

@@ -9,6 +9,7 @@ from sqlalchemy import distinct, select
 from werkzeug.wrappers import Response
 
 from app import policy
+from app.audit import trail
 from app.audit.models import AuditEvent
 from app.auth.reauth import requires_recent_auth
 from app.errors import Invalid, NotAllowed
@@ -71,6 +72,8 @@ def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
     except NotAllowed as exc:
         _refuse(exc, subject)
     form = ExportForm()
+    if not form.is_submitted():
+        trail.record_view(subject.id, object_type="export_form", details={"export": "case_summary"})
     if form.validate_on_submit():
         request = _request(form)
         try:
@@ -99,6 +102,8 @@ def subject_access(subject_id: int) -> Response | str | tuple[str, int]:
         _refuse(exc, subject)
     form = ExportForm()
     title = "Subject-access report"
+    if not form.is_submitted():
+        trail.record_view(subject.id, object_type="export_form", details={"export": "subject_access_report"})
     if form.validate_on_submit():
         request = _request(form)
         try:

@@ -187,7 +187,7 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
         "observations": subject_observations(subject),
         "can_refer": policy.can_refer(user, subject),
         "can_observe": policy.can_record_observation(user, subject),
-    })
+    }, subject_ids=(subject.id,))
 
 
 def dashboard_panel(user: User) -> Panel | None:
@@ -197,7 +197,10 @@ def dashboard_panel(user: User) -> Panel | None:
         observations, more = recent_unit_observations(user)
         # The list names people and what was observed about them: a consultation like any other.
         record_observations_view(user, observations, shown_on="dashboard")
+    work = caseload_interventions(user)
+    shown = [i.subject_id for i in work.active] + [s.intervention.subject_id for s in work.missed] \
+        + [o.subject_id for o in observations]  # the quiet ones are active ones
     return Panel("interventions/_dashboard_panel.html", {
-        "work": caseload_interventions(user), "observations": observations, "more_observations": more,
+        "work": work, "observations": observations, "more_observations": more,
         "observation_days": DASHBOARD_OBSERVATION_DAYS,
-    })
+    }, subject_ids=tuple(shown))

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from app import policy
 from app.assessments.services import instrument_of
+from app.audit import trail
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import SelectChoice, parse_date, show_errors
@@ -48,6 +49,7 @@ def refer(subject_id: int) -> Response | str | tuple[str, int]:
     form.item_codes.choices = [SelectChoice(i.code, f"{i.code} {i.title}") for i in instrument.items()] \
         if instrument else []
     if not form.is_submitted():
+        trail.record_view(subject.id, object_type="referral_form")
         form.owner.data = str(g.user.id)
         form.referred_on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
@@ -140,6 +142,7 @@ def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
         return redirect(url_for("interventions.show", intervention_id=intervention.id))
     form = SessionForm()
     if not form.is_submitted():
+        services.record_view(g.user, intervention)  # the form names the person and the intervention
         suggestion = services.suggested_session(intervention)
         form.held_on.data = suggestion.held_on.isoformat() if suggestion.held_on else ""
         form.attendance.data = suggestion.attendance
@@ -173,6 +176,7 @@ def close(intervention_id: int) -> Response | str | tuple[str, int]:
                       object_id=intervention.id, subject_id=intervention.subject_id)
     form = close_form_class([(goal.id, f"Goal {goal.position}: {goal.text}") for goal in intervention.goals])()
     if not form.is_submitted():
+        services.record_view(g.user, intervention)  # the form shows the person and the intervention's goals
         form.version.data = str(intervention.version)
         form.on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
@@ -204,6 +208,7 @@ def observe(subject_id: int) -> Response | str | tuple[str, int]:
     subject = load_subject(subject_id, for_change=True)
     form = ObservationForm()
     if not form.is_submitted():
+        trail.record_view(subject.id, object_type="observation_form")
         form.observed_on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
         observed_on, problem = parse_date(form.observed_on.data)

@@ -6,6 +6,7 @@ from flask import Blueprint, g, render_template
 from sqlalchemy import text
 
 from app import policy
+from app.audit import trail
 from app.db import db
 from app.forms import ConfirmForm
 from app.registry import registry
@@ -20,6 +21,9 @@ def home() -> str:
     works_cases = policy.works_cases(g.user)
     board = queries.dashboard(g.user) if works_cases else None
     panels = registry().panels_for_dashboard(g.user) if works_cases else []
+    if board is not None:
+        shown = [s.id for s in board.overdue + board.due_soon] + [a.subject_id for a in board.break_glass_to_review]
+        trail.record_view([*shown, *(i for panel in panels for i in panel.subject_ids)], object_type="dashboard")
     return render_template("main/home.html", user=g.user, board=board, panels=panels, review_form=ConfirmForm())
 
 

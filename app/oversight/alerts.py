@@ -86,6 +86,8 @@ def after_subject_view(actor: User) -> list[Alert]:
     window: timedelta = cfg["ALERT_VIEW_WINDOW"]
     threshold: int = cfg["ALERT_VIEW_THRESHOLD"]
     since = utcnow() - window
+    # Views of a person's record only: a list, a dashboard or a form records its view under an object type
+    # of its own (app.audit.trail.record_view), so opening the unit list twice is not fifty people's records.
     recorded = db.session.scalar(
         select(func.count()).select_from(AuditEvent).where(
             AuditEvent.actor_id == actor.id, AuditEvent.action == "view", AuditEvent.object_type == "subject",

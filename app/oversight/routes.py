@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
 from app import policy
+from app.audit import trail
 from app.db import db
 from app.errors import Invalid
 from app.forms import show_errors
@@ -30,10 +31,13 @@ def acknowledge_form(alert_id: int, *, bound: bool = False) -> AcknowledgeForm:
 
 def _queue_page(failed: AcknowledgeForm | None = None, failed_id: int | None = None) -> str:
     open_alerts = alerts.open_alerts(g.user)
+    acknowledged = alerts.acknowledged_alerts(g.user)
+    trail.record_view((a.subject_id for a in open_alerts + acknowledged if a.subject_id is not None),
+                      object_type="alerts")
     forms = {a.id: failed if a.id == failed_id and failed is not None else acknowledge_form(a.id)
              for a in open_alerts}
     return render_template("oversight/alerts.html", open_alerts=open_alerts, forms=forms, failed=failed,
-                           open_total=alerts.open_count(g.user), acknowledged=alerts.acknowledged_alerts(g.user))
+                           open_total=alerts.open_count(g.user), acknowledged=acknowledged)
 
 
 @bp.route("/alerts")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import policy
+from app.audit import trail
 from app.db import db
 from app.errors import Invalid, NotAllowed
 from app.forms import show_errors
@@ -32,6 +33,7 @@ def _subject(subject_id: int) -> Subject:
 @supervisors
 def review() -> str:
     records = services.due(unit_ids=policy.visible_unit_ids(g.user))
+    trail.record_view((r.subject.id for r in records), object_type="retention_review")
     pending_ids = set(db.session.scalars(
         select(ErasureRequest.subject_id).where(ErasureRequest.status == "requested")))
     return render_template("retention/review.html", records=records, pending_ids=pending_ids)
@@ -45,6 +47,8 @@ def request_erasure(subject_id: int) -> Response | str | tuple[str, int]:
     if existing is not None:
         return redirect(url_for("retention.confirm", request_id=existing.id))
     form = RequestForm()
+    if not form.is_submitted():
+        trail.record_view(subject.id, object_type="erasure_form")
     if form.validate_on_submit():
         try:
             request = services.request_erasure(g.user, subject, form.reason.data or "")
@@ -64,6 +68,8 @@ def confirm(request_id: int) -> Response | str | tuple[str, int]:
         abort(404)
     subject = _subject(request.subject_id)
     form = ConfirmErasureForm()
+    if not form.is_submitted():
+        trail.record_view(subject.id, object_type="erasure_request", object_id=request.id)
     if form.validate_on_submit():
         try:
             counts = services.confirm_erasure(g.user, request, form.reference.data or "")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import policy
+from app.audit import trail
 from app.auth.models import Unit, User
 from app.db import db
 from app.errors import Conflict, Invalid
@@ -65,6 +66,7 @@ def _filters_from_request() -> queries.ListFilters:
 def index() -> str:
     filters = _filters_from_request()
     page = queries.list_subjects(g.user, filters, request.args.get("after"))
+    trail.record_view((s.id for s in page.rows), object_type="subject_list")
     if filters.q:
         services.record_search(page.rows)
     owners = db.session.scalars(
@@ -79,7 +81,9 @@ def index() -> str:
 @bp.route("/caseload")
 @case_workers
 def caseload() -> str:
-    return render_template("subjects/caseload.html", subjects=queries.caseload(g.user))
+    subjects = queries.caseload(g.user)
+    trail.record_view((s.id for s in subjects), object_type="caseload")
+    return render_template("subjects/caseload.html", subjects=subjects)
 
 
 # --- the record hub ----------------------------------------------------------------------------------
@@ -91,12 +95,16 @@ def show(subject_id: int) -> str:
     subject = load_subject(subject_id)
     via = None if policy.in_scope(g.user, subject) else policy.active_break_glass(g.user, subject)
     services.record_view(g.user, subject, via)
+    panels = registry().panels_for_subject(g.user, subject)
+    # A section that shows other people (links between people, say) names them too.
+    trail.record_view({i for panel in panels for i in panel.subject_ids} - {subject.id},
+                      object_type="subject_page", object_id=subject.id)
     return render_template(
         "subjects/show.html", subject=subject, via=via, timeline=registry().timeline(subject),
         can_edit=policy.can_edit_subject(g.user, subject), can_transfer=policy.can_transfer(g.user, subject),
         can_allocate=policy.can_allocate(g.user, subject), can_erase=policy.can_erase(g.user, subject),
         break_glass=queries.unit_break_glass_for_subject(subject) if policy.supervises(g.user, subject) else [],
-        panels=registry().panels_for_subject(g.user, subject),
+        panels=panels,
     )
 
 
@@ -212,6 +220,8 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
     form.to_unit.choices = [SelectChoice("", "Choose a unit")] + [
         SelectChoice(str(u.id), f"{u.name} ({u.kind_label})") for u in units
     ]
+    if not form.is_submitted():
+        trail.record_view(subject.id, object_type="transfer_form")
     if form.validate_on_submit():
         moved_on, problem = parse_date(form.moved_on.data)
         to_unit = int(form.to_unit.data) if (form.to_unit.data or "").isdigit() else 0
@@ -239,6 +249,7 @@ def allocate(subject_id: int) -> Response | str | tuple[str, int]:
         SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in services.eligible_owners(subject)
     ]
     if not form.is_submitted():
+        trail.record_view(subject.id, object_type="allocation_form")
         form.owner.data = str(subject.case_owner_id or "")
     if form.validate_on_submit():
         owner = int(form.owner.data) if (form.owner.data or "").isdigit() else None
