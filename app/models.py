@@ -9,7 +9,7 @@ from app.assessments.models import (
     Screening,
     ScreeningResponse,
 )
-from app.audit.models import AuditEvent, AuditVerification
+from app.audit.models import AuditEvent, AuditEventPerson, AuditVerification
 from app.auth.models import LoginFailure, Unit, User, UserSession, user_units
 from app.interventions.models import (
     Intervention,
@@ -29,6 +29,7 @@ __all__ = [
     "Assessment",
     "AssessmentRating",
     "AuditEvent",
+    "AuditEventPerson",
     "AuditVerification",
     "BreakGlassAccess",
     "Challenge",

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from flask import Flask, g
 from sqlalchemy import select
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditEventPerson
 from app.auth.models import User
 from app.db import db, utcnow
 from app.interventions.models import Observation
@@ -40,7 +40,7 @@ def observe(app: Flask, actor_id: int, subject_id: int, days_ago: int, text: str
 def observation_views(app: Flask, after_id: int = 0) -> list[AuditEvent]:
     with app.app_context():
         return list(db.session.scalars(select(AuditEvent).where(
-            AuditEvent.id > after_id, AuditEvent.action == "view", AuditEvent.object_type == "observation")
+            AuditEvent.id > after_id, AuditEvent.action == "view", AuditEvent.object_type == "observations")
             .order_by(AuditEvent.id)))
 
 
@@ -71,7 +71,7 @@ def test_observations_page_shows_only_the_supervisors_units(app, login_as, users
     assert "Bravo region" not in page and "Baker" not in page
 
 
-def test_observations_page_audits_a_view_for_each_person_shown(app, login_as, users, units, records):
+def test_observations_page_audits_one_view_naming_each_person_shown(app, login_as, users, units, records):
     other = factories.make_subject(app, users["supervisor"].id, units["A"], "A1001AB", given_name="Ada",
                                    family_name="Able")
     first = observe(app, users["assessor"].id, records["subject_a"], 3, "Spoke warmly about his daughter.")
@@ -80,14 +80,14 @@ def test_observations_page_audits_a_view_for_each_person_shown(app, login_as, us
     observe(app, users["assessor_b"].id, records["subject_b"], 1, "Not of the supervisor's units.")
     mark = last_event_id(app)
     assert login_as("supervisor").get("/observations").status_code == 200
-    views = observation_views(app, mark)
-    shown = {e.subject_id: e.details for e in views}
-    assert shown == {
-        records["subject_a"]: {"observation_ids": [second, first], "shown_on": "unit_observations"},
-        other: {"observation_ids": [theirs], "shown_on": "unit_observations"},
-    }
-    assert {e.actor_id for e in views} == {users["supervisor"].id}
-    assert "daughter" not in str([e.details for e in views])  # the text itself stays out of the trail
+    [view] = observation_views(app, mark)
+    assert view.subject_id is None and view.actor_id == users["supervisor"].id
+    assert view.details == {"observation_ids": [theirs, second, first], "shown_on": "unit_observations",
+                            "subject_ids": sorted([records["subject_a"], other]), "count": 2}
+    with app.app_context():
+        named = db.session.scalars(select(AuditEventPerson.subject_id).where(AuditEventPerson.event_id == view.id))
+        assert sorted(named) == sorted([records["subject_a"], other])
+    assert "daughter" not in str(view.details)  # the text itself stays out of the trail
 
 
 def test_observations_page_keeps_every_observation_reachable_page_by_page(app, login_as, users, records):
@@ -161,7 +161,7 @@ def test_access_log_of_the_subject_access_report_lists_the_observation_reads(app
         assert supervisor is not None and subject is not None
         report = gather.subject_access_report(subject, gather.header("Subject access", supervisor, "Request",
                                                                      "The person", "OFFICIAL-SENSITIVE"))
-    reads = [a for a in report.accesses if a.action == "view" and a.what == "observation"]
+    reads = [a for a in report.accesses if a.action == "view" and a.what == "observations"]
     assert [a.who for a in reads] == ["supervisor"]
 
 
@@ -176,9 +176,13 @@ def test_dashboard_observations_are_audited_and_keep_to_the_units(app, login_as,
     listed = home[home.index('data-testid="dashboard-observations"'):]
     listed = listed[:listed.index("</ul>")]
     assert "Archer" in listed and "Baker" not in listed
-    [view] = observation_views(app, mark)
-    assert view.subject_id == records["subject_a"] and view.actor_id == users["supervisor"].id
-    assert view.details == {"observation_ids": [mine], "shown_on": "dashboard"}
+    # The dashboard's one view event names the person whose observation it listed, and nobody of unit B.
+    with app.app_context():
+        [view] = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.id > mark, AuditEvent.action == "view", AuditEvent.object_type == "dashboard")).all()
+        assert view.actor_id == users["supervisor"].id and mine
+        assert records["subject_a"] in view.details["subject_ids"]
+        assert records["subject_b"] not in view.details["subject_ids"]
 
 
 def test_dashboard_says_when_more_observations_than_it_lists(app, login_as, users, records):

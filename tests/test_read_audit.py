@@ -27,9 +27,10 @@ from tests import factories
 from tests.conftest import DatabaseFactory, login
 
 ROLES = ("assessor", "probation", "supervisor", "admin")
-# What a GET may write besides audit events: the session's "last seen" time (the idle timeout is measured from
-# it, so every authenticated request may touch its row, and expired sessions are pruned). Nothing else.
-TABLES_A_READ_MAY_WRITE = frozenset({"audit_events", "user_sessions"})
+# What a GET may write besides audit events (and their index of the people a list event names): the session's
+# "last seen" time (the idle timeout is measured from it, so every authenticated request may touch its row, and
+# expired sessions are pruned). Nothing else.
+TABLES_A_READ_MAY_WRITE = frozenset({"audit_events", "audit_event_people", "user_sessions"})
 STATIC = frozenset({"static", "bootstrap.static"})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
@@ -52,6 +52,26 @@ class AuditEvent(Base):
             "request_id": self.request_id,
             "ip": self.ip,
         }
+
+
+class AuditEventPerson(Base):
+    """A person an event names in its details' `subject_ids` (a list page, a dashboard, a search): an index of
+    the trail, written with the event in the same insert, so that a person's access log (the subject-access
+    report, the audit review's person filter, supervisors' scope) finds the lists that showed them with one
+    indexed lookup. What it says is in the chained details, which `flask audit verify` checks."""
+
+    __tablename__ = "audit_event_people"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id", ondelete="RESTRICT"), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+def people_named(details: dict[str, Any] | None) -> list[int]:
+    """The people an event's details name in `subject_ids`."""
+    ids = (details or {}).get("subject_ids")
+    if not isinstance(ids, list):
+        return []
+    return sorted({i for i in ids if isinstance(i, int) and not isinstance(i, bool)})
 
 
 class AuditVerification(Base):

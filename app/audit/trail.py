@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Row, Table, Text, event, insert, select, text
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from app.audit.models import GENESIS_HASH, AuditEvent
+from app.audit.models import GENESIS_HASH, AuditEvent, AuditEventPerson, people_named
 from app.db import db, utcnow
 
 _QUEUE_KEY = "waypoint_audit_queue"
@@ -37,6 +37,7 @@ _EVENTS = cast(Table, AuditEvent.__table__)
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _LAST_LINK = select(_EVENTS.c.id, _EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
 _INSERT = insert(_EVENTS)
+_INSERT_PEOPLE = insert(cast(Table, AuditEventPerson.__table__))
 # The hashed columns as verify() reads them. `details` comes as its JSON text, parsed here by json.loads, as
 # the JSON type would; the cast makes PostgreSQL's driver hand over the text of a `json` column unparsed.
 _CHAIN_COLUMNS = (
@@ -211,6 +212,7 @@ def _write_queued_events(session: Session) -> None:
     now = utcnow()
     stamp = _timestamp(now)
     rows = []
+    named_in: list[tuple[int, dict[str, Any]]] = []
     for pending in queue:
         last_id += 1
         fields = {  # the keys and values of AuditEvent.canonical_fields()
@@ -228,10 +230,16 @@ def _write_queued_events(session: Session) -> None:
             "ip": pending.ip,
         }
         digest = chain_hash(last_hash, fields)
+        named_in.append((last_id, pending.details))
         rows.append(fields | {"occurred_at": now, "prev_hash": last_hash, "hash": digest})
         last_hash = digest
     # A Core insert into the mapped table: its column types (UTCDateTime, JSON) store the values as the ORM would.
     connection.execute(_INSERT, rows)
+    # The people list events name, for their access logs (AuditEventPerson).
+    named = [{"event_id": event_id, "subject_id": person} for event_id, details in named_in
+             for person in people_named(details)]
+    if named:
+        connection.execute(_INSERT_PEOPLE, named)
 
 
 @event.listens_for(Session, "after_soft_rollback")

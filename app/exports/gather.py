@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.assessments import holdings as assessment_holdings
 from app.assessments.models import Assessment, AssessmentStatus
 from app.assessments.queries import judgement_history
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditEventPerson
 from app.auth.models import User
 from app.db import db, utcnow
 from app.interventions import holdings as intervention_holdings
@@ -55,8 +55,10 @@ def _access_line(e: AuditEvent) -> model.AccessLine:
 
 def subject_access_report(subject: Subject, head: model.Header) -> model.SubjectAccessReport:
     """Everything held about the person: each feature's sections (app/registry.py: every table about a person
-    is in some feature's holding), and who consulted or changed the record."""
-    accesses = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_id == subject.id)
-                                  .order_by(AuditEvent.id))
+    is in some feature's holding), and who consulted or changed the record: the events about them, and the
+    lists, dashboards and searches that showed them."""
+    named = select(AuditEventPerson.event_id).where(AuditEventPerson.subject_id == subject.id)
+    accesses = db.session.scalars(select(AuditEvent).where(
+        or_(AuditEvent.subject_id == subject.id, AuditEvent.id.in_(named))).order_by(AuditEvent.id))
     return model.SubjectAccessReport(header=head, **registry().subject_access(subject),
                                      accesses=tuple(_access_line(e) for e in accesses))

@@ -20,7 +20,6 @@ from app.interventions.models import (
     InterventionStatus,
     Observation,
 )
-from app.interventions.services import record_observations_view
 from app.registry import Panel
 from app.subjects.models import Subject
 from reports.charts import EngagementPoint, engagement_svg
@@ -194,9 +193,8 @@ def dashboard_panel(user: User) -> Panel | None:
     observations: list[Observation] = []
     more = False
     if policy.is_supervisor(user):
+        # The list names people and what was observed about them: the dashboard's view event names them too.
         observations, more = recent_unit_observations(user)
-        # The list names people and what was observed about them: a consultation like any other.
-        record_observations_view(user, observations, shown_on="dashboard")
     work = caseload_interventions(user)
     shown = [i.subject_id for i in work.active] + [s.intervention.subject_id for s in work.missed] \
         + [o.subject_id for o in observations]  # the quiet ones are active ones

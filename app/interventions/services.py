@@ -271,12 +271,8 @@ def record_view(actor: User, intervention: Intervention) -> None:
 
 
 def record_observations_view(actor: User, observations: Sequence[Observation], shown_on: str) -> None:
-    """Consultation log for a list of observations: one `view` event per person whose observations were
-    shown, naming them, so that the read is in that person's own access log (the subject-access report and
-    the audit review find events by person)."""
-    shown: dict[int, list[int]] = {}
-    for observation in observations:
-        shown.setdefault(observation.subject_id, []).append(observation.id)
-    for subject_id, ids in shown.items():
-        trail.record("view", object_type="observation", subject_id=subject_id,
-                     details={"observation_ids": ids, "shown_on": shown_on})
+    """Consultation log for a list of observations (trail.record_view's rule for lists): one `view` event naming
+    the people whose observations were shown, and which observations, in the order shown. Each person's
+    access log finds it through the event's people (AuditEventPerson)."""
+    trail.record_view([o.subject_id for o in observations], object_type="observations",
+                      details={"observation_ids": [o.id for o in observations], "shown_on": shown_on})
