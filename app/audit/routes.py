@@ -74,10 +74,7 @@ def events() -> str | tuple[str, int]:
 @bp.route("/events/<int:event_id>")
 @reviewers
 def event(event_id: int) -> str:
-    found = db.session.get(AuditEvent, event_id)
-    if found is None:
-        abort(404)
-    policy.require_record(policy.can_view_audit_event(g.user, found), "audit_events", event_id)
+    found = policy.load_audit_event(event_id)
     trail.record("view", object_type="audit_events", object_id=found.id, subject_id=found.subject_id)
     details_visible = policy.audit_details_visible(g.user, found)
     subject = db.session.get(Subject, found.subject_id) if details_visible and found.subject_id else None

@@ -16,7 +16,6 @@ from app.exports import gather, services
 from app.exports.forms import AuditExtractForm, ExportForm
 from app.forms import SelectChoice, parse_date, show_errors
 from app.subjects.models import Subject
-from app.subjects.routes import load_subject
 from reports.audit_extract import audit_extract_csv, build_audit_extract_pdf, cut_notice
 from reports.case_summary import build_case_summary
 from reports.fonts import FontsMissing, fonts_problem
@@ -25,7 +24,7 @@ from reports.subject_access import build_subject_access_report
 bp = Blueprint("exports", __name__)
 log = logging.getLogger("waypoint.exports")
 case_workers = policy.requires(policy.works_cases)
-supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
+supervisors = policy.requires(policy.supervises_cases)
 
 
 @bp.record_once
@@ -65,7 +64,7 @@ def _refuse(exc: NotAllowed, subject: Subject) -> None:
 @case_workers
 @requires_recent_auth("export a case summary")
 def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = load_subject(subject_id)
+    subject = policy.load_subject(subject_id)
     try:
         services.check_case_export(g.user, subject)
     except NotAllowed as exc:
@@ -92,7 +91,7 @@ def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
 @supervisors
 @requires_recent_auth("export a subject-access report")
 def subject_access(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = load_subject(subject_id, for_change=True)
+    subject = policy.load_subject(subject_id, policy.can_edit_subject)
     try:
         services.check_subject_access_report(g.user, subject)
     except NotAllowed as exc:

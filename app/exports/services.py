@@ -50,13 +50,12 @@ def record_export(actor: User, report: str, request: ExportRequest, *, subject_i
 
 
 def check_case_export(actor: User, subject: Subject) -> None:
-    """Only what the user may see, and not through break-glass: exports need the person in scope."""
-    if not policy.in_scope(actor, subject):
+    if not policy.can_export_case_summary(actor, subject):
         raise NotAllowed("You can export only the records of people in your units or caseload.")
 
 
 def check_subject_access_report(actor: User, subject: Subject) -> None:
-    if not policy.supervises(actor, subject):
+    if not policy.can_export_subject_access_report(actor, subject):
         raise NotAllowed("Subject-access reports are produced by a supervisor of the person's unit.")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -13,22 +13,12 @@ from app.forms import SelectChoice, parse_date, show_errors
 from app.interventions import queries, services
 from app.interventions.forms import ObservationForm, ReferralForm, SessionForm, TransitionForm, close_form_class
 from app.interventions.models import TRANSITIONS, Intervention, InterventionStatus
-from app.subjects.routes import load_subject
 from app.subjects.services import eligible_owners
 from reports.charts import engagement_svg
 
 bp = Blueprint("interventions", __name__)
 case_workers = policy.requires(policy.works_cases)
-supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
-
-
-def load_intervention(intervention_id: int) -> Intervention:
-    intervention = db.session.get(Intervention, intervention_id)
-    if intervention is None:
-        abort(404)
-    allowed = policy.can_view_subject(g.user, intervention.subject)
-    policy.require_record(allowed, "intervention", intervention_id, intervention.subject_id if allowed else None)
-    return intervention
+supervisors = policy.requires(policy.supervises_cases)
 
 
 def _version(text: str | None) -> int:
@@ -39,7 +29,7 @@ def _version(text: str | None) -> int:
 @bp.route("/subjects/<int:subject_id>/interventions/new", methods=["GET", "POST"])
 @case_workers
 def refer(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = load_subject(subject_id, for_change=True)
+    subject = policy.load_subject(subject_id, policy.can_edit_subject)
     form = ReferralForm()
     form.owner.choices = [SelectChoice("", "Choose the owner")] + [
         SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in eligible_owners(subject)]
@@ -100,7 +90,7 @@ def _page(intervention: Intervention, transition_form: TransitionForm | None = N
 @bp.route("/interventions/<int:intervention_id>")
 @case_workers
 def show(intervention_id: int) -> tuple[str, int]:
-    intervention = load_intervention(intervention_id)
+    intervention = policy.load_intervention(intervention_id)
     services.record_view(g.user, intervention)
     return _page(intervention)
 
@@ -108,7 +98,7 @@ def show(intervention_id: int) -> tuple[str, int]:
 @bp.route("/interventions/<int:intervention_id>/status", methods=["POST"])
 @case_workers
 def transition(intervention_id: int) -> Response | tuple[str, int]:
-    intervention = load_intervention(intervention_id)
+    intervention = policy.load_intervention(intervention_id)
     form = _transition_form(intervention)
     if form.validate_on_submit():
         on, problem = parse_date(form.on.data)
@@ -134,7 +124,7 @@ def transition(intervention_id: int) -> Response | tuple[str, int]:
 @bp.route("/interventions/<int:intervention_id>/sessions/new", methods=["GET", "POST"])
 @case_workers
 def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
-    intervention = load_intervention(intervention_id)
+    intervention = policy.load_intervention(intervention_id)
     if not policy.can_record_session(g.user, intervention):
         flash("Sessions are recorded while the intervention is active.", "warning")
         return redirect(url_for("interventions.show", intervention_id=intervention.id))
@@ -167,7 +157,7 @@ def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/interventions/<int:intervention_id>/close", methods=["GET", "POST"])
 @case_workers
 def close(intervention_id: int) -> Response | str | tuple[str, int]:
-    intervention = load_intervention(intervention_id)
+    intervention = policy.load_intervention(intervention_id)
     if not policy.can_manage_intervention(g.user, intervention):
         policy.refuse(403, "closing needs the owner or a supervisor of the unit", object_type="intervention",
                       object_id=intervention.id, subject_id=intervention.subject_id)
@@ -201,7 +191,7 @@ def close(intervention_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/subjects/<int:subject_id>/observations/new", methods=["GET", "POST"])
 @case_workers
 def observe(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = load_subject(subject_id, for_change=True)
+    subject = policy.load_subject(subject_id, policy.can_edit_subject)
     form = ObservationForm()
     if not form.is_submitted():
         form.observed_on.data = utcnow().date().isoformat()

@@ -19,7 +19,8 @@ def home() -> str:
     works_cases = policy.works_cases(g.user)
     board = queries.dashboard(g.user) if works_cases else None
     panels = queries.dashboard_panels(g.user) if works_cases else []
-    return render_template("main/home.html", user=g.user, board=board, panels=panels, review_form=ConfirmForm())
+    return render_template("main/home.html", user=g.user, board=board, panels=panels, review_form=ConfirmForm(),
+                           supervises_cases=policy.supervises_cases(g.user))
 
 
 @bp.route("/health")
