@@ -20,7 +20,7 @@ from app.assessments.models import Assessment
 from app.auth.reauth import requires_recent_auth
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
-from app.forms import parse_date, show_errors
+from app.forms import read_date, read_dates, show_errors
 
 bp = Blueprint("assessments", __name__)
 __all__ = ["bp", "queries"]  # importing queries registers the subject-page and dashboard panels
@@ -46,16 +46,15 @@ def new_screening(subject_id: int) -> Response | str | tuple[str, int]:
     instrument = instruments[0]
     form = screening_form_class(instrument)()
     if form.validate_on_submit():
-        screened_on, problem = parse_date(form.screened_on.data)
-        values = screening.ScreeningValues(
-            instrument_id=instrument.id, instrument_version=instrument.version, screened_on=screened_on,
-            occasion=form.occasion.data or "", outcome=form.outcome.data or "", rationale=form.rationale.data or "",
-            answers={i.code: getattr(form, f"item_{i.code}").data or "" for i in instrument.items()},
-            notes={i.code: getattr(form, f"note_{i.code}").data or "" for i in instrument.items()},
-        )
         try:
-            if problem:
-                raise Invalid("The screening was not saved.", field_errors={"screened_on": [problem]})
+            values = screening.ScreeningValues(
+                instrument_id=instrument.id, instrument_version=instrument.version,
+                screened_on=read_date(form, "screened_on", "The screening was not saved."),
+                occasion=form.occasion.data or "", outcome=form.outcome.data or "",
+                rationale=form.rationale.data or "",
+                answers={i.code: getattr(form, f"item_{i.code}").data or "" for i in instrument.items()},
+                notes={i.code: getattr(form, f"note_{i.code}").data or "" for i in instrument.items()},
+            )
             record = screening.record_screening(g.user, subject, values)
         except Invalid as exc:
             show_errors(form, exc)
@@ -129,13 +128,7 @@ def _assessment_page(assessment: Assessment, return_form: ReturnForm | None = No
 
 def _input(form: FlaskForm, assessment: Assessment) -> tuple[services.AssessmentInput, dict[str, list[str]]]:
     instrument = services.instrument_of(assessment)
-    errors: dict[str, list[str]] = {}
-    dates = {}
-    for name in ("shared_on", "review_due"):
-        value, problem = parse_date(getattr(form, name).data)
-        dates[name] = value
-        if problem:
-            errors[name] = [problem]
+    dates, errors = read_dates(form, "shared_on", "review_due")
     data = services.AssessmentInput(
         ratings={i.code: getattr(form, f"rating_{i.code}").data or "" for i in instrument.items()},
         evidence={i.code: getattr(form, f"evidence_{i.code}").data or "" for i in instrument.items()},
@@ -327,10 +320,8 @@ def record_challenge(assessment_id: int) -> Response | tuple[str, int]:
     assessment = policy.load_assessment(assessment_id)
     form = ChallengeForm()
     if form.validate_on_submit():
-        raised_on, problem = parse_date(form.raised_on.data)
         try:
-            if problem:
-                raise Invalid("The challenge was not recorded.", field_errors={"raised_on": [problem]})
+            raised_on = read_date(form, "raised_on", "The challenge was not recorded.")
             challenges.record(g.user, assessment, raised_on, form.raised_by_kind.data or "",
                               form.raised_by_name.data or "", form.grounds.data or "")
         except Invalid as exc:

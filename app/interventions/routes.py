@@ -9,7 +9,7 @@ from app import policy
 from app.assessments.services import instrument_of
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
-from app.forms import SelectChoice, parse_date, show_errors
+from app.forms import SelectChoice, read_date, show_errors
 from app.interventions import queries, services
 from app.interventions.forms import ObservationForm, ReferralForm, SessionForm, TransitionForm, close_form_class
 from app.interventions.models import TRANSITIONS, Intervention, InterventionStatus
@@ -41,15 +41,13 @@ def refer(subject_id: int) -> Response | str | tuple[str, int]:
         form.owner.data = str(g.user.id)
         form.referred_on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
-        referred_on, problem = parse_date(form.referred_on.data)
         owner = form.owner.data or ""
-        referral = services.Referral(
-            type=form.type.data or "", provider=form.provider.data or "",
-            owner_id=int(owner) if owner.isdigit() else None, referred_on=referred_on,
-            goals=(form.goals.data or "").splitlines(), item_codes=[c for c in form.item_codes.data or [] if c])
         try:
-            if problem:
-                raise Invalid("The referral was not saved.", field_errors={"referred_on": [problem]})
+            referral = services.Referral(
+                type=form.type.data or "", provider=form.provider.data or "",
+                owner_id=int(owner) if owner.isdigit() else None,
+                referred_on=read_date(form, "referred_on", "The referral was not saved."),
+                goals=(form.goals.data or "").splitlines(), item_codes=[c for c in form.item_codes.data or [] if c])
             intervention = services.refer(g.user, subject, referral)
         except Invalid as exc:
             show_errors(form, exc)
@@ -101,10 +99,8 @@ def transition(intervention_id: int) -> Response | tuple[str, int]:
     intervention = policy.load_intervention(intervention_id)
     form = _transition_form(intervention)
     if form.validate_on_submit():
-        on, problem = parse_date(form.on.data)
         try:
-            if problem:
-                raise Invalid("The status was not changed.", field_errors={"on": [problem]})
+            on = read_date(form, "on", "The status was not changed.")
             services.transition(g.user, intervention, form.to_status.data or "", on, form.reason.data or "",
                                 _version(form.version.data))
         except NotAllowed as exc:
@@ -134,14 +130,12 @@ def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
         form.held_on.data = suggestion.held_on.isoformat() if suggestion.held_on else ""
         form.attendance.data = suggestion.attendance
     if form.validate_on_submit():
-        held_on, problem = parse_date(form.held_on.data)
         engagement = form.engagement.data or ""
-        values = services.SessionValues(held_on=held_on, attendance=form.attendance.data or "",
-                                        engagement=int(engagement) if engagement.isdigit() else None,
-                                        notes=form.notes.data or "", next_steps=form.next_steps.data or "")
         try:
-            if problem:
-                raise Invalid("The session was not saved.", field_errors={"held_on": [problem]})
+            held_on = read_date(form, "held_on", "The session was not saved.")
+            values = services.SessionValues(held_on=held_on, attendance=form.attendance.data or "",
+                                            engagement=int(engagement) if engagement.isdigit() else None,
+                                            notes=form.notes.data or "", next_steps=form.next_steps.data or "")
             services.record_session(g.user, intervention, values)
         except Invalid as exc:
             show_errors(form, exc)
@@ -166,11 +160,9 @@ def close(intervention_id: int) -> Response | str | tuple[str, int]:
         form.version.data = str(intervention.version)
         form.on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
-        on, problem = parse_date(form.on.data)
         outcomes = {goal.id: getattr(form, f"goal_{goal.id}").data or "" for goal in intervention.goals}
         try:
-            if problem:
-                raise Invalid("The intervention was not closed.", field_errors={"on": [problem]})
+            on = read_date(form, "on", "The intervention was not closed.")
             services.close(g.user, intervention, on, outcomes, form.summary.data or "", _version(form.version.data))
         except Invalid as exc:
             show_errors(form, exc)
@@ -196,10 +188,8 @@ def observe(subject_id: int) -> Response | str | tuple[str, int]:
     if not form.is_submitted():
         form.observed_on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
-        observed_on, problem = parse_date(form.observed_on.data)
         try:
-            if problem:
-                raise Invalid("The observation was not saved.", field_errors={"observed_on": [problem]})
+            observed_on = read_date(form, "observed_on", "The observation was not saved.")
             services.record_observation(g.user, subject, observed_on, form.category.data or "",
                                         form.source.data or "", form.text.data or "")
         except Invalid as exc:

@@ -4,7 +4,6 @@ caseload and break-glass. Each handler checks access through app/policy.py befor
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from app import policy
 from app.auth.models import Unit, User
 from app.db import db
 from app.errors import Conflict, Invalid
-from app.forms import ConfirmForm, SelectChoice, parse_date, show_errors
+from app.forms import ConfirmForm, SelectChoice, read_date, read_dates, show_errors
 from app.subjects import queries, services
 from app.subjects.forms import AllocateForm, BreakGlassForm, SubjectForm, TransferForm
 from app.subjects.models import AlertCode, CustodyStatus, Subject
@@ -94,13 +93,7 @@ def show(subject_id: int) -> str:
 
 def _values(form: SubjectForm) -> tuple[services.SubjectValues, dict[str, list[str]]]:
     """The typed values, and the date fields that could not be read as dates."""
-    errors: dict[str, list[str]] = {}
-    dates: dict[str, Any] = {}
-    for name in ("date_of_birth", "sentence_date", "release_date", "next_review_due"):
-        value, problem = parse_date(getattr(form, name).data)
-        dates[name] = value
-        if problem:
-            errors[name] = [problem]
+    dates, errors = read_dates(form, "date_of_birth", "sentence_date", "release_date", "next_review_due")
     values = services.SubjectValues(
         reference=form.reference.data or "", given_name=form.given_name.data or "",
         family_name=form.family_name.data or "", status=form.status.data or "",
@@ -202,11 +195,9 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
         SelectChoice(str(u.id), f"{u.name} ({u.kind_label})") for u in units
     ]
     if form.validate_on_submit():
-        moved_on, problem = parse_date(form.moved_on.data)
         to_unit = int(form.to_unit.data) if (form.to_unit.data or "").isdigit() else 0
         try:
-            if problem:
-                raise Invalid("The transfer was not recorded.", field_errors={"moved_on": [problem]})
+            moved_on = read_date(form, "moved_on", "The transfer was not recorded.")
             movement = services.transfer(g.user, subject, to_unit, form.to_status.data or "", moved_on,
                                          form.reason.data or "")
         except Invalid as exc:
