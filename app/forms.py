@@ -64,6 +64,17 @@ def read_date(form: wtforms.Form, name: str, not_done: str) -> date | None:
     return values[name]
 
 
+def read_date_range(form: wtforms.Form, start: str, end: str
+                    ) -> tuple[date | None, date | None, dict[str, list[str]]]:
+    """The first and last day typed in two fields (either may be empty), and the problems of each: as
+    read_dates, and an end before the start is a problem of the end."""
+    values, problems = read_dates(form, start, end)
+    first, last = values[start], values[end]
+    if first and last and last < first:
+        problems[end] = ["The end date is before the start date."]
+    return first, last, problems
+
+
 def show_errors(form: FlaskForm, exc: Invalid) -> None:
     """Put a service's errors next to their fields; anything without a field goes in the summary."""
     for name, problems in exc.field_errors.items():

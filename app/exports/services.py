@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from app import policy
-from app.audit import trail
+from app.audit import review, trail
 from app.audit.models import AuditEvent
+from app.audit.review import AuditFilters
 from app.auth.models import User
 from app.db import db
 from app.errors import Invalid, NotAllowed
@@ -62,39 +62,12 @@ def check_subject_access_report(actor: User, subject: Subject) -> None:
 # --- the audit extract -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AuditFilters:
-    actor: str = ""
-    subject_reference: str = ""
-    action: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
-
-    def as_pairs(self) -> tuple[tuple[str, str], ...]:
-        pairs = [("User", self.actor), ("Subject reference", self.subject_reference), ("Action", self.action),
-                 ("From", self.date_from.isoformat() if self.date_from else ""),
-                 ("To", self.date_to.isoformat() if self.date_to else "")]
-        return tuple((name, value) for name, value in pairs if value) or (("Filters", "none"),)
-
-
 def audit_events(actor: User, filters: AuditFilters, limit: int) -> list[AuditEvent]:
     """The matching events the actor may see, oldest first: at most `limit` + 1, the one more telling
     audit_extract() that the extract is cut."""
     if not policy.can_extract_audit(actor):
         raise NotAllowed("Audit extracts are for supervisors.")
-    stmt = select(AuditEvent).where(policy.audit_events_visible_to(actor))
-    if filters.actor.strip():
-        stmt = stmt.where(AuditEvent.actor_username == filters.actor.strip().lower())
-    if filters.subject_reference.strip():
-        ref = filters.subject_reference.strip().upper()
-        stmt = stmt.where(AuditEvent.subject_id.in_(select(Subject.id).where(Subject.reference == ref)))
-    if filters.action.strip():
-        stmt = stmt.where(AuditEvent.action == filters.action.strip())
-    if filters.date_from:
-        stmt = stmt.where(AuditEvent.occurred_at >= datetime.combine(filters.date_from, time(0), tzinfo=UTC))
-    if filters.date_to:
-        stmt = stmt.where(AuditEvent.occurred_at < datetime.combine(filters.date_to + timedelta(days=1), time(0),
-                                                                     tzinfo=UTC))
+    stmt = select(AuditEvent).where(*review.matching_events(actor, filters).where)
     return list(db.session.scalars(stmt.order_by(AuditEvent.id).limit(limit + 1)))
 
 
