@@ -114,10 +114,6 @@ def scope_to_units(stmt: Select[Any], unit_column: InstrumentedAttribute[Any], u
     return stmt.where(unit_column.in_(sorted(visible_unit_ids(user))))
 
 
-def can_manage_users(user: User) -> bool:
-    return manages_users(user)
-
-
 def must_enrol_second_factor(user: User) -> bool:
     """A role that needs TOTP (config TOTP_REQUIRED_ROLES), and no secret yet: enrolment comes first."""
     return user.role in current_app.config["TOTP_REQUIRED_ROLES"] and user.totp_secret is None

@@ -201,14 +201,6 @@ def create_subject(actor: User, unit_id: int, values: SubjectValues) -> Subject:
     return subject
 
 
-@dataclass
-class ConflictingEdit:
-    """What someone else saved meanwhile, for the 409 page: field, their value, saved value, by whom."""
-
-    current: dict[str, Any]
-    changed_by: list[tuple[str, str]]  # (who, when) of each save since the version the user loaded
-
-
 def update_subject(actor: User, subject: Subject, values: SubjectValues, expected_version: int) -> None:
     """Save an edit made from `expected_version`. Raises Conflict when someone saved in between
     (nothing is overwritten), Invalid with every problem otherwise."""
