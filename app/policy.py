@@ -407,18 +407,16 @@ def can_handle_erasure_request(user: User, request: ErasureRequest) -> bool:
 
 # --- alerts ---------------------------------------------------------------------------------------------
 
-reviews_alerts = supervises_cases
-
 
 def can_acknowledge_alert(user: User, alert: Alert) -> bool:
     """A supervisor of the alert's unit (any supervisor when it has none), not the person it is about."""
-    return (reviews_alerts(user) and (alert.unit_id is None or alert.unit_id in user.unit_ids)
+    return (supervises_cases(user) and (alert.unit_id is None or alert.unit_id in user.unit_ids)
             and alert.user_id != user.id)
 
 
 def alerts_visible_to(user: User) -> ColumnElement[bool]:
     """WHERE clause of `can_acknowledge_alert`."""
-    if not reviews_alerts(user):
+    if not supervises_cases(user):
         return Alert.id.is_(None)
     in_units = or_(Alert.unit_id.in_(sorted(user.unit_ids)), Alert.unit_id.is_(None))
     return in_units & or_(Alert.user_id.is_(None), Alert.user_id != user.id)

@@ -13,7 +13,7 @@ from app.forms import show_errors
 from app.oversight import alerts
 
 bp = Blueprint("alerts", __name__)
-supervisors = policy.requires(policy.reviews_alerts)
+supervisors = policy.requires(policy.supervises_cases)
 
 
 class AcknowledgeForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped (see pyproject's forms override)
