@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import CursorResult, DateTime, Engine, MetaData, create_engine, event, inspect, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+from app.errors import Conflict
 
 NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
@@ -43,6 +45,24 @@ def per_request(key: Hashable, load: Callable[[], list[T]]) -> list[T]:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def bump_version(record: Base, expected_version: int | None, conflict: str, **also: Any) -> None:
+    """Optimistic locking: add one to the record's `version` in SQL (with the other columns in `also`),
+    only while it is still `expected_version`, else raise Conflict(conflict) and change nothing. Done in
+    SQL so that a concurrent save's own check sees it; None checks nothing (the change needs no form).
+    The record is refreshed with the new values."""
+    mapper = inspect(record).mapper
+    version = mapper.columns["version"]
+    stmt = update(mapper).where(*(column == value for column, value in
+                                  zip(mapper.primary_key, mapper.primary_key_from_instance(record), strict=True)))
+    if expected_version is not None:
+        stmt = stmt.where(version == expected_version)
+    result = db.session.execute(stmt.values(version=version + 1, **also)
+                                .execution_options(synchronize_session=False))
+    if not isinstance(result, CursorResult) or result.rowcount != 1:
+        raise Conflict(conflict)
+    db.session.refresh(record, ["version", *also])
 
 
 def utcnow() -> datetime:

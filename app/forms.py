@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import wtforms
 from flask_wtf import FlaskForm
@@ -31,6 +32,47 @@ def parse_date(text: str | None) -> tuple[date | None, str | None]:
         return date.fromisoformat(value), None
     except ValueError:
         return None, "Enter a real date as year-month-day, for example 2026-11-25."
+
+
+class DateField(wtforms.StringField):
+    """A date typed as text in ISO form, with the input attributes every date field has; read it with
+    `read_date` or `read_dates`."""
+
+    def __init__(self, label: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", DATE_INPUT)
+        super().__init__(label, **kwargs)
+
+
+def read_dates(form: wtforms.Form, *names: str) -> tuple[dict[str, date | None], dict[str, list[str]]]:
+    """The dates typed in the named fields (None where nothing is typed), and the problem of each field
+    that holds something else, to report with the service's own problems."""
+    values: dict[str, date | None] = {}
+    problems: dict[str, list[str]] = {}
+    for name in names:
+        values[name], problem = parse_date(getattr(form, name).data)
+        if problem:
+            problems[name] = [problem]
+    return values, problems
+
+
+def read_date(form: wtforms.Form, name: str, not_done: str) -> date | None:
+    """The date typed in one field, or None; raises Invalid(not_done) naming the field when it holds
+    something that is not a date."""
+    values, problems = read_dates(form, name)
+    if problems:
+        raise Invalid(not_done, field_errors=problems)
+    return values[name]
+
+
+def read_date_range(form: wtforms.Form, start: str, end: str
+                    ) -> tuple[date | None, date | None, dict[str, list[str]]]:
+    """The first and last day typed in two fields (either may be empty), and the problems of each: as
+    read_dates, and an end before the start is a problem of the end."""
+    values, problems = read_dates(form, start, end)
+    first, last = values[start], values[end]
+    if first and last and last < first:
+        problems[end] = ["The end date is before the start date."]
+    return first, last, problems
 
 
 def show_errors(form: FlaskForm, exc: Invalid) -> None:

@@ -14,16 +14,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.wrappers import Response
 
+from app.assessments.models import Accreditation, Assessment, AssessmentStatus, Challenge, Screening
 from app.audit import trail
-from app.auth.models import Role, User
-from app.db import db, utcnow
+from app.audit.models import AuditEvent
+from app.auth.models import Role, Unit, User
+from app.db import Base, db, utcnow
+from app.interventions.models import Intervention
+from app.oversight.models import Alert
+from app.retention.models import ErasureRequest
 from app.subjects.models import BreakGlassAccess, Subject
 
 log = logging.getLogger(__name__)
@@ -38,6 +43,7 @@ TOTP_ENROLMENT_ENDPOINTS = frozenset({"auth.enrol_totp", "auth.logout"})
 CASE_ROLES = frozenset({Role.ASSESSOR, Role.PROBATION_OFFICER, Role.SUPERVISOR})
 
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R", bound=Base)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ is_admin = has_role(Role.ADMIN)
 is_supervisor = has_role(Role.SUPERVISOR)
 # Case content: people, assessments, interventions. Admins never see it.
 works_cases = has_role(*CASE_ROLES)
+# Supervisors' pages: approvals, allocation, alerts, retention, subject access, audit extracts.
+supervises_cases = all_of(works_cases, is_supervisor)
 manages_users = is_admin
 
 
@@ -106,10 +114,6 @@ def scope_to_units(stmt: Select[Any], unit_column: InstrumentedAttribute[Any], u
     return stmt.where(unit_column.in_(sorted(visible_unit_ids(user))))
 
 
-def can_manage_users(user: User) -> bool:
-    return manages_users(user)
-
-
 def must_enrol_second_factor(user: User) -> bool:
     """A role that needs TOTP (config TOTP_REQUIRED_ROLES), and no secret yet: enrolment comes first."""
     return user.role in current_app.config["TOTP_REQUIRED_ROLES"] and user.totp_secret is None
@@ -118,7 +122,7 @@ def must_enrol_second_factor(user: User) -> bool:
 # --- enforcement ----------------------------------------------------------------------------------
 
 
-def refuse(status: int, reason: str, **audit_fields: Any) -> None:
+def refuse(status: int, reason: str, **audit_fields: Any) -> NoReturn:
     """Refuse the request: audit a `denied` event that survives the request's rollback, then abort."""
     event = trail.record("denied", details=_refusal(status, reason), **audit_fields)
     # The request rolls back on abort; the refusal itself must still reach the trail.
@@ -175,13 +179,8 @@ def enforce() -> Response | None:
 
 
 # --- subjects -------------------------------------------------------------------------------------
-
-def subjects_visible_to(user: User) -> ColumnElement[bool]:
-    """WHERE clause: the subjects of the user's units and of their caseload (none for admins)."""
-    if user.role not in CASE_ROLES:
-        return Subject.id.is_(None)  # matches nothing
-    in_units_or_caseload = or_(Subject.unit_id.in_(sorted(user.unit_ids)), Subject.case_owner_id == user.id)
-    return and_(Subject.erased_at.is_(None), in_units_or_caseload)
+# Each rule that lists records is written twice, as a predicate over one object and as a WHERE clause,
+# side by side; tests/test_policy_filters.py proves on generated data that each pair selects the same rows.
 
 
 def in_scope(user: User, subject: Subject) -> bool:
@@ -189,6 +188,14 @@ def in_scope(user: User, subject: Subject) -> bool:
     if user.role not in CASE_ROLES or subject.erased_at is not None:
         return False
     return subject.unit_id in user.unit_ids or subject.case_owner_id == user.id
+
+
+def subjects_visible_to(user: User) -> ColumnElement[bool]:
+    """WHERE clause of `in_scope`: the subjects of the user's units and of their caseload (none for admins)."""
+    if user.role not in CASE_ROLES:
+        return Subject.id.is_(None)  # matches nothing
+    in_units_or_caseload = or_(Subject.unit_id.in_(sorted(user.unit_ids)), Subject.case_owner_id == user.id)
+    return and_(Subject.erased_at.is_(None), in_units_or_caseload)
 
 
 def active_break_glass(user: User, subject: Subject) -> BreakGlassAccess | None:
@@ -233,41 +240,64 @@ def can_transfer(user: User, subject: Subject) -> bool:
 
 
 def can_review_break_glass(user: User, access: BreakGlassAccess) -> bool:
+    """A supervisor of the unit the access was to, who did not open it themselves."""
     return user.role == Role.SUPERVISOR and access.unit_id in user.unit_ids and access.user_id != user.id
 
 
+def break_glass_reviewable_by(user: User) -> ColumnElement[bool]:
+    """WHERE clause of `can_review_break_glass`."""
+    if user.role != Role.SUPERVISOR:
+        return BreakGlassAccess.id.is_(None)
+    return and_(BreakGlassAccess.unit_id.in_(sorted(user.unit_ids)), BreakGlassAccess.user_id != user.id)
+
+
 # --- screenings and assessments --------------------------------------------------------------------
-# Assessment is typed loosely here to keep app.policy free of an import cycle with app.assessments.
 
 
 def can_screen(user: User, subject: Subject) -> bool:
     return in_scope(user, subject)
 
 
-def can_view_assessment(user: User, assessment: Any) -> bool:
+def can_view_screening(user: User, screening: Screening) -> bool:
+    return can_view_subject(user, screening.subject)
+
+
+def can_view_assessment(user: User, assessment: Assessment) -> bool:
     return can_view_subject(user, assessment.subject)
 
 
-def can_edit_assessment(user: User, assessment: Any) -> bool:
+def can_edit_assessment(user: User, assessment: Assessment) -> bool:
     """Only the author edits, only a draft, only while the person is in their scope."""
     return assessment.status == "draft" and assessment.author_id == user.id and in_scope(user, assessment.subject)
 
 
-def can_decide_assessment(user: User, assessment: Any) -> bool:
+def can_decide_assessment(user: User, assessment: Assessment) -> bool:
     """Four eyes: a supervisor of the person's unit who did not write it approves or returns it."""
-    return (assessment.status == "submitted" and assessment.author_id != user.id
+    return (assessment.status == AssessmentStatus.SUBMITTED and assessment.author_id != user.id
             and supervises(user, assessment.subject))
 
 
-def can_amend_assessment(user: User, assessment: Any) -> bool:
+def assessments_decidable_by(user: User) -> ColumnElement[bool]:
+    """WHERE clause of `can_decide_assessment`, for a query that joins Assessment.subject."""
+    if user.role != Role.SUPERVISOR:
+        return Assessment.id.is_(None)
+    return and_(Assessment.status == AssessmentStatus.SUBMITTED.value, Assessment.author_id != user.id,
+                Subject.unit_id.in_(sorted(user.unit_ids)))
+
+
+def can_amend_assessment(user: User, assessment: Assessment) -> bool:
     return assessment.status == "approved" and in_scope(user, assessment.subject)
 
 
-def can_record_challenge(user: User, assessment: Any) -> bool:
+def can_record_challenge(user: User, assessment: Assessment) -> bool:
     return assessment.status in ("approved", "superseded") and in_scope(user, assessment.subject)
 
 
-def can_decide_challenge(user: User, assessment: Any) -> bool:
+def can_view_challenge(user: User, challenge: Challenge) -> bool:
+    return can_view_assessment(user, challenge.assessment)
+
+
+def can_decide_challenge(user: User, assessment: Assessment) -> bool:
     return supervises(user, assessment.subject)
 
 
@@ -281,13 +311,17 @@ def can_refer(user: User, subject: Subject) -> bool:
     return in_scope(user, subject)
 
 
-def can_manage_intervention(user: User, intervention: Any) -> bool:
+def can_view_intervention(user: User, intervention: Intervention) -> bool:
+    return can_view_subject(user, intervention.subject)
+
+
+def can_manage_intervention(user: User, intervention: Intervention) -> bool:
     """Accept, start, close, withdraw: the owner, or a supervisor of the person's unit."""
     subject = intervention.subject
     return in_scope(user, subject) and (intervention.owner_id == user.id or supervises(user, subject))
 
 
-def can_record_session(user: User, intervention: Any) -> bool:
+def can_record_session(user: User, intervention: Intervention) -> bool:
     return intervention.status == "active" and in_scope(user, intervention.subject)
 
 
@@ -295,17 +329,53 @@ def can_record_observation(user: User, subject: Subject) -> bool:
     return in_scope(user, subject)
 
 
-# --- audit extracts ----------------------------------------------------------------------------------
+# --- exports -------------------------------------------------------------------------------------------
+
+
+def can_export_case_summary(user: User, subject: Subject) -> bool:
+    """Only what the user may see, and not through break-glass: exports need the person in scope."""
+    return in_scope(user, subject)
+
+
+def can_export_subject_access_report(user: User, subject: Subject) -> bool:
+    """Subject-access reports are produced by a supervisor of the person's unit."""
+    return supervises(user, subject)
 
 
 def can_extract_audit(user: User) -> bool:
-    return is_supervisor(user) and works_cases(user)
+    return supervises_cases(user)
+
+
+# --- audit review and extracts -------------------------------------------------------------------------
+# Supervisors review the events about the people of their units, with everything those events hold.
+# Admins review every event, but an event's details may carry case content (field values of a person's
+# record, narrative), which admins never see: they get the details of user administration and sign-ins only.
+
+ADMIN_AUDIT_OBJECT_TYPES = frozenset({"user", "unit", "accreditation", "audit_verification"})
+SIGN_IN_ACTIONS = frozenset({"login", "login_failed", "logout"})
+
+reviews_audit = any_of(is_admin, supervises_cases)
+
+
+def can_review_all_audit(user: User) -> bool:
+    """Every event of the trail, whoever it is about (their case content stays hidden)."""
+    return is_admin(user)
+
+
+def can_view_audit_event(user: User, event: AuditEvent) -> bool:
+    """Admins: any event. Supervisors: an event about a person of their units."""
+    if can_review_all_audit(user):
+        return True
+    if not can_extract_audit(user) or event.subject_id is None:
+        return False
+    subject = db.session.get(Subject, event.subject_id)
+    return subject is not None and subject.unit_id in user.unit_ids
 
 
 def audit_events_visible_to(user: User) -> ColumnElement[bool]:
-    """WHERE clause on audit_events: supervisors see the events about the people of their units."""
-    from app.audit.models import AuditEvent
-
+    """WHERE clause of `can_view_audit_event`."""
+    if can_review_all_audit(user):
+        return true()
     if not can_extract_audit(user):
         return AuditEvent.id.is_(None)
     # The people's ids are read first and given as a list: PostgreSQL then checks each event of its
@@ -315,33 +385,7 @@ def audit_events_visible_to(user: User) -> ColumnElement[bool]:
     return AuditEvent.subject_id.in_(ids)
 
 
-# --- audit review ------------------------------------------------------------------------------------
-# Supervisors review the events about the people of their units, with everything those events hold.
-# Admins review every event, but an event's details may carry case content (field values of a person's
-# record, narrative), which admins never see: they get the details of user administration and sign-ins only.
-
-ADMIN_AUDIT_OBJECT_TYPES = frozenset({"user", "unit", "accreditation", "audit_verification"})
-SIGN_IN_ACTIONS = frozenset({"login", "login_failed", "logout"})
-
-reviews_audit = any_of(is_admin, all_of(works_cases, is_supervisor))
-
-
-def can_review_all_audit(user: User) -> bool:
-    """Every event of the trail, whoever it is about (their case content stays hidden)."""
-    return is_admin(user)
-
-
-def can_view_audit_event(user: User, event: Any) -> bool:
-    """Admins: any event. Supervisors: an event about a person of their units (as audit_events_visible_to)."""
-    if can_review_all_audit(user):
-        return True
-    if not can_extract_audit(user) or event.subject_id is None:
-        return False
-    subject = db.session.get(Subject, event.subject_id)
-    return subject is not None and subject.unit_id in user.unit_ids
-
-
-def audit_details_visible(user: User, event: Any) -> bool:
+def audit_details_visible(user: User, event: AuditEvent) -> bool:
     """Whether the user may read an event's details (changes, reasons, address, request id)."""
     if can_review_all_audit(user):
         return event.object_type in ADMIN_AUDIT_OBJECT_TYPES or event.action in SIGN_IN_ACTIONS
@@ -356,23 +400,102 @@ def can_erase(user: User, subject: Subject) -> bool:
     return supervises(user, subject) and subject.erased_at is None
 
 
+def can_handle_erasure_request(user: User, request: ErasureRequest) -> bool:
+    subject = db.session.get(Subject, request.subject_id)
+    return subject is not None and can_erase(user, subject)
+
+
 # --- alerts ---------------------------------------------------------------------------------------------
-# Alert is typed loosely here, like Assessment, to keep app.policy free of an import of app.oversight.
-
-reviews_alerts = all_of(works_cases, is_supervisor)
 
 
-def can_acknowledge_alert(user: User, alert: Any) -> bool:
+def can_acknowledge_alert(user: User, alert: Alert) -> bool:
     """A supervisor of the alert's unit (any supervisor when it has none), not the person it is about."""
-    return (reviews_alerts(user) and (alert.unit_id is None or alert.unit_id in user.unit_ids)
+    return (supervises_cases(user) and (alert.unit_id is None or alert.unit_id in user.unit_ids)
             and alert.user_id != user.id)
 
 
 def alerts_visible_to(user: User) -> ColumnElement[bool]:
-    """WHERE clause on alerts: the same scope as can_acknowledge_alert."""
-    from app.oversight.models import Alert
-
-    if not reviews_alerts(user):
+    """WHERE clause of `can_acknowledge_alert`."""
+    if not supervises_cases(user):
         return Alert.id.is_(None)
     in_units = or_(Alert.unit_id.in_(sorted(user.unit_ids)), Alert.unit_id.is_(None))
     return in_units & or_(Alert.user_id.is_(None), Alert.user_id != user.id)
+
+
+# --- administration -------------------------------------------------------------------------------------
+
+
+def can_administer(user: User, _record: User | Unit) -> bool:
+    return manages_users(user)
+
+
+def can_revoke_accreditation(user: User, _accreditation: Accreditation) -> bool:
+    return manages_accreditations(user)
+
+
+# --- loading a record by id -------------------------------------------------------------------------------
+# Every route that takes a record's id loads it here: a record that is missing, or that `rule` does not let
+# the signed-in user reach, is the same audited 404, so that a record's existence is not disclosed.
+
+
+def _no_subject(_record: object) -> int | None:
+    return None
+
+
+def load(model: type[R], record_id: int, rule: Callable[[User, R], bool], object_type: str,
+         subject_of: Callable[[R], int | None] = _no_subject) -> R:
+    """The record, or an audited 404. The refusal names the person only when the user may reach the record."""
+    record = db.session.get(model, record_id)
+    if record is None:
+        refuse(404, "not found", object_type=object_type, object_id=record_id)
+    allowed = rule(g.user, record)
+    require_record(allowed, object_type, record_id, subject_of(record) if allowed else None)
+    return record
+
+
+def load_subject(subject_id: int, rule: Callable[[User, Subject], bool] = can_view_subject) -> Subject:
+    return load(Subject, subject_id, rule, "subject", lambda s: s.id)
+
+
+def load_screening(screening_id: int) -> Screening:
+    return load(Screening, screening_id, can_view_screening, "screening", lambda s: s.subject_id)
+
+
+def load_assessment(assessment_id: int) -> Assessment:
+    return load(Assessment, assessment_id, can_view_assessment, "assessment", lambda a: a.subject_id)
+
+
+def load_challenge(challenge_id: int) -> Challenge:
+    return load(Challenge, challenge_id, can_view_challenge, "challenge", lambda c: c.assessment.subject_id)
+
+
+def load_intervention(intervention_id: int) -> Intervention:
+    return load(Intervention, intervention_id, can_view_intervention, "intervention", lambda i: i.subject_id)
+
+
+def load_break_glass(access_id: int) -> BreakGlassAccess:
+    return load(BreakGlassAccess, access_id, can_review_break_glass, "break_glass")
+
+
+def load_audit_event(event_id: int) -> AuditEvent:
+    return load(AuditEvent, event_id, can_view_audit_event, "audit_events")
+
+
+def load_erasure_request(request_id: int) -> ErasureRequest:
+    return load(ErasureRequest, request_id, can_handle_erasure_request, "erasure_request", lambda r: r.subject_id)
+
+
+def load_alert(alert_id: int) -> Alert:
+    return load(Alert, alert_id, can_acknowledge_alert, "alert", lambda a: a.subject_id)
+
+
+def load_user(user_id: int) -> User:
+    return load(User, user_id, can_administer, "user")
+
+
+def load_unit(unit_id: int) -> Unit:
+    return load(Unit, unit_id, can_administer, "unit")
+
+
+def load_accreditation(accreditation_id: int) -> Accreditation:
+    return load(Accreditation, accreditation_id, can_revoke_accreditation, "accreditation")

@@ -93,8 +93,10 @@ def test_supervisor_gets_404_for_an_event_about_another_units_person(app, login_
     client = login_as("supervisor")
     event_b = events_where(app, AuditEvent.subject_id == records["subject_b"])[0]
 
-    assert client.get(f"/audit/events/{event_b.id}").status_code == 404
     assert client.get("/audit/events/999999").status_code == 404
+    missing = last_event(app, AuditEvent.action == "denied")
+    assert missing.object_id == "999999" and missing.details["status"] == 404
+    assert client.get(f"/audit/events/{event_b.id}").status_code == 404
     refusal = last_event(app, AuditEvent.action == "denied")
     assert refusal.object_type == "audit_events" and refusal.object_id == str(event_b.id)
     assert refusal.details["status"] == 404

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -12,7 +12,6 @@ from app.admin import services
 from app.admin.forms import ConfirmForm, EditUnitForm, EditUserForm, NewUserForm, ResetPasswordForm, UnitForm
 from app.assessments import accreditation, catalogue
 from app.assessments.forms import AccreditationForm
-from app.assessments.models import Accreditation
 from app.auth import reauth
 from app.auth.models import Unit, User, user_units
 from app.auth.sessions import current_session
@@ -33,13 +32,6 @@ def _int(value: str | None) -> int:
         return int(value or 0)
     except ValueError:
         return 0
-
-
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
 
 
 @bp.route("/users")
@@ -80,7 +72,7 @@ def new_user() -> Response | str | tuple[str, int]:
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_only
 def user(user_id: int) -> Response | str | tuple[str, int]:
-    target = _user_or_404(user_id)
+    target = policy.load_user(user_id)
     form = EditUserForm(obj=target)
     form.units.choices = _unit_choices()
     if not form.is_submitted():
@@ -123,7 +115,7 @@ def _user_page(target: User, form: EditUserForm) -> str:
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @admin_only
 def reset_password(user_id: int) -> Response | str | tuple[str, int]:
-    target = _user_or_404(user_id)
+    target = policy.load_user(user_id)
     reset_form = ResetPasswordForm()
     if reset_form.validate_on_submit():
         try:
@@ -147,7 +139,7 @@ def reset_password(user_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @admin_only
 def toggle_active(user_id: int) -> Response:
-    target = _user_or_404(user_id)
+    target = policy.load_user(user_id)
     if ConfirmForm().validate_on_submit():
         try:
             services.set_active(g.user, target, not target.is_active)
@@ -161,7 +153,7 @@ def toggle_active(user_id: int) -> Response:
 @bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
 @admin_only
 def end_sessions(user_id: int) -> Response:
-    target = _user_or_404(user_id)
+    target = policy.load_user(user_id)
     if ConfirmForm().validate_on_submit():
         ended = services.end_sessions(target)
         flash(f"{ended} session(s) ended.", "success")
@@ -171,7 +163,7 @@ def end_sessions(user_id: int) -> Response:
 @bp.route("/users/<int:user_id>/sessions/<session_id>/end", methods=["POST"])
 @admin_only
 def end_session(user_id: int, session_id: str) -> Response:
-    target = _user_or_404(user_id)
+    target = policy.load_user(user_id)
     if ConfirmForm().validate_on_submit():
         if services.end_session(target, session_id):
             flash("Session ended.", "success")
@@ -184,7 +176,7 @@ def end_session(user_id: int, session_id: str) -> Response:
 @admin_only
 @reauth.requires_recent_auth("reset this user's two-step sign-in")
 def reset_totp(user_id: int) -> Response:
-    target = _user_or_404(user_id)
+    target = policy.load_user(user_id)
     if ConfirmForm().validate_on_submit():
         try:
             ended = services.reset_totp(g.user, target)
@@ -224,9 +216,7 @@ def new_unit() -> Response | str | tuple[str, int]:
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @admin_only
 def unit(unit_id: int) -> Response | str | tuple[str, int]:
-    target = db.session.get(Unit, unit_id)
-    if target is None:
-        abort(404)
+    target = policy.load_unit(unit_id)
     form = EditUnitForm(obj=target)
     if form.validate_on_submit():
         try:
@@ -273,9 +263,7 @@ def _accreditations_page(form: AccreditationForm) -> str:
 @bp.route("/accreditations/<int:accreditation_id>/revoke", methods=["POST"])
 @policy.requires(policy.manages_accreditations)
 def revoke_accreditation(accreditation_id: int) -> Response:
-    row = db.session.get(Accreditation, accreditation_id)
-    if row is None:
-        abort(404)
+    row = policy.load_accreditation(accreditation_id)
     if ConfirmForm().validate_on_submit():
         accreditation.revoke(row)
         flash("Accreditation revoked.", "success")

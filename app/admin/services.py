@@ -9,15 +9,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.audit import trail
 from app.auth import passwords
 from app.auth.models import Role, Unit, UnitKind, User, UserSession
 from app.auth.services import normalise_username, set_password
 from app.auth.sessions import end_all_sessions
-from app.db import db, utcnow
-from app.errors import Conflict, Invalid
+from app.db import bump_version, db, utcnow
+from app.errors import Invalid
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 UNIT_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
@@ -93,17 +93,6 @@ def create_user(username: str, details: UserDetails, initial_password: str, *, m
     return user
 
 
-def _bump_version(user: User, expected_version: int) -> None:
-    """Optimistic lock: succeed only if nobody else saved this user since the form was loaded."""
-    result = db.session.execute(
-        update(User).where(User.id == user.id, User.version == expected_version)
-        .values(version=User.version + 1).execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"{user.display_name}'s account was changed by someone else while you were editing it.")
-    db.session.refresh(user, ["version"])
-
-
 def changes_access(user: User, details: UserDetails) -> bool:
     """The edit would change the user's role or units (the changes that need a recent authentication)."""
     codes = sorted({c.strip().upper() for c in details.unit_codes if c.strip()})
@@ -117,7 +106,8 @@ def update_user(actor: User, user: User, details: UserDetails, expected_version:
     if errors:
         raise Invalid("The account was not changed.", field_errors=errors)
     units = _units_by_code(details.unit_codes)
-    _bump_version(user, expected_version)
+    bump_version(user, expected_version,
+                 f"{user.display_name}'s account was changed by someone else while you were editing it.")
     before = _snapshot(user)
     role_changed = user.role != details.role
     user.display_name = details.display_name.strip()

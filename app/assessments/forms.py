@@ -7,7 +7,7 @@ from functools import cache
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 
-from app.forms import DATE_INPUT, SelectChoice
+from app.forms import DateField, SelectChoice
 from instruments.loader import Instrument
 
 
@@ -28,8 +28,8 @@ def assessment_form_class(instrument: Instrument) -> type[FlaskForm]:
     attrs["rationale"] = TextAreaField("Rationale for the overall judgement", render_kw={"rows": 5})
     attrs["person_view"] = TextAreaField("The person's own view", render_kw={"rows": 4})
     attrs["shared_with_person"] = BooleanField("The assessment has been shared with the person")
-    attrs["shared_on"] = StringField("Date shared", render_kw=DATE_INPUT)
-    attrs["review_due"] = StringField("Review due by", render_kw=DATE_INPUT)
+    attrs["shared_on"] = DateField("Date shared")
+    attrs["review_due"] = DateField("Review due by")
     attrs["version"] = HiddenField()
     return type(f"AssessmentForm_{instrument.id}_{instrument.version}", (FlaskForm,), attrs)
 
@@ -43,7 +43,7 @@ def screening_form_class(instrument: Instrument) -> type[FlaskForm]:
             validate_choice=False, default="",
         )
         attrs[f"note_{item.code}"] = TextAreaField(f"What was observed ({item.code})", render_kw={"rows": 2})
-    attrs["screened_on"] = StringField("Date of screening", render_kw=DATE_INPUT)
+    attrs["screened_on"] = DateField("Date of screening")
     attrs["occasion"] = StringField("Occasion", render_kw={"autocomplete": "off"})
     attrs["outcome"] = RadioField(
         "Outcome", choices=[SelectChoice(o.value, o.label) for o in instrument.outcomes], validate_choice=False,
@@ -65,7 +65,7 @@ class DecisionForm(FlaskForm):
 
 
 class ChallengeForm(FlaskForm):
-    raised_on = StringField("Date raised", render_kw=DATE_INPUT)
+    raised_on = DateField("Date raised")
     raised_by_kind = SelectField("Raised by", choices=[
         SelectChoice("person", "The person"), SelectChoice("lawyer", "Their lawyer or representative"),
         SelectChoice("staff", "A member of staff")], validate_choice=False)
@@ -83,4 +83,4 @@ class ChallengeDecisionForm(FlaskForm):
 class AccreditationForm(FlaskForm):
     user = SelectField("User", choices=[], validate_choice=False)
     instrument = SelectField("Instrument", choices=[], validate_choice=False)
-    valid_until = StringField("Valid until", render_kw=DATE_INPUT)
+    valid_until = DateField("Valid until")

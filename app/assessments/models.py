@@ -38,14 +38,6 @@ class AssessmentStatus(StrEnum):
         return self.value.capitalize()
 
 
-# Columns of an approved assessment that nothing may change (the database refuses it too).
-LOCKED_COLUMNS = (
-    "subject_id", "instrument_id", "instrument_version", "author_id", "overall_judgement", "rationale",
-    "person_view", "shared_with_person", "shared_on", "review_due", "supersedes_id", "approved_at",
-    "approved_by_id", "submitted_at", "version",
-)
-
-
 class InstrumentVersion(Base):
     """An instrument version as first registered: a file changed under the same version is refused."""
 

@@ -45,8 +45,7 @@ def awaiting_approval(user: User) -> list[Assessment]:
         return []
     return list(db.session.scalars(
         select(Assessment).join(Subject, Subject.id == Assessment.subject_id)
-        .where(Assessment.status == AssessmentStatus.SUBMITTED.value,
-               Subject.unit_id.in_(sorted(user.unit_ids)), Assessment.author_id != user.id)
+        .where(policy.assessments_decidable_by(user))
         .order_by(Assessment.submitted_at)
         .options(selectinload(Assessment.subject), selectinload(Assessment.author))))
 

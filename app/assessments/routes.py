@@ -16,27 +16,17 @@ from app.assessments.forms import (
     assessment_form_class,
     screening_form_class,
 )
-from app.assessments.models import Assessment, Challenge, Screening
+from app.assessments.models import Assessment
 from app.audit import trail
 from app.auth.reauth import requires_recent_auth
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
-from app.forms import parse_date, show_errors
-from app.subjects.routes import load_subject
+from app.forms import read_date, read_dates, show_errors
 
 bp = Blueprint("assessments", __name__)
 __all__ = ["bp", "queries"]  # importing queries registers the subject-page and dashboard panels
 case_workers = policy.requires(policy.works_cases)
-supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
-
-
-def load_assessment(assessment_id: int) -> Assessment:
-    assessment = db.session.get(Assessment, assessment_id)
-    if assessment is None:
-        abort(404)
-    allowed = policy.can_view_assessment(g.user, assessment)
-    policy.require_record(allowed, "assessment", assessment_id, assessment.subject_id if allowed else None)
-    return assessment
+supervisors = policy.requires(policy.supervises_cases)
 
 
 def _version(form: FlaskForm) -> int:
@@ -50,7 +40,7 @@ def _version(form: FlaskForm) -> int:
 @bp.route("/subjects/<int:subject_id>/screenings/new", methods=["GET", "POST"])
 @case_workers
 def new_screening(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = load_subject(subject_id, for_change=True)
+    subject = policy.load_subject(subject_id, policy.can_edit_subject)
     instruments = catalogue.current("screening")
     if not instruments:
         abort(404)
@@ -59,16 +49,15 @@ def new_screening(subject_id: int) -> Response | str | tuple[str, int]:
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="screening_form")
     if form.validate_on_submit():
-        screened_on, problem = parse_date(form.screened_on.data)
-        values = screening.ScreeningValues(
-            instrument_id=instrument.id, instrument_version=instrument.version, screened_on=screened_on,
-            occasion=form.occasion.data or "", outcome=form.outcome.data or "", rationale=form.rationale.data or "",
-            answers={i.code: getattr(form, f"item_{i.code}").data or "" for i in instrument.items()},
-            notes={i.code: getattr(form, f"note_{i.code}").data or "" for i in instrument.items()},
-        )
         try:
-            if problem:
-                raise Invalid("The screening was not saved.", field_errors={"screened_on": [problem]})
+            values = screening.ScreeningValues(
+                instrument_id=instrument.id, instrument_version=instrument.version,
+                screened_on=read_date(form, "screened_on", "The screening was not saved."),
+                occasion=form.occasion.data or "", outcome=form.outcome.data or "",
+                rationale=form.rationale.data or "",
+                answers={i.code: getattr(form, f"item_{i.code}").data or "" for i in instrument.items()},
+                notes={i.code: getattr(form, f"note_{i.code}").data or "" for i in instrument.items()},
+            )
             record = screening.record_screening(g.user, subject, values)
         except Invalid as exc:
             show_errors(form, exc)
@@ -84,11 +73,7 @@ def new_screening(subject_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/screenings/<int:screening_id>")
 @case_workers
 def show_screening(screening_id: int) -> str:
-    record = db.session.get(Screening, screening_id)
-    if record is None:
-        abort(404)
-    allowed = policy.can_view_subject(g.user, record.subject)
-    policy.require_record(allowed, "screening", screening_id, record.subject_id if allowed else None)
+    record = policy.load_screening(screening_id)
     screening.record_view(g.user, record)
     return render_template("assessments/screening.html", screening=record,
                            instrument=catalogue.get(record.instrument_id, record.instrument_version))
@@ -100,7 +85,7 @@ def show_screening(screening_id: int) -> str:
 @bp.route("/subjects/<int:subject_id>/assessments", methods=["POST"])
 @case_workers
 def start(subject_id: int) -> Response:
-    subject = load_subject(subject_id, for_change=True)
+    subject = policy.load_subject(subject_id, policy.can_edit_subject)
     key = (request.form.get("instrument", ""), request.form.get("instrument_version", ""))
     if not DecisionForm().validate_on_submit():
         abort(400)
@@ -118,7 +103,7 @@ def start(subject_id: int) -> Response:
 @bp.route("/assessments/<int:assessment_id>")
 @case_workers
 def show(assessment_id: int) -> tuple[str, int]:
-    assessment = load_assessment(assessment_id)
+    assessment = policy.load_assessment(assessment_id)
     services.record_view(g.user, assessment)
     return _assessment_page(assessment)
 
@@ -146,13 +131,7 @@ def _assessment_page(assessment: Assessment, return_form: ReturnForm | None = No
 
 def _input(form: FlaskForm, assessment: Assessment) -> tuple[services.AssessmentInput, dict[str, list[str]]]:
     instrument = services.instrument_of(assessment)
-    errors: dict[str, list[str]] = {}
-    dates = {}
-    for name in ("shared_on", "review_due"):
-        value, problem = parse_date(getattr(form, name).data)
-        dates[name] = value
-        if problem:
-            errors[name] = [problem]
+    dates, errors = read_dates(form, "shared_on", "review_due")
     data = services.AssessmentInput(
         ratings={i.code: getattr(form, f"rating_{i.code}").data or "" for i in instrument.items()},
         evidence={i.code: getattr(form, f"evidence_{i.code}").data or "" for i in instrument.items()},
@@ -179,7 +158,7 @@ def _fill(form: FlaskForm, assessment: Assessment) -> None:
 @bp.route("/assessments/<int:assessment_id>/edit", methods=["GET", "POST"])
 @case_workers
 def edit(assessment_id: int) -> Response | str | tuple[str, int]:
-    assessment = load_assessment(assessment_id)
+    assessment = policy.load_assessment(assessment_id)
     if not policy.can_edit_assessment(g.user, assessment):
         if assessment.locked:
             flash("An approved assessment cannot be changed. Use “Amend” to make a new version.", "warning")
@@ -239,7 +218,7 @@ def _form_page(form: FlaskForm, assessment: Assessment, status: int) -> tuple[st
 @case_workers
 def autosave(assessment_id: int) -> tuple[Response, int]:
     """The page's script sends the form here every 30 seconds and when the page is left."""
-    assessment = load_assessment(assessment_id)
+    assessment = policy.load_assessment(assessment_id)
     if not policy.can_edit_assessment(g.user, assessment):
         return jsonify(saved=False, message="This assessment can no longer be edited."), 403
     form = assessment_form_class(services.instrument_of(assessment))()
@@ -264,7 +243,7 @@ def autosave(assessment_id: int) -> tuple[Response, int]:
 @supervisors
 @requires_recent_auth("approve the assessment")
 def approve(assessment_id: int) -> Response | tuple[str, int]:
-    assessment = load_assessment(assessment_id)
+    assessment = policy.load_assessment(assessment_id)
     form = DecisionForm()
     if form.validate_on_submit():
         try:
@@ -284,7 +263,7 @@ def approve(assessment_id: int) -> Response | tuple[str, int]:
 @supervisors
 @requires_recent_auth("return the assessment to its author")
 def return_to_author(assessment_id: int) -> Response | tuple[str, int]:
-    assessment = load_assessment(assessment_id)
+    assessment = policy.load_assessment(assessment_id)
     form = ReturnForm()
     if form.validate_on_submit():
         try:
@@ -306,7 +285,7 @@ def return_to_author(assessment_id: int) -> Response | tuple[str, int]:
 @bp.route("/assessments/<int:assessment_id>/amend", methods=["POST"])
 @case_workers
 def amend(assessment_id: int) -> Response:
-    assessment = load_assessment(assessment_id)
+    assessment = policy.load_assessment(assessment_id)
     if DecisionForm().validate_on_submit():
         try:
             draft = services.amend(g.user, assessment)
@@ -321,11 +300,11 @@ def amend(assessment_id: int) -> Response:
 @bp.route("/assessments/<int:assessment_id>/compare")
 @case_workers
 def compare(assessment_id: int) -> str:
-    left = load_assessment(assessment_id)
+    left = policy.load_assessment(assessment_id)
     other = request.args.get("with", "")
     if not other.isdigit():
         abort(404)
-    right = load_assessment(int(other))
+    right = policy.load_assessment(int(other))
     if right.subject_id != left.subject_id:
         abort(404)
     # Both versions are shown side by side: each is a consultation of its own.
@@ -342,13 +321,11 @@ def compare(assessment_id: int) -> str:
 @bp.route("/assessments/<int:assessment_id>/challenges", methods=["POST"])
 @case_workers
 def record_challenge(assessment_id: int) -> Response | tuple[str, int]:
-    assessment = load_assessment(assessment_id)
+    assessment = policy.load_assessment(assessment_id)
     form = ChallengeForm()
     if form.validate_on_submit():
-        raised_on, problem = parse_date(form.raised_on.data)
         try:
-            if problem:
-                raise Invalid("The challenge was not recorded.", field_errors={"raised_on": [problem]})
+            raised_on = read_date(form, "raised_on", "The challenge was not recorded.")
             challenges.record(g.user, assessment, raised_on, form.raised_by_kind.data or "",
                               form.raised_by_name.data or "", form.grounds.data or "")
         except Invalid as exc:
@@ -364,10 +341,8 @@ def record_challenge(assessment_id: int) -> Response | tuple[str, int]:
 @bp.route("/challenges/<int:challenge_id>/decision", methods=["POST"])
 @supervisors
 def decide_challenge(challenge_id: int) -> Response | tuple[str, int]:
-    challenge = db.session.get(Challenge, challenge_id)
-    if challenge is None:
-        abort(404)
-    assessment = load_assessment(challenge.assessment_id)
+    challenge = policy.load_challenge(challenge_id)
+    assessment = challenge.assessment
     form = ChallengeDecisionForm(prefix=f"c{challenge.id}")
     if form.validate_on_submit():
         try:

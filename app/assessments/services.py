@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app import policy
 from app.assessments import catalogue
 from app.assessments.models import Accreditation, Assessment, AssessmentRating, AssessmentStatus
 from app.audit import trail
 from app.auth.models import User
-from app.db import db, utcnow
-from app.errors import Conflict, Invalid, NotAllowed
+from app.db import bump_version, db, utcnow
+from app.errors import Invalid, NotAllowed
 from app.subjects.models import Subject
 from instruments.loader import Instrument
 
@@ -79,16 +79,10 @@ def _redacted(values: dict[str, Any]) -> frozenset[str]:
     return frozenset(k for k in values if k in NARRATIVE or k.startswith("evidence:"))
 
 
-def _bump(assessment: Assessment, expected_version: int | None = None) -> None:
-    """Increment the version in SQL; with `expected_version`, only if nobody saved in between."""
-    stmt = update(Assessment).where(Assessment.id == assessment.id)
-    if expected_version is not None:
-        stmt = stmt.where(Assessment.version == expected_version)
-    result = db.session.execute(stmt.values(version=Assessment.version + 1, updated_at=utcnow())
-                                .execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("This assessment was saved elsewhere (another tab or person) after you opened it.")
-    db.session.refresh(assessment, ["version", "updated_at"])
+def _bump(assessment: Assessment, expected_version: int) -> None:
+    bump_version(assessment, expected_version,
+                 "This assessment was saved elsewhere (another tab or person) after you opened it.",
+                 updated_at=utcnow())
 
 
 def start(actor: User, subject: Subject, instrument: Instrument) -> Assessment:

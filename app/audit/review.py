@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, false, func, select
+from sqlalchemy import ColumnElement, Engine, create_engine, false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from app import policy
 from app.audit import trail
-from app.audit.models import AuditEvent, AuditVerification
+from app.audit.models import AuditEvent, AuditEventPerson, AuditVerification
 from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import NotAllowed
@@ -40,7 +40,9 @@ KNOWN_ACTIONS = ("allocate", "amend", "approve", "break_glass", "create", "decid
 
 
 @dataclass(frozen=True)
-class ReviewFilters:
+class AuditFilters:
+    """What a supervisor or admin asks of the trail, on the review pages and in an audit extract."""
+
     user: str = ""
     subject_reference: str = ""
     action: str = ""
@@ -53,6 +55,52 @@ class ReviewFilters:
                 "date_from": self.date_from.isoformat() if self.date_from else "",
                 "date_to": self.date_to.isoformat() if self.date_to else ""}
         return {k: v for k, v in args.items() if v}
+
+    def as_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The filters as an extract prints them: label and value, or that there were none."""
+        pairs = [("User", self.user), ("Subject reference", self.subject_reference), ("Action", self.action),
+                 ("From", self.date_from.isoformat() if self.date_from else ""),
+                 ("To", self.date_to.isoformat() if self.date_to else "")]
+        return tuple((name, value) for name, value in pairs if value) or (("Filters", "none"),)
+
+
+@dataclass(frozen=True)
+class MatchingEvents:
+    """The WHERE clauses of the events a user may see that match their filters, and whom the filters named."""
+
+    where: tuple[ColumnElement[bool], ...]
+    # The person the subject filter named, when it names one (the filter is for supervisors only).
+    subject_id: int | None
+    # The account the user filter named, when it names one.
+    user_id: int | None
+
+
+def matching_events(user: User, filters: AuditFilters) -> MatchingEvents:
+    """The events `user` may see (policy.audit_events_visible_to) that match `filters`. The subject filter
+    is for supervisors only: resolving a reference would tell an admin who is on record."""
+    where: list[ColumnElement[bool]] = [policy.audit_events_visible_to(user)]
+    name = filters.user.strip().lower()
+    user_id = None
+    if name:
+        # By id where the name is a user's (indexed); by name for command-line actors such as cli:alice.
+        user_id = db.session.scalar(select(User.id).where(User.username == name))
+        where.append(AuditEvent.actor_id == user_id if user_id is not None else AuditEvent.actor_username == name)
+    subject_id = None
+    reference = filters.subject_reference.strip().upper()
+    if reference and not policy.can_review_all_audit(user):
+        subject_id = registry().found_people().id_for_reference(reference)
+        # The events about the person, and the lists, dashboards and searches that showed them.
+        named = select(AuditEventPerson.event_id).where(AuditEventPerson.subject_id == subject_id)
+        where.append(or_(AuditEvent.subject_id == subject_id, AuditEvent.id.in_(named))
+                     if subject_id is not None else false())
+    if filters.action.strip():
+        where.append(AuditEvent.action == filters.action.strip())
+    if filters.date_from:
+        where.append(AuditEvent.occurred_at >= datetime.combine(filters.date_from, time(0), tzinfo=UTC))
+    if filters.date_to:
+        where.append(AuditEvent.occurred_at < datetime.combine(filters.date_to + timedelta(days=1), time(0),
+                                                               tzinfo=UTC))
+    return MatchingEvents(tuple(where), subject_id, user_id)
 
 
 @dataclass(frozen=True)
@@ -72,7 +120,7 @@ class ReviewPage:
     # The account the user filter named, when it names one.
     user_id: int | None = None
 
-    def filters_for_trail(self, filters: ReviewFilters) -> dict[str, Any]:
+    def filters_for_trail(self, filters: AuditFilters) -> dict[str, Any]:
         """The filters as the visit's audit event records them: the person by subject id, never the typed
         reference (text typed into the trail would outlive the person's erasure); the user by account id,
         or by the actor name when events carry it already; a filter that named nobody as None."""
@@ -86,43 +134,22 @@ class ReviewPage:
         return recorded
 
 
-def events_page(user: User, filters: ReviewFilters, before: int | None = None,
+def events_page(user: User, filters: AuditFilters, before: int | None = None,
                 page_size: int = PAGE_SIZE) -> ReviewPage:
     """One page of the events the user may review, newest first, older than event `before`.
 
-    Supervisors get the events about the people of their units; admins every event. The subject filter
-    is for supervisors only: resolving a reference would tell an admin who is on record.
+    Supervisors get the events about the people of their units; admins every event.
     """
     if not policy.reviews_audit(user):
         raise NotAllowed("The audit trail is reviewed by supervisors and administrators.")
-    stmt = select(AuditEvent)
-    if not policy.can_review_all_audit(user):
-        stmt = stmt.where(policy.audit_events_visible_to(user))
-    name = filters.user.strip().lower()
-    user_id = None
-    if name:
-        # By id where the name is a user's (indexed); by name for command-line actors such as cli:alice.
-        user_id = db.session.scalar(select(User.id).where(User.username == name))
-        stmt = stmt.where(AuditEvent.actor_id == user_id if user_id is not None
-                          else AuditEvent.actor_username == name)
-    subject_id = None
-    reference = filters.subject_reference.strip().upper()
-    if reference and not policy.can_review_all_audit(user):
-        subject_id = registry().found_people().id_for_reference(reference)
-        stmt = stmt.where(AuditEvent.subject_id == subject_id if subject_id is not None else false())
-    if filters.action:
-        stmt = stmt.where(AuditEvent.action == filters.action)
-    if filters.date_from:
-        stmt = stmt.where(AuditEvent.occurred_at >= datetime.combine(filters.date_from, time(0), tzinfo=UTC))
-    if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time(0), tzinfo=UTC)
-        stmt = stmt.where(AuditEvent.occurred_at < end)
+    matching = matching_events(user, filters)
+    stmt = select(AuditEvent).where(*matching.where)
     if before is not None:
         stmt = stmt.where(AuditEvent.id < before)
     events = list(db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(page_size + 1)))
     next_before = events[page_size - 1].id if len(events) > page_size else None
     rows = _rows(user, events[:page_size])
-    return ReviewPage(rows, next_before, subject_id, user_id)
+    return ReviewPage(rows, next_before, matching.subject_id, matching.user_id)
 
 
 def _rows(user: User, events: list[AuditEvent]) -> list[ReviewRow]:

@@ -12,7 +12,7 @@ from app.audit import review, trail
 from app.audit.models import AuditEvent
 from app.db import db
 from app.errors import Invalid
-from app.forms import DATE_INPUT, ConfirmForm, parse_date, show_errors
+from app.forms import ConfirmForm, DateField, read_date_range, show_errors
 from app.registry import registry
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -25,29 +25,21 @@ class ReviewFilterForm(Form):
     user = StringField("User (username)", render_kw={"autocomplete": "off"})
     subject = StringField("Person's reference", render_kw={"autocomplete": "off"})
     action = StringField("Action", render_kw={"autocomplete": "off", "list": "audit-actions"})
-    date_from = StringField("From (YYYY-MM-DD)", render_kw=DATE_INPUT)
-    date_to = StringField("To (inclusive)", render_kw=DATE_INPUT)
+    date_from = DateField("From (YYYY-MM-DD)")
+    date_to = DateField("To (inclusive)")
 
 
-def _filters(form: ReviewFilterForm) -> review.ReviewFilters:
+def _filters(form: ReviewFilterForm) -> review.AuditFilters:
     """The typed filters; raises Invalid naming each field that cannot be read."""
-    errors: dict[str, list[str]] = {}
-    date_from, problem_from = parse_date(form.date_from.data)
-    date_to, problem_to = parse_date(form.date_to.data)
-    if problem_from:
-        errors["date_from"] = [problem_from]
-    if problem_to:
-        errors["date_to"] = [problem_to]
-    if date_from and date_to and date_to < date_from:
-        errors["date_to"] = ["The end date is before the start date."]
+    date_from, date_to, errors = read_date_range(form, "date_from", "date_to")
     action = (form.action.data or "").strip()
     if action and not review.ACTION_PATTERN.fullmatch(action):
         errors["action"] = ["Enter an action as it is recorded, for example update or login_failed."]
     if errors:
         raise Invalid("The filters could not be used.", field_errors=errors)
-    return review.ReviewFilters(user=(form.user.data or "").strip()[:64],
-                                subject_reference=(form.subject.data or "").strip()[:32],
-                                action=action, date_from=date_from, date_to=date_to)
+    return review.AuditFilters(user=(form.user.data or "").strip()[:64],
+                               subject_reference=(form.subject.data or "").strip()[:32],
+                               action=action, date_from=date_from, date_to=date_to)
 
 
 @bp.route("/events")
@@ -79,10 +71,7 @@ def events() -> str | tuple[str, int]:
 @bp.route("/events/<int:event_id>")
 @reviewers
 def event(event_id: int) -> str:
-    found = db.session.get(AuditEvent, event_id)
-    if found is None:
-        abort(404)
-    policy.require_record(policy.can_view_audit_event(g.user, found), "audit_events", event_id)
+    found = policy.load_audit_event(event_id)
     trail.record("view", object_type="audit_events", object_id=found.id, subject_id=found.subject_id)
     details_visible = policy.audit_details_visible(g.user, found)
     people = registry().found_people().load([found.subject_id]) if details_visible and found.subject_id else []

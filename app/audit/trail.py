@@ -172,10 +172,6 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def pending_count(session: Session) -> int:
-    return len(session.info.get(_QUEUE_KEY, []))
-
-
 def take_pending(session: Session) -> list[PendingEvent]:
     queue: list[PendingEvent] = session.info.pop(_QUEUE_KEY, [])
     return queue

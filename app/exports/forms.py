@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 
-from app.forms import DATE_INPUT, SelectChoice
+from app.forms import DateField, SelectChoice
 
 
 class ExportForm(FlaskForm):
@@ -16,7 +16,7 @@ class AuditExtractForm(ExportForm):
     actor = StringField("User (username)", render_kw={"autocomplete": "off"})
     subject_reference = StringField("Person's reference", render_kw={"autocomplete": "off"})
     action = SelectField("Action", choices=[], validate_choice=False)
-    date_from = StringField("From", render_kw=DATE_INPUT)
-    date_to = StringField("To", render_kw=DATE_INPUT)
+    date_from = DateField("From")
+    date_to = DateField("To")
     format = RadioField("Format", choices=[SelectChoice("pdf", "PDF"), SelectChoice("csv", "CSV (spreadsheet)")],
                         validate_choice=False, default="pdf")

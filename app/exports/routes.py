@@ -11,13 +11,13 @@ from werkzeug.wrappers import Response
 from app import policy
 from app.audit import trail
 from app.audit.models import AuditEvent
+from app.audit.review import AuditFilters
 from app.auth.reauth import requires_recent_auth
 from app.errors import Invalid, NotAllowed
 from app.exports import gather, services
 from app.exports.forms import AuditExtractForm, ExportForm
-from app.forms import SelectChoice, parse_date, show_errors
+from app.forms import SelectChoice, read_date_range, show_errors
 from app.subjects.models import Subject
-from app.subjects.routes import load_subject
 from reports.audit_extract import audit_extract_csv, build_audit_extract_pdf, cut_notice
 from reports.case_summary import build_case_summary
 from reports.fonts import FontsMissing, fonts_problem
@@ -26,7 +26,7 @@ from reports.subject_access import build_subject_access_report
 bp = Blueprint("exports", __name__)
 log = logging.getLogger("waypoint.exports")
 case_workers = policy.requires(policy.works_cases)
-supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
+supervisors = policy.requires(policy.supervises_cases)
 
 
 @bp.record_once
@@ -66,7 +66,7 @@ def _refuse(exc: NotAllowed, subject: Subject) -> None:
 @case_workers
 @requires_recent_auth("export a case summary")
 def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = load_subject(subject_id)
+    subject = policy.load_subject(subject_id)
     try:
         services.check_case_export(g.user, subject)
     except NotAllowed as exc:
@@ -95,7 +95,7 @@ def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
 @supervisors
 @requires_recent_auth("export a subject-access report")
 def subject_access(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = load_subject(subject_id, for_change=True)
+    subject = policy.load_subject(subject_id, policy.can_edit_subject)
     try:
         services.check_subject_access_report(g.user, subject)
     except NotAllowed as exc:
@@ -132,23 +132,15 @@ def audit_extract() -> Response | str | tuple[str, int]:
     form.action.choices = [SelectChoice("", "Any")] + [SelectChoice(a, a) for a in actions]
     if form.validate_on_submit():
         request = _request(form)
-        date_from, problem_from = parse_date(form.date_from.data)
-        date_to, problem_to = parse_date(form.date_to.data)
-        filters = services.AuditFilters(form.actor.data or "", form.subject_reference.data or "",
-                                        form.action.data or "", date_from, date_to)
+        date_from, date_to, errors = read_date_range(form, "date_from", "date_to")
+        filters = AuditFilters(form.actor.data or "", form.subject_reference.data or "",
+                               form.action.data or "", date_from, date_to)
         fmt = form.format.data if form.format.data in ("pdf", "csv") else "pdf"
         try:
-            errors: dict[str, list[str]] = {}
             try:
                 services.check_request(request)
             except Invalid as exc:
-                errors.update(exc.field_errors)
-            if problem_from:
-                errors["date_from"] = [problem_from]
-            if problem_to:
-                errors["date_to"] = [problem_to]
-            if date_from and date_to and date_to < date_from:
-                errors["date_to"] = ["The end date is before the start date."]
+                errors = {**exc.field_errors, **errors}
             if errors:
                 raise Invalid("Nothing was exported.", field_errors=errors)
         except Invalid as exc:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from app import policy
-from app.audit import trail
+from app.audit import review, trail
 from app.audit.models import AuditEvent
+from app.audit.review import AuditFilters
 from app.auth.models import User
 from app.db import db
 from app.errors import Invalid, NotAllowed
@@ -50,32 +50,16 @@ def record_export(actor: User, report: str, request: ExportRequest, *, subject_i
 
 
 def check_case_export(actor: User, subject: Subject) -> None:
-    """Only what the user may see, and not through break-glass: exports need the person in scope."""
-    if not policy.in_scope(actor, subject):
+    if not policy.can_export_case_summary(actor, subject):
         raise NotAllowed("You can export only the records of people in your units or caseload.")
 
 
 def check_subject_access_report(actor: User, subject: Subject) -> None:
-    if not policy.supervises(actor, subject):
+    if not policy.can_export_subject_access_report(actor, subject):
         raise NotAllowed("Subject-access reports are produced by a supervisor of the person's unit.")
 
 
 # --- the audit extract -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AuditFilters:
-    actor: str = ""
-    subject_reference: str = ""
-    action: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
-
-    def as_pairs(self) -> tuple[tuple[str, str], ...]:
-        pairs = [("User", self.actor), ("Subject reference", self.subject_reference), ("Action", self.action),
-                 ("From", self.date_from.isoformat() if self.date_from else ""),
-                 ("To", self.date_to.isoformat() if self.date_to else "")]
-        return tuple((name, value) for name, value in pairs if value) or (("Filters", "none"),)
 
 
 def audit_events(actor: User, filters: AuditFilters, limit: int) -> list[AuditEvent]:
@@ -83,19 +67,7 @@ def audit_events(actor: User, filters: AuditFilters, limit: int) -> list[AuditEv
     audit_extract() that the extract is cut."""
     if not policy.can_extract_audit(actor):
         raise NotAllowed("Audit extracts are for supervisors.")
-    stmt = select(AuditEvent).where(policy.audit_events_visible_to(actor))
-    if filters.actor.strip():
-        stmt = stmt.where(AuditEvent.actor_username == filters.actor.strip().lower())
-    if filters.subject_reference.strip():
-        ref = filters.subject_reference.strip().upper()
-        stmt = stmt.where(AuditEvent.subject_id.in_(select(Subject.id).where(Subject.reference == ref)))
-    if filters.action.strip():
-        stmt = stmt.where(AuditEvent.action == filters.action.strip())
-    if filters.date_from:
-        stmt = stmt.where(AuditEvent.occurred_at >= datetime.combine(filters.date_from, time(0), tzinfo=UTC))
-    if filters.date_to:
-        stmt = stmt.where(AuditEvent.occurred_at < datetime.combine(filters.date_to + timedelta(days=1), time(0),
-                                                                     tzinfo=UTC))
+    stmt = select(AuditEvent).where(*review.matching_events(actor, filters).where)
     return list(db.session.scalars(stmt.order_by(AuditEvent.id).limit(limit + 1)))
 
 

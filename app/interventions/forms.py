@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
-from app.forms import DATE_INPUT, SelectChoice
+from app.forms import DateField, SelectChoice
 from app.interventions.models import (
     ENGAGEMENT_ANCHORS,
     Attendance,
@@ -26,20 +26,20 @@ class ReferralForm(FlaskForm):
     type = SelectField("Type of intervention", choices=TYPE_CHOICES, validate_choice=False)
     provider = StringField("Provider")
     owner = SelectField("Owner", choices=[], validate_choice=False)
-    referred_on = StringField("Date of referral", render_kw=DATE_INPUT)
+    referred_on = DateField("Date of referral")
     goals = TextAreaField("Goals, one per line", render_kw={"rows": 4})
     item_codes = SelectMultipleField("Factors it addresses", choices=[], validate_choice=False)
 
 
 class TransitionForm(FlaskForm):
     to_status = SelectField("New status", choices=[], validate_choice=False)
-    on = StringField("Date", render_kw=DATE_INPUT)
+    on = DateField("Date")
     reason = TextAreaField("Reason (needed to withdraw or decline)", render_kw={"rows": 2})
     version = HiddenField()
 
 
 class SessionForm(FlaskForm):
-    held_on = StringField("Date of the session", render_kw=DATE_INPUT)
+    held_on = DateField("Date of the session")
     attendance = RadioField("Attendance", choices=ATTENDANCE_CHOICES, validate_choice=False, default="")
     engagement = RadioField("Engagement (only if they attended)", choices=ENGAGEMENT_CHOICES, validate_choice=False,
                             default="")
@@ -48,13 +48,13 @@ class SessionForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    on = StringField("End date", render_kw=DATE_INPUT)
+    on = DateField("End date")
     summary = TextAreaField("End-of-intervention summary", render_kw={"rows": 5})
     version = HiddenField()
 
 
 class ObservationForm(FlaskForm):
-    observed_on = StringField("Date observed", render_kw=DATE_INPUT)
+    observed_on = DateField("Date observed")
     category = SelectField("Category", choices=CATEGORY_CHOICES, validate_choice=False)
     source = StringField("Source", render_kw={"autocomplete": "off"})
     text = TextAreaField("What was observed", render_kw={"rows": 4})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -10,26 +10,16 @@ from app.assessments.services import instrument_of
 from app.audit import trail
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
-from app.forms import SelectChoice, parse_date, show_errors
+from app.forms import SelectChoice, read_date, show_errors
 from app.interventions import queries, services
 from app.interventions.forms import ObservationForm, ReferralForm, SessionForm, TransitionForm, close_form_class
 from app.interventions.models import TRANSITIONS, Intervention, InterventionStatus
-from app.subjects.routes import load_subject
 from app.subjects.services import eligible_owners
 from reports.charts import engagement_svg
 
 bp = Blueprint("interventions", __name__)
 case_workers = policy.requires(policy.works_cases)
-supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
-
-
-def load_intervention(intervention_id: int) -> Intervention:
-    intervention = db.session.get(Intervention, intervention_id)
-    if intervention is None:
-        abort(404)
-    allowed = policy.can_view_subject(g.user, intervention.subject)
-    policy.require_record(allowed, "intervention", intervention_id, intervention.subject_id if allowed else None)
-    return intervention
+supervisors = policy.requires(policy.supervises_cases)
 
 
 def _version(text: str | None) -> int:
@@ -40,7 +30,7 @@ def _version(text: str | None) -> int:
 @bp.route("/subjects/<int:subject_id>/interventions/new", methods=["GET", "POST"])
 @case_workers
 def refer(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = load_subject(subject_id, for_change=True)
+    subject = policy.load_subject(subject_id, policy.can_edit_subject)
     form = ReferralForm()
     form.owner.choices = [SelectChoice("", "Choose the owner")] + [
         SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in eligible_owners(subject)]
@@ -53,15 +43,13 @@ def refer(subject_id: int) -> Response | str | tuple[str, int]:
         form.owner.data = str(g.user.id)
         form.referred_on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
-        referred_on, problem = parse_date(form.referred_on.data)
         owner = form.owner.data or ""
-        referral = services.Referral(
-            type=form.type.data or "", provider=form.provider.data or "",
-            owner_id=int(owner) if owner.isdigit() else None, referred_on=referred_on,
-            goals=(form.goals.data or "").splitlines(), item_codes=[c for c in form.item_codes.data or [] if c])
         try:
-            if problem:
-                raise Invalid("The referral was not saved.", field_errors={"referred_on": [problem]})
+            referral = services.Referral(
+                type=form.type.data or "", provider=form.provider.data or "",
+                owner_id=int(owner) if owner.isdigit() else None,
+                referred_on=read_date(form, "referred_on", "The referral was not saved."),
+                goals=(form.goals.data or "").splitlines(), item_codes=[c for c in form.item_codes.data or [] if c])
             intervention = services.refer(g.user, subject, referral)
         except Invalid as exc:
             show_errors(form, exc)
@@ -102,7 +90,7 @@ def _page(intervention: Intervention, transition_form: TransitionForm | None = N
 @bp.route("/interventions/<int:intervention_id>")
 @case_workers
 def show(intervention_id: int) -> tuple[str, int]:
-    intervention = load_intervention(intervention_id)
+    intervention = policy.load_intervention(intervention_id)
     services.record_view(g.user, intervention)
     return _page(intervention)
 
@@ -110,13 +98,11 @@ def show(intervention_id: int) -> tuple[str, int]:
 @bp.route("/interventions/<int:intervention_id>/status", methods=["POST"])
 @case_workers
 def transition(intervention_id: int) -> Response | tuple[str, int]:
-    intervention = load_intervention(intervention_id)
+    intervention = policy.load_intervention(intervention_id)
     form = _transition_form(intervention)
     if form.validate_on_submit():
-        on, problem = parse_date(form.on.data)
         try:
-            if problem:
-                raise Invalid("The status was not changed.", field_errors={"on": [problem]})
+            on = read_date(form, "on", "The status was not changed.")
             services.transition(g.user, intervention, form.to_status.data or "", on, form.reason.data or "",
                                 _version(form.version.data))
         except NotAllowed as exc:
@@ -136,7 +122,7 @@ def transition(intervention_id: int) -> Response | tuple[str, int]:
 @bp.route("/interventions/<int:intervention_id>/sessions/new", methods=["GET", "POST"])
 @case_workers
 def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
-    intervention = load_intervention(intervention_id)
+    intervention = policy.load_intervention(intervention_id)
     if not policy.can_record_session(g.user, intervention):
         flash("Sessions are recorded while the intervention is active.", "warning")
         return redirect(url_for("interventions.show", intervention_id=intervention.id))
@@ -147,14 +133,12 @@ def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
         form.held_on.data = suggestion.held_on.isoformat() if suggestion.held_on else ""
         form.attendance.data = suggestion.attendance
     if form.validate_on_submit():
-        held_on, problem = parse_date(form.held_on.data)
         engagement = form.engagement.data or ""
-        values = services.SessionValues(held_on=held_on, attendance=form.attendance.data or "",
-                                        engagement=int(engagement) if engagement.isdigit() else None,
-                                        notes=form.notes.data or "", next_steps=form.next_steps.data or "")
         try:
-            if problem:
-                raise Invalid("The session was not saved.", field_errors={"held_on": [problem]})
+            held_on = read_date(form, "held_on", "The session was not saved.")
+            values = services.SessionValues(held_on=held_on, attendance=form.attendance.data or "",
+                                            engagement=int(engagement) if engagement.isdigit() else None,
+                                            notes=form.notes.data or "", next_steps=form.next_steps.data or "")
             services.record_session(g.user, intervention, values)
         except Invalid as exc:
             show_errors(form, exc)
@@ -170,7 +154,7 @@ def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/interventions/<int:intervention_id>/close", methods=["GET", "POST"])
 @case_workers
 def close(intervention_id: int) -> Response | str | tuple[str, int]:
-    intervention = load_intervention(intervention_id)
+    intervention = policy.load_intervention(intervention_id)
     if not policy.can_manage_intervention(g.user, intervention):
         policy.refuse(403, "closing needs the owner or a supervisor of the unit", object_type="intervention",
                       object_id=intervention.id, subject_id=intervention.subject_id)
@@ -180,11 +164,9 @@ def close(intervention_id: int) -> Response | str | tuple[str, int]:
         form.version.data = str(intervention.version)
         form.on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
-        on, problem = parse_date(form.on.data)
         outcomes = {goal.id: getattr(form, f"goal_{goal.id}").data or "" for goal in intervention.goals}
         try:
-            if problem:
-                raise Invalid("The intervention was not closed.", field_errors={"on": [problem]})
+            on = read_date(form, "on", "The intervention was not closed.")
             services.close(g.user, intervention, on, outcomes, form.summary.data or "", _version(form.version.data))
         except Invalid as exc:
             show_errors(form, exc)
@@ -205,16 +187,14 @@ def close(intervention_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/subjects/<int:subject_id>/observations/new", methods=["GET", "POST"])
 @case_workers
 def observe(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = load_subject(subject_id, for_change=True)
+    subject = policy.load_subject(subject_id, policy.can_edit_subject)
     form = ObservationForm()
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="observation_form")
         form.observed_on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
-        observed_on, problem = parse_date(form.observed_on.data)
         try:
-            if problem:
-                raise Invalid("The observation was not saved.", field_errors={"observed_on": [problem]})
+            observed_on = read_date(form, "observed_on", "The observation was not saved.")
             services.record_observation(g.user, subject, observed_on, form.category.data or "",
                                         form.source.data or "", form.text.data or "")
         except Invalid as exc:

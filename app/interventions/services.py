@@ -8,15 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app import policy
 from app.assessments.models import Assessment, AssessmentStatus
 from app.assessments.services import instrument_of
 from app.audit import trail
 from app.auth.models import User
-from app.db import db, utcnow
-from app.errors import Conflict, Invalid, NotAllowed
+from app.db import bump_version, db, utcnow
+from app.errors import Invalid, NotAllowed
 from app.interventions.models import (
     ENGAGEMENT_ANCHORS,
     NEEDS_REASON,
@@ -106,12 +106,8 @@ def refer(actor: User, subject: Subject, referral: Referral) -> Intervention:
 
 
 def _bump(intervention: Intervention, expected_version: int) -> None:
-    result = db.session.execute(
-        update(Intervention).where(Intervention.id == intervention.id, Intervention.version == expected_version)
-        .values(version=Intervention.version + 1).execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("This intervention was changed by someone else after you opened it. Nothing was saved.")
-    db.session.refresh(intervention, ["version"])
+    bump_version(intervention, expected_version,
+                 "This intervention was changed by someone else after you opened it. Nothing was saved.")
 
 
 def _latest(*days: date | None) -> date:

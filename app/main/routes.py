@@ -24,7 +24,8 @@ def home() -> str:
     if board is not None:
         shown = [s.id for s in board.overdue + board.due_soon] + [a.subject_id for a in board.break_glass_to_review]
         trail.record_view([*shown, *(i for panel in panels for i in panel.subject_ids)], object_type="dashboard")
-    return render_template("main/home.html", user=g.user, board=board, panels=panels, review_form=ConfirmForm())
+    return render_template("main/home.html", user=g.user, board=board, panels=panels, review_form=ConfirmForm(),
+                           supervises_cases=policy.supervises_cases(g.user))
 
 
 @bp.route("/health")

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
 from app import policy
 from app.audit import trail
-from app.db import db
 from app.errors import Invalid
 from app.forms import show_errors
 from app.oversight import alerts
-from app.oversight.models import Alert
 
 bp = Blueprint("alerts", __name__)
-supervisors = policy.requires(policy.reviews_alerts)
+supervisors = policy.requires(policy.supervises_cases)
 
 
 class AcknowledgeForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped (see pyproject's forms override)
@@ -49,11 +47,7 @@ def index() -> str:
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
 @supervisors
 def acknowledge(alert_id: int) -> Response | tuple[str, int]:
-    alert = db.session.get(Alert, alert_id)
-    if alert is None:
-        abort(404)
-    allowed = policy.can_acknowledge_alert(g.user, alert)
-    policy.require_record(allowed, "alert", alert_id, alert.subject_id if allowed else None)
+    alert = policy.load_alert(alert_id)
     form = acknowledge_form(alert_id, bound=True)
     if form.validate_on_submit():
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -14,19 +14,9 @@ from app.forms import show_errors
 from app.retention import services
 from app.retention.forms import ConfirmErasureForm, RequestForm
 from app.retention.models import ErasureRequest
-from app.subjects.models import Subject
 
 bp = Blueprint("retention", __name__)
-supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
-
-
-def _subject(subject_id: int) -> Subject:
-    subject = db.session.get(Subject, subject_id)
-    if subject is None:
-        abort(404)
-    policy.require_record(policy.can_erase(g.user, subject), "subject", subject_id,
-                          subject_id if policy.can_erase(g.user, subject) else None)
-    return subject
+supervisors = policy.requires(policy.supervises_cases)
 
 
 @bp.route("/retention")
@@ -42,7 +32,7 @@ def review() -> str:
 @bp.route("/subjects/<int:subject_id>/erasure", methods=["GET", "POST"])
 @supervisors
 def request_erasure(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = _subject(subject_id)
+    subject = policy.load_subject(subject_id, policy.can_erase)
     existing = services.open_request(subject)
     if existing is not None:
         return redirect(url_for("retention.confirm", request_id=existing.id))
@@ -63,10 +53,8 @@ def request_erasure(subject_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/erasures/<int:request_id>", methods=["GET", "POST"])
 @supervisors
 def confirm(request_id: int) -> Response | str | tuple[str, int]:
-    request = db.session.get(ErasureRequest, request_id)
-    if request is None:
-        abort(404)
-    subject = _subject(request.subject_id)
+    request = policy.load_erasure_request(request_id)
+    subject = policy.load_subject(request.subject_id, policy.can_erase)
     form = ConfirmErasureForm()
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="erasure_request", object_id=request.id)
@@ -88,10 +76,8 @@ def confirm(request_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/erasures/<int:request_id>/cancel", methods=["POST"])
 @supervisors
 def cancel(request_id: int) -> Response:
-    request = db.session.get(ErasureRequest, request_id)
-    if request is None:
-        abort(404)
-    subject = _subject(request.subject_id)
+    request = policy.load_erasure_request(request_id)
+    subject = policy.load_subject(request.subject_id, policy.can_erase)
     if RequestForm().validate_on_submit() and request.status == "requested":
         services.cancel_request(g.user, request)
         flash("Erasure request cancelled.", "success")

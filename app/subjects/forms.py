@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 
-from app.forms import DATE_INPUT, SelectChoice
+from app.forms import DateField, SelectChoice
 from app.subjects.models import AlertCode, CustodyStatus, OffenceCategory
 
 STATUS_CHOICES = [SelectChoice("", "Choose a status")] + [SelectChoice(s.value, s.label) for s in CustodyStatus]
@@ -19,13 +19,13 @@ class SubjectForm(FlaskForm):
     reference = StringField("Reference number", render_kw={"autocomplete": "off", "spellcheck": "false"})
     given_name = StringField("Given name(s)", render_kw={"autocomplete": "off"})
     family_name = StringField("Family name", render_kw={"autocomplete": "off"})
-    date_of_birth = StringField("Date of birth", render_kw=DATE_INPUT)
+    date_of_birth = DateField("Date of birth")
     unit = SelectField("Unit", choices=[], validate_choice=False)
     status = SelectField("Custody or supervision status", choices=STATUS_CHOICES, validate_choice=False)
     index_offence_category = SelectField("Index offence category", choices=OFFENCE_CHOICES, validate_choice=False)
-    sentence_date = StringField("Sentence date", render_kw=DATE_INPUT)
-    release_date = StringField("Release date", render_kw=DATE_INPUT)
-    next_review_due = StringField("Next review due", render_kw=DATE_INPUT)
+    sentence_date = DateField("Sentence date")
+    release_date = DateField("Release date")
+    next_review_due = DateField("Next review due")
     alerts = SelectMultipleField("Alerts", choices=ALERT_CHOICES, validate_choice=False)
     version = HiddenField()
 
@@ -33,7 +33,7 @@ class SubjectForm(FlaskForm):
 class TransferForm(FlaskForm):
     to_unit = SelectField("Move to unit", choices=[], validate_choice=False)
     to_status = SelectField("Status after the move", choices=STATUS_CHOICES, validate_choice=False)
-    moved_on = StringField("Date of the move", render_kw=DATE_INPUT)
+    moved_on = DateField("Date of the move")
     reason = TextAreaField("Reason", render_kw={"rows": 3})
 
 

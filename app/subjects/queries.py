@@ -138,8 +138,7 @@ def dashboard(user: User) -> Dashboard:
     if is_supervisor:
         result.break_glass_to_review = list(db.session.scalars(
             select(BreakGlassAccess)
-            .where(BreakGlassAccess.unit_id.in_(sorted(user.unit_ids)), BreakGlassAccess.reviewed_at.is_(None),
-                   BreakGlassAccess.user_id != user.id)
+            .where(policy.break_glass_reviewable_by(user), BreakGlassAccess.reviewed_at.is_(None))
             .order_by(BreakGlassAccess.granted_at.desc())
             .options(selectinload(BreakGlassAccess.user), selectinload(BreakGlassAccess.subject))
         ))

@@ -4,9 +4,8 @@ caseload and break-glass. Each handler checks access through app/policy.py befor
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -15,30 +14,20 @@ from app.audit import trail
 from app.auth.models import Unit, User
 from app.db import db
 from app.errors import Conflict, Invalid
-from app.forms import ConfirmForm, SelectChoice, parse_date, show_errors
+from app.forms import ConfirmForm, SelectChoice, read_date, read_dates, show_errors
 from app.registry import registry
 from app.subjects import queries, services
 from app.subjects.forms import AllocateForm, BreakGlassForm, SubjectForm, TransferForm
-from app.subjects.models import AlertCode, BreakGlassAccess, CustodyStatus, Subject
+from app.subjects.models import AlertCode, CustodyStatus, Subject
 
 bp = Blueprint("subjects", __name__)
 case_workers = policy.requires(policy.works_cases)
-supervisors = policy.requires(policy.all_of(policy.works_cases, policy.is_supervisor))
-
-
-def load_subject(subject_id: int, *, for_change: bool = False) -> Subject:
-    """The subject, or a 404 (audited when it exists but is out of scope)."""
-    subject = db.session.get(Subject, subject_id)
-    if subject is None:
-        abort(404)
-    allowed = policy.can_edit_subject(g.user, subject) if for_change else policy.can_view_subject(g.user, subject)
-    policy.require_record(allowed, "subject", subject_id, subject_id if allowed else None)
-    return subject
+supervisors = policy.requires(policy.supervises_cases)
 
 
 def load_supervised_subject(subject_id: int, rule: Callable[[User, Subject], bool], action: str) -> Subject:
     """A subject in scope (else 404) that `rule` lets the user act on as supervisor (else 403)."""
-    subject = load_subject(subject_id, for_change=True)
+    subject = policy.load_subject(subject_id, policy.can_edit_subject)
     if not rule(g.user, subject):
         policy.refuse(403, f"{action} needs a supervisor of the person's unit", object_type="subject",
                       object_id=subject.id, subject_id=subject.id)
@@ -92,7 +81,7 @@ def caseload() -> str:
 @bp.route("/subjects/<int:subject_id>")
 @case_workers
 def show(subject_id: int) -> str:
-    subject = load_subject(subject_id)
+    subject = policy.load_subject(subject_id)
     via = None if policy.in_scope(g.user, subject) else policy.active_break_glass(g.user, subject)
     services.record_view(g.user, subject, via)
     panels = registry().panels_for_subject(g.user, subject)
@@ -113,13 +102,7 @@ def show(subject_id: int) -> str:
 
 def _values(form: SubjectForm) -> tuple[services.SubjectValues, dict[str, list[str]]]:
     """The typed values, and the date fields that could not be read as dates."""
-    errors: dict[str, list[str]] = {}
-    dates: dict[str, Any] = {}
-    for name in ("date_of_birth", "sentence_date", "release_date", "next_review_due"):
-        value, problem = parse_date(getattr(form, name).data)
-        dates[name] = value
-        if problem:
-            errors[name] = [problem]
+    dates, errors = read_dates(form, "date_of_birth", "sentence_date", "release_date", "next_review_due")
     values = services.SubjectValues(
         reference=form.reference.data or "", given_name=form.given_name.data or "",
         family_name=form.family_name.data or "", status=form.status.data or "",
@@ -162,7 +145,7 @@ def create() -> Response | str | tuple[str, int]:
 @bp.route("/subjects/<int:subject_id>/edit", methods=["GET", "POST"])
 @case_workers
 def edit(subject_id: int) -> Response | str | tuple[str, int]:
-    subject = load_subject(subject_id, for_change=True)
+    subject = policy.load_subject(subject_id, policy.can_edit_subject)
     form = SubjectForm()
     del form.unit  # a move between units is a transfer, recorded as such
     if not form.is_submitted():
@@ -223,11 +206,9 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="transfer_form")
     if form.validate_on_submit():
-        moved_on, problem = parse_date(form.moved_on.data)
         to_unit = int(form.to_unit.data) if (form.to_unit.data or "").isdigit() else 0
         try:
-            if problem:
-                raise Invalid("The transfer was not recorded.", field_errors={"moved_on": [problem]})
+            moved_on = read_date(form, "moved_on", "The transfer was not recorded.")
             movement = services.transfer(g.user, subject, to_unit, form.to_status.data or "", moved_on,
                                          form.reason.data or "")
         except Invalid as exc:
@@ -289,10 +270,7 @@ def break_glass() -> Response | str | tuple[str, int]:
 @bp.route("/break-glass/<int:access_id>/review", methods=["POST"])
 @supervisors
 def review_break_glass(access_id: int) -> Response:
-    access = db.session.get(BreakGlassAccess, access_id)
-    if access is None:
-        abort(404)
-    policy.require_record(policy.can_review_break_glass(g.user, access), "break_glass", access_id)
+    access = policy.load_break_glass(access_id)
     if ConfirmForm().validate_on_submit():
         services.review_break_glass(g.user, access)
         flash("Break-glass access marked as reviewed.", "success")

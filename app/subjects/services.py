@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app import policy, signals
 from app.audit import trail
 from app.auth.models import Unit, UnitKind, User
-from app.db import db, utcnow
-from app.errors import Conflict, Invalid, NotAllowed
+from app.db import bump_version, db, utcnow
+from app.errors import Invalid, NotAllowed
 from app.subjects.models import (
     AlertCode,
     Allocation,
@@ -200,14 +200,6 @@ def create_subject(actor: User, unit_id: int, values: SubjectValues) -> Subject:
     return subject
 
 
-@dataclass
-class ConflictingEdit:
-    """What someone else saved meanwhile, for the 409 page: field, their value, saved value, by whom."""
-
-    current: dict[str, Any]
-    changed_by: list[tuple[str, str]]  # (who, when) of each save since the version the user loaded
-
-
 def update_subject(actor: User, subject: Subject, values: SubjectValues, expected_version: int) -> None:
     """Save an edit made from `expected_version`. Raises Conflict when someone saved in between
     (nothing is overwritten), Invalid with every problem otherwise."""
@@ -217,13 +209,8 @@ def update_subject(actor: User, subject: Subject, values: SubjectValues, expecte
     errors = validate(values, subject_id=subject.id)
     if errors:
         raise Invalid("The record was not saved.", field_errors=errors)
-    result = db.session.execute(
-        update(Subject).where(Subject.id == subject.id, Subject.version == expected_version)
-        .values(version=Subject.version + 1).execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"{subject.full_name}'s record was changed by someone else while you were editing it.")
-    db.session.refresh(subject, ["version"])
+    bump_version(subject, expected_version,
+                 f"{subject.full_name}'s record was changed by someone else while you were editing it.")
     before = snapshot(subject)
     _apply(subject, values)
     db.session.flush()
@@ -298,10 +285,9 @@ def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, mov
 
 
 def _bump_version(subject: Subject) -> None:
-    """Increment in SQL, so that a concurrent edit's version check sees this change."""
-    subject.version = Subject.version + 1
-    db.session.flush()
-    db.session.refresh(subject, ["version"])
+    """A change made without an edit form (transfer, allocation) still moves the version on, so that an
+    edit opened before it conflicts."""
+    bump_version(subject, None, f"{subject.full_name}'s record was removed while it was being changed.")
 
 
 def eligible_owners(subject: Subject) -> list[User]:
