@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from app.assessments.models import Accreditation, Assessment, AssessmentStatus, Challenge, Screening
 from app.audit import trail
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditEventPerson, people_named
 from app.auth.models import Role, Unit, User
 from app.db import Base, db, utcnow
 from app.interventions.models import Intervention
@@ -362,14 +362,19 @@ def can_review_all_audit(user: User) -> bool:
     return is_admin(user)
 
 
+def people_in_event(event: AuditEvent) -> list[int]:
+    """The people an event is about: its subject, and those a list, dashboard or search event names."""
+    return sorted({*([event.subject_id] if event.subject_id is not None else []), *people_named(event.details)})
+
+
 def can_view_audit_event(user: User, event: AuditEvent) -> bool:
-    """Admins: any event. Supervisors: an event about a person of their units."""
+    """Admins: any event. Supervisors: an event about a person of their units, or a list that showed one."""
     if can_review_all_audit(user):
         return True
-    if not can_extract_audit(user) or event.subject_id is None:
+    if not can_extract_audit(user):
         return False
-    subject = db.session.get(Subject, event.subject_id)
-    return subject is not None and subject.unit_id in user.unit_ids
+    return any((subject := db.session.get(Subject, person)) is not None and subject.unit_id in user.unit_ids
+               for person in people_in_event(event))
 
 
 def audit_events_visible_to(user: User) -> ColumnElement[bool]:
@@ -382,7 +387,8 @@ def audit_events_visible_to(user: User) -> ColumnElement[bool]:
     # newest-first walk against a hash of them, where a subquery became a join probing subjects once per
     # event (20 times slower over ten million events; bench/README.md).
     ids = db.session.scalars(select(Subject.id).where(Subject.unit_id.in_(sorted(user.unit_ids)))).all()
-    return AuditEvent.subject_id.in_(ids)
+    named = select(AuditEventPerson.event_id).where(AuditEventPerson.subject_id.in_(ids))
+    return or_(AuditEvent.subject_id.in_(ids), AuditEvent.id.in_(named))
 
 
 def audit_details_visible(user: User, event: AuditEvent) -> bool:

@@ -104,6 +104,11 @@ def world(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int
     factories.make_assessment(app, people["assessor_b"].id, b1, approver_id=people["supervisor_ab"].id)
 
     with app.app_context():
+        # Lists that showed people of several units, and of one unit only (the read rule's events).
+        g.cli_actor = "tests"
+        trail.record_view([a1, b1], object_type="subject_list")
+        trail.record_view([c1], object_type="caseload")
+        db.session.commit()
         app.config["ALERT_FAILED_LOGINS"] = 1
         for username in ("supervisor", "ghost"):
             g.cli_actor = "tests"

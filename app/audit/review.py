@@ -157,7 +157,7 @@ def _rows(user: User, events: list[AuditEvent]) -> list[ReviewRow]:
     if not policy.can_review_all_audit(user):
         # Loads the people into the session, so the per-event rule below asks the database nothing more.
         # The list holds them: the session's identity map keeps objects only while something refers to them.
-        people = registry().found_people().load(e.subject_id for e in events if e.subject_id is not None)
+        people = registry().found_people().load(p for e in events for p in policy.people_in_event(e))
         references = {p.id: p.reference for p in people}
     rows = []
     for e in events:
