@@ -124,7 +124,9 @@ class KeptDatabase:
     copy of every table in a schema of its own, copied back with the triggers off (the append-only audit
     table and approved assessments refuse DELETE otherwise), and the sequences set back, so that rows
     get the same ids as in the first run. This costs about 50 ms where dropping the database and making
-    it again from a template costs about 290 ms (most of a matrix cell's time)."""
+    it again from a template costs about 290 ms (most of a matrix cell's time). It puts back data, not
+    schema: a test that drops a trigger or alters a table (the audit tampering tests) takes a database of
+    its own (`db_url`)."""
 
     def __init__(self, factory: DatabaseFactory, url: str) -> None:
         self.factory = factory
