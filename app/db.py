@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import CursorResult, DateTime, Engine, MetaData, create_engine, event, inspect, update
+from sqlalchemy import CheckConstraint, CursorResult, DateTime, Engine, MetaData, create_engine, event, inspect, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -63,6 +64,18 @@ def bump_version(record: Base, expected_version: int | None, conflict: str, **al
     if not isinstance(result, CursorResult) or result.rowcount != 1:
         raise Conflict(conflict)
     db.session.refresh(record, ["version", *also])
+
+
+def enum_check(column: str, enum: type[StrEnum], name: str, *, or_null: bool = False) -> CheckConstraint:
+    """A CHECK constraint named `name` that `column` holds one of `enum`'s values (or NULL, with `or_null`).
+
+    Alembic's autogenerate does not compare CHECK constraints, so a changed enum would go unnoticed by the
+    "head schema equals the models" test: the constraint keeps the enum and the column in its `info`, and
+    tests/test_migrations.py compares every such constraint in a migrated database with its enum."""
+    quoted = ", ".join("'" + member.value.replace("'", "''") + "'" for member in enum)
+    in_list = f"{column} IN ({quoted})"
+    return CheckConstraint(f"{column} IS NULL OR {in_list}" if or_null else in_list, name=name,
+                           info={"enum": enum, "column": column, "or_null": or_null})
 
 
 def utcnow() -> datetime:

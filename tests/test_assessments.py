@@ -328,9 +328,13 @@ def test_draft_rows_stay_editable_in_the_database(app, db_url, users, records, a
     aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])
     engine = make_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE assessment_ratings SET evidence = 'edited' WHERE assessment_id = :id"),
-                     {"id": aid})
+        updated = conn.execute(sa.text("UPDATE assessment_ratings SET evidence = 'edited' WHERE assessment_id = :id"),
+                               {"id": aid}).rowcount
+    with engine.connect() as conn:
+        evidence = conn.execute(sa.text("SELECT evidence FROM assessment_ratings WHERE assessment_id = :id"),
+                                {"id": aid}).scalars().all()
     engine.dispose()
+    assert updated > 0 and evidence == ["edited"] * updated
 
 
 # --- amendment and comparison -------------------------------------------------------------------------

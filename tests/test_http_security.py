@@ -29,13 +29,13 @@ def assert_security_headers(response) -> None:
 
 
 @pytest.mark.parametrize("endpoint", sorted(GET_MATRIX))
-def test_security_headers_and_no_store_on_every_route(app, login_as, users, units, records, assessed, endpoint):
-    records = {**records, **assessed}
+def test_security_headers_and_no_store_on_every_route(matrix, endpoint):
     from flask import url_for
 
-    client = login_as("admin") if endpoint.startswith("admin.") else login_as("supervisor")
+    app = matrix.app
+    client = matrix.client_for("admin" if endpoint.startswith("admin.") else "supervisor")
     with app.test_request_context():
-        url = url_for(endpoint, **url_args(app, endpoint, users, units, records))
+        url = url_for(endpoint, **url_args(app, endpoint, matrix.users, matrix.units, matrix.records))
     response = client.get(url)
     assert_security_headers(response)
     assert "no-store" in response.headers["Cache-Control"]
@@ -48,19 +48,19 @@ def test_error_pages_carry_the_headers_too(client):
     assert_security_headers(response)
 
 
-def test_no_page_uses_inline_script(app, login_as, users, units, records, assessed):
-    records = {**records, **assessed}
+def test_no_page_uses_inline_script(matrix):
     from flask import url_for
 
+    app = matrix.app
     for endpoint in GUARDED_GETS:
         # who may see each page: admins their pages, supervisors theirs, the draft's author (probation) the rest
         who = "admin" if endpoint.startswith("admin.") else "supervisor" if GET_MATRIX[endpoint]["probation"] == 403 \
             else "probation"
         if GET_MATRIX[endpoint].get(who) != 200:
             continue  # a page that needs a record the matrix data does not have (the erasure confirmation)
-        client = login_as(who)
+        client = matrix.client_for(who)
         with app.test_request_context():
-            url = url_for(endpoint, **url_args(app, endpoint, users, units, records))
+            url = url_for(endpoint, **url_args(app, endpoint, matrix.users, matrix.units, matrix.records))
         response = client.get(url)
         assert response.status_code == 200, endpoint
         text = response.get_data(as_text=True)

@@ -116,22 +116,18 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "request_id": 999999, "session_id": "0" * 64}
     if "event_id" in rule.arguments:
         with app.app_context():
-            values["event_id"] = db.session.scalar(
-                select(AuditEvent.id).where(AuditEvent.subject_id == records["subject_a"]).limit(1))
+            values["event_id"] = db.session.scalar(select(AuditEvent.id).where(
+                AuditEvent.subject_id == records["subject_a"]).order_by(AuditEvent.id).limit(1))
     if "alert_id" in rule.arguments:
         from app.oversight.models import Alert
 
         with app.app_context():
             values["alert_id"] = db.session.scalar(
-                select(Alert.id).where(Alert.subject_id == records["subject_a"]).limit(1))
+                select(Alert.id).where(Alert.subject_id == records["subject_a"]).order_by(Alert.id).limit(1))
     args = {name: values[name] for name in rule.arguments}
     if endpoint == "assessments.compare":
         args["with"] = records["approved"]
     return args
-
-
-def client_for(app: Flask, role: str, login_as: Any) -> Any:
-    return app.test_client() if role == "anonymous" else login_as(role)
 
 
 def test_every_endpoint_is_public_or_guarded(app):
@@ -148,13 +144,13 @@ def test_every_endpoint_is_in_the_role_matrix(app):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(GET_MATRIX))
-def test_role_get_matrix(app, users, units, records, assessed, login_as, role, endpoint):
-    records = {**records, **assessed}
+def test_role_get_matrix(matrix, role, endpoint):
     from flask import url_for
 
-    client = client_for(app, role, login_as)
+    app = matrix.app
+    client = matrix.client_for(role)
     with app.test_request_context():
-        url = url_for(endpoint, **url_args(app, endpoint, users, units, records))
+        url = url_for(endpoint, **url_args(app, endpoint, matrix.users, matrix.units, matrix.records))
     response = client.get(url)
     assert response.status_code == GET_MATRIX[endpoint][role], (role, url)
     if response.status_code == 302 and role == "anonymous" and endpoint != "auth.login":
@@ -163,16 +159,44 @@ def test_role_get_matrix(app, users, units, records, assessed, login_as, role, e
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(POST_MATRIX))
-def test_role_post_matrix(app, users, units, records, assessed, login_as, role, endpoint):
-    records = {**records, **assessed}
+def test_role_post_matrix(matrix, role, endpoint):
     from flask import url_for
 
-    client = client_for(app, role, login_as)
+    app = matrix.app
+    client = matrix.client_for(role)
     token = csrf_token(client, "/login" if role == "anonymous" else "/")
     with app.test_request_context():
-        url = url_for(endpoint, **url_args(app, endpoint, users, units, records))
+        url = url_for(endpoint, **url_args(app, endpoint, matrix.users, matrix.units, matrix.records))
     response = client.post(url, data={"csrf_token": token})
     assert response.status_code == POST_MATRIX[endpoint][role], (role, url)
+
+
+def test_a_matrix_cell_does_not_see_what_the_previous_cell_changed(matrix):
+    """The matrix shares one app and its data across cells: what a cell writes (here an amendment, its
+    sign-in and their audit events) is gone when the next cell starts, and the same work done again
+    gets the same ids (the sequences are set back too)."""
+    from app.assessments.models import Assessment
+
+    def counts() -> tuple[int, int]:
+        with matrix.app.app_context():
+            return (len(db.session.scalars(select(Assessment.id)).all()),
+                    len(db.session.scalars(select(AuditEvent.id)).all()))
+
+    def amend() -> str:
+        client = matrix.client_for("probation")
+        approved = matrix.records["approved"]
+        token = csrf_token(client, f"/assessments/{approved}")
+        response = client.post(f"/assessments/{approved}/amend", data={"csrf_token": token})
+        assert response.status_code == 302
+        return response.headers["Location"]
+
+    before = counts()
+    amendment = amend()
+    assessments, events = counts()
+    assert assessments == before[0] + 1 and events > before[1]
+    matrix.reset()
+    assert counts() == before
+    assert amend() == amendment
 
 
 def test_role_refusal_is_audited_as_denied(app, login_as, users):

@@ -19,12 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, UTCDateTime, enum_check, utcnow
 from app.subjects.models import Subject
-
-
-def _in(column: str, values: list[str]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class AssessmentStatus(StrEnum):
@@ -53,9 +49,14 @@ class InstrumentVersion(Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ScreeningOutcome(StrEnum):
+    NO_CONCERN = "no_concern"
+    REFER_FOR_ASSESSMENT = "refer_for_assessment"
+
+
 class Screening(Base):
     __tablename__ = "screenings"
-    __table_args__ = (CheckConstraint(_in("outcome", ["no_concern", "refer_for_assessment"]), name="outcome"),)
+    __table_args__ = (enum_check("outcome", ScreeningOutcome, "outcome"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"), index=True)
@@ -93,7 +94,7 @@ class Assessment(Base):
 
     __tablename__ = "assessments"
     __table_args__ = (
-        CheckConstraint(_in("status", [s.value for s in AssessmentStatus]), name="status"),
+        enum_check("status", AssessmentStatus, "status"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_assessments_subject_id_status", "subject_id", "status"),
     )
@@ -177,6 +178,12 @@ class Accreditation(Base):
     granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
 
 
+class ChallengeRaisedBy(StrEnum):
+    PERSON = "person"
+    LAWYER = "lawyer"
+    STAFF = "staff"
+
+
 class ChallengeOutcome(StrEnum):
     UPHELD = "upheld"
     PARTLY_UPHELD = "partly_upheld"
@@ -192,10 +199,8 @@ class Challenge(Base):
 
     __tablename__ = "challenges"
     __table_args__ = (
-        CheckConstraint(_in("raised_by_kind", ["person", "lawyer", "staff"]), name="raised_by_kind"),
-        CheckConstraint(
-            "outcome IS NULL OR " + _in("outcome", [o.value for o in ChallengeOutcome]), name="outcome"
-        ),
+        enum_check("raised_by_kind", ChallengeRaisedBy, "raised_by_kind"),
+        enum_check("outcome", ChallengeOutcome, "outcome", or_null=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, UTCDateTime, enum_check, utcnow
 
 
 class Role(StrEnum):
@@ -40,10 +40,6 @@ class UnitKind(StrEnum):
         return "Prison" if self is UnitKind.PRISON else "Probation region"
 
 
-def _in_values(column: str, enum: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(m.value) for m in enum)})"
-
-
 user_units = Table(
     "user_units",
     Base.metadata,
@@ -56,7 +52,7 @@ class Unit(Base):
     """A prison or a probation region."""
 
     __tablename__ = "units"
-    __table_args__ = (CheckConstraint(_in_values("kind", UnitKind), name="kind"),)
+    __table_args__ = (enum_check("kind", UnitKind, "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -74,7 +70,7 @@ class Unit(Base):
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(_in_values("role", Role), name="role"),
+        enum_check("role", Role, "role"),
         CheckConstraint("failed_login_count >= 0", name="failed_login_count_non_negative"),
     )
 

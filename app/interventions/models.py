@@ -9,12 +9,8 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, UTCDateTime, enum_check, utcnow
 from app.subjects.models import Subject
-
-
-def _in(column: str, enum: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(m.value) for m in enum)})"
 
 
 class InterventionType(StrEnum):
@@ -125,8 +121,8 @@ class ObservationCategory(StrEnum):
 class Intervention(Base):
     __tablename__ = "interventions"
     __table_args__ = (
-        CheckConstraint(_in("type", InterventionType), name="type"),
-        CheckConstraint(_in("status", InterventionStatus), name="status"),
+        enum_check("type", InterventionType, "type"),
+        enum_check("status", InterventionStatus, "status"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_interventions_subject_id_status", "subject_id", "status"),
         Index("ix_interventions_owner_id_status", "owner_id", "status"),
@@ -181,7 +177,7 @@ class Intervention(Base):
 class InterventionGoal(Base):
     __tablename__ = "intervention_goals"
     __table_args__ = (
-        CheckConstraint("outcome IS NULL OR " + _in("outcome", GoalOutcome), name="outcome"),
+        enum_check("outcome", GoalOutcome, "outcome", or_null=True),
         UniqueConstraint("intervention_id", "position"),
     )
 
@@ -208,7 +204,7 @@ class InterventionFactor(Base):
 class InterventionSession(Base):
     __tablename__ = "intervention_sessions"
     __table_args__ = (
-        CheckConstraint(_in("attendance", Attendance), name="attendance"),
+        enum_check("attendance", Attendance, "attendance"),
         CheckConstraint("engagement IS NULL OR (engagement BETWEEN 1 AND 5)", name="engagement_range"),
         Index("ix_intervention_sessions_intervention_id_held_on", "intervention_id", "held_on"),
     )
@@ -236,7 +232,7 @@ class Observation(Base):
 
     __tablename__ = "observations"
     __table_args__ = (
-        CheckConstraint(_in("category", ObservationCategory), name="category"),
+        enum_check("category", ObservationCategory, "category"),
         Index("ix_observations_subject_id_observed_on", "subject_id", "observed_on"),
     )
 

@@ -6,11 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Unit, User
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, UTCDateTime, enum_check, utcnow
 
 
 class AlertKind(StrEnum):
@@ -29,7 +29,7 @@ class Alert(Base):
 
     __tablename__ = "alerts"
     __table_args__ = (
-        CheckConstraint("kind IN ('unusual_access', 'break_glass', 'failed_logins')", name="kind"),
+        enum_check("kind", AlertKind, "kind"),
         Index("ix_alerts_unit_id_acknowledged_at", "unit_id", "acknowledged_at"),
     )
 

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, UTCDateTime, enum_check, utcnow
+
+
+class ErasureStatus(StrEnum):
+    REQUESTED = "requested"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
 
 
 class ErasureRequest(Base):
     """Step one (a supervisor asks, with a reason) and step two (a supervisor confirms) of an erasure."""
 
     __tablename__ = "erasure_requests"
-    __table_args__ = (CheckConstraint("status IN ('requested', 'completed', 'cancelled')", name="status"),)
+    __table_args__ = (enum_check("status", ErasureStatus, "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="RESTRICT"), index=True)

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Unit, User
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, UTCDateTime, enum_check, utcnow
 
 
 class CustodyStatus(StrEnum):
@@ -75,17 +75,13 @@ class AlertCode(StrEnum):
         }[self.value]
 
 
-def _in_values(column: str, enum: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(m.value) for m in enum)})"
-
-
 class Subject(Base):
     """A person in custody or under supervision. Special-category data is never a field here."""
 
     __tablename__ = "subjects"
     __table_args__ = (
-        CheckConstraint(_in_values("status", CustodyStatus), name="status"),
-        CheckConstraint(_in_values("index_offence_category", OffenceCategory), name="offence_category"),
+        enum_check("status", CustodyStatus, "status"),
+        enum_check("index_offence_category", OffenceCategory, "offence_category"),
         CheckConstraint("version >= 1", name="version_positive"),
         # The unit list: keyset pagination in name order within a unit.
         Index("ix_subjects_unit_id_family_name_given_name_id", "unit_id", "family_name", "given_name", "id"),
@@ -146,7 +142,7 @@ class SubjectAlert(Base):
     __tablename__ = "subject_alerts"
     __table_args__ = (
         UniqueConstraint("subject_id", "code"),
-        CheckConstraint(_in_values("code", AlertCode), name="code"),
+        enum_check("code", AlertCode, "code"),
         Index("ix_subject_alerts_code_subject_id", "code", "subject_id"),
     )
 
