@@ -13,7 +13,7 @@ from app.errors import Invalid, NotAllowed
 from app.forms import show_errors
 from app.retention import services
 from app.retention.forms import ConfirmErasureForm, RequestForm
-from app.retention.models import ErasureRequest
+from app.retention.models import ErasureRequest, ErasureStatus
 
 bp = Blueprint("retention", __name__)
 supervisors = policy.requires(policy.supervises_cases)
@@ -25,7 +25,7 @@ def review() -> str:
     records = services.due(unit_ids=policy.visible_unit_ids(g.user))
     trail.record_view((r.subject.id for r in records), object_type="retention_review")
     pending_ids = set(db.session.scalars(
-        select(ErasureRequest.subject_id).where(ErasureRequest.status == "requested")))
+        select(ErasureRequest.subject_id).where(ErasureRequest.status == ErasureStatus.REQUESTED)))
     return render_template("retention/review.html", records=records, pending_ids=pending_ids)
 
 
@@ -78,7 +78,7 @@ def confirm(request_id: int) -> Response | str | tuple[str, int]:
 def cancel(request_id: int) -> Response:
     request = policy.load_erasure_request(request_id)
     subject = policy.load_subject(request.subject_id, policy.can_erase)
-    if RequestForm().validate_on_submit() and request.status == "requested":
+    if RequestForm().validate_on_submit() and request.status == ErasureStatus.REQUESTED:
         services.cancel_request(g.user, request)
         flash("Erasure request cancelled.", "success")
     return redirect(url_for("subjects.show", subject_id=subject.id))

@@ -22,7 +22,7 @@ from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.registry import REMOVED_TEXT, bulk, registry
-from app.retention.models import ErasureInProgress, ErasureRequest
+from app.retention.models import ErasureInProgress, ErasureRequest, ErasureStatus
 from app.subjects.models import Movement, Subject
 
 
@@ -60,7 +60,7 @@ def due(today: date | None = None, unit_ids: set[int] | None = None) -> list[Due
 
 def open_request(subject: Subject) -> ErasureRequest | None:
     return db.session.scalar(select(ErasureRequest).where(
-        ErasureRequest.subject_id == subject.id, ErasureRequest.status == "requested"))
+        ErasureRequest.subject_id == subject.id, ErasureRequest.status == ErasureStatus.REQUESTED))
 
 
 def request_erasure(actor: User, subject: Subject, reason: str) -> ErasureRequest:
@@ -84,7 +84,7 @@ def cancel_request(actor: User, request: ErasureRequest) -> None:
     subject = db.session.get(Subject, request.subject_id)
     if subject is None or not policy.can_erase(actor, subject):
         raise NotAllowed("Only a supervisor of the person's unit can cancel the request.")
-    request.status = "cancelled"
+    request.status = ErasureStatus.CANCELLED.value
     db.session.flush()
     trail.record("erase_cancel", object_type="subject", object_id=subject.id, subject_id=subject.id,
                  details={"erasure_request_id": request.id})
@@ -110,7 +110,7 @@ def confirm_erasure(actor: User, request: ErasureRequest, typed_reference: str) 
     subject = db.session.get(Subject, request.subject_id)
     if subject is None or not policy.can_erase(actor, subject):
         raise NotAllowed("Only a supervisor of the person's unit can erase the record.")
-    if request.status != "requested":
+    if request.status != ErasureStatus.REQUESTED:
         raise Invalid("This request is not awaiting confirmation.")
     if typed_reference.strip().upper() != subject.reference:
         raise Invalid("Nothing was erased.", field_errors={
@@ -127,7 +127,7 @@ def confirm_erasure(actor: User, request: ErasureRequest, typed_reference: str) 
         release_date=None, next_review_due=None, case_owner_id=None, assessment_needed_since=None,
         erased_at=utcnow(), version=Subject.version + 1))
     bulk(delete(ErasureInProgress).where(ErasureInProgress.subject_id == sid))
-    request.status = "completed"
+    request.status = ErasureStatus.COMPLETED.value
     request.reason = REMOVED_TEXT
     request.confirmed_by_id = actor.id
     request.confirmed_at = utcnow()
