@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
@@ -62,7 +62,9 @@ class AuditEventPerson(Base):
 
     __tablename__ = "audit_event_people"
 
-    event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id", ondelete="RESTRICT"), primary_key=True)
+    # No foreign key: the trail's own table must stay the only one its append-only triggers guard (a key
+    # would make TRUNCATE fail on the key before the trigger refuses it), and event ids are never reused.
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     subject_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
 
 

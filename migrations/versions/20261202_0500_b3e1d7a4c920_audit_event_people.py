@@ -38,8 +38,6 @@ def upgrade() -> None:
         "audit_event_people",
         sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("subject_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["event_id"], ["audit_events.id"],
-                                name=op.f("fk_audit_event_people_event_id_audit_events"), ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("event_id", "subject_id", name=op.f("pk_audit_event_people")),
     )
     with op.batch_alter_table("audit_event_people", schema=None) as batch_op:
