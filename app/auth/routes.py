@@ -12,6 +12,7 @@ from app import policy
 from app.auth import reauth, services, totp
 from app.auth.forms import ChangePasswordForm, CodeForm, LoginForm, ReauthForm
 from app.auth.models import User
+from app.auth.redirects import local_path
 from app.auth.services import LoginOutcome, LoginResult
 from app.auth.sessions import ServerSession, current_session, purge_expired
 from app.db import utcnow
@@ -30,10 +31,8 @@ THROTTLED_MESSAGE = ("Too many failed sign-ins. Wait 15 minutes and try again, o
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site; anything else (another host, a scheme) goes home."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.home")
+    """Only a path on this site (app/auth/redirects.py); anything else goes home."""
+    return local_path(target) or url_for("main.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
