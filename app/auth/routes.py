@@ -136,10 +136,16 @@ def change_password() -> Response | str | tuple[str, int]:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_own_password(g.user, form.current_password.data or "", form.new_password.data or "")
+            result = services.change_own_password(g.user, form.current_password.data or "",
+                                                  form.new_password.data or "", request.remote_addr or "")
         except Invalid as exc:
             for name, problems in exc.field_errors.items():
                 getattr(form, name).errors = list(problems)
+            return render_template("auth/change_password.html", form=form), 400
+        if result.outcome is LoginOutcome.THROTTLED or result.locked:
+            return _signed_out_after_failures(session)
+        if result.outcome is not LoginOutcome.OK:
+            form.current_password.errors = ["Your current password is not correct."]
             return render_template("auth/change_password.html", form=form), 400
         # Every session of the user has ended; this browser continues under a new one.
         session.sign_in(g.user.id)

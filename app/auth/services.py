@@ -134,12 +134,9 @@ def reauthenticate(user: User, password: str, code: str, ip: str) -> LoginResult
     """Confirm a signed-in user's identity before a sensitive action: the password, and the code when the
     user has a second factor. Failures count toward the lockout like sign-in failures; success is audited
     as `reauth`."""
-    throttled = _refuse_throttled(user.username, ip, user, "confirm")
-    if throttled is not None:
-        return throttled
-    if not passwords.verify_password(user.password_hash, password):
-        _count_failure(user.username, ip, user, stage="confirm")
-        return LoginResult(LoginOutcome.BAD_CREDENTIALS, user, "wrong password")
+    checked = check_own_password(user, password, ip, stage="confirm")
+    if checked.outcome is not LoginOutcome.OK:
+        return checked
     if user.totp_secret is not None:
         check = totp.check_code(user, code)
         if check is not totp.CodeCheck.OK:
@@ -148,6 +145,19 @@ def reauthenticate(user: User, password: str, code: str, ip: str) -> LoginResult
     _clear_failures(user)
     trail.record("reauth", object_type="user", object_id=user.id,
                  details={"second_factor": user.totp_secret is not None})
+    return LoginResult(LoginOutcome.OK, user)
+
+
+def check_own_password(user: User, password: str, ip: str, *, stage: str) -> LoginResult:
+    """A signed-in user's password, checked as a sign-in is: refused unchecked while throttled or locked, and
+    a wrong one counted toward the lockout, audited as `login_failed` with `stage` and announced. OK says
+    only that the password is right; nothing is reset."""
+    throttled = _refuse_throttled(user.username, ip, user, stage)
+    if throttled is not None:
+        return throttled
+    if not passwords.verify_password(user.password_hash, password):
+        _count_failure(user.username, ip, user, stage=stage)
+        return LoginResult(LoginOutcome.BAD_CREDENTIALS, user, "wrong password")
     return LoginResult(LoginOutcome.OK, user)
 
 
@@ -210,11 +220,16 @@ def set_password(user: User, new_password: str, *, by_admin: bool) -> int:
     return ended
 
 
-def change_own_password(user: User, current_password: str, new_password: str) -> int:
-    if not passwords.verify_password(user.password_hash, current_password):
-        raise Invalid("Your current password is not correct.",
-                      field_errors={"current_password": ["Your current password is not correct."]})
+def change_own_password(user: User, current_password: str, new_password: str, ip: str) -> LoginResult:
+    """Change the signed-in user's password, ending all their sessions. The current password is checked as a
+    re-authentication is (`check_own_password`, stage `password_change`), so the form is no way round the
+    lockout: a result other than OK says the password was wrong or the account is throttled, and nothing
+    changed. Raises Invalid when the new password does not meet the policy or is the current one."""
+    checked = check_own_password(user, current_password, ip, stage="password_change")
+    if checked.outcome is not LoginOutcome.OK:
+        return checked
     if current_password == new_password:
         raise Invalid("Choose a password you have not just used.",
                       field_errors={"new_password": ["Choose a password different from the current one."]})
-    return set_password(user, new_password, by_admin=False)
+    set_password(user, new_password, by_admin=False)
+    return checked
