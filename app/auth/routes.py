@@ -26,8 +26,8 @@ PENDING_USER_KEY = "mfa_pending_user"
 PENDING_SINCE_KEY = "mfa_pending_since"
 # A secret shown for enrolment, kept server-side until a code from it is confirmed.
 ENROLMENT_SECRET_KEY = "totp_enrolment_secret"  # noqa: S105 - a session key's name, not a secret
-THROTTLED_MESSAGE = ("Too many failed sign-ins. Wait 15 minutes and try again, or ask an administrator to reset "
-                     "your password.")
+THROTTLED_MESSAGE = ("Too many failed sign-ins. Wait 15 minutes and try again, or ask an administrator to clear "
+                     "the failed sign-ins of your account.")
 
 
 def _safe_next(target: str | None) -> str:

@@ -12,7 +12,6 @@ from enum import Enum
 
 from flask import current_app
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import InstrumentedAttribute
 
 from app import signals
 from app.audit import trail
@@ -51,22 +50,34 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == normalise_username(username)))
 
 
-def _recent_failures(column: InstrumentedAttribute[str], value: str) -> int:
+def _recent_failures(username: str, ip: str) -> tuple[int, int]:
+    """The failures within LOGIN_WINDOW for `username`: from every address, and from `ip`."""
     since = utcnow() - current_app.config["LOGIN_WINDOW"]
-    count = db.session.scalar(
-        select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.occurred_at >= since)
-    )
-    return int(count or 0)
+    row = db.session.execute(
+        select(func.count(), func.count().filter(LoginFailure.ip == ip))
+        .where(LoginFailure.username == username, LoginFailure.occurred_at >= since)
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def recent_failures(username: str) -> int:
+    """How many failed sign-ins for `username` the throttle counts now (within LOGIN_WINDOW)."""
+    return _recent_failures(username, "")[0]
 
 
 def _throttled(username: str, ip: str, user: User | None) -> str | None:
+    """Why an attempt is refused unchecked, or None. Throttled by account and by (address, account), never by
+    address alone: every officer of a prison may sign in from one address, and one person's burst of typos
+    (or an attacker's guessing) must not shut the others out. Bursts from an address still raise an alert
+    (app/oversight/alerts.py)."""
     cfg = current_app.config
-    if _recent_failures(LoginFailure.ip, ip) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
-        return "too many failed sign-ins from this address"
     if user is not None and user.locked_until is not None and user.locked_until > utcnow():
         return "account locked after repeated failures"
-    if _recent_failures(LoginFailure.username, username) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+    for_account, from_address = _recent_failures(username, ip)
+    if for_account >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
         return "too many failed sign-ins for this account"
+    if from_address >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS_ACCOUNT"]:
+        return "too many failed sign-ins for this account from this address"
     return None
 
 
@@ -142,7 +153,7 @@ def reauthenticate(user: User, password: str, code: str, ip: str) -> LoginResult
         if check is not totp.CodeCheck.OK:
             _count_failure(user.username, ip, user, reason=check.value, stage="confirm")
             return LoginResult(LoginOutcome.BAD_CODE, user, check.value)
-    _clear_failures(user)
+    clear_failures(user)
     trail.record("reauth", object_type="user", object_id=user.id,
                  details={"second_factor": user.totp_secret is not None})
     return LoginResult(LoginOutcome.OK, user)
@@ -161,7 +172,9 @@ def check_own_password(user: User, password: str, ip: str, *, stage: str) -> Log
     return LoginResult(LoginOutcome.OK, user)
 
 
-def _clear_failures(user: User) -> None:
+def clear_failures(user: User) -> None:
+    """End the user's lockout and forget their failed sign-ins from every address (with anyone's that have
+    left the window), so that neither the lockout nor either throttle holds them back."""
     user.failed_login_count = 0
     user.locked_until = None
     window_start = utcnow() - current_app.config["LOGIN_WINDOW"]
@@ -172,7 +185,7 @@ def _clear_failures(user: User) -> None:
 
 
 def _signed_in(user: User) -> None:
-    _clear_failures(user)
+    clear_failures(user)
     user.last_login_at = utcnow()
     db.session.flush()
     trail.record("login", object_type="user", object_id=user.id, actor=trail.Actor(user.id, user.username, user.role))
@@ -211,9 +224,7 @@ def set_password(user: User, new_password: str, *, by_admin: bool) -> int:
     user.password_hash = passwords.hash_password(new_password)
     user.password_changed_at = utcnow()
     user.must_change_password = by_admin
-    user.failed_login_count = 0
-    user.locked_until = None
-    db.session.flush()
+    clear_failures(user)  # a new password makes the guesses at the old one moot
     ended = end_all_sessions(user.id)
     trail.record("password_reset" if by_admin else "password_change", object_type="user", object_id=user.id,
                  details={"sessions_ended": ended})
