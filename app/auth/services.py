@@ -81,7 +81,19 @@ def _throttled(username: str, ip: str, user: User | None) -> str | None:
     return None
 
 
+def _take_turn(user: User) -> None:
+    """Lock the account's row until the request ends, and read it afresh. Attempts at one account then take
+    turns, across threads and hosts: each sees the failures counted before it, so at most the limit reach
+    the password check, and no count is lost. FOR NO KEY UPDATE on PostgreSQL, which rows pointing at the
+    user (a session, an alert) do not wait for; SQLite renders no lock, its requests already hold the write
+    lock from BEGIN IMMEDIATE. Unknown usernames have no row: nothing of theirs is checked anyway."""
+    db.session.refresh(user, with_for_update={"key_share": True})
+
+
 def _refuse_throttled(name: str, ip: str, user: User | None, stage: str) -> LoginResult | None:
+    """Take the account's turn, then refuse the attempt (counted, audited, announced) when throttled."""
+    if user is not None:
+        _take_turn(user)
     reason = _throttled(name, ip, user)
     if reason is None:
         return None
