@@ -30,10 +30,14 @@ class Config:
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 
-    # Login throttling: failures counted over a sliding window, per account and per address.
+    # Login throttling: failures counted over a sliding window. This many failures for one account (from any
+    # address) lock it for LOGIN_LOCKOUT; this many for one account from one address refuse that account's
+    # attempts from that address. Never by address alone: a prison's officers may all share one address, and
+    # a burst from it must not shut them all out (it raises an alert instead, ALERT_FAILED_LOGINS). An admin
+    # clears a user's lockout and failures on the user's page.
     LOGIN_WINDOW = timedelta(minutes=15)
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
-    LOGIN_MAX_FAILURES_PER_ADDRESS = 30
+    LOGIN_MAX_FAILURES_PER_ADDRESS_ACCOUNT = 5
     LOGIN_LOCKOUT = timedelta(minutes=15)
 
     # Alerts for supervisors (app/oversight/alerts.py): this many subject views by one user within the

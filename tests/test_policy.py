@@ -80,6 +80,7 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     "admin.reset_password": {**ADMIN_ONLY, "admin": 400},
     "admin.toggle_active": {**ADMIN_ONLY, "admin": 302},
     "admin.end_sessions": {**ADMIN_ONLY, "admin": 302},
+    "admin.clear_lockout": {**ADMIN_ONLY, "admin": 302},
     "admin.reset_totp": {**ADMIN_ONLY, "admin": 302},
     "subjects.review_break_glass": {**SUPERVISORS, "supervisor": 302},
     # the break-glass alert of unit A; an empty POST has no note (400)

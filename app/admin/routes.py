@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -14,6 +14,7 @@ from app.assessments import accreditation, catalogue
 from app.assessments.forms import AccreditationForm
 from app.auth import reauth
 from app.auth.models import Unit, User, user_units
+from app.auth.services import recent_failures
 from app.auth.sessions import current_session
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid
@@ -106,10 +107,13 @@ def user(user_id: int) -> Response | str | tuple[str, int]:
     return _user_page(target, form), 400 if form.errors else 200
 
 
-def _user_page(target: User, form: EditUserForm) -> str:
-    return render_template("admin/user.html", target=target, form=form, reset_form=ResetPasswordForm(),
+def _user_page(target: User, form: EditUserForm, reset_form: ResetPasswordForm | None = None) -> str:
+    return render_template("admin/user.html", target=target, form=form, reset_form=reset_form or ResetPasswordForm(),
                            confirm_form=ConfirmForm(), totp_required=policy.must_enrol_second_factor(target),
-                           sessions=services.active_sessions(target))
+                           sessions=services.active_sessions(target),
+                           locked=target.locked_until is not None and target.locked_until > utcnow(),
+                           recent_failures=recent_failures(target.username),
+                           window_minutes=int(current_app.config["LOGIN_WINDOW"].total_seconds() // 60))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -130,10 +134,7 @@ def reset_password(user_id: int) -> Response | str | tuple[str, int]:
     form.units.choices = _unit_choices()
     form.units.data = [u.code for u in target.units]
     form.version.data = str(target.version)
-    page = render_template("admin/user.html", target=target, form=form, reset_form=reset_form,
-                           confirm_form=ConfirmForm(), totp_required=policy.must_enrol_second_factor(target),
-                           sessions=services.active_sessions(target))
-    return page, 400
+    return _user_page(target, form, reset_form), 400
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -147,6 +148,16 @@ def toggle_active(user_id: int) -> Response:
             flash(exc.message, "warning")
         else:
             flash(f"Account {'enabled' if target.is_active else 'disabled and signed out'}.", "success")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<int:user_id>/lockout/clear", methods=["POST"])
+@admin_only
+def clear_lockout(user_id: int) -> Response:
+    target = policy.load_user(user_id)
+    if ConfirmForm().validate_on_submit():
+        services.clear_lockout(target)
+        flash(f"Failed sign-ins cleared: {target.display_name} can sign in again now, from any address.", "success")
     return redirect(url_for("admin.user", user_id=target.id))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.audit import trail
 from app.auth import passwords
 from app.auth.models import Role, Unit, UnitKind, User, UserSession
-from app.auth.services import normalise_username, set_password
+from app.auth.services import clear_failures, normalise_username, recent_failures, set_password
 from app.auth.sessions import end_all_sessions
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid
@@ -134,6 +134,18 @@ def set_active(actor: User, user: User, active: bool) -> None:
 def reset_password(user: User, temporary_password: str) -> int:
     """Set a temporary password that must be changed at next sign-in; ends the user's sessions."""
     return set_password(user, temporary_password, by_admin=True)
+
+
+def clear_lockout(user: User) -> int:
+    """End the user's lockout and forget their failed sign-ins, from every address, so that they can sign in
+    again at once (after a burst of typos, or once the guessing has been dealt with). Audited as `unlock`
+    with what was cleared. Returns how many failures within the window were forgotten."""
+    was_locked = user.locked_until is not None and user.locked_until > utcnow()
+    counted, recent = user.failed_login_count, recent_failures(user.username)
+    clear_failures(user)
+    trail.record("unlock", object_type="user", object_id=user.id,
+                 details={"was_locked": was_locked, "failed_login_count": counted, "recent_failures": recent})
+    return recent
 
 
 def reset_totp(actor: User, user: User) -> int:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from app.auth.redirects import local_path
 from app.auth.sessions import ServerSession, current_session
 from app.db import utcnow
 
@@ -120,9 +121,9 @@ def _same_site_referrer() -> str | None:
     if not referrer:
         return None
     parts = urlsplit(referrer)
-    if parts.netloc != request.host or not parts.path.startswith("/") or parts.path.startswith("//"):
+    if parts.netloc != request.host:
         return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def _minutes(delta: Any) -> int:

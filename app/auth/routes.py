@@ -12,6 +12,7 @@ from app import policy
 from app.auth import reauth, services, totp
 from app.auth.forms import ChangePasswordForm, CodeForm, LoginForm, ReauthForm
 from app.auth.models import User
+from app.auth.redirects import local_path
 from app.auth.services import LoginOutcome, LoginResult
 from app.auth.sessions import ServerSession, current_session, purge_expired
 from app.db import utcnow
@@ -25,15 +26,13 @@ PENDING_USER_KEY = "mfa_pending_user"
 PENDING_SINCE_KEY = "mfa_pending_since"
 # A secret shown for enrolment, kept server-side until a code from it is confirmed.
 ENROLMENT_SECRET_KEY = "totp_enrolment_secret"  # noqa: S105 - a session key's name, not a secret
-THROTTLED_MESSAGE = ("Too many failed sign-ins. Wait 15 minutes and try again, or ask an administrator to reset "
-                     "your password.")
+THROTTLED_MESSAGE = ("Too many failed sign-ins. Wait 15 minutes and try again, or ask an administrator to clear "
+                     "the failed sign-ins of your account.")
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site; anything else (another host, a scheme) goes home."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.home")
+    """Only a path on this site (app/auth/redirects.py); anything else goes home."""
+    return local_path(target) or url_for("main.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -137,10 +136,16 @@ def change_password() -> Response | str | tuple[str, int]:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_own_password(g.user, form.current_password.data or "", form.new_password.data or "")
+            result = services.change_own_password(g.user, form.current_password.data or "",
+                                                  form.new_password.data or "", request.remote_addr or "")
         except Invalid as exc:
             for name, problems in exc.field_errors.items():
                 getattr(form, name).errors = list(problems)
+            return render_template("auth/change_password.html", form=form), 400
+        if result.outcome is LoginOutcome.THROTTLED or result.locked:
+            return _signed_out_after_failures(session)
+        if result.outcome is not LoginOutcome.OK:
+            form.current_password.errors = ["Your current password is not correct."]
             return render_template("auth/change_password.html", form=form), 400
         # Every session of the user has ended; this browser continues under a new one.
         session.sign_in(g.user.id)

@@ -12,7 +12,6 @@ from enum import Enum
 
 from flask import current_app
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import InstrumentedAttribute
 
 from app import signals
 from app.audit import trail
@@ -51,26 +50,50 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == normalise_username(username)))
 
 
-def _recent_failures(column: InstrumentedAttribute[str], value: str) -> int:
+def _recent_failures(username: str, ip: str) -> tuple[int, int]:
+    """The failures within LOGIN_WINDOW for `username`: from every address, and from `ip`."""
     since = utcnow() - current_app.config["LOGIN_WINDOW"]
-    count = db.session.scalar(
-        select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.occurred_at >= since)
-    )
-    return int(count or 0)
+    row = db.session.execute(
+        select(func.count(), func.count().filter(LoginFailure.ip == ip))
+        .where(LoginFailure.username == username, LoginFailure.occurred_at >= since)
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def recent_failures(username: str) -> int:
+    """How many failed sign-ins for `username` the throttle counts now (within LOGIN_WINDOW)."""
+    return _recent_failures(username, "")[0]
 
 
 def _throttled(username: str, ip: str, user: User | None) -> str | None:
+    """Why an attempt is refused unchecked, or None. Throttled by account and by (address, account), never by
+    address alone: every officer of a prison may sign in from one address, and one person's burst of typos
+    (or an attacker's guessing) must not shut the others out. Bursts from an address still raise an alert
+    (app/oversight/alerts.py)."""
     cfg = current_app.config
-    if _recent_failures(LoginFailure.ip, ip) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
-        return "too many failed sign-ins from this address"
     if user is not None and user.locked_until is not None and user.locked_until > utcnow():
         return "account locked after repeated failures"
-    if _recent_failures(LoginFailure.username, username) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+    for_account, from_address = _recent_failures(username, ip)
+    if for_account >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
         return "too many failed sign-ins for this account"
+    if from_address >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS_ACCOUNT"]:
+        return "too many failed sign-ins for this account from this address"
     return None
 
 
+def _take_turn(user: User) -> None:
+    """Lock the account's row until the request ends, and read it afresh. Attempts at one account then take
+    turns, across threads and hosts: each sees the failures counted before it, so at most the limit reach
+    the password check, and no count is lost. FOR NO KEY UPDATE on PostgreSQL, which rows pointing at the
+    user (a session, an alert) do not wait for; SQLite renders no lock, its requests already hold the write
+    lock from BEGIN IMMEDIATE. Unknown usernames have no row: nothing of theirs is checked anyway."""
+    db.session.refresh(user, with_for_update={"key_share": True})
+
+
 def _refuse_throttled(name: str, ip: str, user: User | None, stage: str) -> LoginResult | None:
+    """Take the account's turn, then refuse the attempt (counted, audited, announced) when throttled."""
+    if user is not None:
+        _take_turn(user)
     reason = _throttled(name, ip, user)
     if reason is None:
         return None
@@ -134,24 +157,36 @@ def reauthenticate(user: User, password: str, code: str, ip: str) -> LoginResult
     """Confirm a signed-in user's identity before a sensitive action: the password, and the code when the
     user has a second factor. Failures count toward the lockout like sign-in failures; success is audited
     as `reauth`."""
-    throttled = _refuse_throttled(user.username, ip, user, "confirm")
-    if throttled is not None:
-        return throttled
-    if not passwords.verify_password(user.password_hash, password):
-        _count_failure(user.username, ip, user, stage="confirm")
-        return LoginResult(LoginOutcome.BAD_CREDENTIALS, user, "wrong password")
+    checked = check_own_password(user, password, ip, stage="confirm")
+    if checked.outcome is not LoginOutcome.OK:
+        return checked
     if user.totp_secret is not None:
         check = totp.check_code(user, code)
         if check is not totp.CodeCheck.OK:
             _count_failure(user.username, ip, user, reason=check.value, stage="confirm")
             return LoginResult(LoginOutcome.BAD_CODE, user, check.value)
-    _clear_failures(user)
+    clear_failures(user)
     trail.record("reauth", object_type="user", object_id=user.id,
                  details={"second_factor": user.totp_secret is not None})
     return LoginResult(LoginOutcome.OK, user)
 
 
-def _clear_failures(user: User) -> None:
+def check_own_password(user: User, password: str, ip: str, *, stage: str) -> LoginResult:
+    """A signed-in user's password, checked as a sign-in is: refused unchecked while throttled or locked, and
+    a wrong one counted toward the lockout, audited as `login_failed` with `stage` and announced. OK says
+    only that the password is right; nothing is reset."""
+    throttled = _refuse_throttled(user.username, ip, user, stage)
+    if throttled is not None:
+        return throttled
+    if not passwords.verify_password(user.password_hash, password):
+        _count_failure(user.username, ip, user, stage=stage)
+        return LoginResult(LoginOutcome.BAD_CREDENTIALS, user, "wrong password")
+    return LoginResult(LoginOutcome.OK, user)
+
+
+def clear_failures(user: User) -> None:
+    """End the user's lockout and forget their failed sign-ins from every address (with anyone's that have
+    left the window), so that neither the lockout nor either throttle holds them back."""
     user.failed_login_count = 0
     user.locked_until = None
     window_start = utcnow() - current_app.config["LOGIN_WINDOW"]
@@ -162,7 +197,7 @@ def _clear_failures(user: User) -> None:
 
 
 def _signed_in(user: User) -> None:
-    _clear_failures(user)
+    clear_failures(user)
     user.last_login_at = utcnow()
     db.session.flush()
     trail.record("login", object_type="user", object_id=user.id, actor=trail.Actor(user.id, user.username, user.role))
@@ -201,20 +236,23 @@ def set_password(user: User, new_password: str, *, by_admin: bool) -> int:
     user.password_hash = passwords.hash_password(new_password)
     user.password_changed_at = utcnow()
     user.must_change_password = by_admin
-    user.failed_login_count = 0
-    user.locked_until = None
-    db.session.flush()
+    clear_failures(user)  # a new password makes the guesses at the old one moot
     ended = end_all_sessions(user.id)
     trail.record("password_reset" if by_admin else "password_change", object_type="user", object_id=user.id,
                  details={"sessions_ended": ended})
     return ended
 
 
-def change_own_password(user: User, current_password: str, new_password: str) -> int:
-    if not passwords.verify_password(user.password_hash, current_password):
-        raise Invalid("Your current password is not correct.",
-                      field_errors={"current_password": ["Your current password is not correct."]})
+def change_own_password(user: User, current_password: str, new_password: str, ip: str) -> LoginResult:
+    """Change the signed-in user's password, ending all their sessions. The current password is checked as a
+    re-authentication is (`check_own_password`, stage `password_change`), so the form is no way round the
+    lockout: a result other than OK says the password was wrong or the account is throttled, and nothing
+    changed. Raises Invalid when the new password does not meet the policy or is the current one."""
+    checked = check_own_password(user, current_password, ip, stage="password_change")
+    if checked.outcome is not LoginOutcome.OK:
+        return checked
     if current_password == new_password:
         raise Invalid("Choose a password you have not just used.",
                       field_errors={"new_password": ["Choose a password different from the current one."]})
-    return set_password(user, new_password, by_admin=False)
+    set_password(user, new_password, by_admin=False)
+    return checked
