@@ -33,7 +33,7 @@ ACTION_PATTERN = re.compile(r"[a-z_]{1,32}")
 KNOWN_ACTIONS = ("allocate", "amend", "approve", "break_glass", "create", "decide", "denied", "disable",
                  "enable", "end_sessions", "erase", "export", "import", "login", "login_failed", "logout",
                  "password_change", "password_reset", "return", "review", "revoke", "search", "submit",
-                 "transfer", "update", "verify", "view")
+                 "transfer", "unlock", "update", "verify", "view")
 
 
 # --- review pages --------------------------------------------------------------------------------------
