@@ -259,6 +259,12 @@ def break_glass() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         try:
             subject, access = services.break_glass(g.user, form.reference.data or "", form.reason.data or "")
+        except services.NoSuchReference as exc:
+            # An attempt that opened nothing is on the record too (without the reference typed: the trail
+            # outlives any person who may get that reference later), and answers like any invalid form.
+            policy.record_refusal(400, "break-glass: no person has exactly this reference")
+            show_errors(form, exc)
+            return render_template("subjects/break_glass.html", form=form), 400
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("subjects/break_glass.html", form=form), 400

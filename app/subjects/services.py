@@ -339,13 +339,25 @@ def record_search(found: list[Subject]) -> None:
                  details={"results": len(found), "subject_ids": [s.id for s in found]})
 
 
+class NoSuchReference(Invalid):
+    """A complete break-glass request whose reference matches no person that could be opened."""
+
+
+NO_SUCH_PERSON = "No person has exactly this reference number."
+
+
 def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | None, BreakGlassAccess | None]:
     """Open a subject outside the actor's scope, found by exact reference only, for a stated reason.
 
-    Returns (subject, access); access is None when the subject is in scope anyway. Raises Invalid when
-    the reference matches nobody or the reason is missing. The access is audited as `break_glass` (with
-    the digest of the reason; the text stays on the access row, which erasure of the person deletes), listed
-    for the supervisors of the subject's unit and raised as an alert in their queue.
+    Returns (subject, access); access is None when the subject is in scope anyway. Raises Invalid when the
+    reference or the reason is missing, and NoSuchReference when the reference matches nobody. The access is
+    audited as `break_glass` (with the digest of the reason; the text stays on the access row, which erasure of
+    the person deletes), listed for the supervisors of the subject's unit and raised as an alert in their queue.
+
+    The form is no existence oracle beyond what break-glass itself must reveal: the reference is looked up only
+    once the request is complete, so an incomplete one answers alike whether or not the reference exists (and
+    costs nothing to probe with); and an erased person's record, kept anonymised for the audit trail under its
+    own reference, is no person to open: it answers as a reference that never existed.
     """
     if not policy.works_cases(actor):
         raise NotAllowed("Break-glass access is for case workers.")
@@ -355,12 +367,11 @@ def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | Non
         errors["reference"] = ["Enter the exact reference number."]
     if len(reason.strip()) < 10:
         errors["reason"] = ["Explain in a sentence why you need this record now (at least 10 characters)."]
-    subject = db.session.scalar(select(Subject).where(Subject.reference == ref)) if ref else None
-    if ref and subject is None:
-        errors["reference"] = ["No person has exactly this reference number."]
     if errors:
         raise Invalid("Access was not opened.", field_errors=errors)
-    assert subject is not None  # noqa: S101 - checked above
+    subject = db.session.scalar(select(Subject).where(Subject.reference == ref, Subject.erased_at.is_(None)))
+    if subject is None:
+        raise NoSuchReference("Access was not opened.", field_errors={"reference": [NO_SUCH_PERSON]})
     if policy.in_scope(actor, subject):
         return subject, None
     access = BreakGlassAccess(user_id=actor.id, subject_id=subject.id, unit_id=subject.unit_id,
