@@ -82,7 +82,7 @@ def register_features(app: Flask) -> None:
     from app.subjects import holdings as subjects
 
     found = registry.init_app(app)
-    subjects.register(found)
+    subjects.register(app, found)
     assessments.register(found)
     oversight.register(app, found)
     interventions.register(found)

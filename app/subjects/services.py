@@ -322,6 +322,27 @@ def allocate(actor: User, subject: Subject, owner_id: int | None, note: str = ""
     return allocation
 
 
+OWNER_LEFT_THE_UNIT = "Owner removed from the unit."
+
+
+def release_caseload(actor: User, owner: User, unit_ids: frozenset[int]) -> list[Subject]:
+    """End `owner`'s case ownership of the people of `unit_ids`, which they no longer work in: each person is
+    left unallocated, with a case-owner history row saying why and an `allocate` audit event, so that the unit's
+    supervisors see them as unallocated and reassign them. Returns the people released."""
+    released = list(db.session.scalars(
+        select(Subject).where(Subject.case_owner_id == owner.id, Subject.unit_id.in_(sorted(unit_ids)))
+        .order_by(Subject.id)))
+    for subject in released:
+        db.session.add(Allocation(subject_id=subject.id, owner_id=None, previous_owner_id=owner.id,
+                                  allocated_by_id=actor.id, note=OWNER_LEFT_THE_UNIT))
+        subject.case_owner_id = None
+        _bump_version(subject)
+        trail.record("allocate", object_type="subject", object_id=subject.id, subject_id=subject.id,
+                     details={"changes": {"case_owner_id": [owner.id, None]}, "version": subject.version,
+                              "reason": "owner removed from the unit"})
+    return released
+
+
 def record_view(actor: User, subject: Subject, via: BreakGlassAccess | None = None) -> None:
     """Consultation log: every view of a subject's record is an audit event; a run of views in a short
     time raises an unusual-access alert for supervisors (app/oversight/alerts.py hears of it)."""
