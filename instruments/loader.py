@@ -17,7 +17,7 @@ from typing import Any, Literal, cast
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent
 SCHEMA_PATH = DEFAULT_DIRECTORY / "schema.json"
@@ -29,6 +29,10 @@ PathPart = str | int
 # levels down; PyYAML composes nested collections recursively, so a small file nested thousands deep would
 # otherwise end in a RecursionError instead of a message.
 MAX_DEPTH = 32
+# How many values a file may hold once its aliases (`*name`, repeating an anchored `&name` collection) are
+# expanded. The shipped files hold a few hundred; a 400-byte file of aliases of aliases holds a hundred million,
+# which the schema check would walk one by one, holding up start-up for minutes.
+MAX_VALUES = 100_000
 
 
 class InstrumentError(ValueError):
@@ -138,12 +142,14 @@ def load_directory(path: str | Path = DEFAULT_DIRECTORY) -> dict[tuple[str, str]
 
 class InstrumentYamlLoader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing what it would otherwise let through or crash on: a key given twice in one
-    mapping (the later silently wins: `version:` twice changes the instrument unseen) and collections nested
-    deeper than MAX_DEPTH. Both are YAML errors with the line of the offending key or collection."""
+    mapping (the later silently wins: `version:` twice changes the instrument unseen), collections nested
+    deeper than MAX_DEPTH and aliases that expand to more than MAX_VALUES values. Each is a YAML error with the
+    line of the offending key or collection."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._values: dict[int, int] = {}  # id(node) -> how many values it holds, aliases expanded
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         self._depth += 1
@@ -153,9 +159,26 @@ class InstrumentYamlLoader(yaml.SafeLoader):
                 raise yaml.composer.ComposerError(
                     None, None, f"nested more than {MAX_DEPTH} levels deep; an instrument file never needs that",
                     parent.start_mark if parent is not None else None)
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
+        if node is not None:
+            self._count_values(node)
+        return node
+
+    def _count_values(self, node: Node) -> None:
+        """Weigh a node just composed (its children, or the anchored node an alias repeats, already are)."""
+        if id(node) in self._values:
+            return  # an alias: the same node again
+        count = 1
+        if isinstance(node, SequenceNode):
+            count += sum(self._values.get(id(child), 1) for child in node.value)
+        elif isinstance(node, MappingNode):
+            count += sum(self._values.get(id(key), 1) + self._values.get(id(value), 1) for key, value in node.value)
+        if count > MAX_VALUES:
+            raise yaml.composer.ComposerError(
+                None, None, f"holds more than {MAX_VALUES} values once its aliases are expanded", node.start_mark)
+        self._values[id(node)] = count
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         first_line: dict[Any, int] = {}

@@ -11,7 +11,7 @@ import yaml
 from flask import Flask
 
 from instruments import DEFAULT_DIRECTORY, InstrumentError, load_file
-from instruments.loader import MAX_DEPTH, InstrumentYamlLoader
+from instruments.loader import MAX_DEPTH, MAX_VALUES, InstrumentYamlLoader
 
 SCREENING = DEFAULT_DIRECTORY / "wp-reception-screening-1.0.yaml"
 
@@ -36,6 +36,15 @@ def nested_list(directory: Path, depth: int = 2000) -> Path:
 def nested_mapping(directory: Path, depth: int = 2000) -> Path:
     path = directory / "deep-mapping.yaml"
     path.write_text("".join(" " * n + "a:\n" for n in range(depth)) + " " * depth + "b: 1\n", encoding="utf-8")
+    return path
+
+
+def aliases_of_aliases(directory: Path) -> Path:
+    """400 bytes: each line repeats the one before ten times, so that the last one holds 10^8 values."""
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    lines += [f"a{n}: &a{n} [" + ",".join([f"*a{n - 1}"] * 10) + "]" for n in range(1, 8)]
+    path = directory / "aliases.yaml"
+    path.write_text("\n".join(lines) + "\nid: *a7\n", encoding="utf-8")
     return path
 
 
@@ -76,12 +85,20 @@ def test_a_file_nested_thousands_deep_is_refused_with_its_line_not_a_recursion_e
                             "needs that")
 
 
+def test_aliases_expanding_to_millions_of_values_are_refused_at_once_with_their_line(tmp_path: Path) -> None:
+    path = aliases_of_aliases(tmp_path)
+    assert path.stat().st_size < 500
+    # a4 is the first to hold more than 100,000 values (111,111), on line 5.
+    assert refusal(path) == (f"{path}: line 5, column 5: invalid YAML: holds more than {MAX_VALUES} values once "
+                             "its aliases are expanded")
+
+
 def test_nesting_up_to_the_limit_is_still_read_and_judged_by_the_schema(tmp_path: Path) -> None:
     path = nested_list(tmp_path, depth=MAX_DEPTH - 1)
     assert "nested" not in refusal(path)  # parsed, then refused by the schema for what it says
 
 
-@pytest.mark.parametrize("make", [with_version_twice, nested_list, nested_mapping])
+@pytest.mark.parametrize("make", [with_version_twice, nested_list, nested_mapping, aliases_of_aliases])
 def test_flask_instruments_validate_refuses_the_file_in_one_line(app: Flask, tmp_path: Path, make) -> None:
     path = make(tmp_path)
     result = app.test_cli_runner().invoke(args=["instruments", "validate", str(path)])
