@@ -110,3 +110,19 @@ def test_a_file_changed_under_a_registered_version_is_still_refused_when_the_dat
     with pytest.raises(InstrumentError, match=f"{edited}: the file of wp-structured-assessment version 1.0 changed"):
         create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTRUMENTS_DIR": str(folder)})  # as start-up refuses it
     running.extensions["waypoint_engine"].dispose()
+
+
+def test_the_commands_shared_by_every_app_are_wrapped_once_however_many_apps_are_made(db_url: str) -> None:
+    """Each create_app adds the same command objects: wrapping them again each time would nest a wrapper per app
+    made in the process (one per test), until calling a command overflowed the stack."""
+    from app.audit.cli import audit_cli
+
+    for _ in range(3):
+        create_app({"SQLALCHEMY_DATABASE_URI": db_url}).extensions["waypoint_engine"].dispose()
+    chain = []
+    layer = audit_cli.commands["verify"].callback
+    while layer is not None:
+        chain.append(layer)
+        layer = getattr(layer, "__wrapped__", None)
+    assert len(chain) == 3  # the one-line explanation, Flask's app context, the command itself
+    assert chain[-1].__name__ == "verify_command"

@@ -97,7 +97,15 @@ def database_not_ready(engine: Engine) -> str | None:
     return None
 
 
+# The command objects are module-level, shared by every app made in this process (each test makes one): their
+# callbacks are wrapped once, not once per app.
+_EXPLAINED: set[Callable[..., Any]] = set()
+
+
 def _explained(callback: Callable[..., Any]) -> Callable[..., Any]:
+    if callback in _EXPLAINED:
+        return callback
+
     @functools.wraps(callback)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -110,6 +118,7 @@ def _explained(callback: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             raise click.ClickException(problem) from exc
 
+    _EXPLAINED.add(run)
     return run
 
 
