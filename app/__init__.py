@@ -82,7 +82,7 @@ def register_features(app: Flask) -> None:
     from app.subjects import holdings as subjects
 
     found = registry.init_app(app)
-    subjects.register(found)
+    subjects.register(app, found)
     assessments.register(found)
     oversight.register(app, found)
     interventions.register(found)
@@ -99,10 +99,11 @@ def register_commands(app: Flask) -> None:
     from app.admin.cli import units_cli, users_cli
     from app.assessments.cli import instruments_cli
     from app.audit.cli import audit_cli
-    from app.main.cli import db_cli, demo_cli
+    from app.main.cli import db_cli, demo_cli, explain_missing_database
     from app.retention.cli import retention_cli
     from app.subjects.cli import subjects_cli
 
     for group in (units_cli, users_cli, audit_cli, db_cli, demo_cli, subjects_cli, instruments_cli,
                   retention_cli):
         app.cli.add_command(group)
+    explain_missing_database(app.cli)  # a fresh checkout: one line saying to run `flask db upgrade`

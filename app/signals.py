@@ -23,6 +23,9 @@ subject_viewed = _signals.signal("subject-viewed")
 break_glass_opened = _signals.signal("break-glass-opened")
 # actor: User, subject: Subject, movement: Movement — a person moved unit or changed custody status.
 subject_transferred = _signals.signal("subject-transferred")
+# actor: User, user: User, unit_ids: frozenset[int] — the user no longer works the cases of these units (removed
+# from them, or given a role without case work); after the change's audit event is queued.
+user_left_units = _signals.signal("user-left-units")
 
 
 def emit(signal: Any, **kwargs: Any) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,6 +16,8 @@ from typing import Any, Literal, cast
 
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent
 SCHEMA_PATH = DEFAULT_DIRECTORY / "schema.json"
@@ -23,6 +25,14 @@ SCHEMA_PATH = DEFAULT_DIRECTORY / "schema.json"
 InstrumentKind = Literal["screening", "assessment"]
 ItemKind = Literal["risk", "protective", "context"]
 PathPart = str | int
+# How deeply collections may nest. The deepest place of a valid file (an option of an item's own scale) is 7
+# levels down; PyYAML composes nested collections recursively, so a small file nested thousands deep would
+# otherwise end in a RecursionError instead of a message.
+MAX_DEPTH = 32
+# How many values a file may hold once its aliases (`*name`, repeating an anchored `&name` collection) are
+# expanded. The shipped files hold a few hundred; a 400-byte file of aliases of aliases holds a hundred million,
+# which the schema check would walk one by one, holding up start-up for minutes.
+MAX_VALUES = 100_000
 
 
 class InstrumentError(ValueError):
@@ -100,7 +110,7 @@ def load_file(path: str | Path) -> Instrument:
     except UnicodeDecodeError as exc:
         raise InstrumentError(f"{source}: byte {exc.start}: file is not UTF-8 text") from exc
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=InstrumentYamlLoader)  # noqa: S506 - a SafeLoader, stricter still
     except yaml.YAMLError as exc:
         raise InstrumentError(f"{source}: {_describe_yaml_error(exc)}") from exc
 
@@ -125,6 +135,67 @@ def load_directory(path: str | Path = DEFAULT_DIRECTORY) -> dict[tuple[str, str]
             )
         loaded[instrument.key] = instrument
     return loaded
+
+
+# --- reading YAML ---------------------------------------------------------------------------------------
+
+
+class InstrumentYamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing what it would otherwise let through or crash on: a key given twice in one
+    mapping (the later silently wins: `version:` twice changes the instrument unseen), collections nested
+    deeper than MAX_DEPTH and aliases that expand to more than MAX_VALUES values. Each is a YAML error with the
+    line of the offending key or collection."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._values: dict[int, int] = {}  # id(node) -> how many values it holds, aliases expanded
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                # The collection that holds the level too many: its line is where to look.
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep; an instrument file never needs that",
+                    parent.start_mark if parent is not None else None)
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if node is not None:
+            self._count_values(node)
+        return node
+
+    def _count_values(self, node: Node) -> None:
+        """Weigh a node just composed (its children, or the anchored node an alias repeats, already are)."""
+        if id(node) in self._values:
+            return  # an alias: the same node again
+        count = 1
+        if isinstance(node, SequenceNode):
+            count += sum(self._values.get(id(child), 1) for child in node.value)
+        elif isinstance(node, MappingNode):
+            count += sum(self._values.get(id(key), 1) + self._values.get(id(value), 1) for key, value in node.value)
+        if count > MAX_VALUES:
+            raise yaml.composer.ComposerError(
+                None, None, f"holds more than {MAX_VALUES} values once its aliases are expanded", node.start_mark)
+        self._values[id(node)] = count
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        first_line: dict[Any, int] = {}
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<:` merges another mapping; what it brings may be overridden
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                earlier = first_line.get(key)
+            except TypeError:
+                continue  # an unhashable key: the base class refuses it with its own message
+            line = key_node.start_mark.line + 1
+            if earlier is not None:
+                raise ConstructorError("while constructing a mapping", node.start_mark,
+                                       f"duplicate key {key!r} (first given on line {earlier})", key_node.start_mark)
+            first_line[key] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 # --- checking -------------------------------------------------------------------------------------------

@@ -60,13 +60,18 @@ def world(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int
     c1 = factories.make_subject(app, people["officer_c"].id, unit_c, "C1000CC")
 
     with app.app_context():
-        # A caseload outside the owner's units: allocated in A, then the owner moves to unit C.
+        # A caseload outside the owner's units: allocated in A, then the owner moves to unit C. Leaving unit A
+        # now ends that ownership (tests/test_leaving_a_unit.py), but a database from before still holds such
+        # rows and in_scope still admits them: the ownership is put back as that database would hold it.
         subject_services.allocate(_as(sup), db.session.get(Subject, a1), people["owner"].id)
         owner = db.session.get(User, people["owner"].id)
         assert owner is not None
         g.cli_actor = "tests"
         admin_services.update_user(owner, owner, admin_services.UserDetails("Owner", "probation_officer",
                                                                            ["UNIT-C"]), owner.version)
+        kept = db.session.get(Subject, a1)
+        assert kept is not None and kept.case_owner_id is None
+        kept.case_owner_id = owner.id
         # A person moved from A to B keeps the history of their unit A.
         subject_services.transfer(_as(sup), db.session.get(Subject, a3), units["B"], "community_sentence",
                                   utcnow().date(), "Released on licence to Bravo.")

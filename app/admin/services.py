@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app import policy, signals
 from app.audit import trail
 from app.auth import passwords
 from app.auth.models import Role, Unit, UnitKind, User, UserSession
@@ -109,6 +110,7 @@ def update_user(actor: User, user: User, details: UserDetails, expected_version:
     bump_version(user, expected_version,
                  f"{user.display_name}'s account was changed by someone else while you were editing it.")
     before = _snapshot(user)
+    worked_in = policy.visible_unit_ids(user)
     role_changed = user.role != details.role
     user.display_name = details.display_name.strip()
     user.role = details.role
@@ -117,6 +119,11 @@ def update_user(actor: User, user: User, details: UserDetails, expected_version:
     diff = trail.changes(before, _snapshot(user))
     ended = end_all_sessions(user.id) if role_changed or before["units"] != _snapshot(user)["units"] else 0
     trail.record("update", object_type="user", object_id=user.id, details={"changes": diff, "sessions_ended": ended})
+    left = worked_in - policy.visible_unit_ids(user)
+    if left:
+        # Their caseload there goes back to the unit's supervisors (app/subjects hears of it): case ownership
+        # would otherwise keep them in the records of a unit they no longer belong to.
+        signals.emit(signals.user_left_units, actor=actor, user=user, unit_ids=frozenset(left))
 
 
 def set_active(actor: User, user: User, active: bool) -> None:

@@ -4,6 +4,10 @@ An instrument file is registered (id, version, SHA-256 of its bytes) the first t
 then on the same id and version must keep the same bytes: start-up refuses a file changed under an
 existing version, since assessments already made with it would silently change meaning. A new version
 goes in a new file.
+
+Start-up does not need the database: on a fresh checkout it does not exist yet, and `flask db upgrade` or
+`flask instruments validate` must still start. When it cannot be read then, the comparison waits for the
+first use of the catalogue, which runs in a request or command that has the database, and refuses there.
 """
 
 from __future__ import annotations
@@ -12,25 +16,50 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import inspect, select
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.assessments.models import InstrumentVersion
+from app.db import db
 from instruments.loader import DEFAULT_DIRECTORY, Instrument, InstrumentError, load_directory
 
 _KEY = "waypoint_instruments"
+# Set while the files have not been compared with the registered versions (no database at start-up).
+_UNCOMPARED = "waypoint_instruments_uncompared"
 
 
 def init_app(app: Flask) -> None:
-    """Load every instrument file (an invalid one stops start-up) and check none changed in place."""
+    """Load every instrument file (an invalid one stops start-up) and check none changed in place; when the
+    database does not exist yet or cannot be read, check on the catalogue's first use instead."""
     directory = Path(app.config.get("INSTRUMENTS_DIR") or DEFAULT_DIRECTORY)
     instruments = load_directory(directory)
     app.extensions[_KEY] = instruments
-    engine = app.extensions["waypoint_engine"]
-    if not inspect(engine).has_table("instrument_versions"):
-        return  # a database not yet migrated: nothing registered to compare with
-    with Session(engine) as session:
-        check_unchanged(session, instruments)
+    engine: Engine = app.extensions["waypoint_engine"]
+    app.extensions[_UNCOMPARED] = True
+    if database_file_missing(engine):
+        return  # not even opened: connecting would leave an empty database file behind
+    try:
+        with Session(engine) as session:
+            app.extensions[_UNCOMPARED] = not compare_with_registered(session, instruments)
+    except SQLAlchemyError:
+        return  # unreachable now: the first use compares (a command that needs the database says why not)
+
+
+def database_file_missing(engine: Engine) -> bool:
+    """A SQLite database whose file does not exist (yet): opening it would create an empty one."""
+    database = engine.url.database
+    return engine.url.get_backend_name() == "sqlite" and database not in (None, "", ":memory:") \
+        and not Path(str(database)).exists()
+
+
+def compare_with_registered(session: Session, instruments: dict[tuple[str, str], Instrument]) -> bool:
+    """Refuse a file changed under a registered version (InstrumentError); False when the database is not
+    migrated yet, so there is nothing registered to compare with."""
+    if not inspect(session.connection()).has_table(InstrumentVersion.__tablename__):
+        return False
+    check_unchanged(session, instruments)
+    return True
 
 
 def changed_since_registered(instrument: Instrument, registered_hash: str) -> str | None:
@@ -58,6 +87,9 @@ def check_unchanged(session: Session, instruments: dict[tuple[str, str], Instrum
 
 def all_instruments() -> dict[tuple[str, str], Instrument]:
     instruments: dict[tuple[str, str], Instrument] = current_app.extensions[_KEY]
+    if current_app.extensions[_UNCOMPARED]:
+        # Started without a database: compare before the first use, in this request's or command's session.
+        current_app.extensions[_UNCOMPARED] = not compare_with_registered(db.session, instruments)
     return instruments
 
 

@@ -41,6 +41,9 @@ def _changed_under_registered_version(loaded: list[Instrument]) -> list[str]:
     """catalogue.changed_files() for the files checked; nothing to compare with when the database is
     unreachable or not migrated yet (said on stderr)."""
     engine = current_app.extensions["waypoint_engine"]
+    if catalogue.database_file_missing(engine):
+        click.echo("note: there is no database yet; registered versions were not compared", err=True)
+        return []
     try:
         if not inspect(engine).has_table(InstrumentVersion.__tablename__):
             click.echo("note: the database is not migrated; registered versions were not compared", err=True)

@@ -160,6 +160,8 @@ def _fill(form: FlaskForm, assessment: Assessment) -> None:
 def edit(assessment_id: int) -> Response | str | tuple[str, int]:
     assessment = policy.load_assessment(assessment_id)
     if not policy.can_edit_assessment(g.user, assessment):
+        # The user may read it, so they are sent to the read-only page: still a refusal, and on the record.
+        _record_edit_refused(302, assessment)
         if assessment.locked:
             flash("An approved assessment cannot be changed. Use “Amend” to make a new version.", "warning")
         return redirect(url_for("assessments.show", assessment_id=assessment.id))
@@ -208,6 +210,12 @@ def edit(assessment_id: int) -> Response | str | tuple[str, int]:
     return _form_page(form, assessment, 400 if form.errors else 200)
 
 
+def _record_edit_refused(status: int, assessment: Assessment) -> None:
+    """Audit a refused edit or autosave of an assessment the user may read (the response commits it)."""
+    policy.record_refusal(status, "editing needs the author, a draft and the person in scope",
+                          object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
+
+
 def _form_page(form: FlaskForm, assessment: Assessment, status: int) -> tuple[str, int]:
     instrument = services.instrument_of(assessment)
     return render_template("assessments/form.html", form=form, assessment=assessment, instrument=instrument,
@@ -220,6 +228,7 @@ def autosave(assessment_id: int) -> tuple[Response, int]:
     """The page's script sends the form here every 30 seconds and when the page is left."""
     assessment = policy.load_assessment(assessment_id)
     if not policy.can_edit_assessment(g.user, assessment):
+        _record_edit_refused(403, assessment)
         return jsonify(saved=False, message="This assessment can no longer be edited."), 403
     form = assessment_form_class(services.instrument_of(assessment))()
     if not form.validate_on_submit():

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import current_app, g
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app.admin import services
 from app.audit.trail import cli_actor
@@ -32,7 +38,10 @@ def alembic_config() -> AlembicConfig:
 @db_cli.command("upgrade")
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
-    """Migrate the database up to REVISION (default: head)."""
+    """Migrate the database up to REVISION (default: head); a SQLite file is created, with its folder."""
+    database = _sqlite_file(current_app.extensions["waypoint_engine"])
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)  # instance/ on a fresh checkout
     command.upgrade(alembic_config(), revision)
 
 
@@ -47,6 +56,80 @@ def downgrade(revision: str) -> None:
 def current() -> None:
     """Show the database's revision."""
     command.current(alembic_config())
+
+
+# --- a database that is not there yet --------------------------------------------------------------------
+# On a fresh checkout the database does not exist until `flask db upgrade` makes it. A command that needs it
+# then says so in one line, instead of SQLAlchemy's traceback.
+
+# Commands that make the database themselves: "run flask db upgrade" would be no advice to them.
+MAKE_THE_DATABASE = frozenset({"upgrade", "downgrade"})
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
+    database = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    return Path(str(database))
+
+
+def database_not_ready(engine: Engine) -> str | None:
+    """Why commands cannot use the database yet, and what to run first; None when it is there and migrated to
+    this code's head (the failure was something else)."""
+    file = _sqlite_file(engine)
+    shown = str(file) if file is not None else engine.url.render_as_string(hide_password=True)
+    if file is not None and not file.exists():
+        return f"the database {file} does not exist yet: run `flask db upgrade` first"
+    try:
+        with engine.connect() as connection:
+            revision = MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        if engine.url.get_backend_name() == "postgresql" and "does not exist" in reason:
+            return (f"the database {shown} does not exist yet: create it (createdb {engine.url.database}), "
+                    "then run `flask db upgrade`")
+        return f"the database {shown} cannot be opened ({reason})"
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if revision is None:
+        return f"the database {shown} is not migrated yet: run `flask db upgrade` first"
+    if revision != head:
+        return f"the database {shown} is at revision {revision}, this code needs {head}: run `flask db upgrade`"
+    return None
+
+
+# The command objects are module-level, shared by every app made in this process (each test makes one): their
+# callbacks are wrapped once, not once per app.
+_EXPLAINED: set[Callable[..., Any]] = set()
+
+
+def _explained(callback: Callable[..., Any]) -> Callable[..., Any]:
+    if callback in _EXPLAINED:
+        return callback
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except (OperationalError, ProgrammingError) as exc:
+            if g.get("_db_session") is not None:
+                db.session.rollback()  # on SQLite its transaction holds the lock the diagnosis needs
+            problem = database_not_ready(current_app.extensions["waypoint_engine"])
+            if problem is None:
+                raise
+            raise click.ClickException(problem) from exc
+
+    _EXPLAINED.add(run)
+    return run
+
+
+def explain_missing_database(group: click.Group) -> None:
+    """Make every command of `group` (and of its groups) report a database that does not exist yet, is not
+    migrated or is behind this code in one line that says what to run first."""
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            explain_missing_database(cmd)
+        elif cmd.callback is not None and name not in MAKE_THE_DATABASE:
+            cmd.callback = _explained(cmd.callback)
 
 
 DEMO_UNITS = (

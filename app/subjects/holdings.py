@@ -6,10 +6,13 @@ reference."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from flask import Flask
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
+from app import signals
 from app.auth.models import User
 from app.db import db
 from app.registry import (
@@ -23,6 +26,7 @@ from app.registry import (
     dated,
     id_in_details,
 )
+from app.subjects import services
 from app.subjects.models import Allocation, BreakGlassAccess, CustodyStatus, Movement, Subject, SubjectAlert
 from reports import model
 
@@ -121,7 +125,11 @@ class People:
         return db.session.scalar(select(Subject.id).where(Subject.reference == reference))
 
 
-def register(registry: PersonRegistry) -> None:
+def _on_user_left_units(_app: Flask, *, actor: User, user: User, unit_ids: frozenset[int], **_: Any) -> None:
+    services.release_caseload(actor, user, unit_ids)
+
+
+def register(app: Flask, registry: PersonRegistry) -> None:
     registry.hold(Holding("subjects", ("movements", "allocations", "break_glass_accesses", "subject_alerts"),
                           erase=erase, subject_access=subject_access, timeline=timeline))
     # Another person's break-glass reason may name this one ("sibling of A1000AA").
@@ -129,3 +137,5 @@ def register(registry: PersonRegistry) -> None:
     registry.digested_texts.append(DigestedText("break_glass", "reason_sha256", BreakGlassAccess.reason,
                                                 id_in_details("break_glass_id")))
     registry.people = People()
+    # Someone removed from a unit keeps no case there: their caseload goes back to its supervisors.
+    signals.user_left_units.connect(_on_user_left_units, sender=app)

@@ -13,7 +13,7 @@ from app import policy
 from app.audit import trail
 from app.auth.models import Unit, User
 from app.db import db
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import ConfirmForm, SelectChoice, read_date, read_dates, show_errors
 from app.registry import registry
 from app.subjects import queries, services
@@ -137,6 +137,11 @@ def create() -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, _merge(date_errors, exc))
             return render_template("subjects/form.html", form=form, subject=None), 400
+        except NotAllowed as exc:
+            # A unit the form did not offer (a forged form, or one left open while the user left the unit):
+            # refused and on the record, with the page the refusal always had. Nothing was written before it.
+            policy.record_refusal(403, exc.message, object_type="unit", object_id=unit_id)
+            return render_template("errors/error.html", status=403, message=exc.message), 403
         flash(f"Record for {subject.full_name} created.", "success")
         return redirect(url_for("subjects.show", subject_id=subject.id))
     return render_template("subjects/form.html", form=form, subject=None), 400 if form.errors else 200
@@ -254,6 +259,12 @@ def break_glass() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         try:
             subject, access = services.break_glass(g.user, form.reference.data or "", form.reason.data or "")
+        except services.NoSuchReference as exc:
+            # An attempt that opened nothing is on the record too (without the reference typed: the trail
+            # outlives any person who may get that reference later), and answers like any invalid form.
+            policy.record_refusal(400, "break-glass: no person has exactly this reference")
+            show_errors(form, exc)
+            return render_template("subjects/break_glass.html", form=form), 400
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("subjects/break_glass.html", form=form), 400

@@ -322,6 +322,27 @@ def allocate(actor: User, subject: Subject, owner_id: int | None, note: str = ""
     return allocation
 
 
+OWNER_LEFT_THE_UNIT = "Owner removed from the unit."
+
+
+def release_caseload(actor: User, owner: User, unit_ids: frozenset[int]) -> list[Subject]:
+    """End `owner`'s case ownership of the people of `unit_ids`, which they no longer work in: each person is
+    left unallocated, with a case-owner history row saying why and an `allocate` audit event, so that the unit's
+    supervisors see them as unallocated and reassign them. Returns the people released."""
+    released = list(db.session.scalars(
+        select(Subject).where(Subject.case_owner_id == owner.id, Subject.unit_id.in_(sorted(unit_ids)))
+        .order_by(Subject.id)))
+    for subject in released:
+        db.session.add(Allocation(subject_id=subject.id, owner_id=None, previous_owner_id=owner.id,
+                                  allocated_by_id=actor.id, note=OWNER_LEFT_THE_UNIT))
+        subject.case_owner_id = None
+        _bump_version(subject)
+        trail.record("allocate", object_type="subject", object_id=subject.id, subject_id=subject.id,
+                     details={"changes": {"case_owner_id": [owner.id, None]}, "version": subject.version,
+                              "reason": "owner removed from the unit"})
+    return released
+
+
 def record_view(actor: User, subject: Subject, via: BreakGlassAccess | None = None) -> None:
     """Consultation log: every view of a subject's record is an audit event; a run of views in a short
     time raises an unusual-access alert for supervisors (app/oversight/alerts.py hears of it)."""
@@ -339,13 +360,25 @@ def record_search(found: list[Subject]) -> None:
                  details={"results": len(found), "subject_ids": [s.id for s in found]})
 
 
+class NoSuchReference(Invalid):
+    """A complete break-glass request whose reference matches no person that could be opened."""
+
+
+NO_SUCH_PERSON = "No person has exactly this reference number."
+
+
 def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | None, BreakGlassAccess | None]:
     """Open a subject outside the actor's scope, found by exact reference only, for a stated reason.
 
-    Returns (subject, access); access is None when the subject is in scope anyway. Raises Invalid when
-    the reference matches nobody or the reason is missing. The access is audited as `break_glass` (with
-    the digest of the reason; the text stays on the access row, which erasure of the person deletes), listed
-    for the supervisors of the subject's unit and raised as an alert in their queue.
+    Returns (subject, access); access is None when the subject is in scope anyway. Raises Invalid when the
+    reference or the reason is missing, and NoSuchReference when the reference matches nobody. The access is
+    audited as `break_glass` (with the digest of the reason; the text stays on the access row, which erasure of
+    the person deletes), listed for the supervisors of the subject's unit and raised as an alert in their queue.
+
+    The form is no existence oracle beyond what break-glass itself must reveal: the reference is looked up only
+    once the request is complete, so an incomplete one answers alike whether or not the reference exists (and
+    costs nothing to probe with); and an erased person's record, kept anonymised for the audit trail under its
+    own reference, is no person to open: it answers as a reference that never existed.
     """
     if not policy.works_cases(actor):
         raise NotAllowed("Break-glass access is for case workers.")
@@ -355,12 +388,11 @@ def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | Non
         errors["reference"] = ["Enter the exact reference number."]
     if len(reason.strip()) < 10:
         errors["reason"] = ["Explain in a sentence why you need this record now (at least 10 characters)."]
-    subject = db.session.scalar(select(Subject).where(Subject.reference == ref)) if ref else None
-    if ref and subject is None:
-        errors["reference"] = ["No person has exactly this reference number."]
     if errors:
         raise Invalid("Access was not opened.", field_errors=errors)
-    assert subject is not None  # noqa: S101 - checked above
+    subject = db.session.scalar(select(Subject).where(Subject.reference == ref, Subject.erased_at.is_(None)))
+    if subject is None:
+        raise NoSuchReference("Access was not opened.", field_errors={"reference": [NO_SUCH_PERSON]})
     if policy.in_scope(actor, subject):
         return subject, None
     access = BreakGlassAccess(user_id=actor.id, subject_id=subject.id, unit_id=subject.unit_id,
