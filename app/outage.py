@@ -50,6 +50,8 @@ def describe(error: BaseException) -> str:
     statement or its parameters, which SQLAlchemy's own message includes and which can hold case data."""
     current: BaseException | None = error
     while current is not None:
+        if isinstance(current, DatabaseUnavailable):
+            return str(current)
         if isinstance(current, sa_exc.DBAPIError):
             first = (str(current.orig).strip().splitlines() or [""])[0]
             return f"{type(current.orig).__name__}: {first}"
@@ -57,10 +59,11 @@ def describe(error: BaseException) -> str:
     return type(error).__name__
 
 
-def mark_unavailable() -> None:
-    """Note that this request found the database unreachable, and drop what its session holds: from here
-    on the request writes nothing (no session save, no commit) and the error page reads nothing."""
-    g.database_unavailable = True
+def mark_unavailable(error: BaseException) -> None:
+    """Note that this request found the database unreachable (`error` says how), and drop what its session
+    holds: from here on the request writes nothing (no session save, no commit) and the error page reads
+    nothing."""
+    g.database_unavailable = describe(error)
     if g.get("_db_session") is None:
         return
     try:
@@ -72,3 +75,10 @@ def mark_unavailable() -> None:
 def unavailable() -> bool:
     """Whether this request found the database unreachable."""
     return bool(g.get("database_unavailable"))
+
+
+def raise_if_unavailable() -> None:
+    """Raise DatabaseUnavailable, saying how, when the request found the database unreachable before it
+    could raise (in the session load)."""
+    if unavailable():
+        raise DatabaseUnavailable(g.database_unavailable)

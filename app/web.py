@@ -72,8 +72,7 @@ def register_request_hooks(app: Flask) -> None:
 def _start_request() -> None:
     g.request_id = uuid.uuid4().hex
     g.user = None
-    if outage.unavailable():
-        raise outage.DatabaseUnavailable("the session could not be loaded")
+    outage.raise_if_unavailable()  # found in the session load
     session = current_session()
     if session.user_id is None:
         return
@@ -124,7 +123,7 @@ def _error_page(status: int, message: str | None = None, **context: Any) -> tupl
 def _unavailable_page(exc: BaseException) -> FlaskResponse:
     """Waypoint's 503 page, made without the database: nothing is read, and the request writes nothing
     more. Who is signed in cannot be checked, so the page is the one anyone gets (no navigation)."""
-    outage.mark_unavailable()
+    outage.mark_unavailable(exc)
     g.user = None
     request_id = g.get("request_id") or uuid.uuid4().hex
     g.request_id = request_id

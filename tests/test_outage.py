@@ -117,7 +117,9 @@ def test_while_postgresql_is_stopped_everyone_gets_the_503_page_and_then_carries
                 "csrf_token": token, "username": "assessor", "password": PASSWORDS["assessor"]}))
             assert_unavailable_page(client.get("/health"))
         logged = [r.getMessage() for r in caplog.records if response.headers["X-Request-Id"] in r.getMessage()]
+        # One line, saying what the driver said (the connection refused), never the SQL or its parameters.
         assert len(logged) == 1 and "database unavailable" in logged[0] and "SELECT" not in logged[0]
+        assert "OperationalError: connection failed" in logged[0]
     finally:
         server.resume()
     page = client.get("/")

@@ -84,7 +84,7 @@ class DatabaseSessionInterface(SessionInterface):
                 raise
             # Raised from here the error would leave the request without a session, and Flask's error path
             # without a way to render a page: note it instead, and let the request's first hook answer 503.
-            outage.mark_unavailable()
+            outage.mark_unavailable(exc)
             return ServerSession()
         if row is None:
             session = ServerSession()
