@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -84,6 +85,10 @@ class Config:
     }
     # How many reverse proxies in front of Waypoint set X-Forwarded-For/-Proto (0: none, trust no header).
     PROXY_HOPS = 0
+    # The addresses (or CIDR networks) of those proxies, and "unix" for a peer on a unix socket: the
+    # headers are believed only when the request comes straight from one of them. A client that reaches
+    # gunicorn without the proxy is recorded, throttled and answered at its own address, whatever it sends.
+    TRUSTED_PROXIES: tuple[str, ...] = ()
 
     @classmethod
     def settings(cls) -> dict[str, Any]:
@@ -135,7 +140,33 @@ class ProductionConfig(Config):
         values["SQLALCHEMY_DATABASE_URI"] = url
         values["PROTECTIVE_MARKING"] = os.environ.get("PROTECTIVE_MARKING", Config.PROTECTIVE_MARKING)
         values["PROXY_HOPS"] = int(os.environ.get("PROXY_HOPS", "1"))
+        # Default: the proxy runs on the same host (loopback, or a unix socket), as README's deployment has it.
+        values["TRUSTED_PROXIES"] = trusted_proxies(os.environ.get("TRUSTED_PROXIES", DEFAULT_TRUSTED_PROXIES))
         return values
+
+
+DEFAULT_TRUSTED_PROXIES = "127.0.0.0/8,::1,unix"
+UNIX_SOCKET_PEER = "unix"
+
+
+def trusted_proxies(text: str) -> tuple[str, ...]:
+    """TRUSTED_PROXIES as given in the environment ("10.0.0.5, 10.1.0.0/16, ::1, unix"), each entry checked.
+
+    Refuses an entry that is not an address or network, or a network written with host bits set
+    ("10.0.0.1/24"), which is more often a typo than the network meant."""
+    entries = []
+    for raw in text.split(","):
+        entry = raw.strip()
+        if not entry:
+            continue
+        if entry == UNIX_SOCKET_PEER:
+            entries.append(entry)
+            continue
+        try:
+            entries.append(str(ipaddress.ip_network(entry)))
+        except ValueError as exc:
+            raise ConfigError(f"TRUSTED_PROXIES: {entry!r} is not an address or network ({exc})") from exc
+    return tuple(entries)
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import config_for
 
@@ -21,9 +20,12 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     else:
         app.config.from_mapping(config_for(config).settings())
     if app.config["PROXY_HOPS"]:
-        # Behind the reverse proxy, the client's address (throttling, audit) comes from X-Forwarded-For.
-        hops = app.config["PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        # Behind the reverse proxy, the client's address (throttling, audit) comes from X-Forwarded-For,
+        # when the request comes from the proxy (TRUSTED_PROXIES) and not from a client that went round it.
+        from app.proxies import TrustedProxies
+
+        app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
+            app.wsgi_app, app.config["TRUSTED_PROXIES"], app.config["PROXY_HOPS"])
     register_extensions(app)
     register_blueprints(app)
     register_features(app)

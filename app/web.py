@@ -6,13 +6,13 @@ import logging
 import uuid
 from typing import Any
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, make_response, render_template, request
 from flask.wrappers import Response as FlaskResponse
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from app import policy
+from app import outage, policy
 from app.audit import trail
 from app.auth.models import User
 from app.auth.sessions import DatabaseSessionInterface, current_session
@@ -46,12 +46,20 @@ class WaypointFlask(Flask):
         """After the hooks and the session save: commit once, or roll back a failed request."""
         response = super().process_response(response)
         session = g.get("_db_session")
-        if session is not None:
+        if session is not None and not outage.unavailable():
             if response.status_code >= 500:
                 session.rollback()
             else:
                 session.commit()
         return response
+
+    def handle_exception(self, e: Exception) -> FlaskResponse:
+        """An error the handlers did not take: the commit above failing, or an error page that failed to
+        render. Flask's answer to it is the 500 path, which reads the database again (the user, for the
+        page): while the database is unreachable, answer with the 503 page, which does not."""
+        if outage.is_outage(e):
+            return self.finalize_request(_unavailable_page(e), from_error_handler=True)
+        return super().handle_exception(e)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -64,6 +72,7 @@ def register_request_hooks(app: Flask) -> None:
 def _start_request() -> None:
     g.request_id = uuid.uuid4().hex
     g.user = None
+    outage.raise_if_unavailable()  # found in the session load
     session = current_session()
     if session.user_id is None:
         return
@@ -111,6 +120,20 @@ def _error_page(status: int, message: str | None = None, **context: Any) -> tupl
     return render_template("errors/error.html", status=status, message=message, **context), status
 
 
+def _unavailable_page(exc: BaseException) -> FlaskResponse:
+    """Waypoint's 503 page, made without the database: nothing is read, and the request writes nothing
+    more. Who is signed in cannot be checked, so the page is the one anyone gets (no navigation)."""
+    outage.mark_unavailable(exc)
+    g.user = None
+    request_id = g.get("request_id") or uuid.uuid4().hex
+    g.request_id = request_id
+    log.error("database unavailable request_id=%s endpoint=%s: %s", request_id, request.endpoint,
+              outage.describe(exc))
+    response = make_response(render_template("errors/error.html", status=503, request_id=request_id), 503)
+    response.headers["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> tuple[str, int]:
@@ -140,7 +163,9 @@ def register_error_pages(app: Flask) -> None:
         return _error_page(status, exc.message)
 
     @app.errorhandler(Exception)
-    def server_error(exc: Exception) -> tuple[str, int]:
+    def server_error(exc: Exception) -> FlaskResponse | tuple[str, int]:
+        if outage.is_outage(exc):
+            return _unavailable_page(exc)
         if g.get("_db_session") is not None:
             db.session.rollback()
         request_id = g.get("request_id") or uuid.uuid4().hex

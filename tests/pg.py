@@ -58,6 +58,10 @@ class TemporaryPostgres:
             shutil.chown(self.workdir, "postgres", "postgres")
         self._run("initdb", "-D", str(self.datadir), "-U", self.user, "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server on its data directory (after `start`, and again after `pause`)."""
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.workdir} -c fsync=off -c synchronous_commit=off " \
                "-c full_page_writes=off -c max_connections=200"
         self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.workdir / "server.log"), "-o", opts,
@@ -72,6 +76,10 @@ class TemporaryPostgres:
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def pause(self) -> None:
+        """Stop the server and keep its data, as an outage would (`resume` starts it again)."""
+        self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         try:

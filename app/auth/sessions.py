@@ -2,7 +2,8 @@
 
 The cookie carries a random token; the `user_sessions` row is keyed by its SHA-256, so a copy of the
 table gives no usable cookie. A session expires 30 minutes after its last request (idle) and 12 hours
-after sign-in (absolute). Sign-in issues a new token; sign-out deletes the row.
+after sign-in (absolute). Sign-in issues a new token; sign-out deletes the row. While the database cannot
+be reached the session is neither loaded nor saved, and the cookie is left as it is (app/outage.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import delete, inspect
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
 
+from app import outage
 from app.auth.models import UserSession
 from app.db import db, utcnow
 
@@ -75,7 +77,15 @@ class DatabaseSessionInterface(SessionInterface):
         token = request.cookies.get(self.get_cookie_name(app))
         if not token:
             return ServerSession()
-        row = db.session.get(UserSession, token_digest(token))
+        try:
+            row = db.session.get(UserSession, token_digest(token))
+        except Exception as exc:
+            if not outage.is_outage(exc):
+                raise
+            # Raised from here the error would leave the request without a session, and Flask's error path
+            # without a way to render a page: note it instead, and let the request's first hook answer 503.
+            outage.mark_unavailable(exc)
+            return ServerSession()
         if row is None:
             session = ServerSession()
             session.expired = True
@@ -91,6 +101,8 @@ class DatabaseSessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not isinstance(session, ServerSession):
             raise TypeError("DatabaseSessionInterface saves only its own sessions")
+        if outage.unavailable():
+            return  # nothing can be saved; the cookie stays, and the session with it once the database is back
         name = self.get_cookie_name(app)
         cookie: dict[str, Any] = {
             "domain": self.get_cookie_domain(app),
