@@ -22,6 +22,7 @@ from app.auth.reauth import requires_recent_auth
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import read_date, read_dates, show_errors
+from app.ids import form_id, id_arg
 
 bp = Blueprint("assessments", __name__)
 __all__ = ["bp", "queries"]  # importing queries registers the subject-page and dashboard panels
@@ -30,8 +31,7 @@ supervisors = policy.requires(policy.supervises_cases)
 
 
 def _version(form: FlaskForm) -> int:
-    text = (form.version.data or "").strip()
-    return int(text) if text.isdigit() else 0
+    return form_id(form.version.data) or 0
 
 
 # --- screening -------------------------------------------------------------------------------------------
@@ -301,10 +301,10 @@ def amend(assessment_id: int) -> Response:
 @case_workers
 def compare(assessment_id: int) -> str:
     left = policy.load_assessment(assessment_id)
-    other = request.args.get("with", "")
-    if not other.isdigit():
+    other = id_arg("with")
+    if other is None:
         abort(404)
-    right = policy.load_assessment(int(other))
+    right = policy.load_assessment(other)
     if right.subject_id != left.subject_id:
         abort(404)
     # Both versions are shown side by side: each is a consultation of its own.

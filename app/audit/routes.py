@@ -13,6 +13,7 @@ from app.audit.models import AuditEvent
 from app.db import db
 from app.errors import Invalid
 from app.forms import ConfirmForm, DateField, read_date_range, show_errors
+from app.ids import id_arg
 from app.registry import registry
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -53,7 +54,7 @@ def events() -> str | tuple[str, int]:
         show_errors(form, exc)
         return render_template("audit/events.html", form=form, page=None, filters=None, all_events=all_events,
                                actions=review.KNOWN_ACTIONS), 400
-    before = request.args.get("before", type=int)
+    before = id_arg("before")
     page = review.events_page(g.user, filters, before)
     audit_details: dict[str, object] = {"filters": page.filters_for_trail(filters)}
     if before is not None:
