@@ -4,9 +4,11 @@ file and line sizes. None of these gives a 500 or reads without bound; each gets
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 from datetime import date
+from typing import Any
 
 import pytest
 from flask import Flask, url_for
@@ -146,3 +148,137 @@ def test_a_form_id_past_bigint_is_refused_not_a_500(matrix, case):
     with matrix.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                                  .where(AuditEvent.action.not_in(["view", "denied"]))) == events_before
+
+
+# --- request size ----------------------------------------------------------------------------------------
+
+
+class CountingStream(io.RawIOBase):
+    """A request body of `size` bytes made on demand, counting how many of them the application read."""
+
+    def __init__(self, size: int, fill: bytes = b"a") -> None:
+        self.size = size
+        self.fill = fill
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self.size - self.read_bytes)
+        buffer[:n] = self.fill * n
+        self.read_bytes += n
+        return n
+
+
+CHUNKED = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input_terminated": True}  # as gunicorn hands it over
+
+
+def post_stream(client: Any, path: str, body: CountingStream, content_type: str, *, declared: bool = True) -> Any:
+    """POST `body` as a server hands it over: with its Content-Length, or streamed without one."""
+    return client.post(path, content_type=content_type, environ_overrides={"wsgi.input": body, **(
+        {"CONTENT_LENGTH": str(body.size)} if declared else CHUNKED)})
+
+
+def _assert_waypoints_413(response: Any) -> None:
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "<h1 class=\"h2\">What was sent is too large</h1>" in page
+    assert "Nothing was saved" in page and "at most 1 MB" in page
+    assert "Traceback" not in page and "Request Entity Too Large" not in page
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("content_type", [
+    "application/x-www-form-urlencoded", "multipart/form-data; boundary=waypoint", "application/octet-stream"])
+def test_a_body_declared_over_the_limit_gets_waypoints_413_before_it_is_read(client, content_type):
+    body = CountingStream(200 * 1024 * 1024)
+    response = post_stream(client, "/login", body, content_type)
+    _assert_waypoints_413(response)
+    assert body.read_bytes == 0
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=w"])
+def test_a_streamed_body_without_a_length_is_refused_at_the_limit(client, content_type):
+    body = CountingStream(200 * 1024 * 1024)
+    response = post_stream(client, "/login", body, content_type, declared=False)
+    _assert_waypoints_413(response)
+    assert body.read_bytes <= 1024 * 1024 + 64 * 1024  # the limit and one buffer, not 200 MB
+
+
+def test_a_streamed_form_within_the_limit_is_read_whole(app, client, users):
+    token = csrf_token(client, "/login")
+    form = f"csrf_token={token}&username=assessor&password={'p' * (1024 * 1024 - 200)}".encode()
+    response = client.post("/login", content_type="application/x-www-form-urlencoded",
+                           environ_overrides={"wsgi.input": io.BytesIO(form), **CHUNKED})
+    assert response.status_code == 400  # read whole: the password field is refused for its length
+    assert "Field cannot be longer than 1024 characters." in response.get_data(as_text=True)
+
+
+def test_a_multipart_form_over_the_limit_gets_413(client):
+    text = "x" * (1024 * 1024 + 1)
+    response = client.post("/login", data={"username": "a", "password": "b", "note": (io.BytesIO(b"z"), "z.txt"),
+                                           "text": text}, content_type="multipart/form-data")
+    _assert_waypoints_413(response)
+
+
+def test_a_form_just_under_the_limit_is_read(app, client, users):
+    # one text field of nearly the whole limit: the form is read, and its field refused by the form itself
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"csrf_token": token, "username": "assessor",
+                                           "password": "p" * (1000 * 1000)})
+    assert response.status_code == 400
+    assert "Field cannot be longer than 1024 characters." in response.get_data(as_text=True)
+
+
+def test_the_request_limit_is_set_from_the_environment(monkeypatch):
+    from config import ConfigError, config_for
+
+    monkeypatch.setenv("WAYPOINT_MAX_REQUEST_BYTES", "2097152")
+    monkeypatch.setenv("WAYPOINT_MAX_UPLOAD_BYTES", "52428800")
+    settings = config_for("testing").settings()
+    assert (settings["MAX_CONTENT_LENGTH"], settings["MAX_UPLOAD_BYTES"]) == (2097152, 52428800)
+    monkeypatch.setenv("WAYPOINT_MAX_REQUEST_BYTES", "1MB")
+    with pytest.raises(ConfigError, match="WAYPOINT_MAX_REQUEST_BYTES must be a whole number of bytes"):
+        config_for("testing").settings()
+
+
+def test_a_page_that_takes_a_file_has_its_own_larger_limit(db_url, users):
+    from flask import Blueprint
+
+    from app import create_app, policy
+    from app.web import accepts_upload
+    from tests.conftest import login
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "MAX_UPLOAD_BYTES": 3 * 1024 * 1024})
+    extra = Blueprint("extra", __name__)
+
+    @extra.route("/upload", methods=["POST"])
+    @policy.requires(policy.works_cases)
+    @accepts_upload
+    def upload() -> str:
+        from flask import request
+
+        return str(len(request.files["file"].read()))
+
+    app.register_blueprint(extra)
+    two_mb = b"r" * (2 * 1024 * 1024)
+    client = app.test_client()
+    anonymous = client.post("/upload", data={"file": (io.BytesIO(two_mb), "roll.csv")},
+                            content_type="multipart/form-data")
+    assert anonymous.status_code == 413  # the larger limit is for signed-in users only
+    login(client, "assessor", users["assessor"].password)
+    token = csrf_token(client, "/")
+    response = client.post("/upload", data={"csrf_token": token, "file": (io.BytesIO(two_mb), "roll.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200 and response.get_data(as_text=True) == str(len(two_mb))
+    # past the upload limit, and on any other page past the request limit: refused before reading
+    body = CountingStream(3 * 1024 * 1024 + 1)
+    response = post_stream(client, "/upload", body, "multipart/form-data; boundary=waypoint")
+    assert response.status_code == 413 and body.read_bytes == 0
+    assert "at most 3 MB" in response.get_data(as_text=True)
+    response = client.post("/subjects/new", data={"csrf_token": token, "file": (io.BytesIO(two_mb), "roll.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413
