@@ -282,3 +282,267 @@ def test_a_page_that_takes_a_file_has_its_own_larger_limit(db_url, users):
     response = client.post("/subjects/new", data={"csrf_token": token, "file": (io.BytesIO(two_mb), "roll.csv")},
                            content_type="multipart/form-data")
     assert response.status_code == 413
+
+
+# --- control characters ------------------------------------------------------------------------------------
+
+# NUL (PostgreSQL cannot store it), ESC (starts a terminal escape), DEL, a C1 control, and the bidirectional
+# override and isolate that make a name print reversed.
+REFUSED = {"NUL": "\x00", "ESC": "\x1b", "DEL": "\x7f", "C1": "\x85", "RLO": "\u202e", "RLI": "\u2067"}
+
+
+def _subclasses(cls: type) -> set[type]:
+    found = set(cls.__subclasses__())
+    return found.union(*(_subclasses(c) for c in found))
+
+
+def _every_form_class(app: Flask) -> list[type]:
+    """Every form class of the application, those generated from the instrument files included."""
+    from flask_wtf import FlaskForm
+
+    from app.assessments import catalogue
+    from app.assessments.forms import assessment_form_class, screening_form_class
+
+    with app.app_context():
+        for instrument in catalogue.all_instruments().values():
+            (assessment_form_class if instrument.kind == "assessment" else screening_form_class)(instrument)
+    return sorted((c for c in _subclasses(FlaskForm) if c.__module__.startswith("app.")),
+                  key=lambda c: (c.__module__, c.__name__))
+
+
+def test_every_form_of_the_application_is_a_waypoint_form(app):
+    from app.forms import WaypointForm
+
+    classes = _every_form_class(app)
+    assert len(classes) >= 30
+    assert [c.__name__ for c in classes if not issubclass(c, WaypointForm)] == []
+
+
+def _text_fields(app: Flask) -> list[tuple[type, str, bool]]:
+    """(form class, field name, narrative) for every text field of every form."""
+    from wtforms import TextAreaField
+
+    from app.forms import is_text_field
+
+    found = []
+    with app.test_request_context(method="POST"):
+        for cls in _every_form_class(app):
+            form = cls(meta={"csrf": False})
+            found.extend((cls, f.name, isinstance(f, TextAreaField)) for f in form if is_text_field(f))
+    return found
+
+
+def _validated(app: Flask, cls: type, name: str, value: str) -> Any:
+    from werkzeug.datastructures import MultiDict
+
+    with app.test_request_context(method="POST"):
+        form = cls(formdata=MultiDict({name: value}), meta={"csrf": False})
+        form.validate()
+        return next(f for f in form if f.name == name)
+
+
+@pytest.mark.parametrize("char", sorted(REFUSED))
+def test_every_text_field_of_every_form_refuses_control_characters(app, char):
+    fields = _text_fields(app)
+    assert len(fields) >= 50  # the walk finds the forms' text fields, narrative and single-line
+    for cls, name, _narrative in fields:
+        field = _validated(app, cls, name, f"Ab{REFUSED[char]}cd")
+        expected = f"Remove the invisible control character (U+{ord(REFUSED[char]):04X})"
+        assert any(e.startswith(expected) for e in field.errors), (cls.__name__, name, field.errors)
+
+
+def test_single_line_fields_refuse_tabs_and_line_breaks_and_narrative_keeps_them(app):
+    for cls, name, narrative in _text_fields(app):
+        for value, what in (("Ab\tcd", "a tab"), ("Ab\r\ncd", "a line break"), ("Ab\u2028cd", "a line break")):
+            errors = _validated(app, cls, name, value).errors
+            refused = [e for e in errors if e.startswith(f"Remove {what}:")]
+            assert refused == ([] if narrative else [f"Remove {what}: this field holds a single line of text."]), \
+                (cls.__name__, name, value, errors)
+        # direction marks are kept: they are typed in Arabic and Hebrew text
+        assert not [e for e in _validated(app, cls, name, "\u200fعلي\u200e A").errors if "control" in e]
+
+
+def _non_view_events(app: Flask) -> int:
+    from sqlalchemy import func, select
+
+    from app.audit.models import AuditEvent
+    from app.db import db
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action.not_in(["view", "denied"]))) or 0
+
+
+def _summary_names(page: str, label: str, code: str) -> bool:
+    return f"{label}: Remove the invisible control character ({code})" in page
+
+
+@pytest.mark.parametrize("char", sorted(REFUSED))
+def test_a_name_with_a_control_character_is_refused_naming_the_field_and_nothing_is_written(matrix, char):
+    client = matrix.client_for("supervisor")
+    before = _non_view_events(matrix.app)
+    response = post_form(client, "/subjects/new", {
+        "reference": "C3000CC", "given_name": "Zoe", "family_name": f"Ode{REFUSED[char]}gard",
+        "date_of_birth": "1988-02-29", "status": "remand", "index_offence_category": "weapons",
+        "unit": str(matrix.units["A"])})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert _summary_names(page, "Family name", f"U+{ord(REFUSED[char]):04X}")
+    assert 'value="Zoe"' in page and 'value="C3000CC"' in page and 'value="1988-02-29"' in page  # input kept
+    assert _non_view_events(matrix.app) == before
+
+
+def test_narrative_keeps_line_breaks_and_tabs(matrix):
+    from sqlalchemy import select
+
+    from app.db import db
+    from app.interventions.models import Observation
+
+    text = "Seen at association.\r\nSpoke to two new arrivals:\tleaflets handed over."
+    response = post_form(matrix.client_for("assessor"), f"/subjects/{matrix.records['subject_a']}/observations/new", {
+        "observed_on": TODAY, "category": "recruitment_attempt", "source": "Wing officer D. Shaw", "text": text})
+    assert response.status_code == 302
+    with matrix.app.app_context():
+        assert db.session.scalars(select(Observation.text)).one() == text
+
+
+def test_narrative_refuses_a_control_character_and_keeps_the_rest(matrix):
+    client = matrix.client_for("assessor")
+    before = _non_view_events(matrix.app)
+    response = post_form(client, f"/subjects/{matrix.records['subject_a']}/observations/new", {
+        "observed_on": TODAY, "category": "recruitment_attempt", "source": "Wing officer D. Shaw",
+        "text": "Seen at association\x1b[2J handing leaflets."})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert _summary_names(page, "What was observed", "U+001B")
+    assert 'value="Wing officer D. Shaw"' in page
+    assert _non_view_events(matrix.app) == before
+
+
+# Forms whose route used to send an invalid form back to the page it came from without a word: each now
+# shows the form again with the error and what was typed.
+SILENT_FORMS = {
+    "return an assessment": ("supervisor", "/assessments/{submitted}/return", {"comment": "Fix IN2\x00 please"},
+                             "What the author should change"),
+    "record a challenge": ("probation", "/assessments/{approved}/challenges", {
+        "raised_on": TODAY, "raised_by_kind": "person", "raised_by_name": "Rashid\u202eAlami",
+        "grounds": "The evidence is hearsay."}, "Name of who raised it"),
+    "decide a challenge": ("supervisor", "/challenges/{challenge}/decision", {
+        "c{challenge}-outcome": "upheld", "c{challenge}-reason": "Upheld\x7f on review."},
+        "Reasons for the decision"),
+    "change an intervention's status": ("supervisor", "/interventions/{intervention}/status", {
+        "to_status": "withdrawn", "on": TODAY, "reason": "Moved\x1b away"}, "Reason (needed to withdraw or decline)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SILENT_FORMS))
+def test_a_refused_field_is_shown_with_the_form_not_dropped(matrix, case):
+    from tests import factories
+
+    role, path, data, label = SILENT_FORMS[case]
+    records = {**matrix.records, "submitted": factories.make_assessment(
+        matrix.app, matrix.users["assessor"].id, matrix.records["subject_a"], submit=True)}
+    data = {k.format(**records): v for k, v in data.items()}
+    client = matrix.client_for(role)
+    before = _non_view_events(matrix.app)
+    response = post_form(client, path.format(**records), data,
+                         token_from="/assessments/{approved}".format(**records))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    char = next(c for v in data.values() for c in v if c in REFUSED.values())
+    assert _summary_names(page, label, f"U+{ord(char):04X}")
+    typed = next(v for v in data.values() if char in v)
+    assert typed.split(char)[0] in page  # what was typed is in the form again, to be corrected
+    assert _non_view_events(matrix.app) == before
+
+
+def test_autosave_names_the_refused_field(matrix):
+    records = matrix.records
+    response = post_form(matrix.client_for("probation"), f"/assessments/{records['draft']}/autosave",
+                         {"rationale": "Drafting\x00", "version": "1"},
+                         token_from=f"/assessments/{records['draft']}/edit")
+    assert response.status_code == 400
+    message = response.get_json()["message"]
+    assert message.startswith("Rationale for the overall judgement: Remove the invisible control character (U+0000)")
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    ("/login", {"username": "assessor\x00", "password": "whatever-it-is"}),
+    ("/break-glass", {"reference": "A1000AA\x00", "reason": "Urgent safeguarding call"}),
+])
+def test_a_nul_in_a_field_used_in_a_query_is_a_400_on_both_databases(matrix, path, data):
+    client = matrix.client_for("anonymous" if path == "/login" else "assessor_b")
+    response = post_form(client, path, data)
+    assert response.status_code == 400
+    assert "Remove the invisible control character (U+0000)" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["/subjects?q=Arch%00er", "/audit/events?user=jlee%00",
+                                   "/audit/events?subject=A1%1b"])
+def test_a_control_character_in_a_search_is_a_clear_400(matrix, query):
+    response = matrix.client_for("supervisor").get(query)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "control character (U+00" in page and "Traceback" not in page
+
+
+def test_the_commands_refuse_a_control_character_in_a_name(app):
+    runner = app.test_cli_runner()
+    unit = runner.invoke(args=["units", "create", "HMP-ESC", "--name", "HMP\x1b[31m East", "--kind", "prison"])
+    assert unit.exit_code == 1 and "name: Remove the invisible control character (U+001B)" in unit.output
+    user = runner.invoke(args=["users", "create", "eve", "--role", "admin", "--display-name", "Eve\u202eevE",
+                               "--password", "correct horse battery staple 42"])
+    assert user.exit_code == 1 and "display_name: Remove the invisible control character (U+202E)" in user.output
+
+
+# --- the roll import ----------------------------------------------------------------------------------------
+
+HEADER = "reference,given_name,family_name,date_of_birth,status,index_offence_category"
+GOOD_ROW = "A1001AA,Ann,Archer,1990-04-27,sentenced,violence"
+
+
+def run_import(app: Flask, path: Any, *options: str) -> Any:
+    from tests import factories
+
+    return app.test_cli_runner().invoke(args=["subjects", "import", str(path), "--unit", factories.UNIT_A, *options])
+
+
+def _subject_references(app: Flask) -> list[str]:
+    from sqlalchemy import select
+
+    from app.db import db
+    from app.subjects.models import Subject
+
+    with app.app_context():
+        return sorted(db.session.scalars(select(Subject.reference)))
+
+
+@pytest.mark.parametrize("char", sorted(REFUSED))
+def test_the_import_rejects_a_row_with_a_control_character_naming_line_and_column(app, units, tmp_path, char):
+    path = tmp_path / "roll.csv"
+    bad = f"A1002AA,Ben,Ba{REFUSED[char]}ker,1985-11-02,remand,drugs"
+    path.write_text("\n".join([HEADER, GOOD_ROW, bad]) + "\n", encoding="utf-8")
+    result = run_import(app, path)
+    assert result.exit_code == 1
+    assert f"line 3: family_name contains a control character (U+{ord(REFUSED[char]):04X})" in result.output
+    assert "Traceback" not in result.output
+    assert _subject_references(app) == []
+
+
+def test_the_import_rejects_a_nul_in_a_reference_without_asking_the_database(app, units, tmp_path):
+    path = tmp_path / "roll.csv"
+    path.write_text("\n".join([HEADER, GOOD_ROW, "A10\x0003AA,Cat,Cooper,1979-02-13,remand,fraud"]) + "\n")
+    result = run_import(app, path, "--partial")
+    assert result.exit_code == 0, result.output
+    assert "line 3: reference contains a control character (U+0000)" in result.output
+    assert _subject_references(app) == ["A1001AA"]
+
+
+def test_the_import_rejects_a_tab_or_line_break_inside_a_name(app, units, tmp_path):
+    path = tmp_path / "roll.csv"
+    path.write_text("\n".join([HEADER, "A1002AA,Ben\tJo,Baker,1985-11-02,remand,drugs",
+                               'A1003AA,"Cat\nKit",Cooper,1979-02-13,remand,fraud']) + "\n")
+    result = run_import(app, path)
+    assert result.exit_code == 1
+    assert "line 2: given_name contains a tab" in result.output
+    assert "line 3: given_name contains a line break" in result.output

@@ -116,6 +116,8 @@ def transition(intervention_id: int) -> Response | tuple[str, int]:
             flash(exc.message, "warning")
             return redirect(url_for("interventions.show", intervention_id=intervention.id))
         flash(f"Status changed to {intervention.status_label.lower()}.", "success")
+    elif form.errors:  # a field the form refused (a control character): shown with what was typed
+        return _page(intervention, form, 400)
     return redirect(url_for("interventions.show", intervention_id=intervention.id))
 
 

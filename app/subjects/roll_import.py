@@ -27,6 +27,7 @@ from app.errors import Invalid
 from app.subjects import services
 from app.subjects.models import AlertCode, CustodyStatus, OffenceCategory, Subject
 from app.subjects.services import SubjectValues
+from app.text import describe, refused_character
 
 COLUMNS = ("reference", "given_name", "family_name", "date_of_birth", "status", "index_offence_category",
            "sentence_date", "release_date", "next_review_due", "alerts")
@@ -201,7 +202,9 @@ def import_roll(unit: Unit, roll: Roll, *, file_name: str, partial: bool = False
 
 
 def _references(roll: Roll) -> set[str]:
-    return {ref for row in roll.rows if (ref := roll.cell(row, "reference").upper())}
+    # a reference with a control character is rejected with its row, and never sent to the database (NUL
+    # is an error on PostgreSQL)
+    return {ref for row in roll.rows if (ref := roll.cell(row, "reference").upper()) and not refused_character(ref)}
 
 
 def _subjects_by_reference(references: Iterable[str]) -> dict[str, Subject]:
@@ -218,6 +221,10 @@ def _check_row(roll: Roll, row: RollRow, on_record: dict[str, Subject], today: d
     if len(row.cells) != len(roll.columns):
         values = SubjectValues(roll.cell(row, "reference").upper(), "", "", None, "", "")
         return _Checked(row, values, [f"the row has {len(row.cells)} cells, the header {len(roll.columns)}"])
+    refused = [f"{name} contains {describe(char)}" for name in roll.columns
+               if (char := refused_character(roll.cell(row, name))) is not None]
+    if refused:  # the rest of such a row is not checked: the file needs fixing first
+        return _Checked(row, SubjectValues(roll.cell(row, "reference").upper(), "", "", None, "", ""), refused)
     dates: dict[str, date | None] = {}
     errors: dict[str, list[str]] = {}
     for name in DATE_COLUMNS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -20,6 +20,7 @@ from app.registry import registry
 from app.subjects import queries, services
 from app.subjects.forms import AllocateForm, BreakGlassForm, SubjectForm, TransferForm
 from app.subjects.models import AlertCode, CustodyStatus, Subject
+from app.text import describe, refused_character
 
 bp = Blueprint("subjects", __name__)
 case_workers = policy.requires(policy.works_cases)
@@ -41,8 +42,12 @@ def load_supervised_subject(subject_id: int, rule: Callable[[User, Subject], boo
 def _filters_from_request() -> queries.ListFilters:
     args = request.args
     owner = args.get("owner", "")
+    q = args.get("q", "")[:100]
+    refused = refused_character(q)
+    if refused is not None:
+        abort(400, description=f"Search again without {describe(refused)}: Waypoint does not accept it.")
     return queries.ListFilters(
-        q=args.get("q", "")[:100],
+        q=q,
         unit_id=id_arg("unit_id"),
         status=args.get("status", "") if args.get("status") in {s.value for s in CustodyStatus} else "",
         review=args.get("review", "") if args.get("review") in {"overdue", "due_soon", "none"} else "",
