@@ -87,6 +87,10 @@ class Config:
     # Pages that take a file (marked @accepts_upload in app/web.py: a roll import, a case package) may receive
     # up to this much instead (WAYPOINT_MAX_UPLOAD_BYTES).
     MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+    # `flask subjects import`: the largest file it reads (about 100,000 rows) and the longest line (a row is a
+    # few hundred characters); past either it stops reading and says so, rather than reading without end.
+    ROLL_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+    ROLL_IMPORT_MAX_LINE_CHARS = 10_000
 
     @classmethod
     def settings(cls) -> dict[str, Any]:

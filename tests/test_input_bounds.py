@@ -4,10 +4,16 @@ file and line sizes. None of these gives a 500 or reads without bound; each gets
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
+import os
 import re
+import subprocess
+import sys
+import threading
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +23,7 @@ from werkzeug.routing import IntegerConverter
 from tests.conftest import csrf_token, post_form
 from tests.test_policy import url_args
 
+ROOT = Path(__file__).resolve().parents[1]
 PAST_BIGINT = 2**63  # one past the largest id PostgreSQL's BIGINT and SQLite's INTEGER hold
 
 
@@ -546,3 +553,80 @@ def test_the_import_rejects_a_tab_or_line_break_inside_a_name(app, units, tmp_pa
     assert result.exit_code == 1
     assert "line 2: given_name contains a tab" in result.output
     assert "line 3: given_name contains a line break" in result.output
+
+
+# --- the roll import's file and line sizes ----------------------------------------------------------------
+
+_IMPORT_IN_A_BOUNDED_PROCESS = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[4]), int(sys.argv[4])))
+from app import create_app
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+result = app.test_cli_runner().invoke(args=["subjects", "import", sys.argv[2], "--unit", sys.argv[3]])
+print(result.output, repr(result.exception))
+sys.exit(result.exit_code)
+"""
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_importing_dev_zero_stops_after_its_first_chunk(db_url, units):
+    """In a process of its own, capped at 1 GiB of address space and 60 seconds: reading /dev/zero whole would
+    hit the cap (a MemoryError) or the clock, not the machine."""
+    from tests import factories
+
+    result = subprocess.run([sys.executable, "-c", _IMPORT_IN_A_BOUNDED_PROCESS, db_url, "/dev/zero",
+                             factories.UNIT_A, str(2**30)], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "/dev/zero: Line 1 is longer than 10,000 characters, the most a row may be." in result.stdout
+    assert "MemoryError" not in result.stdout + result.stderr
+
+
+def test_a_file_larger_than_the_limit_is_refused_in_one_line(app, units, tmp_path):
+    app.config["ROLL_IMPORT_MAX_BYTES"] = 64 * 1024
+    path = tmp_path / "roll.csv"
+    path.write_text(HEADER + "\n" + "\n".join(f"A{n:04d}AA,Ann,Archer,1990-04-27,sentenced,violence"
+                                              for n in range(2000)) + "\n")
+    result = run_import(app, path)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: {path}: The file is larger than 65,536 bytes, the most an import reads. Split it into smaller files."]
+    assert _subject_references(app) == []
+
+
+def test_a_stream_larger_than_the_limit_is_read_no_further(app, units, tmp_path):
+    """A pipe has no size to look at first: it is read in chunks, and the reading stops past the limit."""
+    app.config["ROLL_IMPORT_MAX_BYTES"] = 1024 * 1024
+    app.config["ROLL_IMPORT_MAX_LINE_CHARS"] = 100 * 1024 * 1024  # here the size is what stops it
+    pipe = tmp_path / "roll.fifo"
+    os.mkfifo(pipe)
+    written = [0]
+
+    def write_forever() -> None:
+        with contextlib.suppress(BrokenPipeError), pipe.open("wb") as out:
+            out.write((HEADER + "\n").encode())
+            while written[0] < 4 * 1024 * 1024:  # stops if the reader never does
+                written[0] += out.write(b"x" * 100_000)
+
+    writer = threading.Thread(target=write_forever, daemon=True)
+    writer.start()
+    result = run_import(app, pipe)
+    writer.join(timeout=30)
+    assert result.exit_code == 1
+    assert "The file is larger than 1 MB, the most an import reads." in result.output
+    assert written[0] < 2 * 1024 * 1024  # the pipe's buffer past the limit, not the 4 MB on offer
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_a_line_longer_than_the_limit_is_refused_naming_it(app, units, tmp_path, ending):
+    app.config["ROLL_IMPORT_MAX_LINE_CHARS"] = 500
+    path = tmp_path / "roll.csv"
+    long_name = "Ö" * 440  # 440 characters, 880 bytes: the limit counts characters (line 3 has 478, line 4 503)
+    rows = [HEADER, GOOD_ROW, f"A1002AA,{long_name},Baker,1985-11-02,remand,drugs",
+            f"A1003AA,{long_name},{'x' * 30},1979-02-13,remand,fraud"]
+    path.write_bytes(ending.join(rows).encode() + ending.encode())
+    result = run_import(app, path)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: {path}: Line 4 is longer than 500 characters, the most a row may be. Check that this is the roll "
+        "file, saved as CSV."]
