@@ -90,12 +90,37 @@ class Config:
     # gunicorn without the proxy is recorded, throttled and answered at its own address, whatever it sends.
     TRUSTED_PROXIES: tuple[str, ...] = ()
 
+    # Request size (WAYPOINT_MAX_REQUEST_BYTES): a body larger than this gets the 413 page before any of it is
+    # read. The largest form, an assessment with every evidence field written at length, is far smaller.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    # Pages that take a file (marked @accepts_upload in app/web.py: a roll import, a case package) may receive
+    # up to this much instead (WAYPOINT_MAX_UPLOAD_BYTES).
+    MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+    # `flask subjects import`: the largest file it reads (about 100,000 rows) and the longest line (a row is a
+    # few hundred characters); past either it stops reading and says so, rather than reading without end.
+    ROLL_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+    ROLL_IMPORT_MAX_LINE_CHARS = 10_000
+
     @classmethod
     def settings(cls) -> dict[str, Any]:
         """The settings as a dict for `app.config`, checked for this environment."""
         values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
         values["SQLALCHEMY_DATABASE_URI"] = values.pop("DATABASE_URL")
+        values["MAX_CONTENT_LENGTH"] = _bytes_from_env("WAYPOINT_MAX_REQUEST_BYTES", cls.MAX_CONTENT_LENGTH)
+        values["MAX_UPLOAD_BYTES"] = _bytes_from_env("WAYPOINT_MAX_UPLOAD_BYTES", cls.MAX_UPLOAD_BYTES)
+        # One field of a form may fill the request (Flask's own default stops a field at 500 KB, less than the
+        # limit above, with the same 413 but a limit the page could not name).
+        values["MAX_FORM_MEMORY_SIZE"] = values["MAX_CONTENT_LENGTH"]
         return values
+
+
+def _bytes_from_env(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise ConfigError(f"{name} must be a whole number of bytes (for example {default}), not {text!r}")
+    return int(text)
 
 
 class DevelopmentConfig(Config):

@@ -11,9 +11,12 @@ from config import config_for
 
 def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     """Build the application. `config` names a config class, or is a dict over the testing config."""
+    from app.ids import IdConverter
     from app.web import WaypointFlask, register_request_hooks
 
     app = WaypointFlask(__name__, instance_relative_config=True)
+    # Before any route is added: every <int:...> in a path is an id a BIGINT holds, or the route is a 404.
+    app.url_map.converters["int"] = IdConverter
     if isinstance(config, dict):
         app.config.from_mapping(config_for("testing").settings())
         app.config.from_mapping(config)

@@ -1,14 +1,18 @@
-"""What every feature's forms share: typed choices, date parsing, and showing a service's errors."""
+"""What every feature's forms share: the base form that refuses control characters in every text field,
+typed choices, date parsing, and showing a service's errors."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import wtforms
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
 
 from app.errors import Invalid
+from app.text import control_character_problem
 
 # Dates are typed as text in ISO form (year-month-day), not <input type=date>: a browser's date picker
 # silently sends nothing for a date it cannot parse, which would lose what the user typed.
@@ -18,7 +22,33 @@ DATE_INPUT = {"autocomplete": "off", "spellcheck": "false"}
 SelectChoice = wtforms.SelectChoice  # type: ignore[attr-defined]
 
 
-class ConfirmForm(FlaskForm):
+def refuse_control_characters(_form: wtforms.Form, field: wtforms.Field) -> None:
+    """A text field holds no control character (app/text.py); a single-line one no tab or line break either."""
+    problem = control_character_problem(field.data, multiline=isinstance(field, wtforms.TextAreaField))
+    if problem:
+        raise ValidationError(problem)
+
+
+def is_text_field(field: wtforms.Field) -> bool:
+    """Text that is typed, stored or echoed: every StringField (text areas, dates and hidden values included)
+    but passwords, which are only hashed and never shown, and the CSRF token, which its own check reads."""
+    return isinstance(field, wtforms.StringField) and not isinstance(field, wtforms.PasswordField) \
+        and field.type != "CSRFTokenField"
+
+
+class WaypointForm(FlaskForm):
+    """Every form's base: whatever validators a field has, each text field also refuses control characters,
+    naming the field (its label leads the error summary). A form added later needs nothing more."""
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        extra: dict[str, list[Any]] = {name: list(found) for name, found in (extra_validators or {}).items()}
+        for field in self:
+            if is_text_field(field):
+                extra.setdefault(field.short_name, []).append(refuse_control_characters)
+        return bool(super().validate(extra_validators=extra))
+
+
+class ConfirmForm(WaypointForm):
     """A button that changes state: CSRF-protected, nothing else."""
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, make_response, render_template, request
 from flask.wrappers import Response as FlaskResponse
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from app import outage, policy
@@ -37,6 +38,7 @@ CSP = "; ".join(
     ]
 )
 STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 class WaypointFlask(Flask):
@@ -64,6 +66,7 @@ class WaypointFlask(Flask):
 
 def register_request_hooks(app: Flask) -> None:
     app.before_request(_start_request)
+    app.before_request(_bound_request_size)
     app.before_request(_check_csrf)
     app.before_request(policy.enforce)
     app.after_request(_security_headers)
@@ -81,6 +84,32 @@ def _start_request() -> None:
         session.sign_out()
         return
     g.user = user
+
+
+def accepts_upload(view: V) -> V:
+    """Mark a page that receives a file: a signed-in user's requests to it may be as large as MAX_UPLOAD_BYTES,
+    not MAX_CONTENT_LENGTH (the form is read, to check its CSRF token, before the page's rule is)."""
+    setattr(view, "_waypoint_upload", True)  # noqa: B010 - an attribute functions do not declare
+    return view
+
+
+def _bound_request_size() -> None:
+    """A body declared larger than the page accepts is refused (413) before any of it is read, whatever its
+    type. One streamed without a length is read up to the limit and refused if more follows: Werkzeug stops
+    at the limit silently for all but multipart bodies, and would hand on a form cut short."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if g.user is not None and getattr(view, "_waypoint_upload", False):
+        request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"]
+    limit = request.max_content_length
+    if limit is None:
+        return
+    if (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+    if request.content_length is None and request.environ.get("wsgi.input_terminated") \
+            and request.mimetype != "multipart/form-data":
+        body = request.get_data(cache=True, parse_form_data=False)  # kept for the form parser
+        if len(body) >= limit and request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
 
 
 def _check_csrf() -> None:
@@ -116,6 +145,10 @@ def _rollback_keeping_refusals() -> None:
     trail.requeue(db.session, kept)
 
 
+def _size(n: int) -> str:
+    return f"{round(n / 2**20, 1):g} MB" if n >= 2**20 else f"{max(1, round(n / 2**10))} KB"
+
+
 def _error_page(status: int, message: str | None = None, **context: Any) -> tuple[str, int]:
     return render_template("errors/error.html", status=status, message=message, **context), status
 
@@ -147,6 +180,13 @@ def register_error_pages(app: Flask) -> None:
             "The form could not be accepted because its security token was missing or out of date. "
             "Go back, reload the page and send it again.",
         )
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_exc: RequestEntityTooLarge) -> tuple[str, int]:
+        _rollback_keeping_refusals()
+        limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
+        return _error_page(413, f"This page accepts at most {_size(limit)}. Nothing was saved: go back, "
+                                "shorten the text or choose a smaller file, and send it again.")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response | tuple[str, int]:

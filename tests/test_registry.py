@@ -22,7 +22,7 @@ from tests.test_exports_subject_access import as_user, full_record  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ("app/db.py", "app/web.py", "app/registry.py", "app/signals.py", "app/errors.py", "app/extensions.py",
-        "app/audit", "app/auth")
+        "app/ids.py", "app/text.py", "app/outage.py", "app/proxies.py", "app/audit", "app/auth")
 FEATURES = ("admin", "assessments", "exports", "interventions", "main", "oversight", "retention", "subjects")
 
 

@@ -3,17 +3,16 @@ checked by the services in one pass, so that the error summary lists every probl
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 
 from app.auth.models import Role, UnitKind
-from app.forms import ConfirmForm, SelectChoice
+from app.forms import ConfirmForm, SelectChoice, WaypointForm
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 KIND_CHOICES = [SelectChoice(k.value, k.label) for k in UnitKind]
 
 
-class UserDetailsForm(FlaskForm):
+class UserDetailsForm(WaypointForm):
     display_name = StringField("Full name")
     role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
     units = SelectMultipleField("Units", choices=[], validate_choice=False)
@@ -28,17 +27,17 @@ class EditUserForm(UserDetailsForm):
     version = HiddenField()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(WaypointForm):
     new_password = PasswordField("Temporary password")
 
 
-class UnitForm(FlaskForm):
+class UnitForm(WaypointForm):
     code = StringField("Code")
     name = StringField("Name")
     kind = SelectField("Kind", choices=KIND_CHOICES, validate_choice=False)
 
 
-class EditUnitForm(FlaskForm):
+class EditUnitForm(WaypointForm):
     name = StringField("Name")
     kind = SelectField("Kind", choices=KIND_CHOICES, validate_choice=False)
 

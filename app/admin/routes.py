@@ -19,6 +19,7 @@ from app.auth.sessions import current_session
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid
 from app.forms import SelectChoice, parse_date, show_errors
+from app.ids import form_id
 
 bp = Blueprint("admin", __name__)
 admin_only = policy.requires(policy.manages_users)
@@ -26,13 +27,6 @@ admin_only = policy.requires(policy.manages_users)
 
 def _unit_choices() -> list[SelectChoice]:
     return [SelectChoice(u.code, f"{u.name} ({u.code})") for u in db.session.scalars(select(Unit).order_by(Unit.code))]
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int(value or 0)
-    except ValueError:
-        return 0
 
 
 @bp.route("/users")
@@ -86,7 +80,7 @@ def user(user_id: int) -> Response | str | tuple[str, int]:
             if stale is not None:
                 return stale
         try:
-            services.update_user(g.user, target, details, _int(form.version.data))
+            services.update_user(g.user, target, details, form_id(form.version.data) or 0)
         except Invalid as exc:
             show_errors(form, exc)
             return _user_page(target, form), 400
@@ -253,7 +247,8 @@ def accreditations() -> Response | str | tuple[str, int]:
     form.instrument.choices = [SelectChoice("", "Choose an instrument")] + [
         SelectChoice(ident, title) for ident, title in instruments]
     if form.validate_on_submit():
-        target = db.session.get(User, int(form.user.data)) if (form.user.data or "").isdigit() else None
+        user_id = form_id(form.user.data)
+        target = db.session.get(User, user_id) if user_id is not None else None
         valid_until, problem = parse_date(form.valid_until.data)
         try:
             accreditation.grant(target, form.instrument.data or "", valid_until, granted_by=g.user,

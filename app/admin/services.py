@@ -19,6 +19,7 @@ from app.auth.services import clear_failures, normalise_username, recent_failure
 from app.auth.sessions import end_all_sessions
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid
+from app.text import control_character_problem
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 UNIT_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
@@ -56,6 +57,8 @@ def _check_details(details: UserDetails) -> dict[str, list[str]]:
         errors["display_name"] = ["Enter the person's name as colleagues know it."]
     elif len(details.display_name) > 200:
         errors["display_name"] = ["Use at most 200 characters."]
+    elif problem := control_character_problem(details.display_name):  # the form refuses it first; the CLI here
+        errors["display_name"] = [problem]
     if details.role not in {r.value for r in Role}:
         errors["role"] = ["Choose one of the roles."]
     elif details.role != Role.ADMIN and not details.unit_codes:
@@ -224,6 +227,8 @@ def _check_unit(name: str, kind: str) -> dict[str, list[str]]:
         errors["name"] = ["Enter the unit's name."]
     elif len(name) > 200:
         errors["name"] = ["Use at most 200 characters."]
+    elif problem := control_character_problem(name):
+        errors["name"] = [problem]
     if kind not in {k.value for k in UnitKind}:
         errors["kind"] = ["Choose prison or probation region."]
     return errors

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 
-from app.forms import DateField, SelectChoice
+from app.forms import DateField, SelectChoice, WaypointForm
 from instruments.loader import Instrument
 
 
 @cache
-def assessment_form_class(instrument: Instrument) -> type[FlaskForm]:
-    """A FlaskForm class for this exact instrument version (built once, then reused)."""
+def assessment_form_class(instrument: Instrument) -> type[WaypointForm]:
+    """A form class for this exact instrument version (built once, then reused)."""
     attrs: dict[str, object] = {}
     for item in instrument.items():
         attrs[f"rating_{item.code}"] = RadioField(
@@ -31,11 +30,11 @@ def assessment_form_class(instrument: Instrument) -> type[FlaskForm]:
     attrs["shared_on"] = DateField("Date shared")
     attrs["review_due"] = DateField("Review due by")
     attrs["version"] = HiddenField()
-    return type(f"AssessmentForm_{instrument.id}_{instrument.version}", (FlaskForm,), attrs)
+    return type(f"AssessmentForm_{instrument.id}_{instrument.version}", (WaypointForm,), attrs)
 
 
 @cache
-def screening_form_class(instrument: Instrument) -> type[FlaskForm]:
+def screening_form_class(instrument: Instrument) -> type[WaypointForm]:
     attrs: dict[str, object] = {}
     for item in instrument.items():
         attrs[f"item_{item.code}"] = RadioField(
@@ -50,21 +49,21 @@ def screening_form_class(instrument: Instrument) -> type[FlaskForm]:
         default="",
     )
     attrs["rationale"] = TextAreaField("Reasons for the outcome", render_kw={"rows": 4})
-    return type(f"ScreeningForm_{instrument.id}_{instrument.version}", (FlaskForm,), attrs)
+    return type(f"ScreeningForm_{instrument.id}_{instrument.version}", (WaypointForm,), attrs)
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(WaypointForm):
     comment = TextAreaField("What the author should change", render_kw={"rows": 3})
     version = HiddenField()
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(WaypointForm):
     """Approve, submit or amend: CSRF plus the version the user saw."""
 
     version = HiddenField()
 
 
-class ChallengeForm(FlaskForm):
+class ChallengeForm(WaypointForm):
     raised_on = DateField("Date raised")
     raised_by_kind = SelectField("Raised by", choices=[
         SelectChoice("person", "The person"), SelectChoice("lawyer", "Their lawyer or representative"),
@@ -73,14 +72,14 @@ class ChallengeForm(FlaskForm):
     grounds = TextAreaField("Grounds of the challenge", render_kw={"rows": 4})
 
 
-class ChallengeDecisionForm(FlaskForm):
+class ChallengeDecisionForm(WaypointForm):
     outcome = RadioField("Outcome", choices=[
         SelectChoice("upheld", "Upheld"), SelectChoice("partly_upheld", "Partly upheld"),
         SelectChoice("not_upheld", "Not upheld")], validate_choice=False, default="")
     reason = TextAreaField("Reasons for the decision", render_kw={"rows": 3})
 
 
-class AccreditationForm(FlaskForm):
+class AccreditationForm(WaypointForm):
     user = SelectField("User", choices=[], validate_choice=False)
     instrument = SelectField("Instrument", choices=[], validate_choice=False)
     valid_until = DateField("Valid until")

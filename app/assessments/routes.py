@@ -22,6 +22,7 @@ from app.auth.reauth import requires_recent_auth
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import read_date, read_dates, show_errors
+from app.ids import form_id, id_arg
 
 bp = Blueprint("assessments", __name__)
 __all__ = ["bp", "queries"]  # importing queries registers the subject-page and dashboard panels
@@ -30,8 +31,7 @@ supervisors = policy.requires(policy.supervises_cases)
 
 
 def _version(form: FlaskForm) -> int:
-    text = (form.version.data or "").strip()
-    return int(text) if text.isdigit() else 0
+    return form_id(form.version.data) or 0
 
 
 # --- screening -------------------------------------------------------------------------------------------
@@ -109,14 +109,18 @@ def show(assessment_id: int) -> tuple[str, int]:
 
 
 def _assessment_page(assessment: Assessment, return_form: ReturnForm | None = None,
-                     challenge_form: ChallengeForm | None = None, status: int = 200) -> tuple[str, int]:
+                     challenge_form: ChallengeForm | None = None,
+                     decision_form: tuple[int, ChallengeDecisionForm] | None = None, status: int = 200
+                     ) -> tuple[str, int]:
     instrument = services.instrument_of(assessment)
     return_form = return_form or ReturnForm(version=str(assessment.version))
+    decision_forms = {c.id: ChallengeDecisionForm(prefix=f"c{c.id}") for c in assessment.challenges}
+    if decision_form is not None:
+        decision_forms[decision_form[0]] = decision_form[1]
     page = render_template(
         "assessments/show.html", assessment=assessment, instrument=instrument,
         decision_form=DecisionForm(version=str(assessment.version)), return_form=return_form,
-        challenge_form=challenge_form or ChallengeForm(), decision_forms={
-            c.id: ChallengeDecisionForm(prefix=f"c{c.id}") for c in assessment.challenges},
+        challenge_form=challenge_form or ChallengeForm(), decision_forms=decision_forms,
         can_edit=policy.can_edit_assessment(g.user, assessment),
         can_decide=policy.can_decide_assessment(g.user, assessment),
         can_amend=policy.can_amend_assessment(g.user, assessment),
@@ -232,7 +236,9 @@ def autosave(assessment_id: int) -> tuple[Response, int]:
         return jsonify(saved=False, message="This assessment can no longer be edited."), 403
     form = assessment_form_class(services.instrument_of(assessment))()
     if not form.validate_on_submit():
-        return jsonify(saved=False, message="The form could not be read; use Save draft."), 400
+        refused = next(((f.label.text, f.errors[0]) for f in form if f.errors), None)
+        message = f"{refused[0]}: {refused[1]}" if refused else "The form could not be read; use Save draft."
+        return jsonify(saved=False, message=message), 400
     data, date_errors = _input(form, assessment)
     if date_errors:
         return jsonify(saved=False, message="A date is not valid; fix it and use Save draft."), 400
@@ -288,6 +294,8 @@ def return_to_author(assessment_id: int) -> Response | tuple[str, int]:
             flash(exc.message, "warning")
             return redirect(url_for("assessments.show", assessment_id=assessment.id))
         flash("Assessment returned to its author with your comment.", "success")
+    elif form.errors:  # a field the form refused (a control character): the comment is kept, the error shown
+        return _assessment_page(assessment, return_form=form, status=400)
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
 
 
@@ -310,10 +318,10 @@ def amend(assessment_id: int) -> Response:
 @case_workers
 def compare(assessment_id: int) -> str:
     left = policy.load_assessment(assessment_id)
-    other = request.args.get("with", "")
-    if not other.isdigit():
+    other = id_arg("with")
+    if other is None:
         abort(404)
-    right = policy.load_assessment(int(other))
+    right = policy.load_assessment(other)
     if right.subject_id != left.subject_id:
         abort(404)
     # Both versions are shown side by side: each is a consultation of its own.
@@ -344,6 +352,8 @@ def record_challenge(assessment_id: int) -> Response | tuple[str, int]:
             policy.refuse(403, exc.message, object_type="assessment", object_id=assessment.id,
                           subject_id=assessment.subject_id)
         flash("Challenge recorded. A supervisor will record the outcome.", "success")
+    elif form.errors:
+        return _assessment_page(assessment, challenge_form=form, status=400)
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
 
 
@@ -365,6 +375,8 @@ def decide_challenge(challenge_id: int) -> Response | tuple[str, int]:
                           subject_id=assessment.subject_id)
         else:
             flash("Outcome of the challenge recorded.", "success")
+    elif form.errors:
+        return _assessment_page(assessment, decision_form=(challenge.id, form), status=400)
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
 
 

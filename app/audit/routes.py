@@ -13,7 +13,9 @@ from app.audit.models import AuditEvent
 from app.db import db
 from app.errors import Invalid
 from app.forms import ConfirmForm, DateField, read_date_range, show_errors
+from app.ids import id_arg
 from app.registry import registry
+from app.text import control_character_problem
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 reviewers = policy.requires(policy.reviews_audit)
@@ -32,6 +34,10 @@ class ReviewFilterForm(Form):
 def _filters(form: ReviewFilterForm) -> review.AuditFilters:
     """The typed filters; raises Invalid naming each field that cannot be read."""
     date_from, date_to, errors = read_date_range(form, "date_from", "date_to")
+    for field in form:
+        problem = control_character_problem(field.data)
+        if problem:
+            errors.setdefault(field.name, []).append(problem)
     action = (form.action.data or "").strip()
     if action and not review.ACTION_PATTERN.fullmatch(action):
         errors["action"] = ["Enter an action as it is recorded, for example update or login_failed."]
@@ -53,7 +59,7 @@ def events() -> str | tuple[str, int]:
         show_errors(form, exc)
         return render_template("audit/events.html", form=form, page=None, filters=None, all_events=all_events,
                                actions=review.KNOWN_ACTIONS), 400
-    before = request.args.get("before", type=int)
+    before = id_arg("before")
     page = review.events_page(g.user, filters, before)
     audit_details: dict[str, object] = {"filters": page.filters_for_trail(filters)}
     if before is not None:

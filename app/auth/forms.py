@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from app.forms import WaypointForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(WaypointForm):
     username = StringField("Username", validators=[DataRequired("Enter your username."), Length(max=64)])
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(WaypointForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
     new_password = PasswordField("New password", validators=[DataRequired("Enter a new password.")])
     confirm_password = PasswordField(
@@ -22,14 +23,14 @@ class ChangePasswordForm(FlaskForm):
 CODE_INPUT = {"inputmode": "numeric", "spellcheck": "false", "maxlength": "9"}
 
 
-class CodeForm(FlaskForm):
+class CodeForm(WaypointForm):
     """The 6-digit code of an authenticator app (sign-in and enrolment)."""
 
     code = StringField("Code", validators=[DataRequired("Enter the 6-digit code from your app."), Length(max=16)],
                        render_kw=CODE_INPUT)
 
 
-class ReauthForm(FlaskForm):
+class ReauthForm(WaypointForm):
     """Confirm who you are before a sensitive action. The code is required when the user has one: the route
     says so, since the form does not know the user."""
 

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 
-from app.forms import DateField, SelectChoice
+from app.forms import DateField, SelectChoice, WaypointForm
 
 
-class ExportForm(FlaskForm):
+class ExportForm(WaypointForm):
     purpose = TextAreaField("Purpose of the export", render_kw={"rows": 2})
     recipient = StringField("Recipient")
     internal_use = BooleanField("Internal use only (no recipient outside the service)")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
-from app.forms import DateField, SelectChoice
+from app.forms import DateField, SelectChoice, WaypointForm
 from app.interventions.models import (
     ENGAGEMENT_ANCHORS,
     Attendance,
@@ -22,7 +21,7 @@ CATEGORY_CHOICES = [SelectChoice("", "Choose a category")] + [
     SelectChoice(c.value, c.label) for c in ObservationCategory]
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(WaypointForm):
     type = SelectField("Type of intervention", choices=TYPE_CHOICES, validate_choice=False)
     provider = StringField("Provider")
     owner = SelectField("Owner", choices=[], validate_choice=False)
@@ -31,14 +30,14 @@ class ReferralForm(FlaskForm):
     item_codes = SelectMultipleField("Factors it addresses", choices=[], validate_choice=False)
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(WaypointForm):
     to_status = SelectField("New status", choices=[], validate_choice=False)
     on = DateField("Date")
     reason = TextAreaField("Reason (needed to withdraw or decline)", render_kw={"rows": 2})
     version = HiddenField()
 
 
-class SessionForm(FlaskForm):
+class SessionForm(WaypointForm):
     held_on = DateField("Date of the session")
     attendance = RadioField("Attendance", choices=ATTENDANCE_CHOICES, validate_choice=False, default="")
     engagement = RadioField("Engagement (only if they attended)", choices=ENGAGEMENT_CHOICES, validate_choice=False,
@@ -47,13 +46,13 @@ class SessionForm(FlaskForm):
     next_steps = TextAreaField("Next steps", render_kw={"rows": 2})
 
 
-class CloseForm(FlaskForm):
+class CloseForm(WaypointForm):
     on = DateField("End date")
     summary = TextAreaField("End-of-intervention summary", render_kw={"rows": 5})
     version = HiddenField()
 
 
-class ObservationForm(FlaskForm):
+class ObservationForm(WaypointForm):
     observed_on = DateField("Date observed")
     category = SelectField("Category", choices=CATEGORY_CHOICES, validate_choice=False)
     source = StringField("Source", render_kw={"autocomplete": "off"})

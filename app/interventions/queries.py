@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from app import policy
 from app.auth.models import User
 from app.db import db, per_request, utcnow
+from app.ids import parse_id
 from app.interventions.models import (
     Attendance,
     Intervention,
@@ -94,8 +95,9 @@ def _observation_cursor(observation: Observation) -> str:
 
 def _parse_observation_cursor(cursor: str) -> tuple[date, int] | None:
     day, _, ident = cursor.partition(".")
+    found = parse_id(ident)  # not an id a BIGINT holds: no cursor, like any other garbage
     try:
-        return date.fromisoformat(day), int(ident)
+        return (date.fromisoformat(day), found) if found is not None else None
     except ValueError:
         return None
 

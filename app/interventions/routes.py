@@ -11,6 +11,7 @@ from app.audit import trail
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import SelectChoice, read_date, show_errors
+from app.ids import form_id
 from app.interventions import queries, services
 from app.interventions.forms import ObservationForm, ReferralForm, SessionForm, TransitionForm, close_form_class
 from app.interventions.models import TRANSITIONS, Intervention, InterventionStatus
@@ -23,8 +24,7 @@ supervisors = policy.requires(policy.supervises_cases)
 
 
 def _version(text: str | None) -> int:
-    value = (text or "").strip()
-    return int(value) if value.isdigit() else 0
+    return form_id(text) or 0
 
 
 @bp.route("/subjects/<int:subject_id>/interventions/new", methods=["GET", "POST"])
@@ -47,7 +47,7 @@ def refer(subject_id: int) -> Response | str | tuple[str, int]:
         try:
             referral = services.Referral(
                 type=form.type.data or "", provider=form.provider.data or "",
-                owner_id=int(owner) if owner.isdigit() else None,
+                owner_id=form_id(owner),
                 referred_on=read_date(form, "referred_on", "The referral was not saved."),
                 goals=(form.goals.data or "").splitlines(), item_codes=[c for c in form.item_codes.data or [] if c])
             intervention = services.refer(g.user, subject, referral)
@@ -116,6 +116,8 @@ def transition(intervention_id: int) -> Response | tuple[str, int]:
             flash(exc.message, "warning")
             return redirect(url_for("interventions.show", intervention_id=intervention.id))
         flash(f"Status changed to {intervention.status_label.lower()}.", "success")
+    elif form.errors:  # a field the form refused (a control character): shown with what was typed
+        return _page(intervention, form, 400)
     return redirect(url_for("interventions.show", intervention_id=intervention.id))
 
 
@@ -137,7 +139,7 @@ def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
         try:
             held_on = read_date(form, "held_on", "The session was not saved.")
             values = services.SessionValues(held_on=held_on, attendance=form.attendance.data or "",
-                                            engagement=int(engagement) if engagement.isdigit() else None,
+                                            engagement=form_id(engagement),
                                             notes=form.notes.data or "", next_steps=form.next_steps.data or "")
             services.record_session(g.user, intervention, values)
         except Invalid as exc:

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
 from app import policy
 from app.audit import trail
 from app.errors import Invalid
-from app.forms import show_errors
+from app.forms import WaypointForm, show_errors
 from app.oversight import alerts
 
 bp = Blueprint("alerts", __name__)
 supervisors = policy.requires(policy.supervises_cases)
 
 
-class AcknowledgeForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped (see pyproject's forms override)
+class AcknowledgeForm(WaypointForm):
     note = TextAreaField("What you checked or did", render_kw={"rows": 2})
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
+from app.forms import WaypointForm
 
-class RequestForm(FlaskForm):
+
+class RequestForm(WaypointForm):
     reason = TextAreaField("Reason for erasure", render_kw={"rows": 3})
 
 
-class ConfirmErasureForm(FlaskForm):
+class ConfirmErasureForm(WaypointForm):
     reference = StringField("Type the person's reference to confirm", render_kw={"autocomplete": "off"})

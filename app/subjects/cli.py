@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -36,7 +37,9 @@ def import_command(csv_file: Path, unit_code: str, partial: bool) -> None:
         db.session.rollback()
         raise click.ClickException(f"No unit with code {unit_code}.")
     try:
-        roll = roll_import.read_roll(csv_file.read_bytes())
+        roll = roll_import.read_roll(roll_import.read_file(
+            csv_file, max_bytes=current_app.config["ROLL_IMPORT_MAX_BYTES"],
+            max_line_chars=current_app.config["ROLL_IMPORT_MAX_LINE_CHARS"]))
     except Invalid as exc:
         db.session.rollback()
         raise click.ClickException(f"{csv_file}: {exc.message}") from None

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 
-from app.forms import DateField, SelectChoice
+from app.forms import DateField, SelectChoice, WaypointForm
 from app.subjects.models import AlertCode, CustodyStatus, OffenceCategory
 
 STATUS_CHOICES = [SelectChoice("", "Choose a status")] + [SelectChoice(s.value, s.label) for s in CustodyStatus]
@@ -15,7 +14,7 @@ OFFENCE_CHOICES = [SelectChoice("", "Choose a category")] + [
 ALERT_CHOICES = [SelectChoice(a.value, a.label) for a in AlertCode]
 
 
-class SubjectForm(FlaskForm):
+class SubjectForm(WaypointForm):
     reference = StringField("Reference number", render_kw={"autocomplete": "off", "spellcheck": "false"})
     given_name = StringField("Given name(s)", render_kw={"autocomplete": "off"})
     family_name = StringField("Family name", render_kw={"autocomplete": "off"})
@@ -30,18 +29,18 @@ class SubjectForm(FlaskForm):
     version = HiddenField()
 
 
-class TransferForm(FlaskForm):
+class TransferForm(WaypointForm):
     to_unit = SelectField("Move to unit", choices=[], validate_choice=False)
     to_status = SelectField("Status after the move", choices=STATUS_CHOICES, validate_choice=False)
     moved_on = DateField("Date of the move")
     reason = TextAreaField("Reason", render_kw={"rows": 3})
 
 
-class AllocateForm(FlaskForm):
+class AllocateForm(WaypointForm):
     owner = SelectField("Case owner", choices=[], validate_choice=False)
     note = TextAreaField("Note (optional)", render_kw={"rows": 2})
 
 
-class BreakGlassForm(FlaskForm):
+class BreakGlassForm(WaypointForm):
     reference = StringField("Exact reference number", render_kw={"autocomplete": "off", "spellcheck": "false"})
     reason = TextAreaField("Why you need this record now", render_kw={"rows": 3})

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from app import policy
 from app.auth.models import User
 from app.db import db, utcnow
+from app.ids import parse_id
 from app.subjects.models import BreakGlassAccess, Subject, SubjectAlert
 
 PAGE_SIZE = 25
@@ -50,9 +51,10 @@ def _decode_cursor(cursor: str) -> tuple[str, str, int] | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         family, given, ident = json.loads(raw)
-        return str(family), str(given), int(ident)
     except (ValueError, TypeError):
         return None
+    found = parse_id(str(ident))  # not an id a BIGINT holds: no cursor, like any other garbage
+    return (str(family), str(given), found) if found is not None else None
 
 
 def _like_escape(text: str) -> str:

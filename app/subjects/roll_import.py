@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -27,6 +28,7 @@ from app.errors import Invalid
 from app.subjects import services
 from app.subjects.models import AlertCode, CustodyStatus, OffenceCategory, Subject
 from app.subjects.services import SubjectValues
+from app.text import describe, refused_character
 
 COLUMNS = ("reference", "given_name", "family_name", "date_of_birth", "status", "index_offence_category",
            "sentence_date", "release_date", "next_review_due", "alerts")
@@ -38,6 +40,9 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CODES: dict[str, type[StrEnum]] = {
     "status": CustodyStatus, "index_offence_category": OffenceCategory, "alerts": AlertCode,
 }
+_READ_CHUNK = 64 * 1024
+_LINE_END = re.compile(rb"\r\n?|\n")
+_UTF8_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes that do not start a character
 _LOOKUP_BATCH = 500  # references per IN (...) query, well under every driver's parameter limit
 _FLUSH_BATCH = 1000  # new records per flush, so that a big roll does not sit in memory unflushed
 
@@ -62,6 +67,44 @@ class Roll:
             return ""
         index = self.columns.index(name)
         return row.cells[index].strip() if index < len(row.cells) else ""
+
+
+def read_file(path: Path, *, max_bytes: int, max_line_chars: int) -> bytes:
+    """The file's bytes, read in chunks and never more than `max_bytes` of them: Invalid, in one line, as soon
+    as the file is larger than that or a line longer than `max_line_chars` characters (so /dev/zero or a
+    file without line breaks is refused after its first chunk)."""
+    too_large = Invalid(f"The file is larger than {_size(max_bytes)}, the most an import reads. "
+                        "Split it into smaller files.")
+    if path.is_file() and path.stat().st_size > max_bytes:
+        raise too_large
+    chunks: list[bytes] = []
+    total, line, length, after_cr = 0, 1, 0, False
+
+    def count(part: bytes) -> None:
+        nonlocal length
+        length += len(part.translate(None, _UTF8_CONTINUATION))
+        if length > max_line_chars:
+            raise Invalid(f"Line {line} is longer than {max_line_chars:,} characters, the most a row may be. "
+                          "Check that this is the roll file, saved as CSV.")
+
+    with path.open("rb") as stream:
+        while chunk := stream.read(_READ_CHUNK):
+            total += len(chunk)
+            if total > max_bytes:
+                raise too_large
+            # Lines end as the csv module ends them: CR LF, LF, or CR alone (Excel's "CSV (Macintosh)").
+            position = 1 if after_cr and chunk.startswith(b"\n") else 0
+            for end in _LINE_END.finditer(chunk, position):
+                count(chunk[position : end.start()])
+                line, length, position = line + 1, 0, end.end()
+            count(chunk[position:])
+            after_cr = chunk.endswith(b"\r")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _size(n: int) -> str:
+    return f"{round(n / 2**20, 1):g} MB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def read_roll(data: bytes) -> Roll:
@@ -201,7 +244,9 @@ def import_roll(unit: Unit, roll: Roll, *, file_name: str, partial: bool = False
 
 
 def _references(roll: Roll) -> set[str]:
-    return {ref for row in roll.rows if (ref := roll.cell(row, "reference").upper())}
+    # a reference with a control character is rejected with its row, and never sent to the database (NUL
+    # is an error on PostgreSQL)
+    return {ref for row in roll.rows if (ref := roll.cell(row, "reference").upper()) and not refused_character(ref)}
 
 
 def _subjects_by_reference(references: Iterable[str]) -> dict[str, Subject]:
@@ -218,6 +263,10 @@ def _check_row(roll: Roll, row: RollRow, on_record: dict[str, Subject], today: d
     if len(row.cells) != len(roll.columns):
         values = SubjectValues(roll.cell(row, "reference").upper(), "", "", None, "", "")
         return _Checked(row, values, [f"the row has {len(row.cells)} cells, the header {len(roll.columns)}"])
+    refused = [f"{name} contains {describe(char)}" for name in roll.columns
+               if (char := refused_character(roll.cell(row, name))) is not None]
+    if refused:  # the rest of such a row is not checked: the file needs fixing first
+        return _Checked(row, SubjectValues(roll.cell(row, "reference").upper(), "", "", None, "", ""), refused)
     dates: dict[str, date | None] = {}
     errors: dict[str, list[str]] = {}
     for name in DATE_COLUMNS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -15,10 +15,12 @@ from app.auth.models import Unit, User
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import ConfirmForm, SelectChoice, read_date, read_dates, show_errors
+from app.ids import form_id, id_arg
 from app.registry import registry
 from app.subjects import queries, services
 from app.subjects.forms import AllocateForm, BreakGlassForm, SubjectForm, TransferForm
 from app.subjects.models import AlertCode, CustodyStatus, Subject
+from app.text import describe, refused_character
 
 bp = Blueprint("subjects", __name__)
 case_workers = policy.requires(policy.works_cases)
@@ -39,13 +41,17 @@ def load_supervised_subject(subject_id: int, rule: Callable[[User, Subject], boo
 
 def _filters_from_request() -> queries.ListFilters:
     args = request.args
-    unit = args.get("unit_id", "")
+    owner = args.get("owner", "")
+    q = args.get("q", "")[:100]
+    refused = refused_character(q)
+    if refused is not None:
+        abort(400, description=f"Search again without {describe(refused)}: Waypoint does not accept it.")
     return queries.ListFilters(
-        q=args.get("q", "")[:100],
-        unit_id=int(unit) if unit.isdigit() else None,
+        q=q,
+        unit_id=id_arg("unit_id"),
         status=args.get("status", "") if args.get("status") in {s.value for s in CustodyStatus} else "",
         review=args.get("review", "") if args.get("review") in {"overdue", "due_soon", "none"} else "",
-        owner=args.get("owner", "")[:12],
+        owner=owner if owner in {"", "me", "unallocated"} else str(id_arg("owner")),
         alert=args.get("alert", "") if args.get("alert") in {a.value for a in AlertCode} else "",
     )
 
@@ -129,7 +135,7 @@ def create() -> Response | str | tuple[str, int]:
         form.unit.data = str(g.user.units[0].id)
     if form.validate_on_submit():
         values, date_errors = _values(form)
-        unit_id = int(form.unit.data) if (form.unit.data or "").isdigit() else 0
+        unit_id = form_id(form.unit.data) or 0
         try:
             if date_errors:  # a date that is not a date must not be saved as "no date"
                 raise Invalid("The record was not saved.", field_errors=services.validate(values.normalised()))
@@ -163,8 +169,7 @@ def edit(subject_id: int) -> Response | str | tuple[str, int]:
         form.version.data = str(subject.version)
     if form.validate_on_submit():
         values, date_errors = _values(form)
-        version_text = form.version.data or ""
-        loaded_version = int(version_text) if version_text.isdigit() else 0
+        loaded_version = form_id(form.version.data) or 0
         try:
             if date_errors:
                 raise Invalid("The record was not saved.",
@@ -211,7 +216,7 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="transfer_form")
     if form.validate_on_submit():
-        to_unit = int(form.to_unit.data) if (form.to_unit.data or "").isdigit() else 0
+        to_unit = form_id(form.to_unit.data) or 0
         try:
             moved_on = read_date(form, "moved_on", "The transfer was not recorded.")
             movement = services.transfer(g.user, subject, to_unit, form.to_status.data or "", moved_on,
@@ -238,7 +243,7 @@ def allocate(subject_id: int) -> Response | str | tuple[str, int]:
         trail.record_view(subject.id, object_type="allocation_form")
         form.owner.data = str(subject.case_owner_id or "")
     if form.validate_on_submit():
-        owner = int(form.owner.data) if (form.owner.data or "").isdigit() else None
+        owner = form_id(form.owner.data)  # nothing chosen: unallocated; anything but an id: refused
         try:
             services.allocate(g.user, subject, owner, form.note.data or "")
         except Invalid as exc:

@@ -28,6 +28,7 @@ from app.subjects.models import (
     Subject,
     SubjectAlert,
 )
+from app.text import control_character_problem
 
 REFERENCE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9/-]{2,19}$")
 MIN_AGE_YEARS = 10
@@ -133,6 +134,8 @@ def validate(
             add(name, f"Enter the {label}.")
         elif len(value) > 100:
             add(name, "Use at most 100 characters.")
+        elif problem := control_character_problem(value):  # forms refuse it first; the import and others here
+            add(name, problem)
     dob = values.date_of_birth
     if dob is None:
         add("date_of_birth", "Enter the date of birth as a date, for example 1990-04-27.")
