@@ -107,3 +107,14 @@ def test_the_demo_case_work_is_recorded_by_the_demo_users_in_the_audit_trail(see
         actors = {(e.actor_username, e.action) for e in db.session.scalars(select(AuditEvent))}
     assert ("supervisor", "approve") in actors and ("assessor", "submit") in actors
     assert ("probation", "create") in actors and ("assessor", "break_glass") in actors
+
+
+def test_seeding_a_database_with_other_people_adds_no_case_work_about_them(app: Flask, units, users) -> None:
+    from tests import factories
+
+    factories.make_subject(app, users["supervisor"].id, units["A"], "Z9001ZZ")
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Screening)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
