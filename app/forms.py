@@ -17,6 +17,11 @@ from app.text import control_character_problem
 # Dates are typed as text in ISO form (year-month-day), not <input type=date>: a browser's date picker
 # silently sends nothing for a date it cannot parse, which would lose what the user typed.
 DATE_INPUT = {"autocomplete": "off", "spellcheck": "false"}
+# How a date is written, said once: every date field's hint, and the error for what is not a date, quote it.
+# The example is the one the services' "enter the date" messages give.
+DATE_FORMAT = "YYYY-MM-DD, for example 2026-11-25"
+DATE_HINT = f"{DATE_FORMAT}."
+NOT_A_DATE = f"Enter a real date as {DATE_FORMAT}."
 
 # SelectChoice is new in WTForms 3.3 and missing from its type stubs.
 SelectChoice = wtforms.SelectChoice  # type: ignore[attr-defined]
@@ -61,15 +66,17 @@ def parse_date(text: str | None) -> tuple[date | None, str | None]:
     try:
         return date.fromisoformat(value), None
     except ValueError:
-        return None, "Enter a real date as year-month-day, for example 2026-11-25."
+        return None, NOT_A_DATE
 
 
 class DateField(wtforms.StringField):
-    """A date typed as text in ISO form, with the input attributes every date field has; read it with
-    `read_date` or `read_dates`."""
+    """A date typed as text in ISO form, with the input attributes every date field has and its hint (the
+    field's description, which the `field` macro shows before any hint the page adds); read it with
+    `read_date` or `read_dates`, whose error quotes the same format."""
 
     def __init__(self, label: str | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("render_kw", DATE_INPUT)
+        kwargs.setdefault("description", DATE_HINT)
         super().__init__(label, **kwargs)
 
 

@@ -27,7 +27,7 @@ class ReviewFilterForm(Form):
     user = StringField("User (username)", render_kw={"autocomplete": "off"})
     subject = StringField("Person's reference", render_kw={"autocomplete": "off"})
     action = StringField("Action", render_kw={"autocomplete": "off", "list": "audit-actions"})
-    date_from = DateField("From (YYYY-MM-DD)")
+    date_from = DateField("From")
     date_to = DateField("To (inclusive)")
 
 

@@ -155,7 +155,7 @@ DEMO_SUBJECTS: tuple[tuple[str, str, str, str, str, str, int | None, list[str], 
     ("P2001ER", "Nikos", "Παπαδόπουλος", "PR-EASTERN", "released_on_licence", "drugs", 3, [], "probation"),
     ("P2002ER", "Leila", "Haddad", "PR-EASTERN", "community_sentence", "public_order", 30, ["vulnerable"],
      "probation"),
-    ("P2003ER", "Ciarán", "O'Neill", "PR-EASTERN", "community_sentence", "theft_burglary", -2, [], None),
+    ("P2003ER", "Ciarán", "O'Neill", "PR-EASTERN", "community_sentence", "theft_burglary", -2, [], "probation"),
 )
 
 
@@ -209,11 +209,14 @@ def _seed_subjects() -> None:
 @demo_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def seed(if_empty: bool) -> None:
-    """Create two units, one user per role with demo passwords, and a few people (never in production)."""
+    """Create two units, one user per role with demo passwords, a few people and their case work (never in
+    production)."""
     if not current_app.config.get("DEMO_ALLOWED"):
         raise click.ClickException("demo data is refused in the production configuration")
     has_users = (db.session.scalar(select(func.count()).select_from(User)) or 0) > 0
-    if not (if_empty and has_users):
+    if if_empty and has_users:
+        click.echo("The database already has users: nothing was seeded (--if-empty).")
+    else:
         cli_actor()
         for code, name, kind in DEMO_UNITS:
             if db.session.scalar(select(Unit.id).where(Unit.code == code)) is None:
@@ -225,6 +228,9 @@ def seed(if_empty: bool) -> None:
         db.session.flush()
         _seed_accreditations()
         _seed_subjects()
+        from app.main.demo import seed_case_work
+
+        seed_case_work()
         db.session.commit()
     click.echo("Demo logins (development only):")
     for username, _display, role, _units, password in DEMO_USERS:
