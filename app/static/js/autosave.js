@@ -1,5 +1,6 @@
 // Autosave for long forms: every 30 seconds when something changed, and when the page is hidden or left.
-// The form works without this script (its Save draft button); the script only saves more often.
+// The form works without this script (its Save draft button); the script only saves more often. The status
+// line it writes to ("Saving…", "Draft saved automatically at …", "Not saved: …") stays in sight at the top.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave-url]");
@@ -46,6 +47,7 @@
     var data = new FormData(form);
     data.set("action", "save");
     dirty = false;
+    say("Saving…");
     // keepalive lets the request finish when the page is being left; when the page stays (a tab switch)
     // the answer still updates the version, so the next save does not conflict with this one.
     saving = fetch(url, { method: "POST", body: data, credentials: "same-origin", keepalive: leaving })
@@ -59,7 +61,7 @@
           say("Draft saved automatically at " + result.body.at + " UTC.");
         } else {
           dirty = true;
-          say(result.body.message || "Not saved automatically; use Save draft.");
+          say("Not saved: " + (result.body.message || "use Save draft."));
           if (result.body.conflict) {
             stopped = true;
           }
@@ -68,7 +70,7 @@
       .catch(function () {
         saving = null;
         dirty = true;
-        say("Could not reach the server; your text is still here. Use Save draft when you can.");
+        say("Not saved: the server could not be reached; your text is still here. Use Save draft when you can.");
       });
   }
 
