@@ -303,8 +303,11 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     evidence(page, by_code["EN2"]).fill("EN2: nothing in the security reports or the wing log since March.")
     page.get_by_role("button", name="Save and continue").click()
     expect(page).to_have_url(f"{edit_url}/{assessment_instrument.domains[1].code}")
+    # A rating chosen and a link followed at once, no button pressed: the page saves before it goes.
+    choose(page, item_name(by_code["IN1"]), by_code["IN1"].options[0].label)
     page.get_by_role("link", name="All sections").click()
-    expect_task_states(page, ["In progress"] + ["Not started"] * (len(titles) - 2) + ["Not started"])
+    expect(page).to_have_url(edit_url)
+    expect_task_states(page, ["In progress", "In progress"] + ["Not started"] * (len(titles) - 2))
 
     # 4. The page's timers now run on a clock the test can move on, so that its 30-second autosave comes
     # without waiting. In each domain the assessor rates every item and writes its evidence, and presses
