@@ -570,6 +570,22 @@ def test_submission_from_the_check_page_is_refused_with_the_full_list_until_comp
         assert client.get(f"/assessments/{aid}/{path}").headers["Location"] == f"/assessments/{aid}"
 
 
+def test_unreadable_submission_is_refused_and_the_check_page_it_shows_is_an_audited_view(app, login_as, users,
+                                                                                           records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])  # complete, a draft
+    client = login_as("assessor")
+    mark = len(events(app, "view", "assessment"))
+    response = post_form(client, f"/assessments/{aid}/submit", {"version": "2\x07"},
+                         token_from=f"/assessments/{aid}/check")  # a control character: the form is refused
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "The assessment was not submitted: the form could not be read." in text
+    assert "not complete yet" not in text  # nothing is missing: the page does not say otherwise
+    assert "Evidence for EN1: observed on the wing" in text
+    assert len(events(app, "view", "assessment")) == mark + 2  # the check page, then the refusal's page
+    assert get(app, Assessment, aid).status == "draft" and not events(app, "submit", "assessment")
+
+
 # --- challenges and the chart -------------------------------------------------------------------------
 
 

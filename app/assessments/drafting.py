@@ -238,11 +238,11 @@ def check(assessment_id: int) -> Response | str | tuple[str, int]:
     return _check_page(assessment, DecisionForm(version=str(assessment.version)))
 
 
-def _check_page(assessment: Assessment, form: DecisionForm, status: int = 200,
-                refusal: str | None = None) -> tuple[str, int]:
+def _check_page(assessment: Assessment, form: DecisionForm, status: int = 200, refusal: str | None = None,
+                incomplete: bool = False) -> tuple[str, int]:
     instrument = services.instrument_of(assessment)
     return render_template("assessments/check.html", assessment=assessment, instrument=instrument, form=form,
-                           tasks=tasks.tasks(assessment), refused=status == 400, refusal=refusal,
+                           tasks=tasks.tasks(assessment), incomplete=incomplete, refusal=refusal,
                            accreditation_problem=services.accreditation_problem(g.user, instrument)), status
 
 
@@ -255,13 +255,14 @@ def submit(assessment_id: int) -> Response | str | tuple[str, int]:
     if refused is not None:
         return refused
     form = DecisionForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit():  # a form it cannot read: the page comes back, with every answer on it
+        services.record_view(g.user, assessment)
         return _check_page(assessment, form, 400)
     try:
         services.submit(g.user, assessment, version_of(form))
     except Invalid:
         services.record_view(g.user, assessment)  # the page shows the whole assessment again
-        return _check_page(assessment, DecisionForm(version=str(assessment.version)), 400)
+        return _check_page(assessment, DecisionForm(version=str(assessment.version)), 400, incomplete=True)
     except NotAllowed as exc:
         policy.record_refusal(403, exc.message, object_type="assessment", object_id=assessment.id,
                               subject_id=assessment.subject_id)
