@@ -3,6 +3,7 @@ challenges and the judgement chart."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -392,6 +393,197 @@ def test_autosave_returns_the_new_version(app, login_as, users, records, accredi
     stale = post_form(author, f"/assessments/{aid}/autosave", {"version": str(version)},
                       token_from=f"/assessments/{aid}/edit")
     assert stale.status_code == 409 and stale.get_json()["conflict"] is True
+
+
+# --- the form as a task list: sections, their states, the check page ------------------------------------
+
+STATE_RE = re.compile(r'data-testid="task-state"[^>]*>([^<]+)<')
+
+
+def task_states(client, aid: int) -> list[str]:
+    page = client.get(f"/assessments/{aid}/edit")
+    assert page.status_code == 200
+    return STATE_RE.findall(page.get_data(as_text=True))
+
+
+def section_form(app: Flask, data, section: str, version: int, action: str = "save") -> dict[str, object]:
+    """The fields of one section's page, as the browser sends them."""
+    from app.assessments import catalogue, tasks
+
+    with app.app_context():
+        fields = tasks.section(catalogue.get(*factories.ASSESSMENT), section).fields
+    return {name: value for name, value in form_of(app, data, version, action).items()
+            if name in fields or name in ("version", "action")}
+
+
+def rating(app: Flask, aid: int, code: str) -> tuple[str, str]:
+    with app.app_context():
+        row = db.session.scalars(select(AssessmentRating).where(
+            AssessmentRating.assessment_id == aid, AssessmentRating.item_code == code)).one()
+        return row.rating, row.evidence
+
+
+def test_task_list_shows_each_section_state_computed_from_what_is_saved(app, login_as, records, accredited):
+    client = login_as("assessor")
+    aid = int(start(client, records["subject_a"]).headers["Location"].split("/")[2])
+    mark = len(events(app, "view", "assessment"))
+    assert task_states(client, aid) == ["Not started"] * 6  # five domains, then the overall judgement
+    assert len(events(app, "view", "assessment")) == mark + 1  # the task list is a consultation too
+    page = client.get(f"/assessments/{aid}/edit").get_data(as_text=True)
+    for section in ("engagement", "intent", "capability", "protective", "nexus", "overall-judgement"):
+        assert f'href="/assessments/{aid}/edit/{section}"' in page
+    assert f'href="/assessments/{aid}/check"' in page
+
+    # one rating of the engagement domain, no evidence: in progress
+    half = {"version": "1", "rating_EN1": "present"}
+    assert post_form(client, f"/assessments/{aid}/edit/engagement", half).status_code == 302
+    assert task_states(client, aid) == ["In progress"] + ["Not started"] * 5
+    # every engagement item rated with evidence: complete; the other sections are as they were
+    data = factories.complete_input(app)
+    post_form(client, f"/assessments/{aid}/edit/engagement", section_form(app, data, "engagement", 2))
+    post_form(client, f"/assessments/{aid}/edit/overall-judgement",
+              section_form(app, data, "overall-judgement", 3, action="tasks"))
+    assert task_states(client, aid) == ["Complete", "Not started", "Not started", "Not started", "Not started",
+                                        "Complete"]
+    assert "You have completed 2 of 6 sections." in client.get(f"/assessments/{aid}/edit").get_data(as_text=True)
+
+
+def test_section_page_saves_only_its_own_fields_and_moves_on(app, login_as, records, accredited):
+    client = login_as("assessor")
+    aid = int(start(client, records["subject_a"]).headers["Location"].split("/")[2])
+    data = factories.complete_input(app)
+    response = post_form(client, f"/assessments/{aid}/edit/overall-judgement",
+                         section_form(app, data, "overall-judgement", 1))
+    assert response.headers["Location"] == f"/assessments/{aid}/edit/overall-judgement"  # "Save draft" stays
+    page = client.get(f"/assessments/{aid}/edit/engagement").get_data(as_text=True)
+    assert "Reasons drawn from the evidence above." not in page  # only this section's fields are on its page
+    assert 'name="rating_EN1"' in page and 'name="rating_IN1"' not in page
+
+    response = post_form(client, f"/assessments/{aid}/edit/engagement",
+                         section_form(app, data, "engagement", 2, action="continue"))
+    assert response.headers["Location"] == f"/assessments/{aid}/edit/intent"  # the next domain
+    saved = get(app, Assessment, aid)
+    assert saved.version == 3 and saved.rationale == "Reasons drawn from the evidence above."  # kept
+    assert rating(app, aid, "EN1") == (data.ratings["EN1"], data.evidence["EN1"])
+    assert rating(app, aid, "IN1") == ("", "")
+    update = events(app, "update", "assessment")[-1]
+    assert {k.split(":")[0] for k in update.details["changes"]} == {"rating", "evidence"}
+    assert all(k.split(":")[1].startswith("EN") for k in update.details["changes"])
+
+    last = post_form(client, f"/assessments/{aid}/edit/overall-judgement",
+                     section_form(app, data, "overall-judgement", 3, action="continue"))
+    assert last.headers["Location"] == f"/assessments/{aid}/check"  # after the last section: check
+    back = post_form(client, f"/assessments/{aid}/edit/nexus", section_form(app, data, "nexus", 4, action="tasks"))
+    assert back.headers["Location"] == f"/assessments/{aid}/edit"
+    assert client.get(f"/assessments/{aid}/edit/no_such_domain").status_code == 404
+
+
+def test_stale_section_save_gets_409_keeps_the_text_and_overwrites_nothing(app, login_as, records, accredited):
+    client = login_as("assessor")
+    aid = int(start(client, records["subject_a"]).headers["Location"].split("/")[2])
+    post_form(client, f"/assessments/{aid}/edit/engagement", {"version": "1", "evidence_EN1": "first tab"})
+    response = post_form(client, f"/assessments/{aid}/edit/engagement",
+                         {"version": "1", "evidence_EN1": "second tab text"})
+    assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert "second tab text" in text and "saved elsewhere" in text
+    assert rating(app, aid, "EN1") == ("", "first tab")
+
+
+def test_section_autosave_changes_only_that_section(app, login_as, records, accredited):
+    client = login_as("assessor")
+    aid = int(start(client, records["subject_a"]).headers["Location"].split("/")[2])
+    data = factories.complete_input(app)
+    post_form(client, f"/assessments/{aid}/edit/intent", section_form(app, data, "intent", 1))
+    response = post_form(client, f"/assessments/{aid}/autosave?section=engagement",
+                         {"version": "2", "evidence_EN2": "typed, not yet saved"},
+                         token_from=f"/assessments/{aid}/edit/engagement")
+    assert response.status_code == 200 and response.get_json()["version"] == 3
+    assert rating(app, aid, "EN2") == ("", "typed, not yet saved")
+    assert rating(app, aid, "IN1") == (data.ratings["IN1"], data.evidence["IN1"])  # left as saved
+    unknown = post_form(client, f"/assessments/{aid}/autosave?section=nowhere", {"version": "3"},
+                        token_from=f"/assessments/{aid}/edit/engagement")
+    assert unknown.status_code == 400 and get(app, Assessment, aid).version == 3
+
+
+def test_section_page_says_what_is_required_before_submission(app, login_as, records, accredited):
+    client = login_as("assessor")
+    aid = int(start(client, records["subject_a"]).headers["Location"].split("/")[2])
+    page = client.get(f"/assessments/{aid}/edit/engagement").get_data(as_text=True)
+    # on each item, before any submission: its evidence is required, and so is its rating
+    assert page.count("Required before you submit. What you saw, read or were told") == 5
+    assert page.count("A rating is required before you submit.") == 5
+    assert 'id="evidence_EN1-hint"' in page and 'aria-describedby="evidence_EN1-hint"' in page
+    overall = client.get(f"/assessments/{aid}/edit/overall-judgement").get_data(as_text=True)
+    assert 'id="rationale-hint" class="form-text mt-0 mb-1">Required before you submit.' in overall
+    assert 'id="person_view-hint" class="form-text mt-0 mb-1">In their words' in overall  # optional: no mark
+    # the save status is at the top of the page, before the first item, not only by the buttons
+    assert page.index("data-autosave-status") < page.index('name="rating_EN1"')
+    assert "Last saved at" in page
+
+
+def test_check_page_lists_what_is_missing_with_a_link_to_fix_each(app, login_as, records, accredited):
+    client = login_as("assessor")
+    aid = int(start(client, records["subject_a"]).headers["Location"].split("/")[2])
+    data = factories.complete_input(app)
+    for version, section in enumerate(("engagement", "intent", "capability", "protective"), start=1):
+        post_form(client, f"/assessments/{aid}/edit/{section}", section_form(app, data, section, version))
+    post_form(client, f"/assessments/{aid}/edit/nexus", {"version": "5", "rating_NX1": "cooperation"})
+    mark = len(events(app, "view", "assessment"))
+    page = client.get(f"/assessments/{aid}/check")
+    assert page.status_code == 200
+    assert len(events(app, "view", "assessment")) == mark + 1  # every answer is on it: a consultation
+    text = page.get_data(as_text=True)
+    assert "Still missing (3)" in text
+    assert f'href="/assessments/{aid}/edit/nexus#evidence_NX1">Write the evidence for NX1' in text
+    assert f'href="/assessments/{aid}/edit/overall-judgement#overall_judgement">Record your overall' in text
+    assert f'href="/assessments/{aid}/edit/overall-judgement#rationale">Explain the reasons' in text
+    assert data.evidence["CA3"] in text and "Cooperation" in text  # the answers themselves, to read
+    assert f'action="/assessments/{aid}/submit"' in text
+
+
+def test_submission_from_the_check_page_is_refused_with_the_full_list_until_complete(app, login_as, records,
+                                                                                     accredited):
+    client = login_as("assessor")
+    aid = int(start(client, records["subject_a"]).headers["Location"].split("/")[2])
+    post_form(client, f"/assessments/{aid}/edit/engagement", {"version": "1", "rating_EN1": "present",
+                                                              "evidence_EN1": "Seen writing slogans."})
+    refused = post_form(client, f"/assessments/{aid}/submit", {"version": "2"}, token_from=f"/assessments/{aid}/check")
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "There is a problem" in text and "The assessment was not submitted" in text
+    assert text.count(f'href="/assessments/{aid}/edit/') >= 42  # 20 ratings, 20 evidence, judgement, rationale
+    assert f'href="/assessments/{aid}/edit/engagement#evidence_EN2"' in text
+    assert f'href="/assessments/{aid}/edit/engagement#evidence_EN1"' not in text
+    assert get(app, Assessment, aid).status == "draft" and not events(app, "submit", "assessment")
+
+    data = factories.complete_input(app)
+    post_form(client, f"/assessments/{aid}/edit", form_of(app, data, 2))  # every section at once
+    assert "Every section is complete." in client.get(f"/assessments/{aid}/check").get_data(as_text=True)
+    stale = post_form(client, f"/assessments/{aid}/submit", {"version": "2"}, token_from=f"/assessments/{aid}/check")
+    assert stale.headers["Location"] == f"/assessments/{aid}/check" and get(app, Assessment, aid).status == "draft"
+    done = post_form(client, f"/assessments/{aid}/submit", {"version": "3"}, token_from=f"/assessments/{aid}/check")
+    assert done.headers["Location"] == f"/assessments/{aid}"
+    assert get(app, Assessment, aid).status == "submitted" and events(app, "submit", "assessment")
+    # a submitted assessment is no longer the author's to edit: its pages send them to the read-only one
+    for path in ("edit", "edit/engagement", "check"):
+        assert client.get(f"/assessments/{aid}/{path}").headers["Location"] == f"/assessments/{aid}"
+
+
+def test_unreadable_submission_is_refused_and_the_check_page_it_shows_is_an_audited_view(app, login_as, users,
+                                                                                           records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])  # complete, a draft
+    client = login_as("assessor")
+    mark = len(events(app, "view", "assessment"))
+    response = post_form(client, f"/assessments/{aid}/submit", {"version": "2\x07"},
+                         token_from=f"/assessments/{aid}/check")  # a control character: the form is refused
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "The assessment was not submitted: the form could not be read." in text
+    assert "not complete yet" not in text  # nothing is missing: the page does not say otherwise
+    assert "Evidence for EN1: observed on the wing" in text
+    assert len(events(app, "view", "assessment")) == mark + 2  # the check page, then the refusal's page
+    assert get(app, Assessment, aid).status == "draft" and not events(app, "submit", "assessment")
 
 
 # --- challenges and the chart -------------------------------------------------------------------------

@@ -52,6 +52,8 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "assessments.show": CASE_WORKERS,
     # the draft's author edits; anyone else is sent to the read-only page
     "assessments.edit": {**CASE_WORKERS, "assessor": 302, "supervisor": 302},
+    "assessments.edit_section": {**CASE_WORKERS, "assessor": 302, "supervisor": 302},
+    "assessments.check": {**CASE_WORKERS, "assessor": 302, "supervisor": 302},
     "assessments.compare": CASE_WORKERS,
     "admin.accreditations": ADMIN_ONLY,
     "interventions.refer": CASE_WORKERS,
@@ -89,6 +91,9 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     "assessments.start": {**CASE_WORKERS, "assessor": 400, "probation": 400, "supervisor": 400},
     # only the author (probation) reaches the save, which then refuses a form without its version (409)
     "assessments.autosave": {**CASE_WORKERS, "assessor": 403, "probation": 409, "supervisor": 403},
+    # the author (probation) reaches the submission, which finds no version and sends them back to the check
+    # page; anyone else is sent to the read-only page
+    "assessments.submit": {**CASE_WORKERS, "assessor": 302, "probation": 302, "supervisor": 302},
     # the draft is not submitted: nobody may approve or return it yet
     "assessments.approve": {**SUPERVISORS, "supervisor": 403},
     "assessments.return_to_author": {**SUPERVISORS, "supervisor": 403},
@@ -114,7 +119,7 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "access_id": records["access"], "assessment_id": records.get("draft"),
               "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
               "accreditation_id": 1, "intervention_id": records.get("intervention"),
-              "request_id": 999999, "session_id": "0" * 64}
+              "request_id": 999999, "session_id": "0" * 64, "section": "engagement"}
     if "event_id" in rule.arguments:
         with app.app_context():
             values["event_id"] = db.session.scalar(select(AuditEvent.id).where(

@@ -129,7 +129,7 @@ def _build(app: Flask) -> World:
         # Unit A's records, which every case worker here may see; the draft is the probation officer's.
         values = {"user_id": users["assessor_b"].id, "unit_id": units["B"], "subject_id": archer,
                   "assessment_id": draft, "screening_id": screening, "intervention_id": intervention,
-                  "request_id": erasure.id, "event_id": event_id, "with": approved}
+                  "request_id": erasure.id, "event_id": event_id, "with": approved, "section": "engagement"}
     return World(app, users, values, people)
 
 

@@ -6,13 +6,24 @@ from functools import cache
 
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 
+from app.assessments import tasks
 from app.forms import DateField, SelectChoice, WaypointForm
 from instruments.loader import Instrument
 
 
 @cache
-def assessment_form_class(instrument: Instrument) -> type[WaypointForm]:
-    """A form class for this exact instrument version (built once, then reused)."""
+def assessment_form_class(instrument: Instrument, section: str | None = None) -> type[WaypointForm]:
+    """A form class for this exact instrument version (built once, then reused): the whole assessment, or the
+    fields of one section of its task list (app/assessments/tasks.py) and the version."""
+    attrs = _assessment_fields(instrument)
+    if section is not None:
+        keep = set(tasks.section(instrument, section).fields) | {"version"}
+        attrs = {name: value for name, value in attrs.items() if name in keep}
+    suffix = f"_{section}".replace("-", "_") if section else ""
+    return type(f"AssessmentForm_{instrument.id}_{instrument.version}{suffix}", (WaypointForm,), attrs)
+
+
+def _assessment_fields(instrument: Instrument) -> dict[str, object]:
     attrs: dict[str, object] = {}
     for item in instrument.items():
         attrs[f"rating_{item.code}"] = RadioField(
@@ -30,7 +41,7 @@ def assessment_form_class(instrument: Instrument) -> type[WaypointForm]:
     attrs["shared_on"] = DateField("Date shared")
     attrs["review_due"] = DateField("Review due by")
     attrs["version"] = HiddenField()
-    return type(f"AssessmentForm_{instrument.id}_{instrument.version}", (WaypointForm,), attrs)
+    return attrs
 
 
 @cache

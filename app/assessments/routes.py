@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app import policy
-from app.assessments import catalogue, challenges, queries, screening, services
+from app.assessments import catalogue, challenges, drafting, queries, screening, services
 from app.assessments.forms import (
     ChallengeDecisionForm,
     ChallengeForm,
     DecisionForm,
     ReturnForm,
-    assessment_form_class,
     screening_form_class,
 )
 from app.assessments.models import Assessment
@@ -21,8 +19,8 @@ from app.audit import trail
 from app.auth.reauth import requires_recent_auth
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
-from app.forms import read_date, read_dates, show_errors
-from app.ids import form_id, id_arg
+from app.forms import read_date, show_errors
+from app.ids import id_arg
 
 bp = Blueprint("assessments", __name__)
 __all__ = ["bp", "queries"]  # importing queries registers the subject-page and dashboard panels
@@ -30,8 +28,8 @@ case_workers = policy.requires(policy.works_cases)
 supervisors = policy.requires(policy.supervises_cases)
 
 
-def _version(form: FlaskForm) -> int:
-    return form_id(form.version.data) or 0
+_version = drafting.version_of
+drafting.register(bp)
 
 
 # --- screening -------------------------------------------------------------------------------------------
@@ -131,127 +129,6 @@ def _assessment_page(assessment: Assessment, return_form: ReturnForm | None = No
         completeness=services.completeness_problems(assessment) if assessment.status == "draft" else {},
     )
     return page, status
-
-
-def _input(form: FlaskForm, assessment: Assessment) -> tuple[services.AssessmentInput, dict[str, list[str]]]:
-    instrument = services.instrument_of(assessment)
-    dates, errors = read_dates(form, "shared_on", "review_due")
-    data = services.AssessmentInput(
-        ratings={i.code: getattr(form, f"rating_{i.code}").data or "" for i in instrument.items()},
-        evidence={i.code: getattr(form, f"evidence_{i.code}").data or "" for i in instrument.items()},
-        overall_judgement=form.overall_judgement.data or "", rationale=form.rationale.data or "",
-        person_view=form.person_view.data or "", shared_with_person=bool(form.shared_with_person.data),
-        **dates,
-    )
-    return data, errors
-
-
-def _fill(form: FlaskForm, assessment: Assessment) -> None:
-    for rating in assessment.ratings:
-        getattr(form, f"rating_{rating.item_code}").data = rating.rating
-        getattr(form, f"evidence_{rating.item_code}").data = rating.evidence
-    form.overall_judgement.data = assessment.overall_judgement
-    form.rationale.data = assessment.rationale
-    form.person_view.data = assessment.person_view
-    form.shared_with_person.data = assessment.shared_with_person
-    form.shared_on.data = assessment.shared_on.isoformat() if assessment.shared_on else ""
-    form.review_due.data = assessment.review_due.isoformat() if assessment.review_due else ""
-    form.version.data = str(assessment.version)
-
-
-@bp.route("/assessments/<int:assessment_id>/edit", methods=["GET", "POST"])
-@case_workers
-def edit(assessment_id: int) -> Response | str | tuple[str, int]:
-    assessment = policy.load_assessment(assessment_id)
-    if not policy.can_edit_assessment(g.user, assessment):
-        # The user may read it, so they are sent to the read-only page: still a refusal, and on the record.
-        _record_edit_refused(302, assessment)
-        if assessment.locked:
-            flash("An approved assessment cannot be changed. Use “Amend” to make a new version.", "warning")
-        return redirect(url_for("assessments.show", assessment_id=assessment.id))
-    instrument = services.instrument_of(assessment)
-    form = assessment_form_class(instrument)()
-    if not form.is_submitted():
-        services.record_view(g.user, assessment)  # the form shows every rating and all the evidence
-        _fill(form, assessment)
-    if form.validate_on_submit():
-        data, date_errors = _input(form, assessment)
-        submitting = request.form.get("action") == "submit"
-        try:
-            if date_errors:
-                raise Invalid("The draft was not saved.", field_errors=date_errors)
-            services.save_draft(g.user, assessment, data, _version(form))
-            if submitting:
-                services.submit(g.user, assessment, assessment.version)
-        except Invalid as exc:
-            if submitting and not date_errors:
-                # The draft itself was saved: nothing typed is lost; only the submission was refused.
-                form.version.data = str(assessment.version)
-                flash("Your draft was saved, but it cannot be submitted yet.", "warning")
-            show_errors(form, exc)
-            return _form_page(form, assessment, 400)
-        except NotAllowed as exc:
-            # Only the submission is refused (an accreditation that lapsed while the draft was open): the
-            # draft itself was saved and this response commits it, with the refusal on the record.
-            policy.record_refusal(403, exc.message, object_type="assessment", object_id=assessment.id,
-                                  subject_id=assessment.subject_id)
-            form.version.data = str(assessment.version)
-            flash("Your draft was saved, but it cannot be submitted: the reason is given below.", "warning")
-            return _form_page(form, assessment, 403)
-        except Conflict as exc:
-            db.session.rollback()
-            db.session.refresh(assessment)
-            form.form_errors.append(f"{exc.message} Your text is still below and was not saved. Open the "
-                                    "assessment in a new tab to see the saved version, then save again here "
-                                    "to keep yours.")
-            form.version.data = str(assessment.version)
-            return _form_page(form, assessment, 409)
-        if submitting:
-            flash("Assessment submitted for countersignature.", "success")
-            return redirect(url_for("assessments.show", assessment_id=assessment.id))
-        flash("Draft saved.", "success")
-        return redirect(url_for("assessments.edit", assessment_id=assessment.id))
-    return _form_page(form, assessment, 400 if form.errors else 200)
-
-
-def _record_edit_refused(status: int, assessment: Assessment) -> None:
-    """Audit a refused edit or autosave of an assessment the user may read (the response commits it)."""
-    policy.record_refusal(status, "editing needs the author, a draft and the person in scope",
-                          object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
-
-
-def _form_page(form: FlaskForm, assessment: Assessment, status: int) -> tuple[str, int]:
-    instrument = services.instrument_of(assessment)
-    return render_template("assessments/form.html", form=form, assessment=assessment, instrument=instrument,
-                           accreditation_problem=services.accreditation_problem(g.user, instrument)), status
-
-
-@bp.route("/assessments/<int:assessment_id>/autosave", methods=["POST"])
-@case_workers
-def autosave(assessment_id: int) -> tuple[Response, int]:
-    """The page's script sends the form here every 30 seconds and when the page is left."""
-    assessment = policy.load_assessment(assessment_id)
-    if not policy.can_edit_assessment(g.user, assessment):
-        _record_edit_refused(403, assessment)
-        return jsonify(saved=False, message="This assessment can no longer be edited."), 403
-    form = assessment_form_class(services.instrument_of(assessment))()
-    if not form.validate_on_submit():
-        refused = next(((f.label.text, f.errors[0]) for f in form if f.errors), None)
-        message = f"{refused[0]}: {refused[1]}" if refused else "The form could not be read; use Save draft."
-        return jsonify(saved=False, message=message), 400
-    data, date_errors = _input(form, assessment)
-    if date_errors:
-        return jsonify(saved=False, message="A date is not valid; fix it and use Save draft."), 400
-    try:
-        services.save_draft(g.user, assessment, data, _version(form))
-    except Conflict:
-        db.session.rollback()
-        return jsonify(saved=False, conflict=True,
-                       message="Saved elsewhere meanwhile: your text is kept here; use Save draft to keep "
-                               "yours."), 409
-    except Invalid as exc:
-        return jsonify(saved=False, message=exc.message), 400
-    return jsonify(saved=True, version=assessment.version, at=assessment.updated_at.strftime("%H:%M:%S")), 200
 
 
 @bp.route("/assessments/<int:assessment_id>/approve", methods=["POST"])

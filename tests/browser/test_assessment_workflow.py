@@ -38,8 +38,8 @@ NEEDED_NAME = f"{LIST_NAME} ({REFERENCE})"  # how the "assessments needed" list 
 SCREENING_OUTCOME = "Refer for structured assessment"
 AUTOSAVED_RE = re.compile(r"Draft saved automatically at \d{2}:\d{2}:\d{2} UTC\.")
 
-# The few items rated before the first (refused) submission, and the one given evidence.
-FIRST_RATINGS = {"EN1": "Present", "EN2": "Partly present", "NX1": "Cooperation"}
+# The few items rated (all in the first domain) before the first (refused) submission, and the one given evidence.
+FIRST_RATINGS = {"EN1": "Present", "EN2": "Partly present"}
 FIRST_EVIDENCE = {"EN1": "Wing staff log, 3 March: spends association time distributing the group's leaflets."}
 
 
@@ -107,12 +107,44 @@ def evidence(page: Page, item: Item) -> Locator:
 
 
 def start_assessment(page: Page, server: LiveServer, assessment_title: str) -> str:
-    """On the person's page: start the structured assessment; returns the draft's edit URL."""
+    """On the person's page: start the structured assessment; returns the draft's edit URL (its task list)."""
     page.get_by_role("button", name=f"Start “{assessment_title}”").click()
     expect(page).to_have_url(re.compile(re.escape(server.url) + r"/assessments/\d+/edit$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Structured assessment of {FULL_NAME}")
     expect(page.get_by_test_id("instrument-notice")).to_contain_text("not a validated instrument")
     return page.url
+
+
+OVERALL_SECTION = "Overall judgement, the person's view and review date"
+
+
+def section_titles(assessment_instrument: Instrument) -> list[str]:
+    """The task list's sections: each domain of the instrument, then the overall judgement."""
+    return [domain.title for domain in assessment_instrument.domains] + [OVERALL_SECTION]
+
+
+def expect_task_states(page: Page, states: list[str]) -> None:
+    """On the task list: each section's state, in order."""
+    expect(page.get_by_test_id("task-list").get_by_role("link")).to_have_count(len(states))
+    expect(page.get_by_test_id("task-state")).to_have_text(states)
+
+
+def open_section(page: Page, edit_url: str, title: str) -> None:
+    """From the task list: open one section's page."""
+    expect(page).to_have_url(edit_url)
+    page.get_by_test_id("task-list").get_by_role("link", name=title, exact=True).click()
+    expect(page).to_have_url(re.compile(re.escape(edit_url) + r"/[a-z_-]+$"))
+    expect(page.get_by_role("heading", level=2, name=title, exact=True)).to_be_visible()
+
+
+def check_and_submit(page: Page, edit_url: str) -> None:
+    """From the task list: check the answers (nothing missing) and submit."""
+    expect(page).to_have_url(edit_url)
+    page.get_by_role("link", name="Check your answers").click()
+    expect(page).to_have_url(edit_url.removesuffix("/edit") + "/check")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before submitting")
+    expect(page.get_by_test_id("nothing-missing")).to_have_text("Every section is complete.")
+    page.get_by_role("button", name="Submit for countersignature").click()
 
 
 def make_person(server: LiveServer) -> int:
@@ -202,102 +234,129 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     expect(needed.get_by_role("link", name=NEEDED_NAME, exact=True)).to_have_attribute(
         "href", f"/subjects/{subject_id}")
 
-    # 3. The assessor starts the assessment, rates a few items and tries to submit it.
+    # 3. The assessor starts the assessment: a task list of the instrument's domains and the overall
+    # judgement, none started. They open the first domain, rate a few items and go back to the list.
     needed.get_by_role("link", name=NEEDED_NAME, exact=True).click()
     expect(page).to_have_url(person_url)
     edit_url = start_assessment(page, live_server, assessment_instrument.title)
+    titles = section_titles(assessment_instrument)
+    expect_task_states(page, ["Not started"] * len(titles))
+    expect(page.get_by_test_id("tasks-done")).to_contain_text(f"You have completed 0 of {len(titles)} sections.")
+    engagement = assessment_instrument.domains[0]
+    open_section(page, edit_url, engagement.title)
     expect(page.locator("[data-error-summary]")).to_have_count(0)
-    for item in items:
+    for item in engagement.items:
         expect(group(page, item_name(item)).get_by_role("radio")).to_have_count(len(item.options))
         expect(group(page, item_name(item)).locator(":checked")).to_have_count(0)
         expect(evidence(page, item)).to_have_value("")
+        # Required before any submission, and said so on the item itself.
+        expect(evidence(page, item)).to_have_accessible_description(re.compile(r"^Required before you submit\."))
+        expect(group(page, item_name(item))).to_have_accessible_description(
+            re.compile(r"A rating is required before you submit\.$"))
+    expect(group(page, item_name(by_code["IN1"]))).to_have_count(0)  # another domain's item: its own page
 
     for code, label in FIRST_RATINGS.items():
         choose(page, item_name(by_code[code]), label)
     for code, text in FIRST_EVIDENCE.items():
         evidence(page, by_code[code]).press_sequentially(text)
-    page.get_by_role("button", name="Submit for countersignature").click()
-
-    # Refused: the summary comes first, has focus, and links to every field still missing, in form order.
+    page.get_by_role("button", name="Save and go back to all sections").click()
     expect(page).to_have_url(edit_url)
+    expect(page.get_by_role("status").filter(has_text="Draft saved")).to_have_text("Draft saved.")
+    expect_task_states(page, ["In progress"] + ["Not started"] * (len(titles) - 1))
+
+    # The check page lists what is missing; submitting anyway is refused with the whole list, each a link to
+    # where it is fixed, in the order of the form.
+    page.get_by_role("link", name="Check your answers").click()
+    check_url = edit_url.removesuffix("/edit") + "/check"
+    expect(page).to_have_url(check_url)
+    expect(page.get_by_test_id("still-missing")).to_contain_text("Still missing")
+    page.get_by_role("button", name="Submit for countersignature").click()
+    expect(page).to_have_url(edit_url.removesuffix("/edit") + "/submit")
     summary = page.locator("[data-error-summary]")
     expect(summary).to_have_role("alert")
     expect(summary).to_be_focused()
     expect(summary.get_by_role("heading")).to_have_text("There is a problem")
+    domain_of = {item.code: domain.code for domain in assessment_instrument.domains for item in domain.items}
+    base = edit_url.removeprefix(live_server.url)
     expected: list[tuple[str, str]] = []
     for item in items:
         if item.code not in FIRST_RATINGS:
-            expected.append((f"#rating_{item.code}", f"{item_name(item)}: Rate {item.code} “{item.title}”."))
+            expected.append((f"{base}/{domain_of[item.code]}#rating_{item.code}",
+                             f"Rate {item.code} “{item.title}”."))
         if item.code not in FIRST_EVIDENCE:
-            expected.append((f"#evidence_{item.code}",
-                             f"Evidence for {item.code}: Write the evidence for {item.code} “{item.title}”."))
-    expected.append(("#overall_judgement", "Overall judgement: Record your overall judgement."))
-    expected.append(("#rationale", "Rationale for the overall judgement: Explain the reasons for your overall "
-                                   "judgement."))
+            expected.append((f"{base}/{domain_of[item.code]}#evidence_{item.code}",
+                             f"Write the evidence for {item.code} “{item.title}”."))
+    expected.append((f"{base}/overall-judgement#overall_judgement", "Record your overall judgement."))
+    expected.append((f"{base}/overall-judgement#rationale", "Explain the reasons for your overall judgement."))
     problems = summary.get_by_role("link")
     expect(problems).to_have_text([text for _, text in expected])
     assert [problems.nth(i).get_attribute("href") for i in range(len(expected))] == [h for h, _ in expected]
-    # The draft itself was saved; only the submission was refused.
-    expect(page.get_by_role("status").filter(has_text="draft")).to_have_text(
-        "Your draft was saved, but it cannot be submitted yet.")
-    # What was typed is still on the page, and each missing field says so.
-    for code, label in FIRST_RATINGS.items():
-        expect_chosen(page, item_name(by_code[code]), label)
-    expect(evidence(page, by_code["EN1"])).to_have_value(FIRST_EVIDENCE["EN1"])
-    expect(evidence(page, by_code["EN1"])).not_to_have_attribute("aria-invalid", "true")
-    expect(evidence(page, by_code["EN2"])).to_have_attribute("aria-invalid", "true")
-    expect(evidence(page, by_code["EN2"])).to_have_accessible_description(
-        re.compile(re.escape(f"Write the evidence for EN2 “{by_code['EN2'].title}”.")))
-    expect(group(page, item_name(by_code["EN3"]))).to_have_accessible_description(
-        re.compile(re.escape(f"Rate EN3 “{by_code['EN3'].title}”.")))
+    axe_check(page)  # the refused submission
 
-    # The summary's links land on the fields: the evidence of EN2 first, then the rating of EN3.
+    # The first missing item's link opens its domain at the field, with what was typed so far kept; the
+    # assessor writes it there and goes on to the next domain.
     problems.nth(0).click()
-    expect(evidence(page, by_code["EN2"])).to_be_focused()
-    problems.nth(1).click()
-    expect(page.locator("#rating_EN3")).to_be_focused()
-    expect(page.locator("#rating_EN3")).to_have_accessible_name(by_code["EN3"].options[0].label)
-
-    # 4. Opened again (a fresh GET), the draft still has the ratings and evidence typed so far. The page's
-    # timers now run on a clock the test can move on, so that its 30-second autosave comes without waiting.
-    page.clock.install()
-    page.goto(edit_url)
-    expect(page.locator("[data-error-summary]")).to_have_count(0)
+    expect(page).to_have_url(f"{edit_url}/{engagement.code}#evidence_EN2")
     for code, label in FIRST_RATINGS.items():
         expect_chosen(page, item_name(by_code[code]), label)
     expect(evidence(page, by_code["EN1"])).to_have_value(FIRST_EVIDENCE["EN1"])
-    expect(evidence(page, by_code["EN2"])).to_have_value("")
-    expect(group(page, item_name(by_code["EN3"])).locator(":checked")).to_have_count(0)
+    evidence(page, by_code["EN2"]).fill("EN2: nothing in the security reports or the wing log since March.")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page).to_have_url(f"{edit_url}/{assessment_instrument.domains[1].code}")
+    # A rating chosen and a link followed at once, no button pressed: the page saves before it goes.
+    choose(page, item_name(by_code["IN1"]), by_code["IN1"].options[0].label)
+    page.get_by_role("link", name="All sections").click()
+    expect(page).to_have_url(edit_url)
+    expect_task_states(page, ["In progress", "In progress"] + ["Not started"] * (len(titles) - 2))
 
-    # The assessor rates every item and writes its evidence, and presses nothing: 30 seconds on, the page
-    # saves the draft by itself and says so.
-    for item in items:
-        if item.code not in FIRST_RATINGS:
-            choose(page, item_name(item), item.options[0].label)
-        if item.code not in FIRST_EVIDENCE:
-            evidence(page, item).fill(f"{item.code}: nothing in the security reports or the wing log since March.")
-    autosave_status = page.locator("[data-autosave-status]")
-    expect(autosave_status).to_have_text("")
-    page.clock.fast_forward("00:30")
-    expect(autosave_status).to_have_text(AUTOSAVED_RE)
-    expect(autosave_status).to_have_role("status")
-    axe_check(page)  # the form with the autosave message
+    # 4. The page's timers now run on a clock the test can move on, so that its 30-second autosave comes
+    # without waiting. In each domain the assessor rates every item and writes its evidence, and presses
+    # nothing: 30 seconds on, the page saves the draft by itself and says so in the status line, which stays
+    # in sight at the top of the page however far down they are.
+    page.clock.install()
+    for domain in assessment_instrument.domains:
+        page.goto(edit_url)
+        open_section(page, edit_url, domain.title)
+        autosave_status = page.locator("[data-autosave-status]")
+        expect(autosave_status).to_have_text(re.compile(r"^Last saved at \d{2}:\d{2} UTC\.$"))
+        for item in domain.items:
+            if item.code not in FIRST_RATINGS:
+                choose(page, item_name(item), item.options[0].label)
+            if item.code not in FIRST_EVIDENCE and item.code != "EN2":
+                evidence(page, item).fill(f"{item.code}: nothing in the security reports or the wing log since "
+                                          "March.")
+        evidence(page, domain.items[-1]).scroll_into_view_if_needed()
+        page.clock.fast_forward("00:30")
+        expect(autosave_status).to_have_text(AUTOSAVED_RE)
+        expect(autosave_status).to_have_role("status")
+        expect(autosave_status).to_be_in_viewport()
+    axe_check(page)  # a domain's page with the autosave message
 
-    # Saved indeed: the dashboard lists the draft, and it opens with everything rated.
+    # Saved indeed: the dashboard lists the draft; it opens on the task list with every domain complete.
     go_to(page, "Home")
     expect(page.get_by_role("heading", name="My draft assessments")).to_be_visible()
     page.get_by_role("link", name=FULL_NAME, exact=True).click()
     expect(page).to_have_url(edit_url)
-    for item in items:
+    expect_task_states(page, ["Complete"] * (len(titles) - 1) + ["Not started"])
+    open_section(page, edit_url, assessment_instrument.domains[1].title)
+    for item in assessment_instrument.domains[1].items:
         expect(group(page, item_name(item)).locator(":checked")).to_have_count(1)
     expect(evidence(page, by_code["IN3"])).to_have_value("IN3: nothing in the security reports or the wing log "
                                                          "since March.")
+    page.get_by_role("link", name="All sections").click()
 
-    # 5. The overall judgement, its rationale and the person's view; then submit.
+    # 5. The overall judgement, its rationale and the person's view; then check the answers and submit.
+    open_section(page, edit_url, OVERALL_SECTION)
+    expect(page.get_by_label("Rationale for the overall judgement")).to_have_accessible_description(
+        "Required before you submit.")
     choose(page, "Overall judgement", "Moderate concern")
     page.get_by_label("Rationale for the overall judgement").press_sequentially(
         "Active engagement with the group on the wing, without evidence of intent or capability.")
     page.get_by_label("The person's own view").press_sequentially("He says the leaflets are about charity.")
+    page.get_by_role("button", name="Save and check your answers").click()
+    expect(page).to_have_url(check_url)
+    expect(page.get_by_test_id("nothing-missing")).to_have_text("Every section is complete.")
+    expect(page.get_by_text("He says the leaflets are about charity.")).to_be_visible()
     page.get_by_role("button", name="Submit for countersignature").click()
 
     expect(page).to_have_url(re.compile(re.escape(live_server.url) + r"/assessments/\d+$"))
@@ -343,9 +402,11 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     expect(page).to_have_url(edit_url)
     expect(page.get_by_role("status").filter(has_text="Returned by")).to_have_text(
         f"Returned by Supervisor: “{RETURN_COMMENT}”")
-    expect_chosen(page, "Overall judgement", "Moderate concern")
+    expect_task_states(page, ["Complete"] * len(titles))
+    open_section(page, edit_url, assessment_instrument.domains[1].title)
     evidence(page, by_code["IN3"]).fill(CORRECTED_IN3)
-    page.get_by_role("button", name="Submit for countersignature").click()
+    page.get_by_role("button", name="Save and go back to all sections").click()
+    check_and_submit(page, edit_url)
 
     expect(page).to_have_url(assessment_url)
     expect(page.get_by_role("status")).to_have_text("Assessment submitted for countersignature.")
@@ -400,14 +461,19 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     original_path, amendment_path = (url.removeprefix(live_server.url) for url in (assessment_url, amendment_url))
     expect(page.get_by_role("link", name=re.compile(r"^approved assessment of "))).to_have_attribute(
         "href", original_path)
+    expect_task_states(page, ["Complete"] * len(titles))  # prefilled from the approved version
+    amendment_edit_url = page.url
+    open_section(page, amendment_edit_url, assessment_instrument.domains[1].title)
     expect_chosen(page, item_name(changed), old_rating)
     expect(evidence(page, by_code["IN3"])).to_have_value(CORRECTED_IN3)
-    expect_chosen(page, "Overall judgement", "Moderate concern")
-
     choose(page, item_name(changed), new_rating)
     evidence(page, changed).fill(AMENDED_IN1)
+    page.get_by_role("button", name="Save and go back to all sections").click()
+    open_section(page, amendment_edit_url, OVERALL_SECTION)
+    expect_chosen(page, "Overall judgement", "Moderate concern")
     choose(page, "Overall judgement", "High concern")
-    page.get_by_role("button", name="Submit for countersignature").click()
+    page.get_by_role("button", name="Save and go back to all sections").click()
+    check_and_submit(page, amendment_edit_url)
 
     expect(page).to_have_url(amendment_url)
     expect(page.get_by_role("status")).to_have_text("Assessment submitted for countersignature.")
@@ -461,15 +527,19 @@ def test_draft_is_saved_when_the_page_is_hidden_without_pressing_save(
     sign_in(page, live_server, "assessor")
     open_person(page, live_server, subject_id)
     edit_url = start_assessment(page, live_server, assessment_instrument.title)
+    open_section(page, edit_url, "Intent")
+    section_url = page.url
 
     field = evidence(page, item)
     field.press_sequentially(typed)
     expect(field).to_have_value(typed)
     autosave_status = page.locator("[data-autosave-status]")
-    expect(autosave_status).to_have_text("")
+    last_saved = re.compile(r"^Last saved at \d{2}:\d{2} UTC\.$")
+    expect(autosave_status).to_have_text(last_saved)
 
     # The tab is hidden (another window comes to the front): the script saves the draft there and then.
-    with page.expect_response(lambda r: r.url.endswith("/autosave") and r.request.method == "POST") as saved:
+    with page.expect_response(lambda r: r.url.endswith("/autosave?section=intent")
+                              and r.request.method == "POST") as saved:
         page.evaluate(
             "() => { Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
             " document.dispatchEvent(new Event('visibilitychange')); }"
@@ -481,9 +551,9 @@ def test_draft_is_saved_when_the_page_is_hidden_without_pressing_save(
 
     # Reloaded, the page shows what was typed, though no button was pressed.
     page.reload()
-    expect(page).to_have_url(edit_url)
+    expect(page).to_have_url(section_url)
     expect(evidence(page, item)).to_have_value(typed)
-    expect(page.locator("[data-autosave-status]")).to_have_text("")
+    expect(page.locator("[data-autosave-status]")).to_have_text(last_saved)
     expect(page.locator("[data-error-summary]")).to_have_count(0)
 
     # And the dashboard lists the draft.
@@ -530,14 +600,18 @@ def test_author_cannot_approve_and_amendment_is_compared(
     assert amendment_url != original_url
     expect(page.get_by_role("link", name=re.compile(r"^approved assessment of "))).to_have_attribute(
         "href", f"/assessments/{original_id}")
+    amendment_edit_url = page.url
+    open_section(page, amendment_edit_url, "Intent")
     expect_chosen(page, item_name(changed), old_rating)
-    expect_chosen(page, "Overall judgement", "Moderate concern")
-
     choose(page, item_name(changed), new_rating)
     evidence(page, changed).fill("")
     evidence(page, changed).press_sequentially("Recorded call, 2 June: says an attack on the mosque was deserved.")
+    page.get_by_role("button", name="Save and go back to all sections").click()
+    open_section(page, amendment_edit_url, OVERALL_SECTION)
+    expect_chosen(page, "Overall judgement", "Moderate concern")
     choose(page, "Overall judgement", "High concern")
-    page.get_by_role("button", name="Submit for countersignature").click()
+    page.get_by_role("button", name="Save and go back to all sections").click()
+    check_and_submit(page, amendment_edit_url)
 
     expect(page).to_have_url(amendment_url)
     expect(page.get_by_role("status")).to_have_text("Assessment submitted for countersignature.")

@@ -1,5 +1,6 @@
 // Autosave for long forms: every 30 seconds when something changed, and when the page is hidden or left.
-// The form works without this script (its Save draft button); the script only saves more often.
+// The form works without this script (its Save draft button); the script only saves more often. The status
+// line it writes to ("Saving…", "Draft saved automatically at …", "Not saved: …") stays in sight at the top.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave-url]");
@@ -39,13 +40,18 @@
     stopped = true;
   });
 
+  // Resolves to true once nothing typed is left unsaved, false when a save failed (its reason is shown).
   function save(leaving) {
-    if (!dirty || saving || stopped) {
-      return;
+    if (saving) {
+      return saving.then(function () { return save(leaving); });
+    }
+    if (!dirty || stopped) {
+      return Promise.resolve(!dirty);
     }
     var data = new FormData(form);
     data.set("action", "save");
     dirty = false;
+    say("Saving…");
     // keepalive lets the request finish when the page is being left; when the page stays (a tab switch)
     // the answer still updates the version, so the next save does not conflict with this one.
     saving = fetch(url, { method: "POST", body: data, credentials: "same-origin", keepalive: leaving })
@@ -57,20 +63,39 @@
         if (result.ok && result.body.saved) {
           versionField.value = String(result.body.version);
           say("Draft saved automatically at " + result.body.at + " UTC.");
-        } else {
-          dirty = true;
-          say(result.body.message || "Not saved automatically; use Save draft.");
-          if (result.body.conflict) {
-            stopped = true;
-          }
+          return !dirty;
         }
+        dirty = true;
+        say("Not saved: " + (result.body.message || "use Save draft."));
+        if (result.body.conflict) {
+          stopped = true;
+        }
+        return false;
       })
       .catch(function () {
         saving = null;
         dirty = true;
-        say("Could not reach the server; your text is still here. Use Save draft when you can.");
+        say("Not saved: the server could not be reached; your text is still here. Use Save draft when you can.");
+        return false;
       });
+    return saving;
   }
+
+  // A link followed with unsaved changes (to another section, the task list, the person): save first, and
+  // stay on the page if the save fails, so that nothing typed is lost by moving between pages.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (!link || !dirty || stopped || event.defaultPrevented || event.button !== 0 || event.metaKey ||
+        event.ctrlKey || event.shiftKey || event.altKey || link.target || link.getAttribute("href").charAt(0) === "#") {
+      return;
+    }
+    event.preventDefault();
+    save(false).then(function (saved) {
+      if (saved) {
+        window.location.href = link.href;
+      }
+    });
+  });
 
   window.setInterval(function () { save(false); }, 30000);
   document.addEventListener("visibilitychange", function () {
