@@ -271,6 +271,13 @@ def can_edit_assessment(user: User, assessment: Assessment) -> bool:
     return assessment.status == "draft" and assessment.author_id == user.id and in_scope(user, assessment.subject)
 
 
+def can_discard_assessment(user: User, assessment: Assessment) -> bool:
+    """Only the author discards, only a draft that no supervisor has seen: a returned draft carries the
+    countersignature's record (its returns), so it is kept and corrected instead."""
+    return (can_edit_assessment(user, assessment) and assessment.submitted_at is None
+            and assessment.returned_at is None)
+
+
 def can_decide_assessment(user: User, assessment: Assessment) -> bool:
     """Four eyes: a supervisor of the person's unit who did not write it approves or returns it."""
     return (assessment.status == AssessmentStatus.SUBMITTED and assessment.author_id != user.id

@@ -53,6 +53,8 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     # the draft's author edits; anyone else is sent to the read-only page
     "assessments.edit": {**CASE_WORKERS, "assessor": 302, "supervisor": 302},
     "assessments.compare": CASE_WORKERS,
+    # the confirmation of a discard: only the draft's author (probation); anyone else is sent back to it
+    "assessments.discard": {**CASE_WORKERS, "assessor": 302, "supervisor": 302},
     "admin.accreditations": ADMIN_ONLY,
     "interventions.refer": CASE_WORKERS,
     "interventions.show": CASE_WORKERS,

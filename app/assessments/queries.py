@@ -86,7 +86,11 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
 
     points, levels = judgement_history(subject)
     instruments = catalogue.current("assessment")
-    startable = [(i, accreditation_problem(user, i)) for i in instruments] if policy.in_scope(user, subject) else []
+    in_progress = {a.instrument_id: a for a in reversed(subject_assessments(subject))
+                   if a.status in (AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED)}
+    startable = [(i, accreditation_problem(user, i), in_progress.get(i.id)) for i in instruments] \
+        if policy.in_scope(user, subject) else []
+    continuable = {a.id for a in in_progress.values() if policy.can_edit_assessment(user, a)}
     return Panel("assessments/_subject_panel.html", {
         "subject": subject,
         "screenings": subject_screenings(subject),
@@ -94,6 +98,7 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
         "chart_svg": judgement_history_svg(points, levels),
         "can_screen": policy.can_screen(user, subject) and bool(catalogue.current("screening")),
         "startable": startable,
+        "continuable": continuable,
     }, subject_ids=(subject.id,))
 
 

@@ -91,13 +91,45 @@ def start(subject_id: int) -> Response:
         abort(400)
     try:
         instrument = catalogue.get(*key)
+        existing = services.open_assessment(subject.id, instrument.id)
         assessment = services.start(g.user, subject, instrument)
     except KeyError:
         abort(400)
     except NotAllowed as exc:
         flash(exc.message, "warning")
         return redirect(url_for("subjects.show", subject_id=subject.id))
-    return redirect(url_for("assessments.edit", assessment_id=assessment.id))
+    if existing is None:
+        return redirect(url_for("assessments.edit", assessment_id=assessment.id))
+    if policy.can_edit_assessment(g.user, assessment):
+        flash("You already have a draft of this assessment for this person: here it is.", "info")
+        return redirect(url_for("assessments.edit", assessment_id=assessment.id))
+    flash(f"{assessment.author.display_name}'s assessment of this person with this instrument is in progress "
+          f"({assessment.status_enum.label.lower()}): a person has one at a time.", "info")
+    return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/discard", methods=["GET", "POST"])
+@case_workers
+def discard(assessment_id: int) -> Response | str:
+    """A confirmation page, then the discard itself (POST)."""
+    assessment = policy.load_assessment(assessment_id)
+    form = DecisionForm()
+    if not policy.can_discard_assessment(g.user, assessment):
+        try:
+            services.discard(g.user, assessment)
+        except NotAllowed as exc:
+            policy.record_refusal(302, exc.message, object_type="assessment", object_id=assessment.id,
+                                  subject_id=assessment.subject_id)
+            flash(exc.message, "warning")
+        return redirect(url_for("assessments.show", assessment_id=assessment.id))
+    if form.validate_on_submit():
+        subject_id = assessment.subject_id
+        services.discard(g.user, assessment)
+        flash("Draft discarded.", "success")
+        return redirect(url_for("subjects.show", subject_id=subject_id))
+    services.record_view(g.user, assessment)
+    return render_template("assessments/discard.html", assessment=assessment, form=form,
+                           instrument=services.instrument_of(assessment))
 
 
 @bp.route("/assessments/<int:assessment_id>")
@@ -122,6 +154,7 @@ def _assessment_page(assessment: Assessment, return_form: ReturnForm | None = No
         decision_form=DecisionForm(version=str(assessment.version)), return_form=return_form,
         challenge_form=challenge_form or ChallengeForm(), decision_forms=decision_forms,
         can_edit=policy.can_edit_assessment(g.user, assessment),
+        can_discard=policy.can_discard_assessment(g.user, assessment),
         can_decide=policy.can_decide_assessment(g.user, assessment),
         can_amend=policy.can_amend_assessment(g.user, assessment),
         open_amendment=services.open_amendment(assessment) if assessment.status == "approved" else None,

@@ -85,12 +85,28 @@ def _bump(assessment: Assessment, expected_version: int) -> None:
                  updated_at=utcnow())
 
 
+OPEN_STATUSES = (AssessmentStatus.DRAFT.value, AssessmentStatus.SUBMITTED.value)
+
+
+def open_assessment(subject_id: int, instrument_id: str) -> Assessment | None:
+    """The person's assessment with this instrument still in progress (a draft, returned or not, or one
+    awaiting countersignature), amendments included: there is at most one."""
+    return db.session.scalars(select(Assessment).where(
+        Assessment.subject_id == subject_id, Assessment.instrument_id == instrument_id,
+        Assessment.status.in_(OPEN_STATUSES)).order_by(Assessment.id)).first()
+
+
 def start(actor: User, subject: Subject, instrument: Instrument) -> Assessment:
-    """A new draft for the subject with every item of the instrument, unrated."""
+    """A new draft for the subject with every item of the instrument, unrated; or, when the person already
+    has an assessment with this instrument in progress, that one (one draft per person and instrument,
+    whoever clicks and however often)."""
     if not policy.in_scope(actor, subject):
         raise NotAllowed("You can assess only the people of your units or caseload.")
     if instrument.kind != "assessment":
         raise Invalid("That instrument is not an assessment.")
+    existing = open_assessment(subject.id, instrument.id)
+    if existing is not None:
+        return existing
     problem = accreditation_problem(actor, instrument)
     if problem:
         raise NotAllowed(problem)
@@ -236,6 +252,25 @@ def return_to_author(actor: User, assessment: Assessment, comment: str, expected
     assessment.submitted_at = None
     db.session.flush()
     trail.record("return", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
+
+
+def discard(actor: User, assessment: Assessment) -> None:
+    """Delete a draft its author no longer wants, with its ratings; audited without its content.
+
+    Only a draft that was never submitted: a returned one carries the record of its countersignature and is
+    corrected and resubmitted instead. An amendment's draft may be discarded: the approved version it
+    amends is untouched."""
+    if not policy.can_discard_assessment(actor, assessment):
+        if assessment.status == AssessmentStatus.DRAFT and assessment.returned_at is not None \
+                and assessment.author_id == actor.id:
+            raise NotAllowed("A returned assessment cannot be discarded: a supervisor has read it and the "
+                             "return is on its record. Correct it and submit it again.")
+        raise NotAllowed("Only the author can discard a draft, and only before it is first submitted.")
+    trail.record("discard", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id,
+                 details={"instrument": f"{assessment.instrument_id} {assessment.instrument_version}",
+                          "amends": assessment.supersedes_id})
+    db.session.delete(assessment)
+    db.session.flush()
 
 
 def open_amendment(assessment: Assessment) -> Assessment | None:
