@@ -156,3 +156,29 @@ def test_discarding_an_amendment_keeps_the_approved_version(app, login_as, users
         kept = db.session.get(Assessment, approved)
         assert kept is not None and kept.status == "approved" and db.session.get(Assessment, draft) is None
     assert events(app, "discard")[-1].details["amends"] == approved
+
+
+# --- 2. who wrote it and who countersigned it -----------------------------------------------------------
+
+
+def authorship(page: str) -> str:
+    line = page[page.index('data-testid="status"'):]
+    return " ".join(line[:line.index("</p>")].split())
+
+
+def test_approved_assessment_says_who_wrote_it_and_who_approved_it(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"],
+                                    approver_id=users["supervisor"].id)
+    line = authorship(login_as("assessor").get(f"/assessments/{aid}").get_data(as_text=True))
+    assert "Written by Assessor, approved by Supervisor on" in line
+    assert "</span> by Assessor" not in line  # the author is never named beside the status as its approver
+
+
+def test_submitted_and_returned_assessments_say_who_wrote_and_who_returned_them(app, login_as, users, records,
+                                                                                accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"], submit=True)
+    author = login_as("assessor")
+    assert "Written by Assessor, submitted on" in authorship(author.get(f"/assessments/{aid}").get_data(as_text=True))
+    return_with(login_as("supervisor"), aid, version_of(app, aid), "IN3 needs a source.")
+    line = authorship(author.get(f"/assessments/{aid}").get_data(as_text=True))
+    assert "Written by Assessor, returned by Supervisor on" in line
