@@ -182,3 +182,132 @@ def test_submitted_and_returned_assessments_say_who_wrote_and_who_returned_them(
     return_with(login_as("supervisor"), aid, version_of(app, aid), "IN3 needs a source.")
     line = authorship(author.get(f"/assessments/{aid}").get_data(as_text=True))
     assert "Written by Assessor, returned by Supervisor on" in line
+
+
+# --- 7. the countersignature at the end, with a confirmation; every return kept ---------------------------
+
+
+def resubmit_with(app: Flask, aid: int, author_id: int, evidence_en1: str) -> None:
+    from flask import g
+
+    from app.assessments import services
+    from app.auth.models import User
+
+    with app.test_request_context():
+        author = db.session.get(User, author_id)
+        a = db.session.get(Assessment, aid)
+        assert author is not None and a is not None
+        g.user = author
+        data = factories.complete_input(app)
+        data.evidence["EN1"] = evidence_en1
+        services.save_draft(author, a, data, a.version)
+        services.submit(author, a, a.version)
+        db.session.commit()
+
+
+def test_every_return_comment_is_kept_and_shown(app, login_as, users, records, accredited):
+    from app.assessments.models import AssessmentReturn
+
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"], submit=True)
+    supervisor = login_as("supervisor")
+    return_with(supervisor, aid, version_of(app, aid), "First: IN3 needs a source.")
+    resubmit_with(app, aid, users["assessor"].id, "Seen by two officers on 3 March.")
+    return_with(supervisor, aid, version_of(app, aid), "Second: the review date is too far.")
+    with app.app_context():
+        rows = list(db.session.scalars(select(AssessmentReturn).where(AssessmentReturn.assessment_id == aid)
+                                       .order_by(AssessmentReturn.id)))
+        assert [(r.comment, r.returned_by_id) for r in rows] == [
+            ("First: IN3 needs a source.", users["supervisor"].id),
+            ("Second: the review date is too far.", users["supervisor"].id)]
+    page = login_as("assessor").get(f"/assessments/{aid}").get_data(as_text=True)
+    table = page[page.index('data-testid="returns"'):]
+    table = table[:table.index("</table>")]
+    assert "First: IN3 needs a source." in table and "Second: the review date is too far." in table
+
+
+def test_the_subject_access_report_lists_every_return(app, login_as, users, records, accredited):
+    from tests.test_exports_subject_access import REQUEST, pdf_text
+
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"], submit=True)
+    supervisor = login_as("supervisor")
+    return_with(supervisor, aid, version_of(app, aid), "First: IN3 needs a source.")
+    resubmit_with(app, aid, users["assessor"].id, "Seen by two officers on 3 March.")
+    return_with(supervisor, aid, version_of(app, aid), "Second: the review date is too far.")
+    response = post_form(supervisor, f"/subjects/{records['subject_a']}/export/subject-access", REQUEST)
+    text = pdf_text(response.data)
+    assert "First: IN3 needs a source." in text and "Second: the review date is too far." in text
+    assert "Returned to the author (1 of 2)" in text and "Returned to the author (2 of 2)" in text
+
+
+def test_the_resubmission_shows_what_changed_since_it_was_returned(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"], submit=True)
+    supervisor = login_as("supervisor")
+    return_with(supervisor, aid, version_of(app, aid), "EN1: say who saw it.")
+    resubmit_with(app, aid, users["assessor"].id, "Seen by two officers on 3 March.")
+    page = supervisor.get(f"/assessments/{aid}").get_data(as_text=True)
+    section = page[page.index('data-testid="changed-since-return"'):]
+    section = section[:section.index("</section>")]
+    assert "EN1: say who saw it." in section
+    assert "Evidence for EN1: observed on the wing, recorded by staff." in section  # as returned
+    assert "Seen by two officers on 3 March." in section  # now
+    assert "EN2" not in section  # only what changed
+
+
+def test_the_countersignature_comes_at_the_end_of_the_assessment(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"], submit=True)
+    page = login_as("supervisor").get(f"/assessments/{aid}").get_data(as_text=True)
+    assert page.index("Countersignature") > page.index("The person's view") > page.index("Overall judgement")
+    assert f'href="/assessments/{aid}/approve/confirm"' in page
+    assert "Approve</button>" not in page  # approving goes through the confirmation
+
+
+def test_approval_is_confirmed_on_a_page_that_says_what_is_locked(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"], submit=True)
+    supervisor = login_as("supervisor")
+    confirm = supervisor.get(f"/assessments/{aid}/approve/confirm")
+    text = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "Approve the assessment of Alice Archer?" in text
+    assert "locks it" in text and f'action="/assessments/{aid}/approve"' in text and "Approve</button>" in text
+    with app.app_context():
+        a = db.session.get(Assessment, aid)
+        assert a is not None and a.status == "submitted"  # nothing decided by reading the confirmation
+    response = post_form(supervisor, f"/assessments/{aid}/approve", {"version": str(version_of(app, aid))},
+                         token_from=f"/assessments/{aid}/approve/confirm")
+    assert response.status_code == 302
+    with app.app_context():
+        a = db.session.get(Assessment, aid)
+        assert a is not None and a.status == "approved"
+
+
+def test_the_author_gets_no_confirmation_page_for_their_own_assessment(app, login_as, users, records, accredited):
+    aid = factories.make_assessment(app, users["supervisor"].id, records["subject_a"], submit=True)
+    assert login_as("supervisor").get(f"/assessments/{aid}/approve/confirm").status_code == 403
+    assert events(app, "denied")[-1].object_id == str(aid)
+
+
+def test_the_last_return_comment_is_migrated_into_the_returns_table(app, users, records, accredited, db_url):
+    from alembic import command
+
+    from app.assessments import services
+    from app.auth.models import User
+    from tests.conftest import alembic_config
+
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"], submit=True)
+    with app.test_request_context():
+        from flask import g
+
+        supervisor = db.session.get(User, users["supervisor"].id)
+        a = db.session.get(Assessment, aid)
+        assert supervisor is not None and a is not None
+        g.user = supervisor
+        services.return_to_author(supervisor, a, "Returned before the table existed.", a.version)
+        db.session.commit()
+    app.extensions["waypoint_engine"].dispose()
+    cfg = alembic_config(db_url)
+    command.downgrade(cfg, "b3e1d7a4c920")
+    command.upgrade(cfg, "head")
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT assessment_id, comment, returned_by_id FROM assessment_returns")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(aid, "Returned before the table existed.", users["supervisor"].id)]

@@ -162,6 +162,7 @@ def _assessment_page(assessment: Assessment, return_form: ReturnForm | None = No
         can_decide_challenge=policy.can_decide_challenge(g.user, assessment),
         others=[a for a in queries.subject_assessments(assessment.subject) if a.id != assessment.id],
         completeness=services.completeness_problems(assessment) if assessment.status == "draft" else {},
+        since_return=services.changes_since_return(assessment) if assessment.status == "submitted" else None,
     )
     return page, status
 
@@ -305,6 +306,21 @@ def approve(assessment_id: int) -> Response | tuple[str, int]:
             return redirect(url_for("assessments.show", assessment_id=assessment.id))
         flash("Assessment approved. It can no longer be changed; corrections are made by amending it.", "success")
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/approve/confirm")
+@supervisors
+def confirm_approval(assessment_id: int) -> str:
+    """The countersignature's confirmation: what is about to be locked, and the button that locks it."""
+    assessment = policy.load_assessment(assessment_id)
+    if not policy.can_decide_assessment(g.user, assessment):
+        policy.refuse(403, "only a supervisor of the unit who did not write it approves a submitted assessment",
+                      object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
+    services.record_view(g.user, assessment)
+    instrument = services.instrument_of(assessment)
+    return render_template("assessments/confirm_approval.html", assessment=assessment, instrument=instrument,
+                           form=DecisionForm(version=str(assessment.version)),
+                           rated=sum(1 for r in assessment.ratings if r.rating), items=len(instrument.items()))
 
 
 @bp.route("/assessments/<int:assessment_id>/return", methods=["POST"])

@@ -15,7 +15,13 @@ from sqlalchemy import select
 
 from app import policy
 from app.assessments import catalogue
-from app.assessments.models import Accreditation, Assessment, AssessmentRating, AssessmentStatus
+from app.assessments.models import (
+    Accreditation,
+    Assessment,
+    AssessmentRating,
+    AssessmentReturn,
+    AssessmentStatus,
+)
 from app.audit import trail
 from app.auth.models import User
 from app.db import bump_version, db, utcnow
@@ -245,10 +251,14 @@ def return_to_author(actor: User, assessment: Assessment, comment: str, expected
         raise Invalid("The assessment was not returned.",
                       field_errors={"comment": ["Tell the author what to change."]})
     _bump(assessment, expected_version)
+    returned_at = utcnow()
+    # Every return is kept, with what the assessment said, so that the resubmission is read against it.
+    assessment.returns.append(AssessmentReturn(comment=comment.strip(), returned_by_id=actor.id,
+                                               returned_at=returned_at, snapshot=_snapshot(assessment)))
     assessment.status = AssessmentStatus.DRAFT.value
     assessment.return_comment = comment.strip()
     assessment.returned_by_id = actor.id
-    assessment.returned_at = utcnow()
+    assessment.returned_at = returned_at
     assessment.submitted_at = None
     db.session.flush()
     trail.record("return", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
@@ -355,3 +365,53 @@ def compare(left: Assessment, right: Assessment) -> list[ComparedRow]:
                                 label(right_instrument, rr.rating if rr else ""),
                                 lr.evidence if lr else "", rr.evidence if rr else ""))
     return rows
+
+
+@dataclass(frozen=True)
+class ChangedField:
+    """A part of the assessment that differs from what it said when it was last returned."""
+
+    label: str
+    before: str
+    after: str
+
+
+def changes_since_return(assessment: Assessment) -> tuple[AssessmentReturn, list[ChangedField]] | None:
+    """What changed between the last return and now, for the supervisor reading the resubmission; None when
+    it was never returned, or was returned before returns kept what the assessment said."""
+    if not assessment.returns or not assessment.returns[-1].snapshot:
+        return None
+    last = assessment.returns[-1]
+    before, now = last.snapshot, _snapshot(assessment)
+    instrument = instrument_of(assessment)
+    judgements = {o.value: o.label for o in instrument.overall_judgements}
+
+    def rating_label(code: str, value: object) -> str:
+        try:
+            return instrument.option_label(code, str(value)) if value else "Not rated"
+        except KeyError:
+            return str(value)
+
+    changed: list[ChangedField] = []
+    for item in instrument.items():
+        key = f"rating:{item.code}"
+        if before.get(key, "") != now.get(key, ""):
+            changed.append(ChangedField(f"{item.code} {item.title}: rating", rating_label(item.code, before.get(key)),
+                                        rating_label(item.code, now.get(key))))
+        key = f"evidence:{item.code}"
+        if before.get(key, "") != now.get(key, ""):
+            changed.append(ChangedField(f"{item.code} {item.title}: evidence", str(before.get(key) or ""),
+                                        str(now.get(key) or "")))
+    labels = {"overall_judgement": "Overall judgement", "rationale": "Reasons for the judgement",
+              "person_view": "The person's view", "shared_with_person": "Shared with the person",
+              "shared_on": "Date shared", "review_due": "Review due by"}
+    for key, label in labels.items():
+        if before.get(key) != now.get(key):
+            if key == "overall_judgement":
+                old, new = judgements.get(str(before.get(key)), ""), judgements.get(str(now.get(key)), "")
+            elif key == "shared_with_person":
+                old, new = ("Yes" if before.get(key) else "No"), ("Yes" if now.get(key) else "No")
+            else:
+                old, new = str(before.get(key) or ""), str(now.get(key) or "")
+            changed.append(ChangedField(label, old, new))
+    return last, changed
