@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.wrappers import Response
 
@@ -290,6 +290,16 @@ def assessments_decidable_by(user: User) -> ColumnElement[bool]:
         return Assessment.id.is_(None)
     return and_(Assessment.status == AssessmentStatus.SUBMITTED.value, Assessment.author_id != user.id,
                 Subject.unit_id.in_(sorted(user.unit_ids)))
+
+
+def assessments_practised_in_units_of(user: User) -> ColumnElement[bool]:
+    """WHERE clause for the supervisor's consistency-of-practice counts (no case content): the assessments
+    submitted or approved in their units, counted there even after the person moved on; a draft never
+    submitted by the person's unit now. For a query that joins Assessment.subject."""
+    if user.role != Role.SUPERVISOR:
+        return Assessment.id.is_(None)
+    return and_(Subject.erased_at.is_(None),
+                func.coalesce(Assessment.unit_id, Subject.unit_id).in_(sorted(user.unit_ids)))
 
 
 def can_amend_assessment(user: User, assessment: Assessment) -> bool:

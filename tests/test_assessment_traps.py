@@ -311,3 +311,63 @@ def test_the_last_return_comment_is_migrated_into_the_returns_table(app, users, 
         rows = conn.execute(sa.text("SELECT assessment_id, comment, returned_by_id FROM assessment_returns")).all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [(aid, "Returned before the table existed.", users["supervisor"].id)]
+
+
+# --- 3. the consistency view counts an assessment where it was written and approved ----------------------
+
+
+def transfer_to_b(app: Flask, users, records, units) -> None:
+    from flask import g
+
+    from app.auth.models import User
+    from app.db import utcnow
+    from app.subjects import services as subject_services
+    from app.subjects.models import Subject
+
+    with app.test_request_context():
+        supervisor = db.session.get(User, users["supervisor"].id)
+        subject = db.session.get(Subject, records["subject_a"])
+        assert supervisor is not None and subject is not None
+        g.user = supervisor
+        subject_services.transfer(supervisor, subject, units["B"], "community_sentence", utcnow().date(),
+                                  "Moved to the probation region on release")
+        db.session.commit()
+
+
+def alpha_row(page: str) -> str:
+    row = page[page.index('fw-normal">HMP Alpha</th>'):]
+    return " ".join(row[:row.index("</tr>")].split())
+
+
+def test_consistency_counts_an_assessment_under_the_unit_where_it_was_approved(app, login_as, users, records,
+                                                                               units, accredited):
+    factories.make_assessment(app, users["assessor"].id, records["subject_a"], approver_id=users["supervisor"].id,
+                              judgement="high_concern")
+    transfer_to_b(app, users, records, units)
+    page = login_as("supervisor").get("/assessments/consistency").get_data(as_text=True)
+    by_unit = page[:page.index("By assessor")]
+    assert 'fw-normal">HMP Alpha</th>' in by_unit, "the approval in HMP Alpha left its count after the transfer"
+    assert '<td class="text-end">1</td>' in alpha_row(by_unit)  # one approved there
+    with app.app_context():
+        a = db.session.scalars(select(Assessment)).one()
+        assert a.unit_id == units["A"]
+
+
+def test_the_unit_of_earlier_approvals_is_filled_in_from_the_movements(app, users, records, units, accredited,
+                                                                        db_url):
+    from alembic import command
+
+    from tests.conftest import alembic_config
+
+    aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"],
+                                    approver_id=users["supervisor"].id)
+    transfer_to_b(app, users, records, units)
+    app.extensions["waypoint_engine"].dispose()
+    cfg = alembic_config(db_url)
+    command.downgrade(cfg, "64afdb5368bc")
+    command.upgrade(cfg, "head")
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        unit = conn.execute(sa.text("SELECT unit_id FROM assessments WHERE id = :id"), {"id": aid}).scalar()
+    engine.dispose()
+    assert unit == units["A"]  # where it was approved, not B where the person is now

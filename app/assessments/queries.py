@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app import policy
@@ -137,9 +137,11 @@ class ConsistencyRow:
 def consistency(user: User) -> tuple[list[str], list[ConsistencyRow], list[ConsistencyRow]]:
     """Per unit and per assessor, over the assessments of the supervisor's units. Uses no protected
     characteristic (none is recorded): only judgements and returns."""
+    # Each assessment counts under the unit where it was submitted and approved, not where the person is now.
     rows = list(db.session.execute(
-        select(Assessment, Subject.unit_id).join(Subject, Subject.id == Assessment.subject_id)
-        .where(policy.subjects_visible_to(user), Subject.unit_id.in_(sorted(policy.visible_unit_ids(user))))
+        select(Assessment, func.coalesce(Assessment.unit_id, Subject.unit_id))
+        .join(Subject, Subject.id == Assessment.subject_id)
+        .where(policy.assessments_practised_in_units_of(user))
         .options(selectinload(Assessment.author))))
     labels: list[str] = []
     for instrument in catalogue.current("assessment"):

@@ -215,6 +215,7 @@ def submit(actor: User, assessment: Assessment, expected_version: int) -> None:
     _bump(assessment, expected_version)
     assessment.status = AssessmentStatus.SUBMITTED.value
     assessment.submitted_at = utcnow()
+    assessment.unit_id = assessment.subject.unit_id
     db.session.flush()
     trail.record("submit", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
 
@@ -230,6 +231,7 @@ def approve(actor: User, assessment: Assessment, expected_version: int) -> None:
     assessment.status = AssessmentStatus.APPROVED.value
     assessment.approved_at = utcnow()
     assessment.approved_by_id = actor.id
+    assessment.unit_id = assessment.subject.unit_id  # where it was countersigned, whatever happens after
     previous = assessment.supersedes
     if previous is not None and previous.status == AssessmentStatus.APPROVED:
         previous.status = AssessmentStatus.SUPERSEDED.value
