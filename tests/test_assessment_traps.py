@@ -371,3 +371,47 @@ def test_the_unit_of_earlier_approvals_is_filled_in_from_the_movements(app, user
         unit = conn.execute(sa.text("SELECT unit_id FROM assessments WHERE id = :id"), {"id": aid}).scalar()
     engine.dispose()
     assert unit == units["A"]  # where it was approved, not B where the person is now
+
+
+# --- 8. the screening form: today's date, and "none observed" in one step ---------------------------------
+
+
+def test_the_screening_form_prefills_todays_date(app, login_as, records):
+    from app.db import utcnow
+
+    page = login_as("assessor").get(f"/subjects/{records['subject_a']}/screenings/new").get_data(as_text=True)
+    field = page[page.index('id="screened_on"') - 200:page.index('id="screened_on"') + 200]
+    assert f'value="{utcnow().date().isoformat()}"' in field
+
+
+def test_none_observed_sets_every_unanswered_item_without_javascript_and_saves_nothing(app, login_as, records):
+    from app.assessments import catalogue
+    from app.assessments.models import Screening
+
+    sid = records["subject_a"]
+    with app.app_context():
+        items = catalogue.get(*factories.SCREENING).items()
+    client = login_as("assessor")
+    first = items[0].code
+    response = post_form(client, f"/subjects/{sid}/screenings/new",
+                         {"action": "none_observed", f"item_{first}": "observed", f"note_{first}": "Leaflets.",
+                          "occasion": "Reception"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for item in items[1:]:
+        assert _checked(page, item.code, "not_observed"), item.code
+    assert _checked(page, first, "observed")  # an answer already given is kept
+    assert "Leaflets." in page and 'value="Reception"' in page  # nothing typed is lost
+    assert "Check them, then save the screening." in page
+    with app.app_context():
+        assert db.session.scalar(select(sa.func.count()).select_from(Screening)) == 0
+
+
+def _checked(page: str, code: str, value: str) -> bool:
+    """Whether the radio button of `code` with `value` is checked, whatever the attribute order."""
+    import re
+
+    for tag in re.findall(r"<input[^>]*>", page):
+        if f'name="item_{code}"' in tag and f'value="{value}"' in tag:
+            return "checked" in tag
+    return False

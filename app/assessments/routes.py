@@ -19,7 +19,7 @@ from app.assessments.forms import (
 from app.assessments.models import Assessment
 from app.audit import trail
 from app.auth.reauth import requires_recent_auth
-from app.db import db
+from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import read_date, read_dates, show_errors
 from app.ids import form_id, id_arg
@@ -46,8 +46,20 @@ def new_screening(subject_id: int) -> Response | str | tuple[str, int]:
         abort(404)
     instrument = instruments[0]
     form = screening_form_class(instrument)()
+    none_observed = screening.none_observed_answers(instrument)
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="screening_form")
+        form.screened_on.data = utcnow().date().isoformat()
+    elif request.form.get("action") == "none_observed" and none_observed is not None:
+        # Without JavaScript: the form comes back with every unanswered item "Not observed", nothing saved yet
+        # and nothing typed lost.
+        trail.record_view(subject.id, object_type="screening_form")
+        for code, value in none_observed.items():
+            item_field = getattr(form, f"item_{code}")
+            item_field.data = item_field.data or value
+        flash("Every item you had not answered is now “Not observed”. Check them, then save the screening.", "info")
+        return render_template("assessments/screening_form.html", form=form, subject=subject,
+                               instrument=instrument, none_observed=none_observed), 200
     if form.validate_on_submit():
         try:
             values = screening.ScreeningValues(
@@ -62,12 +74,12 @@ def new_screening(subject_id: int) -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("assessments/screening_form.html", form=form, subject=subject,
-                                   instrument=instrument), 400
+                                   instrument=instrument, none_observed=none_observed), 400
         flash("Screening saved." + (" The person is now on the assessment-needed list."
                                     if record.outcome == "refer_for_assessment" else ""), "success")
         return redirect(url_for("subjects.show", subject_id=subject.id))
     return render_template("assessments/screening_form.html", form=form, subject=subject,
-                           instrument=instrument), 400 if form.errors else 200
+                           instrument=instrument, none_observed=none_observed), 400 if form.errors else 200
 
 
 @bp.route("/screenings/<int:screening_id>")
