@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.wrappers import Response
 
@@ -271,6 +271,13 @@ def can_edit_assessment(user: User, assessment: Assessment) -> bool:
     return assessment.status == "draft" and assessment.author_id == user.id and in_scope(user, assessment.subject)
 
 
+def can_discard_assessment(user: User, assessment: Assessment) -> bool:
+    """Only the author discards, only a draft that no supervisor has seen: a returned draft carries the
+    countersignature's record (its returns), so it is kept and corrected instead."""
+    return (can_edit_assessment(user, assessment) and assessment.submitted_at is None
+            and assessment.returned_at is None)
+
+
 def can_decide_assessment(user: User, assessment: Assessment) -> bool:
     """Four eyes: a supervisor of the person's unit who did not write it approves or returns it."""
     return (assessment.status == AssessmentStatus.SUBMITTED and assessment.author_id != user.id
@@ -283,6 +290,16 @@ def assessments_decidable_by(user: User) -> ColumnElement[bool]:
         return Assessment.id.is_(None)
     return and_(Assessment.status == AssessmentStatus.SUBMITTED.value, Assessment.author_id != user.id,
                 Subject.unit_id.in_(sorted(user.unit_ids)))
+
+
+def assessments_practised_in_units_of(user: User) -> ColumnElement[bool]:
+    """WHERE clause for the supervisor's consistency-of-practice counts (no case content): the assessments
+    submitted or approved in their units, counted there even after the person moved on; a draft never
+    submitted by the person's unit now. For a query that joins Assessment.subject."""
+    if user.role != Role.SUPERVISOR:
+        return Assessment.id.is_(None)
+    return and_(Subject.erased_at.is_(None),
+                func.coalesce(Assessment.unit_id, Subject.unit_id).in_(sorted(user.unit_ids)))
 
 
 def can_amend_assessment(user: User, assessment: Assessment) -> bool:

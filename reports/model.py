@@ -60,10 +60,20 @@ class AssessmentSection:
     shared_with_person: bool
     shared_on: date | None
     review_due: date | None
-    # The supervisor's comment when they last returned it to the author, if they did.
+    # The supervisor's comment when they last returned it to the author, if they did (used when `returns`
+    # is empty).
     return_comment: str = ""
     returned_by: str | None = None
     returned_on: date | None = None
+    # Every return to the author, oldest first.
+    returns: tuple[ReturnLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    returned_on: date
+    returned_by: str
+    comment: str
 
 
 @dataclass(frozen=True)

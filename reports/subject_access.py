@@ -73,7 +73,11 @@ def assessments_body(assessments: Sequence[AssessmentSection], width: float) -> 
     for number, a in enumerate(assessments, start=1):
         story += heading(f"Assessment {number} of {count}: {a.instrument} ({a.status})", styles.H2)
         story += assessment_body(a, width)
-        if a.return_comment:
+        for number_returned, r in enumerate(a.returns, start=1):
+            story += heading(f"Returned to the author ({number_returned} of {len(a.returns)})", styles.H3)
+            story.append(facts_table([("Returned by", r.returned_by), ("Returned on", date_text(r.returned_on)),
+                                      ("Comment", r.comment)], width))
+        if a.return_comment and not a.returns:
             story += heading("Returned to the author", styles.H3)
             story.append(facts_table([("Returned by", a.returned_by or EMPTY),
                                       ("Returned on", date_text(a.returned_on)),

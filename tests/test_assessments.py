@@ -654,9 +654,11 @@ def test_chart_module_draws_valid_svg_with_points_in_date_order():
 
 
 def test_instrument_notice_is_on_every_assessment_screen(app, login_as, users, records, accredited):
+    # One assessment per person and instrument is open at a time: the other one compared is approved.
+    other = factories.make_assessment(app, users["probation"].id, records["subject_a"],
+                                      approver_id=users["supervisor"].id)
     aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])
     author = login_as("assessor")
-    other = factories.make_assessment(app, users["probation"].id, records["subject_a"])
     for path in (f"/assessments/{aid}", f"/assessments/{aid}/edit", f"/subjects/{records['subject_a']}/screenings/new",
                  f"/assessments/{aid}/compare?with={other}"):
         assert "not a validated instrument" in author.get(path).get_data(as_text=True), path

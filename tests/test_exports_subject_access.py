@@ -50,13 +50,15 @@ def full_record(app: Flask, users: dict[str, factories.UserInfo], records: dict[
 
     sid = records["subject_a"]
     today = utcnow().date()
-    returned = factories.make_assessment(app, users["assessor"].id, sid, submit=True)
+    # A person has one assessment per instrument in progress at a time: `assessed`'s draft is the one returned.
+    returned = assessed["draft"]
     with app.app_context():
         subject = db.session.get(Subject, sid)
         assert subject is not None
-        supervisor = as_user(app, users["supervisor"].id)
         a = db.session.get(Assessment, returned)
         assert a is not None
+        assessment_services.submit(as_user(app, users["probation"].id), a, a.version)
+        supervisor = as_user(app, users["supervisor"].id)
         assessment_services.return_to_author(supervisor, a, "Cite the source of the IN2 evidence.", a.version)
         subject_services.transfer(supervisor, subject, subject.unit_id, "remand", today,
                                   "Sentence quashed on appeal; retrial ordered")

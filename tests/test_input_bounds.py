@@ -447,8 +447,11 @@ def test_a_refused_field_is_shown_with_the_form_not_dropped(matrix, case):
     from tests import factories
 
     role, path, data, label = SILENT_FORMS[case]
+    # Person A already has an assessment in progress (the probation officer's draft), and a person has one
+    # per instrument at a time: the submitted one is of another person of unit A.
+    other = factories.make_subject(matrix.app, matrix.users["supervisor"].id, matrix.units["A"], "A1001AB")
     records = {**matrix.records, "submitted": factories.make_assessment(
-        matrix.app, matrix.users["assessor"].id, matrix.records["subject_a"], submit=True)}
+        matrix.app, matrix.users["assessor"].id, other, submit=True)}
     data = {k.format(**records): v for k, v in data.items()}
     client = matrix.client_for(role)
     before = _non_view_events(matrix.app)

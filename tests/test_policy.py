@@ -55,6 +55,10 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "assessments.edit_section": {**CASE_WORKERS, "assessor": 302, "supervisor": 302},
     "assessments.check": {**CASE_WORKERS, "assessor": 302, "supervisor": 302},
     "assessments.compare": CASE_WORKERS,
+    # the confirmation of a discard: only the draft's author (probation); anyone else is sent back to it
+    "assessments.discard": {**CASE_WORKERS, "assessor": 302, "supervisor": 302},
+    # the approval's confirmation: the draft is not submitted, so nobody may approve it yet
+    "assessments.confirm_approval": {**SUPERVISORS, "supervisor": 403},
     "admin.accreditations": ADMIN_ONLY,
     "interventions.refer": CASE_WORKERS,
     "interventions.show": CASE_WORKERS,

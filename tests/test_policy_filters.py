@@ -100,13 +100,17 @@ def world(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int
 
     for key in ("assessor", "probation", "supervisor", "assessor_b", "supervisor_ab"):
         factories.accredit(app, people[key].id)
-    factories.make_assessment(app, people["assessor"].id, a1, submit=True)
-    factories.make_assessment(app, sup, a1, submit=True)  # the supervisor's own: four eyes
-    factories.make_assessment(app, people["supervisor_ab"].id, a1, submit=True)
-    factories.make_assessment(app, people["assessor"].id, a1)
+    # A person has one assessment per instrument in progress at a time: the open ones are of several people.
+    a4, a5, a6 = (factories.make_subject(app, sup, units["A"], reference)
+                  for reference in ("A4000AA", "A5000AA", "A6000AA"))
+    b2 = factories.make_subject(app, people["assessor_b"].id, units["B"], "B2000BB")
     factories.make_assessment(app, people["probation"].id, a1, approver_id=sup)
+    factories.make_assessment(app, people["assessor"].id, a1, submit=True)
+    factories.make_assessment(app, sup, a4, submit=True)  # the supervisor's own: four eyes
+    factories.make_assessment(app, people["supervisor_ab"].id, a5, submit=True)
+    factories.make_assessment(app, people["assessor"].id, a6)
     factories.make_assessment(app, people["assessor_b"].id, b1, submit=True)
-    factories.make_assessment(app, people["assessor_b"].id, b1, approver_id=people["supervisor_ab"].id)
+    factories.make_assessment(app, people["assessor_b"].id, b2, approver_id=people["supervisor_ab"].id)
 
     with app.app_context():
         # Lists that showed people of several units, and of one unit only (the read rule's events).

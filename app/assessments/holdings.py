@@ -13,6 +13,7 @@ from app.assessments import catalogue, queries
 from app.assessments.models import (
     Assessment,
     AssessmentRating,
+    AssessmentReturn,
     Challenge,
     ChallengeOutcome,
     Screening,
@@ -44,6 +45,8 @@ def assessment_section(a: Assessment) -> model.AssessmentSection:
         shared_with_person=a.shared_with_person, shared_on=a.shared_on, review_due=a.review_due,
         return_comment=a.return_comment, returned_by=a.returned_by.display_name if a.returned_by else None,
         returned_on=a.returned_at.date() if a.returned_at else None,
+        returns=tuple(model.ReturnLine(r.returned_at.date(), r.returned_by.display_name, r.comment)
+                      for r in a.returns),
     )
 
 
@@ -88,12 +91,14 @@ def subject_access(subject: Subject) -> dict[str, object]:
 
 def erase(subject: Subject) -> dict[str, int]:
     """Delete the person's challenges, assessments (approved ones too: the erasure marks itself in progress,
-    which the database's immutability triggers allow) with their ratings, and screenings with their answers."""
+    which the database's immutability triggers allow) with their ratings and returns, and screenings with
+    their answers."""
     sid = subject.id
     assessments = select(Assessment.id).where(Assessment.subject_id == sid)
     screenings = select(Screening.id).where(Screening.subject_id == sid)
     counts = {"challenges": bulk(delete(Challenge).where(Challenge.assessment_id.in_(assessments)))}
     bulk(delete(AssessmentRating).where(AssessmentRating.assessment_id.in_(assessments)))
+    bulk(delete(AssessmentReturn).where(AssessmentReturn.assessment_id.in_(assessments)))
     bulk(update(Assessment).where(Assessment.subject_id == sid).values(supersedes_id=None, superseded_by_id=None))
     counts["assessments"] = bulk(delete(Assessment).where(Assessment.subject_id == sid))
     bulk(delete(ScreeningResponse).where(ScreeningResponse.screening_id.in_(screenings)))
@@ -120,7 +125,8 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
 
 def register(registry: PersonRegistry) -> None:
     registry.hold(Holding(
-        "assessments", ("screenings", "screening_responses", "assessments", "assessment_ratings", "challenges"),
+        "assessments", ("screenings", "screening_responses", "assessments", "assessment_ratings",
+                        "assessment_returns", "challenges"),
         erase=erase, subject_access=subject_access, timeline=timeline))
     registry.subject_panels.append(queries.subject_panel)
     registry.dashboard_panels.append(queries.dashboard_panel)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -119,6 +121,9 @@ class Assessment(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # The person's unit when it was last submitted, then when approved: where it was written and countersigned,
+    # which a later transfer does not change (None while a draft was never submitted).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -133,6 +138,9 @@ class Assessment(Base):
     )
     challenges: Mapped[list[Challenge]] = relationship(
         back_populates="assessment", order_by="Challenge.raised_on"
+    )
+    returns: Mapped[list[AssessmentReturn]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="AssessmentReturn.id"
     )
 
     @property
@@ -158,6 +166,24 @@ class AssessmentRating(Base):
     evidence: Mapped[str] = mapped_column(Text, default="")
 
     assessment: Mapped[Assessment] = relationship(back_populates="ratings")
+
+
+class AssessmentReturn(Base):
+    """A supervisor's return of a submitted assessment to its author: every one is kept, with what the
+    assessment said when it was returned, so that the resubmission can be read against it."""
+
+    __tablename__ = "assessment_returns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    comment: Mapped[str] = mapped_column(Text)
+    returned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    returned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The assessment's ratings, evidence and judgement as returned ({} for returns made before this was kept).
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="returns")
+    returned_by: Mapped[User] = relationship()
 
 
 class Accreditation(Base):

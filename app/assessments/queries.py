@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app import policy
@@ -86,7 +86,11 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
 
     points, levels = judgement_history(subject)
     instruments = catalogue.current("assessment")
-    startable = [(i, accreditation_problem(user, i)) for i in instruments] if policy.in_scope(user, subject) else []
+    in_progress = {a.instrument_id: a for a in reversed(subject_assessments(subject))
+                   if a.status in (AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED)}
+    startable = [(i, accreditation_problem(user, i), in_progress.get(i.id)) for i in instruments] \
+        if policy.in_scope(user, subject) else []
+    continuable = {a.id for a in in_progress.values() if policy.can_edit_assessment(user, a)}
     return Panel("assessments/_subject_panel.html", {
         "subject": subject,
         "screenings": subject_screenings(subject),
@@ -94,6 +98,7 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
         "chart_svg": judgement_history_svg(points, levels),
         "can_screen": policy.can_screen(user, subject) and bool(catalogue.current("screening")),
         "startable": startable,
+        "continuable": continuable,
     }, subject_ids=(subject.id,))
 
 
@@ -132,9 +137,11 @@ class ConsistencyRow:
 def consistency(user: User) -> tuple[list[str], list[ConsistencyRow], list[ConsistencyRow]]:
     """Per unit and per assessor, over the assessments of the supervisor's units. Uses no protected
     characteristic (none is recorded): only judgements and returns."""
+    # Each assessment counts under the unit where it was submitted and approved, not where the person is now.
     rows = list(db.session.execute(
-        select(Assessment, Subject.unit_id).join(Subject, Subject.id == Assessment.subject_id)
-        .where(policy.subjects_visible_to(user), Subject.unit_id.in_(sorted(policy.visible_unit_ids(user))))
+        select(Assessment, func.coalesce(Assessment.unit_id, Subject.unit_id))
+        .join(Subject, Subject.id == Assessment.subject_id)
+        .where(policy.assessments_practised_in_units_of(user))
         .options(selectinload(Assessment.author))))
     labels: list[str] = []
     for instrument in catalogue.current("assessment"):

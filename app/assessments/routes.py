@@ -17,7 +17,7 @@ from app.assessments.forms import (
 from app.assessments.models import Assessment
 from app.audit import trail
 from app.auth.reauth import requires_recent_auth
-from app.db import db
+from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import read_date, show_errors
 from app.ids import id_arg
@@ -44,8 +44,20 @@ def new_screening(subject_id: int) -> Response | str | tuple[str, int]:
         abort(404)
     instrument = instruments[0]
     form = screening_form_class(instrument)()
+    none_observed = screening.none_observed_answers(instrument)
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="screening_form")
+        form.screened_on.data = utcnow().date().isoformat()
+    elif request.form.get("action") == "none_observed" and none_observed is not None:
+        # Without JavaScript: the form comes back with every unanswered item "Not observed", nothing saved yet
+        # and nothing typed lost.
+        trail.record_view(subject.id, object_type="screening_form")
+        for code, value in none_observed.items():
+            item_field = getattr(form, f"item_{code}")
+            item_field.data = item_field.data or value
+        flash("Every item you had not answered is now “Not observed”. Check them, then save the screening.", "info")
+        return render_template("assessments/screening_form.html", form=form, subject=subject,
+                               instrument=instrument, none_observed=none_observed), 200
     if form.validate_on_submit():
         try:
             values = screening.ScreeningValues(
@@ -60,12 +72,12 @@ def new_screening(subject_id: int) -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("assessments/screening_form.html", form=form, subject=subject,
-                                   instrument=instrument), 400
+                                   instrument=instrument, none_observed=none_observed), 400
         flash("Screening saved." + (" The person is now on the assessment-needed list."
                                     if record.outcome == "refer_for_assessment" else ""), "success")
         return redirect(url_for("subjects.show", subject_id=subject.id))
     return render_template("assessments/screening_form.html", form=form, subject=subject,
-                           instrument=instrument), 400 if form.errors else 200
+                           instrument=instrument, none_observed=none_observed), 400 if form.errors else 200
 
 
 @bp.route("/screenings/<int:screening_id>")
@@ -89,13 +101,45 @@ def start(subject_id: int) -> Response:
         abort(400)
     try:
         instrument = catalogue.get(*key)
+        existing = services.open_assessment(subject.id, instrument.id)
         assessment = services.start(g.user, subject, instrument)
     except KeyError:
         abort(400)
     except NotAllowed as exc:
         flash(exc.message, "warning")
         return redirect(url_for("subjects.show", subject_id=subject.id))
-    return redirect(url_for("assessments.edit", assessment_id=assessment.id))
+    if existing is None:
+        return redirect(url_for("assessments.edit", assessment_id=assessment.id))
+    if policy.can_edit_assessment(g.user, assessment):
+        flash("You already have a draft of this assessment for this person: here it is.", "info")
+        return redirect(url_for("assessments.edit", assessment_id=assessment.id))
+    flash(f"{assessment.author.display_name}'s assessment of this person with this instrument is in progress "
+          f"({assessment.status_enum.label.lower()}): a person has one at a time.", "info")
+    return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/discard", methods=["GET", "POST"])
+@case_workers
+def discard(assessment_id: int) -> Response | str:
+    """A confirmation page, then the discard itself (POST)."""
+    assessment = policy.load_assessment(assessment_id)
+    form = DecisionForm()
+    if not policy.can_discard_assessment(g.user, assessment):
+        try:
+            services.discard(g.user, assessment)
+        except NotAllowed as exc:
+            policy.record_refusal(302, exc.message, object_type="assessment", object_id=assessment.id,
+                                  subject_id=assessment.subject_id)
+            flash(exc.message, "warning")
+        return redirect(url_for("assessments.show", assessment_id=assessment.id))
+    if form.validate_on_submit():
+        subject_id = assessment.subject_id
+        services.discard(g.user, assessment)
+        flash("Draft discarded.", "success")
+        return redirect(url_for("subjects.show", subject_id=subject_id))
+    services.record_view(g.user, assessment)
+    return render_template("assessments/discard.html", assessment=assessment, form=form,
+                           instrument=services.instrument_of(assessment))
 
 
 @bp.route("/assessments/<int:assessment_id>")
@@ -120,6 +164,7 @@ def _assessment_page(assessment: Assessment, return_form: ReturnForm | None = No
         decision_form=DecisionForm(version=str(assessment.version)), return_form=return_form,
         challenge_form=challenge_form or ChallengeForm(), decision_forms=decision_forms,
         can_edit=policy.can_edit_assessment(g.user, assessment),
+        can_discard=policy.can_discard_assessment(g.user, assessment),
         can_decide=policy.can_decide_assessment(g.user, assessment),
         can_amend=policy.can_amend_assessment(g.user, assessment),
         open_amendment=services.open_amendment(assessment) if assessment.status == "approved" else None,
@@ -127,6 +172,7 @@ def _assessment_page(assessment: Assessment, return_form: ReturnForm | None = No
         can_decide_challenge=policy.can_decide_challenge(g.user, assessment),
         others=[a for a in queries.subject_assessments(assessment.subject) if a.id != assessment.id],
         completeness=services.completeness_problems(assessment) if assessment.status == "draft" else {},
+        since_return=services.changes_since_return(assessment) if assessment.status == "submitted" else None,
     )
     return page, status
 
@@ -149,6 +195,21 @@ def approve(assessment_id: int) -> Response | tuple[str, int]:
             return redirect(url_for("assessments.show", assessment_id=assessment.id))
         flash("Assessment approved. It can no longer be changed; corrections are made by amending it.", "success")
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/approve/confirm")
+@supervisors
+def confirm_approval(assessment_id: int) -> str:
+    """The countersignature's confirmation: what is about to be locked, and the button that locks it."""
+    assessment = policy.load_assessment(assessment_id)
+    if not policy.can_decide_assessment(g.user, assessment):
+        policy.refuse(403, "only a supervisor of the unit who did not write it approves a submitted assessment",
+                      object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
+    services.record_view(g.user, assessment)
+    instrument = services.instrument_of(assessment)
+    return render_template("assessments/confirm_approval.html", assessment=assessment, instrument=instrument,
+                           form=DecisionForm(version=str(assessment.version)),
+                           rated=sum(1 for r in assessment.ratings if r.rating), items=len(instrument.items()))
 
 
 @bp.route("/assessments/<int:assessment_id>/return", methods=["POST"])

@@ -18,6 +18,21 @@ from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.subjects.models import Subject
+from instruments.loader import Instrument
+
+# The option code meaning "checked, and no sign of it": the screening form offers to give it to every item
+# still unanswered in one step, when every item of the instrument has it.
+NOT_OBSERVED = "not_observed"
+
+
+def none_observed_answers(instrument: Instrument) -> dict[str, str] | None:
+    """Each item's "not observed" option, or None when some item has no such option (no shortcut then)."""
+    answers = {}
+    for item in instrument.items():
+        if NOT_OBSERVED not in {o.value for o in item.options}:
+            return None
+        answers[item.code] = NOT_OBSERVED
+    return answers
 
 
 @dataclass

@@ -15,7 +15,13 @@ from sqlalchemy import select
 
 from app import policy
 from app.assessments import catalogue
-from app.assessments.models import Accreditation, Assessment, AssessmentRating, AssessmentStatus
+from app.assessments.models import (
+    Accreditation,
+    Assessment,
+    AssessmentRating,
+    AssessmentReturn,
+    AssessmentStatus,
+)
 from app.audit import trail
 from app.auth.models import User
 from app.db import bump_version, db, utcnow
@@ -85,12 +91,28 @@ def _bump(assessment: Assessment, expected_version: int) -> None:
                  updated_at=utcnow())
 
 
+OPEN_STATUSES = (AssessmentStatus.DRAFT.value, AssessmentStatus.SUBMITTED.value)
+
+
+def open_assessment(subject_id: int, instrument_id: str) -> Assessment | None:
+    """The person's assessment with this instrument still in progress (a draft, returned or not, or one
+    awaiting countersignature), amendments included: there is at most one."""
+    return db.session.scalars(select(Assessment).where(
+        Assessment.subject_id == subject_id, Assessment.instrument_id == instrument_id,
+        Assessment.status.in_(OPEN_STATUSES)).order_by(Assessment.id)).first()
+
+
 def start(actor: User, subject: Subject, instrument: Instrument) -> Assessment:
-    """A new draft for the subject with every item of the instrument, unrated."""
+    """A new draft for the subject with every item of the instrument, unrated; or, when the person already
+    has an assessment with this instrument in progress, that one (one draft per person and instrument,
+    whoever clicks and however often)."""
     if not policy.in_scope(actor, subject):
         raise NotAllowed("You can assess only the people of your units or caseload.")
     if instrument.kind != "assessment":
         raise Invalid("That instrument is not an assessment.")
+    existing = open_assessment(subject.id, instrument.id)
+    if existing is not None:
+        return existing
     problem = accreditation_problem(actor, instrument)
     if problem:
         raise NotAllowed(problem)
@@ -193,6 +215,7 @@ def submit(actor: User, assessment: Assessment, expected_version: int) -> None:
     _bump(assessment, expected_version)
     assessment.status = AssessmentStatus.SUBMITTED.value
     assessment.submitted_at = utcnow()
+    assessment.unit_id = assessment.subject.unit_id
     db.session.flush()
     trail.record("submit", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
 
@@ -208,6 +231,7 @@ def approve(actor: User, assessment: Assessment, expected_version: int) -> None:
     assessment.status = AssessmentStatus.APPROVED.value
     assessment.approved_at = utcnow()
     assessment.approved_by_id = actor.id
+    assessment.unit_id = assessment.subject.unit_id  # where it was countersigned, whatever happens after
     previous = assessment.supersedes
     if previous is not None and previous.status == AssessmentStatus.APPROVED:
         previous.status = AssessmentStatus.SUPERSEDED.value
@@ -229,13 +253,36 @@ def return_to_author(actor: User, assessment: Assessment, comment: str, expected
         raise Invalid("The assessment was not returned.",
                       field_errors={"comment": ["Tell the author what to change."]})
     _bump(assessment, expected_version)
+    returned_at = utcnow()
+    # Every return is kept, with what the assessment said, so that the resubmission is read against it.
+    assessment.returns.append(AssessmentReturn(comment=comment.strip(), returned_by_id=actor.id,
+                                               returned_at=returned_at, snapshot=_snapshot(assessment)))
     assessment.status = AssessmentStatus.DRAFT.value
     assessment.return_comment = comment.strip()
     assessment.returned_by_id = actor.id
-    assessment.returned_at = utcnow()
+    assessment.returned_at = returned_at
     assessment.submitted_at = None
     db.session.flush()
     trail.record("return", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
+
+
+def discard(actor: User, assessment: Assessment) -> None:
+    """Delete a draft its author no longer wants, with its ratings; audited without its content.
+
+    Only a draft that was never submitted: a returned one carries the record of its countersignature and is
+    corrected and resubmitted instead. An amendment's draft may be discarded: the approved version it
+    amends is untouched."""
+    if not policy.can_discard_assessment(actor, assessment):
+        if assessment.status == AssessmentStatus.DRAFT and assessment.returned_at is not None \
+                and assessment.author_id == actor.id:
+            raise NotAllowed("A returned assessment cannot be discarded: a supervisor has read it and the "
+                             "return is on its record. Correct it and submit it again.")
+        raise NotAllowed("Only the author can discard a draft, and only before it is first submitted.")
+    trail.record("discard", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id,
+                 details={"instrument": f"{assessment.instrument_id} {assessment.instrument_version}",
+                          "amends": assessment.supersedes_id})
+    db.session.delete(assessment)
+    db.session.flush()
 
 
 def open_amendment(assessment: Assessment) -> Assessment | None:
@@ -320,3 +367,53 @@ def compare(left: Assessment, right: Assessment) -> list[ComparedRow]:
                                 label(right_instrument, rr.rating if rr else ""),
                                 lr.evidence if lr else "", rr.evidence if rr else ""))
     return rows
+
+
+@dataclass(frozen=True)
+class ChangedField:
+    """A part of the assessment that differs from what it said when it was last returned."""
+
+    label: str
+    before: str
+    after: str
+
+
+def changes_since_return(assessment: Assessment) -> tuple[AssessmentReturn, list[ChangedField]] | None:
+    """What changed between the last return and now, for the supervisor reading the resubmission; None when
+    it was never returned, or was returned before returns kept what the assessment said."""
+    if not assessment.returns or not assessment.returns[-1].snapshot:
+        return None
+    last = assessment.returns[-1]
+    before, now = last.snapshot, _snapshot(assessment)
+    instrument = instrument_of(assessment)
+    judgements = {o.value: o.label for o in instrument.overall_judgements}
+
+    def rating_label(code: str, value: object) -> str:
+        try:
+            return instrument.option_label(code, str(value)) if value else "Not rated"
+        except KeyError:
+            return str(value)
+
+    changed: list[ChangedField] = []
+    for item in instrument.items():
+        key = f"rating:{item.code}"
+        if before.get(key, "") != now.get(key, ""):
+            changed.append(ChangedField(f"{item.code} {item.title}: rating", rating_label(item.code, before.get(key)),
+                                        rating_label(item.code, now.get(key))))
+        key = f"evidence:{item.code}"
+        if before.get(key, "") != now.get(key, ""):
+            changed.append(ChangedField(f"{item.code} {item.title}: evidence", str(before.get(key) or ""),
+                                        str(now.get(key) or "")))
+    labels = {"overall_judgement": "Overall judgement", "rationale": "Reasons for the judgement",
+              "person_view": "The person's view", "shared_with_person": "Shared with the person",
+              "shared_on": "Date shared", "review_due": "Review due by"}
+    for key, label in labels.items():
+        if before.get(key) != now.get(key):
+            if key == "overall_judgement":
+                old, new = judgements.get(str(before.get(key)), ""), judgements.get(str(now.get(key)), "")
+            elif key == "shared_with_person":
+                old, new = ("Yes" if before.get(key) else "No"), ("Yes" if now.get(key) else "No")
+            else:
+                old, new = str(before.get(key) or ""), str(now.get(key) or "")
+            changed.append(ChangedField(label, old, new))
+    return last, changed

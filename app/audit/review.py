@@ -30,7 +30,7 @@ from app.registry import registry
 PAGE_SIZE = 50
 ACTION_PATTERN = re.compile(r"[a-z_]{1,32}")
 # Offered as suggestions in the action filter; any action name is accepted (features add their own).
-KNOWN_ACTIONS = ("allocate", "amend", "approve", "break_glass", "create", "decide", "denied", "disable",
+KNOWN_ACTIONS = ("allocate", "amend", "approve", "break_glass", "create", "decide", "denied", "disable", "discard",
                  "enable", "end_sessions", "erase", "export", "import", "login", "login_failed", "logout",
                  "password_change", "password_reset", "return", "review", "revoke", "search", "submit",
                  "transfer", "unlock", "update", "verify", "view")

@@ -46,6 +46,13 @@ FIRST_EVIDENCE = {"EN1": "Wing staff log, 3 March: spends association time distr
 # --- instruments ------------------------------------------------------------------------------------------
 
 
+
+def approve_after_confirming(page: Page) -> None:
+    """The countersignature sits at the end of the assessment and asks for a confirmation first."""
+    page.get_by_role("link", name="Approve this assessment").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Approve the assessment of")
+    page.get_by_role("button", name="Approve").click()
+
 def instrument(server: LiveServer, key: tuple[str, str]) -> Instrument:
     with server.app.app_context():
         return catalogue.get(*key)
@@ -209,7 +216,8 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     expect(page).to_have_url(f"{person_url}/screenings/new")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Screening: {FULL_NAME}")
 
-    type_real_date(page, page.get_by_label("Date of screening"), today)
+    # The form offers today's date already.
+    expect(page.get_by_label("Date of screening")).to_have_value(today.isoformat())
     page.get_by_label("Occasion", exact=True).press_sequentially("Reception")
     for index, indicator in enumerate(screening_instrument.items()):
         answer = "Observed" if index < 2 else "Not observed"
@@ -367,6 +375,7 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     expect(page.get_by_test_id("overall")).to_have_text("Moderate concern")
     # The author cannot countersign, edit or amend a submitted assessment.
     expect(page.get_by_role("button", name="Approve")).to_have_count(0)
+    expect(page.get_by_role("link", name="Approve this assessment")).to_have_count(0)
     expect(page.get_by_role("link", name="Continue editing")).to_have_count(0)
     sign_out(page, live_server)
 
@@ -392,6 +401,7 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     expect(page.get_by_test_id("status")).to_have_text("Draft")
     expect(page.get_by_role("status").filter(has_text="Returned:")).to_have_text(f"Returned: “{RETURN_COMMENT}”")
     expect(page.get_by_role("button", name="Approve")).to_have_count(0)
+    expect(page.get_by_role("link", name="Approve this assessment")).to_have_count(0)
     sign_out(page, live_server)
 
     # 7. The assessor sees the comment on the dashboard, corrects the evidence and submits again.
@@ -419,8 +429,12 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     expect(waiting.get_by_role("listitem")).to_have_count(1)
     waiting.get_by_role("link", name=QUEUE_NAME, exact=True).click()
     expect(page).to_have_url(assessment_url)
-    expect(page.get_by_role("cell", name=re.compile(re.escape(CORRECTED_IN3)))).to_be_visible()
-    page.get_by_role("button", name="Approve").click()
+    # What changed since the return is shown first, then the whole assessment with the corrected evidence.
+    corrected = page.get_by_role("cell", name=re.compile(re.escape(CORRECTED_IN3)))
+    expect(page.get_by_test_id("changed-since-return").get_by_role("cell", name=re.compile(re.escape(CORRECTED_IN3))
+                                                                       )).to_be_visible()
+    expect(corrected).to_have_count(2)
+    approve_after_confirming(page)
 
     expect(page).to_have_url(assessment_url)
     expect(page.get_by_role("status")).to_have_text(
@@ -428,6 +442,7 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     expect(page.get_by_test_id("status")).to_have_text("Approved")
     expect(page.get_by_text(re.compile(r"approved by Supervisor on "))).to_be_visible()
     expect(page.get_by_role("button", name="Approve")).to_have_count(0)
+    expect(page.get_by_role("link", name="Approve this assessment")).to_have_count(0)
 
     # The person's page: the judgement chart has its first point, and no assessment is needed now.
     page.get_by_role("link", name=f"Back to {FULL_NAME}").click()
@@ -485,7 +500,7 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     sign_in(page, live_server, "supervisor")
     page.get_by_test_id("awaiting-approval").get_by_role("link", name=QUEUE_NAME, exact=True).click()
     expect(page).to_have_url(amendment_url)
-    page.get_by_role("button", name="Approve").click()
+    approve_after_confirming(page)
     expect(page).to_have_url(amendment_url)
     expect(page.get_by_test_id("status")).to_have_text("Approved")
     expect(page.get_by_test_id("overall")).to_have_text("High concern")
@@ -622,6 +637,7 @@ def test_author_cannot_approve_and_amendment_is_compared(
     # 2. Four eyes: the supervisor wrote the amendment, so there is nothing for them to approve or return...
     expect(page.get_by_role("heading", name="Countersignature")).to_have_count(0)
     expect(page.get_by_role("button", name="Approve")).to_have_count(0)
+    expect(page.get_by_role("link", name="Approve this assessment")).to_have_count(0)
     expect(page.get_by_role("button", name="Return to the author")).to_have_count(0)
     # ...and sending the approval anyway (with a valid CSRF token) is refused by the server.
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
