@@ -3,6 +3,7 @@ fixed data, charts and caseload views."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -257,6 +258,36 @@ def test_session_form_is_prefilled_from_the_last_session(app, login_as, users, r
     text = login_as("probation").get(f"/interventions/{iv_id}/sessions/new").get_data(as_text=True)
     assert f'value="{(today() - timedelta(days=13)).isoformat()}"' in text
     assert 'value="late" checked' in text
+
+
+def checked_radios(page: str) -> dict[str, list[str]]:
+    """name -> the values of the radio buttons the page preselects, as a browser would submit them."""
+    found: dict[str, list[str]] = {}
+    for tag in re.findall(r'<input[^>]*type="radio"[^>]*>', page):
+        if re.search(r"\schecked\b", tag):
+            name = re.search(r'name="([^"]*)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            assert name is not None and value is not None
+            found.setdefault(name.group(1), []).append(value.group(1))
+    return found
+
+
+def test_session_form_never_preselects_not_rated_beside_an_attendance(app, login_as, users, records):
+    iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id)
+    client = login_as("probation")
+    first = client.get(f"/interventions/{iv_id}/sessions/new").get_data(as_text=True)
+    assert checked_radios(first) == {"attendance": ["attended"]}  # no rating chosen, not "Not rated"
+    assert "taken from the last session" not in first
+    assert "first session recorded" in first
+    factories.add_session(app, users["probation"].id, iv_id, days_ago=3, attendance="missed_acceptable",
+                          engagement=None)
+    after_a_missed_one = client.get(f"/interventions/{iv_id}/sessions/new").get_data(as_text=True)
+    defaults = checked_radios(after_a_missed_one)
+    assert defaults == {"attendance": ["missed_acceptable"], "engagement": [""]}
+    assert "taken from the last session" in after_a_missed_one
+    saved = post_form(client, f"/interventions/{iv_id}/sessions/new",
+                      {"held_on": today().isoformat(), **{k: v[0] for k, v in defaults.items()}})
+    assert saved.status_code == 302
 
 
 def test_engagement_is_rated_only_for_attended_sessions_with_anchored_values(app, login_as, users, records):

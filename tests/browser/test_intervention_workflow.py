@@ -105,9 +105,13 @@ def expect_session_form(page: Page, server: LiveServer, intervention_path: str, 
     expect(held).to_have_value(held_on.isoformat())
     expect(attendance_radio(page, attendance)).to_be_checked()
     expect(page.get_by_role("group", name="Attendance").locator("input:checked")).to_have_count(1)
-    # "Not rated" is chosen until a rating is picked (and can be chosen again to take a rating back)
-    expect(page.get_by_role("group", name=ENGAGEMENT_GROUP).get_by_role("radio", name=re.compile("^Not rated"))
-           ).to_be_checked()
+    # "Not rated" is chosen beside an absence only; beside an attendance no rating is chosen until one is
+    # picked (and "Not rated" can be chosen again to take a rating back)
+    not_rated = page.get_by_role("group", name=ENGAGEMENT_GROUP).get_by_role("radio", name=re.compile("^Not rated"))
+    if attendance in ATTENDANCE_ORDER[:2]:
+        expect(page.get_by_role("group", name=ENGAGEMENT_GROUP).locator("input:checked")).to_have_count(0)
+    else:
+        expect(not_rated).to_be_checked()
     return held
 
 
