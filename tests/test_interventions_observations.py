@@ -56,7 +56,8 @@ def transfer_to_unit_b(app: Flask, users, units, subject_id: int) -> None:
         supervisor, subject = db.session.get(User, users["supervisor"].id), db.session.get(Subject, subject_id)
         assert supervisor is not None and subject is not None
         g.user = supervisor
-        services.transfer(supervisor, subject, units["B"], "released_on_licence", today(), "Released on licence")
+        services.transfer(supervisor, subject, units["B"], "released_on_licence", today(), "Released on licence",
+                          release_date=today())
         db.session.commit()
 
 
