@@ -245,3 +245,21 @@ def test_subject_page_says_when_it_shows_only_the_newest_observations(app, login
     assert "The 20 newest of 21 observations are shown" in page
     timeline = page[page.index('data-testid="timeline"'):]
     assert timeline.count("Observation: Positive engagement") == 21
+
+
+def test_a_supervisors_dashboard_lists_the_intervention_work_of_their_units_and_says_so(app, login_as, users,
+                                                                                        records):
+    ours = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id,
+                                       started_days_ago=30)  # neither owned by the supervisor nor on their caseload
+    factories.add_session(app, users["probation"].id, ours, days_ago=25, attendance="missed_unacceptable",
+                          engagement=None)
+    theirs = factories.make_intervention(app, users["assessor_b"].id, records["subject_b"], users["assessor_b"].id,
+                                         started_days_ago=30)
+    home = login_as("supervisor").get("/").get_data(as_text=True)
+    assert "Active interventions in your units" in home
+    for panel in ("active-interventions", "missed-sessions", "quiet-interventions"):
+        listed = home[home.index(f'data-testid="{panel}"'):]
+        listed = listed[:listed.index("</ul>")]
+        assert f"/interventions/{ours}" in listed and f"/interventions/{theirs}" not in listed, panel
+    own = login_as("probation").get("/").get_data(as_text=True)
+    assert "Your active interventions" in own and "Active interventions in your units" not in own
