@@ -3,6 +3,7 @@ dashboards and the consultation log."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -556,6 +557,30 @@ def test_every_view_of_a_subject_page_is_audited(app, login_as, records):
     client.get(f"/subjects/{records['subject_a']}")
     views = events(app, "view", subject_id=records["subject_a"])
     assert [v.actor_username for v in views] == ["probation", "probation"]
+
+
+def test_every_count_card_on_the_dashboard_links_to_its_list(login_as, users, records):
+    home = login_as("assessor").get("/").get_data(as_text=True)
+    cards = home[home.index('data-testid="dashboard-counts"'):]
+    cards = cards[:cards.index('<h2')]
+    counts = re.findall(r'<p class="fs-3 mb-0">(.*?)</p>', cards)
+    assert len(counts) == 3
+    targets = []
+    for count in counts:
+        link = re.fullmatch(r'<a href="([^"]+)" data-testid="[a-z-]+">\d+</a>', count)
+        assert link is not None, count  # the number is a link, not plain text
+        targets.append(link.group(1))
+    assert targets[0] == "/caseload"
+    for fragment in targets[1:]:
+        assert fragment.startswith("#") and f'id="{fragment[1:]}"' in home  # the list's heading on the page
+
+
+def test_the_pdf_buttons_on_a_persons_page_look_like_the_other_buttons(login_as, records):
+    page = login_as("supervisor").get(f"/subjects/{records['subject_a']}").get_data(as_text=True)
+    for label in ("Case summary (PDF)", "Subject-access report"):
+        link = re.search(rf'<a class="([^"]*)" href="[^"]*">{re.escape(label)}</a>', page)
+        assert link is not None, label
+        assert link.group(1) == "btn btn-outline-primary", label  # not the greyed secondary style
 
 
 def test_dashboard_lists_overdue_and_due_soon_reviews(app, login_as, users, units):
