@@ -348,6 +348,19 @@ def test_engagement_chart_renders_valid_svg_with_the_expected_points(app, login_
     assert "67% (2 of 3)" in text
 
 
+def test_the_intervention_page_marks_missed_and_cancelled_sessions_on_the_chart(app, login_as, users, records):
+    iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id)
+    factories.add_session(app, users["probation"].id, iv_id, 14, "attended", 2)
+    factories.add_session(app, users["probation"].id, iv_id, 10, "cancelled_by_provider", None)
+    factories.add_session(app, users["probation"].id, iv_id, 7, "missed_unacceptable", None)
+    factories.add_session(app, users["probation"].id, iv_id, 1, "attended", 4)
+    text = login_as("probation").get(f"/interventions/{iv_id}").get_data(as_text=True)
+    svg = text[text.index("<svg"):text.index("</svg>")]
+    assert f'data-date="{(today() - timedelta(days=7)).isoformat()}" data-mark="missed"' in svg
+    assert f'data-date="{(today() - timedelta(days=10)).isoformat()}" data-mark="cancelled"' in svg
+    assert f"{(today() - timedelta(days=7)).isoformat()}: missed, without an acceptable reason" in svg
+
+
 # --- closing with outcomes --------------------------------------------------------------------------------
 
 

@@ -44,6 +44,7 @@ def intervention_section(i: Intervention) -> model.InterventionSection:
         attendance=queries.attendance_rate(i.sessions).text,
         goals=tuple((g.text, GoalOutcome(g.outcome).label if g.outcome else None) for g in i.goals),
         outcome_summary=i.outcome_summary, engagement=tuple(queries.engagement_points(i)),
+        absences=tuple(queries.engagement_marks(i)),
         sessions=tuple(model.SessionLine(s.held_on, s.attendance_label, s.engagement, s.notes, s.next_steps)
                        for s in i.sessions),
         end_reason=i.end_reason, factors=_factors(i),

@@ -23,7 +23,7 @@ from app.interventions.models import (
 )
 from app.registry import Panel
 from app.subjects.models import Subject
-from reports.charts import EngagementPoint, engagement_svg
+from reports.charts import AxisMark, EngagementPoint, engagement_svg
 
 MISSED = (Attendance.MISSED_ACCEPTABLE.value, Attendance.MISSED_UNACCEPTABLE.value)
 MISSED_WINDOW_DAYS = 30
@@ -60,6 +60,13 @@ def attendance_rate(sessions: Sequence[InterventionSession]) -> AttendanceRate:
 def engagement_points(intervention: Intervention) -> list[EngagementPoint]:
     return [EngagementPoint(s.held_on, s.engagement - 1, str(s.engagement))
             for s in intervention.sessions if s.engagement is not None]
+
+
+def engagement_marks(intervention: Intervention) -> list[AxisMark]:
+    """The sessions without a rating because they did not take place, for the chart's time axis."""
+    return [AxisMark(s.held_on, "cancelled" if s.attendance == Attendance.CANCELLED_BY_PROVIDER else "missed",
+                     s.attendance_label.lower())
+            for s in intervention.sessions if not Attendance(s.attendance).present]
 
 
 def mean_engagement(sessions: Sequence[InterventionSession]) -> float | None:
@@ -191,7 +198,8 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
     return Panel("interventions/_subject_panel.html", {
         "subject": subject,
         "interventions": [(i, attendance_rate(i.sessions), engagement_svg(engagement_points(i), ident=f"eng-{i.id}",
-                                                                          title=f"Engagement: {i.type_label}"))
+                                                                          title=f"Engagement: {i.type_label}",
+                                                                          marks=engagement_marks(i)))
                           for i in interventions],
         "observations": subject_observations(subject),
         "can_refer": policy.can_refer(user, subject),
