@@ -585,6 +585,14 @@ def test_missed_and_cancelled_sessions_are_marked_on_the_axis_with_a_legend_and_
     assert "2024-03-15: cancelled by the provider" in pdf and "missed session" in pdf
 
 
+def test_no_table_heading_breaks_inside_a_word() -> None:
+    page = pages(build_case_summary(case_summary()))[-1]
+    assert "Date\nAttendance\nEngagement\nNotes\nNext steps" in page  # was "Engageme" / "nt"
+    for report in (build_case_summary(case_summary()), build_subject_access_report(subject_access())):
+        for line in "\n".join(pages(report)).split("\n"):
+            assert line.strip() not in ("nt", "ment", "ement"), line
+
+
 def test_charts_are_vector_graphics_not_images() -> None:
     reader = PdfReader(io.BytesIO(build_case_summary(case_summary())))
     for page in reader.pages:
