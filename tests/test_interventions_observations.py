@@ -162,8 +162,9 @@ def test_access_log_of_the_subject_access_report_lists_the_observation_reads(app
         assert supervisor is not None and subject is not None
         report = gather.subject_access_report(subject, gather.header("Subject access", supervisor, "Request",
                                                                      "The person", "OFFICIAL-SENSITIVE"))
-    reads = [a for a in report.accesses if a.action == "view" and a.what == "observations"]
-    assert [a.who for a in reads] == ["supervisor"]
+    # in the access log's words: "looked at" "the list of observations", by the user's display name
+    reads = [a for a in report.accesses if a.action == "looked at" and a.what == "the list of observations"]
+    assert [a.who for a in reads] == ["Supervisor"]
 
 
 # --- the supervisor's dashboard ----------------------------------------------------------------------------
