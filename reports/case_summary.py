@@ -142,7 +142,7 @@ def chart(points: Sequence[ChartPoint], levels: Sequence[str], width: float, *, 
                else charts.judgement_history_drawing(list(points), list(levels), max_width=width))
     if drawing is None:
         return [literal(empty, styles.EMPTY)]
-    layout = charts.layout_points(list(points), list(levels), marks=tuple(marks))
+    layout = charts.layout_points(list(points), list(levels), marks=tuple(marks), average_same_day=engagement)
     return [KeepTogether([drawing, literal(charts.text_alternative(layout), styles.CAPTION)])]
 
 

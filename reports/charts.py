@@ -90,18 +90,25 @@ def same_day(points: list[ChartPoint]) -> tuple[ChartPoint, float]:
 
 
 def layout_points(points: list[ChartPoint], levels: list[str], width: int = 640, height: int = 220,
-                  marks: list[AxisMark] | tuple[AxisMark, ...] = ()) -> Layout:
+                  marks: list[AxisMark] | tuple[AxisMark, ...] = (), *, average_same_day: bool = False) -> Layout:
+    """Where each point and mark goes. `average_same_day` (the engagement chart: two sessions of one day) draws
+    a day's values as one point at their average; without it (judgements: an amendment approved on the day of
+    the version it supersedes) each value keeps its own point."""
     left = 150 if max((len(label) for label in levels), default=0) > 3 else 40
     # A legend of the marks takes the top of the chart.
     right, top, bottom = width - RIGHT_MARGIN, 36 if marks else 20, height - 40
-    by_day: dict[date, list[ChartPoint]] = {}
-    for p in sorted(points, key=lambda p: p.when):
-        by_day.setdefault(p.when, []).append(p)
+    ordered = sorted(points, key=lambda p: p.when)
+    groups: list[list[ChartPoint]] = []
+    for p in ordered:
+        if average_same_day and groups and groups[-1][0].when == p.when:
+            groups[-1].append(p)
+        else:
+            groups.append([p])
     layout = Layout(width, height, left, right, top, bottom, tuple(levels), ())
-    if not by_day:
+    if not groups:
         return layout
     ordered_marks = sorted(marks, key=lambda m: m.when)
-    days_seen = [*by_day, *(m.when for m in ordered_marks)]
+    days_seen = [*(g[0].when for g in groups), *(m.when for m in ordered_marks)]
     first, last = min(days_seen), max(days_seen)
     days = max((last - first).days, 1)
 
@@ -109,9 +116,9 @@ def layout_points(points: list[ChartPoint], levels: list[str], width: int = 640,
         return round((left + right) / 2 if first == last else left + (right - left) * (day - first).days / days, 1)
 
     plotted = []
-    for day, values in by_day.items():
+    for values in groups:
         point, level = same_day(values)
-        plotted.append(PlotPoint(x_of(day), round(layout.level_y(level), 1), point, level))
+        plotted.append(PlotPoint(x_of(point.when), round(layout.level_y(level), 1), point, level))
     return Layout(width, height, left, right, top, bottom, tuple(levels), tuple(plotted),
                   tuple(PlotMark(x_of(m.when), m) for m in ordered_marks))
 
@@ -147,7 +154,8 @@ def engagement_svg(points: list[ChartPoint], *, ident: str, width: int = 640, he
     """Engagement ratings (1-5) session by session, with missed and cancelled sessions marked on the time
     axis; `ident` keeps element ids unique on the page."""
     levels = ["1", "2", "3", "4", "5"]
-    return line_chart_svg(points, levels, width=width, height=height, title=title, ident=ident, marks=marks)
+    return line_chart_svg(points, levels, width=width, height=height, title=title, ident=ident, marks=marks,
+                          average_same_day=True)
 
 
 def _svg_mark(kind: MarkKind, x: float, y: float, extra: str = "", inner: str = "") -> str:
@@ -160,9 +168,10 @@ def _svg_mark(kind: MarkKind, x: float, y: float, extra: str = "", inner: str = 
 
 
 def line_chart_svg(points: list[ChartPoint], levels: list[str], *, width: int, height: int, title: str,
-                   ident: str, marks: list[AxisMark] | tuple[AxisMark, ...] = ()) -> str:
+                   ident: str, marks: list[AxisMark] | tuple[AxisMark, ...] = (),
+                   average_same_day: bool = False) -> str:
     """An accessible SVG line chart on an ordinal scale (empty string when there are no points)."""
-    layout = layout_points(points, levels, width, height, marks)
+    layout = layout_points(points, levels, width, height, marks, average_same_day=average_same_day)
     if not layout.points:
         return ""
     summary = text_alternative(layout)
@@ -214,11 +223,11 @@ def line_chart_svg(points: list[ChartPoint], levels: list[str], *, width: int, h
 
 
 def line_chart_drawing(points: list[ChartPoint], levels: list[str], *, width: int = 640, height: int = 220,
-                       max_width: float | None = None, marks: list[AxisMark] | tuple[AxisMark, ...] = ()
-                       ) -> Drawing | None:
+                       max_width: float | None = None, marks: list[AxisMark] | tuple[AxisMark, ...] = (),
+                       average_same_day: bool = False) -> Drawing | None:
     """The PDF rendering of line_chart_svg: the same layout_points geometry drawn as ReportLab vector shapes,
     scaled down to max_width (None when there are no points, as the SVG is then empty)."""
-    layout = layout_points(points, levels, width, height, marks)
+    layout = layout_points(points, levels, width, height, marks, average_same_day=average_same_day)
     if not layout.points:
         return None
     return layout_drawing(layout, max_width=max_width)
@@ -285,4 +294,4 @@ def engagement_drawing(points: list[ChartPoint], *, width: int = 640, height: in
                        ) -> Drawing | None:
     """engagement_svg's chart (ratings 1-5) as a PDF drawing (None when no session was rated)."""
     return line_chart_drawing(points, ["1", "2", "3", "4", "5"], width=width, height=height, max_width=max_width,
-                              marks=marks)
+                              marks=marks, average_same_day=True)

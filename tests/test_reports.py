@@ -544,13 +544,16 @@ def test_the_last_date_label_fits_inside_the_chart() -> None:
 def test_two_sessions_on_one_day_are_one_point_at_their_average_naming_both() -> None:
     day = date(2024, 3, 4)
     points = [ChartPoint(date(2024, 3, 1), 2, "3"), ChartPoint(day, 1, "2"), ChartPoint(day, 3, "4")]
-    layout = charts.layout_points(points, ["1", "2", "3", "4", "5"], 640, 200)
+    layout = charts.layout_points(points, ["1", "2", "3", "4", "5"], 640, 200, average_same_day=True)
     assert [p.point.when for p in layout.points] == [date(2024, 3, 1), day]  # no vertical stroke on one day
     assert layout.points[1].level == 2 and layout.points[1].y == layout.level_y(2)
     assert layout.points[1].point.label == "2 and 4 (2 on the same day, drawn at their average)"
     svg = charts.engagement_svg(points, ident="t")
     assert svg.count("<circle") == 2 and 'data-level="2"' in svg
     assert "2024-03-04: 2 and 4 (2 on the same day, drawn at their average)" in svg
+    # judgements keep a point each: an amendment approved on the day of the version it supersedes replaces it
+    judgements = charts.layout_points(points, ["1", "2", "3", "4", "5"], 640, 200)
+    assert [p.level for p in judgements.points] == [2, 1, 3]
 
 
 def test_missed_and_cancelled_sessions_are_marked_on_the_axis_with_a_legend_and_in_the_text() -> None:
