@@ -135,14 +135,15 @@ def assessment_body(a: AssessmentSection, width: float) -> list[Flowable]:
 
 
 def chart(points: Sequence[ChartPoint], levels: Sequence[str], width: float, *, empty: str,
-          engagement: bool) -> list[Flowable]:
-    """The chart drawn from reports.charts' shared layout, and its points as text (readable without it)."""
-    drawing = (charts.engagement_drawing(list(points), max_width=width) if engagement
+          engagement: bool, marks: Sequence[charts.AxisMark] = ()) -> list[Flowable]:
+    """The chart drawn from reports.charts' shared layout, and its points and marks as text (readable
+    without it)."""
+    drawing = (charts.engagement_drawing(list(points), max_width=width, marks=tuple(marks)) if engagement
                else charts.judgement_history_drawing(list(points), list(levels), max_width=width))
     if drawing is None:
         return [literal(empty, styles.EMPTY)]
-    summary = "; ".join(f"{p.when.isoformat()}: {p.label}" for p in sorted(points, key=lambda p: p.when))
-    return [KeepTogether([drawing, literal(summary, styles.CAPTION)])]
+    layout = charts.layout_points(list(points), list(levels), marks=tuple(marks), average_same_day=engagement)
+    return [KeepTogether([drawing, literal(charts.text_alternative(layout), styles.CAPTION)])]
 
 
 def interventions_body(interventions: Sequence[InterventionSection], width: float) -> list[Flowable]:
@@ -178,7 +179,7 @@ def intervention_section(iv: InterventionSection, width: float) -> list[Flowable
         story.append(literal(NONE_RECORDED, styles.EMPTY))
     story += [*heading("Outcome summary", styles.H3), *paragraphs(iv.outcome_summary)]
     story += heading("Engagement over time", styles.H3)
-    story += chart(iv.engagement, (), width, empty="No session rated yet.", engagement=True)
+    story += chart(iv.engagement, (), width, empty="No session rated yet.", engagement=True, marks=iv.absences)
     if iv.sessions:
         story += heading("Sessions", styles.H3)
         story.append(data_table(

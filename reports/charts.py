@@ -8,7 +8,8 @@ from datetime import date
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
-from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Shape, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Shape, String
+from reportlab.lib import colors
 
 from reports import styles
 
@@ -26,12 +27,38 @@ class ChartPoint:
 JudgementPoint = ChartPoint
 EngagementPoint = ChartPoint
 
+MarkKind = Literal["missed", "cancelled"]
+
+
+@dataclass(frozen=True)
+class AxisMark:
+    """A dated event without a value, marked on the time axis: a missed or a cancelled session."""
+
+    when: date
+    kind: MarkKind
+    label: str  # what happened, e.g. "missed, without an acceptable reason"
+
 
 @dataclass(frozen=True)
 class PlotPoint:
+    """A point where it is drawn. Several values of one day are one point at their average (a line from one
+    to the next would be a vertical stroke); `point` then names each value."""
+
     x: float
     y: float
     point: ChartPoint
+    level: float  # the value drawn: the point's level, or the average of the day's levels
+
+
+@dataclass(frozen=True)
+class PlotMark:
+    x: float
+    mark: AxisMark
+
+
+# The marks' look, shared by the SVG and the PDF, and said in the legend.
+MARK_NAMES: dict[MarkKind, str] = {"missed": "missed session", "cancelled": "cancelled session"}
+RIGHT_MARGIN = 50  # half a centred date label (about 76 units wide at 12) and a little air
 
 
 @dataclass(frozen=True)
@@ -46,26 +73,74 @@ class Layout:
     bottom: int
     levels: tuple[str, ...]
     points: tuple[PlotPoint, ...]
+    marks: tuple[PlotMark, ...] = ()
 
-    def level_y(self, level: int) -> float:
+    def level_y(self, level: float) -> float:
         span = max(len(self.levels) - 1, 1)
         return self.bottom - (self.bottom - self.top) * level / span
 
 
-def layout_points(points: list[ChartPoint], levels: list[str], width: int = 640, height: int = 220) -> Layout:
+def same_day(points: list[ChartPoint]) -> tuple[ChartPoint, float]:
+    """One day's values as one point: the first, labelled with all of them, drawn at their average."""
+    if len(points) == 1:
+        return points[0], float(points[0].level)
+    average = sum(p.level for p in points) / len(points)
+    label = f"{' and '.join(p.label for p in points)} ({len(points)} on the same day, drawn at their average)"
+    return ChartPoint(points[0].when, points[0].level, label), average
+
+
+def layout_points(points: list[ChartPoint], levels: list[str], width: int = 640, height: int = 220,
+                  marks: list[AxisMark] | tuple[AxisMark, ...] = (), *, average_same_day: bool = False) -> Layout:
+    """Where each point and mark goes. `average_same_day` (the engagement chart: two sessions of one day) draws
+    a day's values as one point at their average; without it (judgements: an amendment approved on the day of
+    the version it supersedes) each value keeps its own point."""
     left = 150 if max((len(label) for label in levels), default=0) > 3 else 40
-    right, top, bottom = width - 30, 20, height - 40
+    # A legend of the marks takes the top of the chart.
+    right, top, bottom = width - RIGHT_MARGIN, 36 if marks else 20, height - 40
     ordered = sorted(points, key=lambda p: p.when)
-    layout = Layout(width, height, left, right, top, bottom, tuple(levels), ())
-    if not ordered:
-        return layout
-    first, last = ordered[0].when, ordered[-1].when
-    days = max((last - first).days, 1)
-    plotted = []
+    groups: list[list[ChartPoint]] = []
     for p in ordered:
-        x = (left + right) / 2 if first == last else left + (right - left) * (p.when - first).days / days
-        plotted.append(PlotPoint(round(x, 1), round(layout.level_y(p.level), 1), p))
-    return Layout(width, height, left, right, top, bottom, tuple(levels), tuple(plotted))
+        if average_same_day and groups and groups[-1][0].when == p.when:
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    layout = Layout(width, height, left, right, top, bottom, tuple(levels), ())
+    if not groups:
+        return layout
+    ordered_marks = sorted(marks, key=lambda m: m.when)
+    days_seen = [*(g[0].when for g in groups), *(m.when for m in ordered_marks)]
+    first, last = min(days_seen), max(days_seen)
+    days = max((last - first).days, 1)
+
+    def x_of(day: date) -> float:
+        return round((left + right) / 2 if first == last else left + (right - left) * (day - first).days / days, 1)
+
+    plotted = []
+    for values in groups:
+        point, level = same_day(values)
+        plotted.append(PlotPoint(x_of(point.when), round(layout.level_y(level), 1), point, level))
+    return Layout(width, height, left, right, top, bottom, tuple(levels), tuple(plotted),
+                  tuple(PlotMark(x_of(m.when), m) for m in ordered_marks))
+
+
+def date_labels(layout: Layout) -> list[tuple[float, date]]:
+    """The first and the last day drawn (a point's or a mark's), with their x."""
+    dated = sorted([(p.point.when, p.x) for p in layout.points] + [(m.mark.when, m.x) for m in layout.marks])
+    first, last = dated[0], dated[-1]
+    return [(first[1], first[0])] + ([(last[1], last[0])] if last[0] != first[0] else [])
+
+
+def text_alternative(layout: Layout) -> str:
+    """Every point and mark in date order, in words: the chart's description, and its caption in a PDF."""
+    items = sorted([(p.point.when, 0, p.point.label) for p in layout.points]
+                   + [(m.mark.when, 1, m.mark.label) for m in layout.marks])
+    return "; ".join(f"{when.isoformat()}: {label}" for when, _, label in items)
+
+
+def legend_items(layout: Layout) -> list[tuple[str, MarkKind | None]]:
+    """What the legend names, in order: the rated points, then each kind of mark drawn."""
+    kinds = [k for k in MARK_NAMES if any(m.mark.kind == k for m in layout.marks)]
+    return [("rated session", None)] + [(MARK_NAMES[k], k) for k in kinds] if kinds else []
 
 
 def judgement_history_svg(points: list[ChartPoint], levels: list[str], *, width: int = 640,
@@ -75,19 +150,31 @@ def judgement_history_svg(points: list[ChartPoint], levels: list[str], *, width:
 
 
 def engagement_svg(points: list[ChartPoint], *, ident: str, width: int = 640, height: int = 200,
-                   title: str = "Engagement over time") -> str:
-    """Engagement ratings (1-5) session by session; `ident` keeps element ids unique on the page."""
+                   title: str = "Engagement over time", marks: list[AxisMark] | tuple[AxisMark, ...] = ()) -> str:
+    """Engagement ratings (1-5) session by session, with missed and cancelled sessions marked on the time
+    axis; `ident` keeps element ids unique on the page."""
     levels = ["1", "2", "3", "4", "5"]
-    return line_chart_svg(points, levels, width=width, height=height, title=title, ident=ident)
+    return line_chart_svg(points, levels, width=width, height=height, title=title, ident=ident, marks=marks,
+                          average_same_day=True)
+
+
+def _svg_mark(kind: MarkKind, x: float, y: float, extra: str = "", inner: str = "") -> str:
+    """A missed session is a cross, a cancelled one an open square: neither is a rated session's dot."""
+    if kind == "missed":
+        return (f'<path d="M{x - 5:.1f},{y - 5:.1f} L{x + 5:.1f},{y + 5:.1f} M{x - 5:.1f},{y + 5:.1f} '
+                f'L{x + 5:.1f},{y - 5:.1f}" stroke="#b02a37" stroke-width="2.5" fill="none"{extra}>{inner}</path>')
+    return (f'<rect x="{x - 4.5:.1f}" y="{y - 4.5:.1f}" width="9" height="9" fill="#ffffff" stroke="#495057" '
+            f'stroke-width="2"{extra}>{inner}</rect>')
 
 
 def line_chart_svg(points: list[ChartPoint], levels: list[str], *, width: int, height: int, title: str,
-                   ident: str) -> str:
+                   ident: str, marks: list[AxisMark] | tuple[AxisMark, ...] = (),
+                   average_same_day: bool = False) -> str:
     """An accessible SVG line chart on an ordinal scale (empty string when there are no points)."""
-    layout = layout_points(points, levels, width, height)
+    layout = layout_points(points, levels, width, height, marks, average_same_day=average_same_day)
     if not layout.points:
         return ""
-    summary = "; ".join(f"{p.point.when.isoformat()}: {p.point.label}" for p in layout.points)
+    summary = text_alternative(layout)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" '
@@ -109,23 +196,38 @@ def line_chart_svg(points: list[ChartPoint], levels: list[str], *, width: int, h
     for p in layout.points:
         when = quoteattr(p.point.when.isoformat())
         parts.append(f'<circle cx="{p.x}" cy="{p.y}" r="5" fill="#0d6efd" data-date={when} '
-                     f'data-level="{p.point.level}"><title>{escape(p.point.when.isoformat())}: '
+                     f'data-level="{p.level:g}"><title>{escape(p.point.when.isoformat())}: '
                      f'{escape(p.point.label)}</title></circle>')
-    first, last = layout.points[0], layout.points[-1]
-    parts.append(f'<text x="{first.x}" y="{layout.bottom + 20}" text-anchor="middle" font-size="12" '
-                 f'fill="#212529">{first.point.when.isoformat()}</text>')
-    if last is not first:
-        parts.append(f'<text x="{last.x}" y="{layout.bottom + 20}" text-anchor="middle" font-size="12" '
-                     f'fill="#212529">{last.point.when.isoformat()}</text>')
+    for m in layout.marks:
+        when = quoteattr(m.mark.when.isoformat())
+        parts.append(_svg_mark(m.mark.kind, m.x, layout.bottom, f" data-date={when} data-mark=\"{m.mark.kind}\"",
+                               f"<title>{escape(m.mark.when.isoformat())}: {escape(m.mark.label)}</title>"))
+    for x, day in date_labels(layout):
+        parts.append(f'<text x="{x}" y="{layout.bottom + 20}" text-anchor="middle" font-size="12" '
+                     f'fill="#212529">{day.isoformat()}</text>')
+    x = float(layout.left)
+    legend = legend_items(layout)
+    if legend:
+        parts.append('<g class="legend">')
+    for name, kind in legend:
+        if kind is None:
+            parts.append(f'<circle cx="{x + 5}" cy="12" r="5" fill="#0d6efd"/>')
+        else:
+            parts.append(_svg_mark(kind, x + 5, 12))
+        parts.append(f'<text x="{x + 14}" y="16" font-size="12" fill="#212529">{escape(name)}</text>')
+        x += 14 + 7 * len(name) + 20
+    if legend:
+        parts.append("</g>")
     parts.append("</svg>")
     return "\n".join(parts)
 
 
 def line_chart_drawing(points: list[ChartPoint], levels: list[str], *, width: int = 640, height: int = 220,
-                       max_width: float | None = None) -> Drawing | None:
+                       max_width: float | None = None, marks: list[AxisMark] | tuple[AxisMark, ...] = (),
+                       average_same_day: bool = False) -> Drawing | None:
     """The PDF rendering of line_chart_svg: the same layout_points geometry drawn as ReportLab vector shapes,
     scaled down to max_width (None when there are no points, as the SVG is then empty)."""
-    layout = layout_points(points, levels, width, height)
+    layout = layout_points(points, levels, width, height, marks, average_same_day=average_same_day)
     if not layout.points:
         return None
     return layout_drawing(layout, max_width=max_width)
@@ -153,12 +255,28 @@ def layout_drawing(layout: Layout, *, max_width: float | None = None) -> Drawing
     if len(layout.points) > 1:
         coords = [c for p in layout.points for c in (p.x, flip(p.y))]
         shapes.append(PolyLine(coords, strokeColor=styles.CHART_LINE, strokeWidth=2))
+    def mark(kind: MarkKind, x: float, y: float) -> list[Shape]:
+        if kind == "missed":
+            return [Line(x - 5, flip(y - 5), x + 5, flip(y + 5), strokeColor=styles.CHART_MISSED, strokeWidth=2.5),
+                    Line(x - 5, flip(y + 5), x + 5, flip(y - 5), strokeColor=styles.CHART_MISSED, strokeWidth=2.5)]
+        # A Polygon rather than a Rect: the same square, and typed in the stubs (Rect's keywords are not).
+        square = [x - 4.5, flip(y - 4.5), x + 4.5, flip(y - 4.5), x + 4.5, flip(y + 4.5), x - 4.5, flip(y + 4.5)]
+        return [Polygon(square, fillColor=colors.white, strokeColor=styles.CHART_CANCELLED, strokeWidth=2)]
+
     for p in layout.points:
         shapes.append(Circle(p.x, flip(p.y), 5, fillColor=styles.CHART_LINE, strokeColor=None))
-    first, last = layout.points[0], layout.points[-1]
-    shapes.append(label(first.x, layout.bottom + 20, first.point.when.isoformat(), "middle"))
-    if last is not first:
-        shapes.append(label(last.x, layout.bottom + 20, last.point.when.isoformat(), "middle"))
+    for m in layout.marks:
+        shapes += mark(m.mark.kind, m.x, layout.bottom)
+    for x, day in date_labels(layout):
+        shapes.append(label(x, layout.bottom + 20, day.isoformat(), "middle"))
+    legend_x = float(layout.left)
+    for name, kind in legend_items(layout):
+        if kind is None:
+            shapes.append(Circle(legend_x + 5, flip(12), 5, fillColor=styles.CHART_LINE, strokeColor=None))
+        else:
+            shapes += mark(kind, legend_x + 5, 12)
+        shapes.append(label(legend_x + 14, 16, name, "start"))
+        legend_x += 14 + 7 * len(name) + 20
     scale = min(1.0, max_width / layout.width) if max_width else 1.0
     drawing = Drawing(layout.width * scale, layout.height * scale)
     drawing.add(Group(*shapes, transform=(scale, 0, 0, scale, 0, 0)))
@@ -172,6 +290,8 @@ def judgement_history_drawing(points: list[ChartPoint], levels: list[str], *, wi
 
 
 def engagement_drawing(points: list[ChartPoint], *, width: int = 640, height: int = 200,
-                       max_width: float | None = None) -> Drawing | None:
+                       max_width: float | None = None, marks: list[AxisMark] | tuple[AxisMark, ...] = ()
+                       ) -> Drawing | None:
     """engagement_svg's chart (ratings 1-5) as a PDF drawing (None when no session was rated)."""
-    return line_chart_drawing(points, ["1", "2", "3", "4", "5"], width=width, height=height, max_width=max_width)
+    return line_chart_drawing(points, ["1", "2", "3", "4", "5"], width=width, height=height, max_width=max_width,
+                              marks=marks, average_same_day=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from reports.charts import ChartPoint
+from reports.charts import AxisMark, ChartPoint
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,7 @@ class InterventionSection:
     sessions: tuple[SessionLine, ...] = ()
     end_reason: str = ""  # why it was withdrawn or declined
     factors: tuple[str, ...] = ()  # the assessment factors it addresses, e.g. "IN2 Grievance"
+    absences: tuple[AxisMark, ...] = ()  # missed and cancelled sessions, marked on the chart's time axis
 
 
 @dataclass(frozen=True)

@@ -129,11 +129,26 @@ def data_table(headings: Sequence[str], rows: Sequence[Sequence[str]], fractions
     """A table of user text: the heading row repeats on every page, every cell wraps, and a row taller than
     a page splits inside its cells rather than failing the layout."""
     total = sum(fractions)
-    widths = [width * f / total for f in fractions]
+    widths = fit_headings(headings, [width * f / total for f in fractions])
     data: list[list[TableCell]] = [[cell(h, w, styles.CELL_HEAD) for h, w in zip(headings, widths, strict=True)]]
     data += [[cell(text, w) for text, w in zip(row, widths, strict=True)] for row in rows]
     return _RowSplittingTable(data, colWidths=widths, style=styles.DATA_TABLE, repeatRows=1, hAlign="LEFT",
                               splitByRow=1, splitInRow=SPLIT_IN_ROW, longTableOptimize=1)
+
+
+def fit_headings(headings: Sequence[str], widths: list[float]) -> list[float]:
+    """Column widths in which no heading breaks inside a word ("Engageme-nt"): a column too narrow for its
+    heading's longest word is widened to it, and the others give up the room in proportion to what they have
+    to spare. Widths that already fit, or cannot be made to, are kept as they are."""
+    font, size = styles.CELL_HEAD.fontName, styles.CELL_HEAD.fontSize
+    # 1 point of slack: ReportLab's line breaking compares with the frame's width exactly.
+    needed = [max((stringWidth(word, font, size) for word in h.split()), default=0) + 2 * styles.CELL_PADDING + 1
+              for h in headings]
+    short = sum(max(0.0, n - w) for n, w in zip(needed, widths, strict=True))
+    spare = [max(0.0, w - n) for n, w in zip(needed, widths, strict=True)]
+    if short == 0 or sum(spare) < short:
+        return widths
+    return [n if n > w else w - short * room / sum(spare) for n, w, room in zip(needed, widths, spare, strict=True)]
 
 
 def export_details(header: Header, width: float) -> list[Flowable]:

@@ -124,5 +124,7 @@ CHART_GRID = RULE
 CHART_AXIS = MUTED
 CHART_LINE = ACCENT
 CHART_TEXT = INK
+CHART_MISSED = colors.HexColor("#b02a37")  # a missed session's cross on the time axis
+CHART_CANCELLED = colors.HexColor("#495057")  # a cancelled session's open square
 CHART_FONT = REGULAR
 CHART_FONT_SIZE = 12.0

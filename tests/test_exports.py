@@ -85,7 +85,9 @@ def test_subject_access_report_lists_everything_and_who_consulted(app, login_as,
     response = post_form(login_as("supervisor"), f"/subjects/{sid}/export/subject-access", REQUEST)
     assert response.status_code == 200
     text = pdf_text(response.data)
-    for expected in ("Alice Archer", "Two indicators observed", "Mentoring", "hearsay", "probation", "view"):
+    # the consultation in words: the user's display name and role, "looked at" rather than the code "view"
+    for expected in ("Alice Archer", "Two indicators observed", "Mentoring", "hearsay", "Probation",
+                     "looked at"):
         assert expected in text, expected
     assert exports(app)[-1].object_type == "subject_access_report"
 

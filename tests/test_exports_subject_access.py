@@ -120,3 +120,20 @@ def test_subject_access_report_holds_every_kind_of_record(app, login_as, full_re
         "Urgent safeguarding call", "Assessor B",
     ):
         assert expected in text, expected
+
+
+def test_the_access_log_says_in_words_who_looked_at_what(app, login_as, users, full_record):
+    sid = full_record["subject"]
+    assessor_b = login_as("assessor_b")  # holds the break-glass access of the `records` fixture
+    assert assessor_b.get(f"/subjects/{sid}").status_code == 200
+    probation = login_as("probation")
+    probation.get("/subjects")  # the unit list, which shows the person
+    response = post_form(login_as("supervisor"), f"/subjects/{sid}/export/subject-access", REQUEST)
+    assert response.status_code == 200
+    text = pdf_text(response.data)
+    log = text[text.index("Who consulted or changed the record"):]
+    for words in ("the person's record", "the unit list", "a session of the mentoring intervention",
+                  "the education intervention", "Assessor B", "Probation officer", "looked at"):
+        assert words in log, words
+    for code in ("intervention_session", "subject_list", f"subject {sid}", "assessor_b", " view "):
+        assert code not in log, code

@@ -3,6 +3,7 @@ fixed data, charts and caseload views."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -259,6 +260,36 @@ def test_session_form_is_prefilled_from_the_last_session(app, login_as, users, r
     assert 'value="late" checked' in text
 
 
+def checked_radios(page: str) -> dict[str, list[str]]:
+    """name -> the values of the radio buttons the page preselects, as a browser would submit them."""
+    found: dict[str, list[str]] = {}
+    for tag in re.findall(r'<input[^>]*type="radio"[^>]*>', page):
+        if re.search(r"\schecked\b", tag):
+            name = re.search(r'name="([^"]*)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            assert name is not None and value is not None
+            found.setdefault(name.group(1), []).append(value.group(1))
+    return found
+
+
+def test_session_form_never_preselects_not_rated_beside_an_attendance(app, login_as, users, records):
+    iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id)
+    client = login_as("probation")
+    first = client.get(f"/interventions/{iv_id}/sessions/new").get_data(as_text=True)
+    assert checked_radios(first) == {"attendance": ["attended"]}  # no rating chosen, not "Not rated"
+    assert "taken from the last session" not in first
+    assert "first session recorded" in first
+    factories.add_session(app, users["probation"].id, iv_id, days_ago=3, attendance="missed_acceptable",
+                          engagement=None)
+    after_a_missed_one = client.get(f"/interventions/{iv_id}/sessions/new").get_data(as_text=True)
+    defaults = checked_radios(after_a_missed_one)
+    assert defaults == {"attendance": ["missed_acceptable"], "engagement": [""]}
+    assert "taken from the last session" in after_a_missed_one
+    saved = post_form(client, f"/interventions/{iv_id}/sessions/new",
+                      {"held_on": today().isoformat(), **{k: v[0] for k, v in defaults.items()}})
+    assert saved.status_code == 302
+
+
 def test_engagement_is_rated_only_for_attended_sessions_with_anchored_values(app, login_as, users, records):
     iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id)
     client = login_as("assessor")
@@ -315,6 +346,19 @@ def test_engagement_chart_renders_valid_svg_with_the_expected_points(app, login_
     assert [c.get("data-level") for c in circles] == ["1", "3"]
     assert float(circles[0].get("cy")) > float(circles[1].get("cy"))
     assert "67% (2 of 3)" in text
+
+
+def test_the_intervention_page_marks_missed_and_cancelled_sessions_on_the_chart(app, login_as, users, records):
+    iv_id = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id)
+    factories.add_session(app, users["probation"].id, iv_id, 14, "attended", 2)
+    factories.add_session(app, users["probation"].id, iv_id, 10, "cancelled_by_provider", None)
+    factories.add_session(app, users["probation"].id, iv_id, 7, "missed_unacceptable", None)
+    factories.add_session(app, users["probation"].id, iv_id, 1, "attended", 4)
+    text = login_as("probation").get(f"/interventions/{iv_id}").get_data(as_text=True)
+    svg = text[text.index("<svg"):text.index("</svg>")]
+    assert f'data-date="{(today() - timedelta(days=7)).isoformat()}" data-mark="missed"' in svg
+    assert f'data-date="{(today() - timedelta(days=10)).isoformat()}" data-mark="cancelled"' in svg
+    assert f"{(today() - timedelta(days=7)).isoformat()}: missed, without an acceptable reason" in svg
 
 
 # --- closing with outcomes --------------------------------------------------------------------------------

@@ -56,7 +56,8 @@ def transfer_to_unit_b(app: Flask, users, units, subject_id: int) -> None:
         supervisor, subject = db.session.get(User, users["supervisor"].id), db.session.get(Subject, subject_id)
         assert supervisor is not None and subject is not None
         g.user = supervisor
-        services.transfer(supervisor, subject, units["B"], "released_on_licence", today(), "Released on licence")
+        services.transfer(supervisor, subject, units["B"], "released_on_licence", today(), "Released on licence",
+                          release_date=today())
         db.session.commit()
 
 
@@ -161,8 +162,9 @@ def test_access_log_of_the_subject_access_report_lists_the_observation_reads(app
         assert supervisor is not None and subject is not None
         report = gather.subject_access_report(subject, gather.header("Subject access", supervisor, "Request",
                                                                      "The person", "OFFICIAL-SENSITIVE"))
-    reads = [a for a in report.accesses if a.action == "view" and a.what == "observations"]
-    assert [a.who for a in reads] == ["supervisor"]
+    # in the access log's words: "looked at" "the list of observations", by the user's display name
+    reads = [a for a in report.accesses if a.action == "looked at" and a.what == "the list of observations"]
+    assert [a.who for a in reads] == ["Supervisor"]
 
 
 # --- the supervisor's dashboard ----------------------------------------------------------------------------
@@ -244,3 +246,21 @@ def test_subject_page_says_when_it_shows_only_the_newest_observations(app, login
     assert "The 20 newest of 21 observations are shown" in page
     timeline = page[page.index('data-testid="timeline"'):]
     assert timeline.count("Observation: Positive engagement") == 21
+
+
+def test_a_supervisors_dashboard_lists_the_intervention_work_of_their_units_and_says_so(app, login_as, users,
+                                                                                        records):
+    ours = factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id,
+                                       started_days_ago=30)  # neither owned by the supervisor nor on their caseload
+    factories.add_session(app, users["probation"].id, ours, days_ago=25, attendance="missed_unacceptable",
+                          engagement=None)
+    theirs = factories.make_intervention(app, users["assessor_b"].id, records["subject_b"], users["assessor_b"].id,
+                                         started_days_ago=30)
+    home = login_as("supervisor").get("/").get_data(as_text=True)
+    assert "Active interventions in your units" in home
+    for panel in ("active-interventions", "missed-sessions", "quiet-interventions"):
+        listed = home[home.index(f'data-testid="{panel}"'):]
+        listed = listed[:listed.index("</ul>")]
+        assert f"/interventions/{ours}" in listed and f"/interventions/{theirs}" not in listed, panel
+    own = login_as("probation").get("/").get_data(as_text=True)
+    assert "Your active interventions" in own and "Active interventions in your units" not in own

@@ -525,6 +525,77 @@ def test_pdf_chart_scales_to_the_frame() -> None:
     assert (drawing.width, drawing.height) == (320, 100)
 
 
+def test_the_last_date_label_fits_inside_the_chart() -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from reports import styles
+
+    register_fonts()
+    points = [ChartPoint(date(2024, 1, 1), 1, "2"), ChartPoint(date(2024, 12, 31), 3, "4")]
+    layout = charts.layout_points(points, ["1", "2", "3", "4", "5"], 640, 200)
+    (first_x, first), (last_x, last) = charts.date_labels(layout)
+    for x, day in ((first_x, first), (last_x, last)):
+        half = stringWidth(day.isoformat(), styles.CHART_FONT, styles.CHART_FONT_SIZE) / 2
+        assert 0 <= x - half and x + half <= layout.width, day  # centred on its point, wholly inside
+    svg = charts.engagement_svg(points, ident="t")
+    assert f'<text x="{last_x}" y="{layout.bottom + 20}"' in svg and "2024-12-31</text>" in svg
+
+
+def test_two_sessions_on_one_day_are_one_point_at_their_average_naming_both() -> None:
+    day = date(2024, 3, 4)
+    points = [ChartPoint(date(2024, 3, 1), 2, "3"), ChartPoint(day, 1, "2"), ChartPoint(day, 3, "4")]
+    layout = charts.layout_points(points, ["1", "2", "3", "4", "5"], 640, 200, average_same_day=True)
+    assert [p.point.when for p in layout.points] == [date(2024, 3, 1), day]  # no vertical stroke on one day
+    assert layout.points[1].level == 2 and layout.points[1].y == layout.level_y(2)
+    assert layout.points[1].point.label == "2 and 4 (2 on the same day, drawn at their average)"
+    svg = charts.engagement_svg(points, ident="t")
+    assert svg.count("<circle") == 2 and 'data-level="2"' in svg
+    assert "2024-03-04: 2 and 4 (2 on the same day, drawn at their average)" in svg
+    # judgements keep a point each: an amendment approved on the day of the version it supersedes replaces it
+    judgements = charts.layout_points(points, ["1", "2", "3", "4", "5"], 640, 200)
+    assert [p.level for p in judgements.points] == [2, 1, 3]
+
+
+def test_missed_and_cancelled_sessions_are_marked_on_the_axis_with_a_legend_and_in_the_text() -> None:
+    from xml.etree import ElementTree
+
+    ns = "{http://www.w3.org/2000/svg}"
+    points = [ChartPoint(date(2024, 3, 1), 2, "3"), ChartPoint(date(2024, 3, 22), 3, "4")]
+    marks = [charts.AxisMark(date(2024, 3, 8), "missed", "missed, without an acceptable reason"),
+             charts.AxisMark(date(2024, 3, 15), "cancelled", "cancelled by the provider"),
+             charts.AxisMark(date(2024, 3, 29), "missed", "missed, with an acceptable reason")]
+    layout = charts.layout_points(points, ["1", "2", "3", "4", "5"], 640, 200, marks)
+    svg = ElementTree.fromstring(charts.engagement_svg(points, ident="t", marks=marks))
+    drawn = {(m.get("data-date"), m.get("data-mark")) for m in svg if m.get("data-mark")}
+    assert drawn == {("2024-03-08", "missed"), ("2024-03-15", "cancelled"), ("2024-03-29", "missed")}
+    assert len(svg.findall(f"{ns}circle")) == 2  # the marks are not rated sessions' dots
+    # on the time axis, in date order with the points, the last date being the last missed session's
+    xs = sorted([(p.point.when, p.x) for p in layout.points] + [(m.mark.when, m.x) for m in layout.marks])
+    assert [x for _, x in xs] == sorted(x for _, x in xs) and xs[-1][1] == layout.right
+    assert [(x, d) for x, d in charts.date_labels(layout)][-1] == (layout.right, date(2024, 3, 29))
+    legend = " ".join(t.text or "" for t in svg.iter(f"{ns}text"))
+    assert "rated session" in legend and "missed session" in legend and "cancelled session" in legend
+    desc = svg.find(f"{ns}desc")
+    assert desc is not None and desc.text == (
+        "2024-03-01: 3; 2024-03-08: missed, without an acceptable reason; 2024-03-15: cancelled by the provider; "
+        "2024-03-22: 4; 2024-03-29: missed, with an acceptable reason")
+    drawing = charts.engagement_drawing(points, marks=marks)
+    assert drawing is not None
+    shapes = [type(s).__name__ for s in drawing.contents[0].contents]
+    assert shapes.count("Polygon") == 2  # the cancelled session's square and its legend's
+    pdf = text(build_case_summary(case_summary(interventions=(intervention(
+        engagement=tuple(points), absences=tuple(marks)),))))
+    assert "2024-03-15: cancelled by the provider" in pdf and "missed session" in pdf
+
+
+def test_no_table_heading_breaks_inside_a_word() -> None:
+    page = pages(build_case_summary(case_summary()))[-1]
+    assert "Date\nAttendance\nEngagement\nNotes\nNext steps" in page  # was "Engageme" / "nt"
+    for report in (build_case_summary(case_summary()), build_subject_access_report(subject_access())):
+        for line in "\n".join(pages(report)).split("\n"):
+            assert line.strip() not in ("nt", "ment", "ement"), line
+
+
 def test_charts_are_vector_graphics_not_images() -> None:
     reader = PdfReader(io.BytesIO(build_case_summary(case_summary())))
     for page in reader.pages:

@@ -3,6 +3,7 @@ dashboards and the consultation log."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -207,9 +208,13 @@ def test_unknown_subject_is_404(login_as, records):
 
 
 def transfer(client, subject_id: int, unit_id: int, status: str, reason: str = "Recategorised to another site",
-             moved_on: str | None = None):
+             moved_on: str | None = None, release_date: str | None = None):
+    """POST the transfer form; a release on licence is released on the day of the move unless told."""
+    moved_on = moved_on or utcnow().date().isoformat()
+    if release_date is None:
+        release_date = moved_on if status == "released_on_licence" else ""
     return post_form(client, f"/subjects/{subject_id}/transfer", {
-        "to_unit": str(unit_id), "to_status": status, "moved_on": moved_on or utcnow().date().isoformat(),
+        "to_unit": str(unit_id), "to_status": status, "moved_on": moved_on, "release_date": release_date,
         "reason": reason})
 
 
@@ -248,6 +253,40 @@ def test_transfer_needs_a_reason_and_a_status_that_fits_the_unit(app, login_as, 
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "Give the reason" in text and "probation region the status cannot be" in text
+    assert get_subject(app, sid).unit_id == units["A"]
+
+
+def test_a_release_on_licence_asks_for_the_release_date_and_saves_it_to_the_record(app, login_as, units, records):
+    sid = records["subject_a"]
+    supervisor = login_as("supervisor")
+    form = supervisor.get(f"/subjects/{sid}/transfer").get_data(as_text=True)
+    assert 'name="release_date"' in form and "Release date (only for a release on licence)" in form
+    missing = transfer(supervisor, sid, units["B"], "released_on_licence", release_date="")
+    assert missing.status_code == 400
+    assert "Enter the date of the release on licence" in missing.get_data(as_text=True)
+    moved_on = utcnow().date() - timedelta(days=2)
+    late = transfer(supervisor, sid, units["B"], "released_on_licence", moved_on=moved_on.isoformat(),
+                    release_date=utcnow().date().isoformat())
+    assert late.status_code == 400 and "release cannot be after the date of the move" in late.get_data(as_text=True)
+    not_a_date = transfer(supervisor, sid, units["B"], "released_on_licence", release_date="next week")
+    assert not_a_date.status_code == 400
+    assert get_subject(app, sid).unit_id == units["A"] and get_subject(app, sid).release_date is None
+    released_on = moved_on - timedelta(days=1)
+    ok = transfer(supervisor, sid, units["B"], "released_on_licence", moved_on=moved_on.isoformat(),
+                  release_date=released_on.isoformat())
+    assert ok.status_code == 302
+    subject = get_subject(app, sid)
+    assert (subject.status, subject.release_date) == ("released_on_licence", released_on)
+    audit = events(app, "transfer")[-1]
+    assert audit.details["changes"]["release_date"] == [None, released_on.isoformat()]
+
+
+def test_a_release_date_is_refused_for_a_move_that_is_not_a_release_on_licence(app, login_as, units, records):
+    sid = records["subject_a"]
+    response = transfer(login_as("supervisor"), sid, units["B"], "community_sentence",
+                        release_date=utcnow().date().isoformat())
+    assert response.status_code == 400
+    assert "Give a release date only when the status after the move is" in response.get_data(as_text=True)
     assert get_subject(app, sid).unit_id == units["A"]
 
 
@@ -518,6 +557,30 @@ def test_every_view_of_a_subject_page_is_audited(app, login_as, records):
     client.get(f"/subjects/{records['subject_a']}")
     views = events(app, "view", subject_id=records["subject_a"])
     assert [v.actor_username for v in views] == ["probation", "probation"]
+
+
+def test_every_count_card_on_the_dashboard_links_to_its_list(login_as, users, records):
+    home = login_as("assessor").get("/").get_data(as_text=True)
+    cards = home[home.index('data-testid="dashboard-counts"'):]
+    cards = cards[:cards.index('<h2')]
+    counts = re.findall(r'<p class="fs-3 mb-0">(.*?)</p>', cards)
+    assert len(counts) == 3
+    targets = []
+    for count in counts:
+        link = re.fullmatch(r'<a href="([^"]+)" data-testid="[a-z-]+">\d+</a>', count)
+        assert link is not None, count  # the number is a link, not plain text
+        targets.append(link.group(1))
+    assert targets[0] == "/caseload"
+    for fragment in targets[1:]:
+        assert fragment.startswith("#") and f'id="{fragment[1:]}"' in home  # the list's heading on the page
+
+
+def test_the_pdf_buttons_on_a_persons_page_look_like_the_other_buttons(login_as, records):
+    page = login_as("supervisor").get(f"/subjects/{records['subject_a']}").get_data(as_text=True)
+    for label in ("Case summary (PDF)", "Subject-access report"):
+        link = re.search(rf'<a class="([^"]*)" href="[^"]*">{re.escape(label)}</a>', page)
+        assert link is not None, label
+        assert link.group(1) == "btn btn-outline-primary", label  # not the greyed secondary style
 
 
 def test_dashboard_lists_overdue_and_due_soon_reviews(app, login_as, users, units):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import suppress
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
@@ -19,6 +20,8 @@ from app.assessments.models import (
     Screening,
     ScreeningResponse,
 )
+from app.audit.models import AuditEvent
+from app.auth.models import User
 from app.db import db
 from app.registry import Holding, PersonRegistry, TimelineEntry, bulk, dated
 from app.subjects.models import Subject
@@ -106,21 +109,45 @@ def erase(subject: Subject) -> dict[str, int]:
     return counts
 
 
+def _decisions(subject: Subject) -> list[tuple[str, str, datetime, str | None]]:
+    """Every submission and return of the person's assessments, oldest first, as (action, assessment id,
+    when, by whom). The assessment keeps only its latest submission and return; the audit trail, written in
+    the same transaction as each, keeps all of them."""
+    rows = db.session.execute(
+        select(AuditEvent.action, AuditEvent.object_id, AuditEvent.occurred_at, User.display_name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.subject_id == subject.id, AuditEvent.object_type == "assessment",
+               AuditEvent.action.in_(("submit", "return")))
+        .order_by(AuditEvent.id))
+    return [(action, object_id or "", when, by) for action, object_id, when, by in rows]
+
+
 def timeline(subject: Subject) -> Iterable[TimelineEntry]:
     for s in queries.subject_screenings(subject):
         outcome = "referred for assessment" if s.outcome == "refer_for_assessment" else "no concern identified"
         yield TimelineEntry(dated(s.screened_on, s.created_at), "screening", f"Screening: {outcome}", s.occasion,
                             s.author.display_name)
-    for a in queries.subject_assessments(subject):
+    assessments = {str(a.id): a for a in queries.subject_assessments(subject)}
+    for a in assessments.values():
+        what = f"{a.instrument_id} {a.instrument_version}"
         yield TimelineEntry(a.created_at, "assessment", "Assessment started" if not a.supersedes_id
-                            else "Amendment started", f"{a.instrument_id} {a.instrument_version}",
-                            a.author.display_name)
+                            else "Amendment started", what, a.author.display_name)
         if a.approved_at:
-            yield TimelineEntry(a.approved_at, "assessment", "Assessment approved", "", None)
+            yield TimelineEntry(a.approved_at, "assessment", "Assessment approved", what,
+                                a.approved_by.display_name if a.approved_by else None)
+    for action, assessment_id, when, by in _decisions(subject):
+        decided = assessments.get(assessment_id)
+        if decided is None:  # a draft discarded since: its submissions went with it
+            continue
+        title = ("Assessment submitted for countersignature" if action == "submit"
+                 else "Assessment returned to its author")
+        yield TimelineEntry(when, "assessment", title, f"{decided.instrument_id} {decided.instrument_version}", by)
     for c in _subject_challenges(subject):
-        yield TimelineEntry(c.recorded_at, "challenge", "Challenge recorded against an assessment", "", None)
+        yield TimelineEntry(c.recorded_at, "challenge", "Challenge recorded against an assessment", "",
+                            c.recorded_by.display_name)
         if c.decided_at and c.outcome:
-            yield TimelineEntry(c.decided_at, "challenge", f"Challenge {c.outcome.replace('_', ' ')}", "", None)
+            yield TimelineEntry(c.decided_at, "challenge", f"Challenge {c.outcome.replace('_', ' ')}", "",
+                                c.decided_by.display_name if c.decided_by else None)
 
 
 def register(registry: PersonRegistry) -> None:

@@ -11,6 +11,8 @@ from sqlalchemy import delete, select
 
 from app.assessments import catalogue
 from app.assessments.models import Assessment
+from app.audit.models import AuditEvent
+from app.auth.models import User
 from app.db import db, utcnow
 from app.interventions import queries
 from app.interventions.models import (
@@ -42,6 +44,7 @@ def intervention_section(i: Intervention) -> model.InterventionSection:
         attendance=queries.attendance_rate(i.sessions).text,
         goals=tuple((g.text, GoalOutcome(g.outcome).label if g.outcome else None) for g in i.goals),
         outcome_summary=i.outcome_summary, engagement=tuple(queries.engagement_points(i)),
+        absences=tuple(queries.engagement_marks(i)),
         sessions=tuple(model.SessionLine(s.held_on, s.attendance_label, s.engagement, s.notes, s.next_steps)
                        for s in i.sessions),
         end_reason=i.end_reason, factors=_factors(i),
@@ -74,24 +77,42 @@ def erase(subject: Subject) -> dict[str, int]:
     return counts
 
 
+def _status_changes_by(subject: Subject) -> dict[tuple[str, str], str]:
+    """Who moved each of the person's interventions to each status, by (intervention id, status). The
+    intervention keeps only the dates of its steps; the audit trail, written with each, keeps who took them."""
+    rows = db.session.execute(
+        select(AuditEvent.object_id, AuditEvent.details, User.display_name)
+        .join(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.subject_id == subject.id, AuditEvent.object_type == "intervention",
+               AuditEvent.action == "update")
+        .order_by(AuditEvent.id))
+    by: dict[tuple[str, str], str] = {}
+    for object_id, details, name in rows:
+        change = (details or {}).get("changes", {}).get("status")
+        if object_id and isinstance(change, list) and len(change) == 2:
+            by[(object_id, str(change[1]))] = name
+    return by
+
+
 def timeline(subject: Subject) -> Iterable[TimelineEntry]:
+    steps_by = _status_changes_by(subject)
     for i in queries.subject_interventions(subject):
-        who = i.owner.display_name
         yield TimelineEntry(dated(i.referred_on, i.created_at), "intervention", f"Referred to {i.type_label}",
-                            f"Provider: {i.provider}", who)
+                            f"Provider: {i.provider}. Owner: {i.owner.display_name}.", i.created_by.display_name)
         if i.accepted_on:
             yield TimelineEntry(dated(i.accepted_on, i.accepted_at or i.created_at), "intervention",
-                                f"{i.type_label} accepted")
+                                f"{i.type_label} accepted", by=steps_by.get((str(i.id), "accepted")))
         if i.started_on:
             yield TimelineEntry(dated(i.started_on, i.started_at or i.created_at), "intervention",
-                                f"{i.type_label} started")
+                                f"{i.type_label} started", by=steps_by.get((str(i.id), "active")))
         if i.ended_on and not i.is_open:
             yield TimelineEntry(dated(i.ended_on, i.ended_at or i.created_at), "intervention",
-                                f"{i.type_label} {i.status}", i.end_reason)
+                                f"{i.type_label} {i.status}", i.end_reason, steps_by.get((str(i.id), i.status)))
         for s in i.sessions:
             rating = f", engagement {s.engagement}" if s.engagement else ""
             yield TimelineEntry(dated(s.held_on, s.recorded_at), "session",
-                                f"{i.type_label} session: {s.attendance_label.lower()}{rating}")
+                                f"{i.type_label} session: {s.attendance_label.lower()}{rating}",
+                                by=s.recorded_by.display_name)
     for o in queries.subject_observations(subject):
         yield TimelineEntry(dated(o.observed_on, o.recorded_at), "observation", f"Observation: {o.category_label}",
                             f"Source: {o.source}", o.recorded_by.display_name)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app import policy
@@ -23,7 +23,7 @@ from app.interventions.models import (
 )
 from app.registry import Panel
 from app.subjects.models import Subject
-from reports.charts import EngagementPoint, engagement_svg
+from reports.charts import AxisMark, EngagementPoint, engagement_svg
 
 MISSED = (Attendance.MISSED_ACCEPTABLE.value, Attendance.MISSED_UNACCEPTABLE.value)
 MISSED_WINDOW_DAYS = 30
@@ -62,6 +62,13 @@ def engagement_points(intervention: Intervention) -> list[EngagementPoint]:
             for s in intervention.sessions if s.engagement is not None]
 
 
+def engagement_marks(intervention: Intervention) -> list[AxisMark]:
+    """The sessions without a rating because they did not take place, for the chart's time axis."""
+    return [AxisMark(s.held_on, "cancelled" if s.attendance == Attendance.CANCELLED_BY_PROVIDER else "missed",
+                     s.attendance_label.lower())
+            for s in intervention.sessions if not Attendance(s.attendance).present]
+
+
 def mean_engagement(sessions: Sequence[InterventionSession]) -> float | None:
     rated = [s.engagement for s in sessions if s.engagement is not None]
     return round(sum(rated) / len(rated), 1) if rated else None
@@ -71,7 +78,8 @@ def subject_interventions(subject: Subject) -> list[Intervention]:
     return per_request(("interventions", subject.id), lambda: list(db.session.scalars(
         select(Intervention).where(Intervention.subject_id == subject.id)
         .order_by(Intervention.referred_on.desc(), Intervention.id.desc())
-        .options(selectinload(Intervention.sessions), selectinload(Intervention.owner),
+        .options(selectinload(Intervention.sessions).selectinload(InterventionSession.recorded_by),
+                 selectinload(Intervention.owner), selectinload(Intervention.created_by),
                  selectinload(Intervention.goals)))))
 
 
@@ -138,17 +146,24 @@ class CaseloadInterventions:
     active: list[Intervention]
     missed: list[InterventionSession]
     quiet: list[Intervention]
+    of_units: bool = False  # the user's units' work (supervisors), not only their own and their caseload's
 
 
-def caseload_interventions(user: User, today: date | None = None) -> CaseloadInterventions:
-    """For the people on the user's caseload and the interventions they own: active interventions, missed
-    sessions in the last 30 days, and active interventions without a session for 21 days."""
+def caseload_interventions(user: User, today: date | None = None, *, of_units: bool = False
+                           ) -> CaseloadInterventions:
+    """For the people on the user's caseload and the interventions they own (or, `of_units`, for every person
+    of the user's units): active interventions, missed sessions in the last 30 days, and active interventions
+    without a session for 21 days."""
     today = today or utcnow().date()
-    # Both conditions on interventions' own columns and the caseload given as a list of ids, so that
-    # PostgreSQL combines the two indexes; an OR across the joined tables, or with a subquery, made it read
-    # every active intervention in the country (bench/README.md).
-    caseload_ids = db.session.scalars(select(Subject.id).where(Subject.case_owner_id == user.id)).all()
-    mine = or_(Intervention.owner_id == user.id, Intervention.subject_id.in_(caseload_ids))
+    mine: ColumnElement[bool]
+    if of_units:
+        mine = true()  # policy.subjects_visible_to below is the scope: the people of the user's units
+    else:
+        # Both conditions on interventions' own columns and the caseload given as a list of ids, so that
+        # PostgreSQL combines the two indexes; an OR across the joined tables, or with a subquery, made it read
+        # every active intervention in the country (bench/README.md).
+        caseload_ids = db.session.scalars(select(Subject.id).where(Subject.case_owner_id == user.id)).all()
+        mine = or_(Intervention.owner_id == user.id, Intervention.subject_id.in_(caseload_ids))
     # The joins are there for the scope; contains_eager fills each row's subject (and session's
     # intervention) from them rather than from one more query per relationship.
     active = list(db.session.scalars(
@@ -172,7 +187,7 @@ def caseload_interventions(user: User, today: date | None = None) -> CaseloadInt
             .group_by(InterventionSession.intervention_id)).tuples()}
     quiet_since = today - timedelta(days=QUIET_DAYS)
     quiet = [i for i in active if (since := last_held.get(i.id) or i.started_on) is not None and since < quiet_since]
-    return CaseloadInterventions(active, missed, quiet)
+    return CaseloadInterventions(active, missed, quiet, of_units)
 
 
 # --- panels ------------------------------------------------------------------------------------------------
@@ -183,7 +198,8 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
     return Panel("interventions/_subject_panel.html", {
         "subject": subject,
         "interventions": [(i, attendance_rate(i.sessions), engagement_svg(engagement_points(i), ident=f"eng-{i.id}",
-                                                                          title=f"Engagement: {i.type_label}"))
+                                                                          title=f"Engagement: {i.type_label}",
+                                                                          marks=engagement_marks(i)))
                           for i in interventions],
         "observations": subject_observations(subject),
         "can_refer": policy.can_refer(user, subject),
@@ -197,7 +213,9 @@ def dashboard_panel(user: User) -> Panel | None:
     if policy.is_supervisor(user):
         # The list names people and what was observed about them: the dashboard's view event names them too.
         observations, more = recent_unit_observations(user)
-    work = caseload_interventions(user)
+    # A supervisor answers for the intervention work of their units, most of which they neither own nor hold
+    # on a caseload: their panel shows the units' (and says so); a case worker's shows their own.
+    work = caseload_interventions(user, of_units=policy.is_supervisor(user))
     shown = [i.subject_id for i in work.active] + [s.intervention.subject_id for s in work.missed] \
         + [o.subject_id for o in observations]  # the quiet ones are active ones
     return Panel("interventions/_dashboard_panel.html", {

@@ -14,7 +14,7 @@ from app.forms import SelectChoice, read_date, show_errors
 from app.ids import form_id
 from app.interventions import queries, services
 from app.interventions.forms import ObservationForm, ReferralForm, SessionForm, TransitionForm, close_form_class
-from app.interventions.models import TRANSITIONS, Intervention, InterventionStatus
+from app.interventions.models import TRANSITIONS, Attendance, Intervention, InterventionStatus
 from app.subjects.services import eligible_owners
 from reports.charts import engagement_svg
 
@@ -80,7 +80,8 @@ def _page(intervention: Intervention, transition_form: TransitionForm | None = N
         "interventions/show.html", intervention=intervention, instrument=instrument,
         rate=queries.attendance_rate(intervention.sessions),
         mean_engagement=queries.mean_engagement(intervention.sessions),
-        chart=engagement_svg(queries.engagement_points(intervention), ident=f"eng-{intervention.id}"),
+        chart=engagement_svg(queries.engagement_points(intervention), ident=f"eng-{intervention.id}",
+                             marks=queries.engagement_marks(intervention)),
         transition_form=transition_form or _transition_form(intervention),
         can_manage=policy.can_manage_intervention(g.user, intervention),
         can_record=policy.can_record_session(g.user, intervention),
@@ -134,6 +135,9 @@ def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
         suggestion = services.suggested_session(intervention)
         form.held_on.data = suggestion.held_on.isoformat() if suggestion.held_on else ""
         form.attendance.data = suggestion.attendance
+        # "Not rated" goes with an absence only: beside a suggested attendance it would contradict it, and
+        # saving the two together fails, so an attended session starts with no rating chosen.
+        form.engagement.data = None if Attendance(suggestion.attendance).present else ""
     if form.validate_on_submit():
         engagement = form.engagement.data or ""
         try:

@@ -33,6 +33,7 @@ class TransferForm(WaypointForm):
     to_unit = SelectField("Move to unit", choices=[], validate_choice=False)
     to_status = SelectField("Status after the move", choices=STATUS_CHOICES, validate_choice=False)
     moved_on = DateField("Date of the move")
+    release_date = DateField("Release date (only for a release on licence)")
     reason = TextAreaField("Reason", render_kw={"rows": 3})
 
 

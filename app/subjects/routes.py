@@ -14,7 +14,7 @@ from app.audit import trail
 from app.auth.models import Unit, User
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
-from app.forms import ConfirmForm, SelectChoice, read_date, read_dates, show_errors
+from app.forms import ConfirmForm, SelectChoice, read_dates, show_errors
 from app.ids import form_id, id_arg
 from app.registry import registry
 from app.subjects import queries, services
@@ -218,9 +218,11 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         to_unit = form_id(form.to_unit.data) or 0
         try:
-            moved_on = read_date(form, "moved_on", "The transfer was not recorded.")
-            movement = services.transfer(g.user, subject, to_unit, form.to_status.data or "", moved_on,
-                                         form.reason.data or "")
+            dates, problems = read_dates(form, "moved_on", "release_date")
+            if problems:
+                raise Invalid("The transfer was not recorded.", field_errors=problems)
+            movement = services.transfer(g.user, subject, to_unit, form.to_status.data or "", dates["moved_on"],
+                                         form.reason.data or "", release_date=dates["release_date"])
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("subjects/transfer.html", form=form, subject=subject), 400

@@ -240,8 +240,9 @@ def changes_since(subject: Subject, version: int) -> list[dict[str, Any]]:
 
 
 def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, moved_on: date | None,
-             reason: str) -> Movement:
-    """Move a subject to another unit and/or status. Access follows the subject from now on."""
+             reason: str, release_date: date | None = None) -> Movement:
+    """Move a subject to another unit and/or status. Access follows the subject from now on. A release on
+    licence needs its release date, which is saved to the person's record with the move."""
     if not policy.can_transfer(actor, subject):
         raise NotAllowed("Only a supervisor of the person's unit can record a transfer.")
     errors: dict[str, list[str]] = {}
@@ -260,6 +261,7 @@ def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, mov
         errors["moved_on"] = ["Record a move when it happens, not before."]
     if not reason.strip():
         errors["reason"] = ["Give the reason for the move."]
+    _check_release_date(subject, to_status, moved_on, release_date, errors)
     if unit is not None and unit.id == subject.unit_id and to_status == subject.status:
         errors["to_unit"] = ["That is where the person is now: choose another unit or status."]
     if errors:
@@ -269,9 +271,12 @@ def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, mov
                         from_status=subject.status, to_status=to_status, moved_on=moved_on,
                         reason=reason.strip(), recorded_by_id=actor.id)
     db.session.add(movement)
-    before = {"unit_id": subject.unit_id, "status": subject.status, "case_owner_id": subject.case_owner_id}
+    before = {"unit_id": subject.unit_id, "status": subject.status, "case_owner_id": subject.case_owner_id,
+              "release_date": subject.release_date.isoformat() if subject.release_date else None}
     subject.unit_id = unit.id
     subject.status = to_status
+    if release_date is not None:
+        subject.release_date = release_date
     owner = subject.case_owner
     if owner is not None and unit.id not in owner.unit_ids:
         # Access follows the subject: a case owner who does not work in the new unit hands the case over.
@@ -279,12 +284,30 @@ def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, mov
                                   allocated_by_id=actor.id, note=f"Handed over on transfer to {unit.name}."))
         subject.case_owner_id = None
     _bump_version(subject)
-    after = {"unit_id": unit.id, "status": to_status, "case_owner_id": subject.case_owner_id}
+    after = {"unit_id": unit.id, "status": to_status, "case_owner_id": subject.case_owner_id,
+             "release_date": subject.release_date.isoformat() if subject.release_date else None}
     trail.record("transfer", object_type="subject", object_id=subject.id, subject_id=subject.id,
                  details={"changes": trail.changes(before, after),
                           "moved_on": moved_on.isoformat(), "movement_id": movement.id, "version": subject.version})
     signals.emit(signals.subject_transferred, actor=actor, subject=subject, movement=movement)
     return movement
+
+
+def _check_release_date(subject: Subject, to_status: str, moved_on: date | None, release_date: date | None,
+                        errors: dict[str, list[str]]) -> None:
+    """A release on licence is recorded with the day of the release; no other status takes one here."""
+    if to_status != CustodyStatus.RELEASED_ON_LICENCE:
+        if release_date is not None:
+            errors["release_date"] = ["Give a release date only when the status after the move is "
+                                      "\u201cReleased on licence\u201d; otherwise leave it empty."]
+        return
+    if release_date is None:
+        errors["release_date"] = ["Enter the date of the release on licence, for example 2026-11-25."]
+    elif moved_on is not None and release_date > moved_on:
+        errors["release_date"] = ["The release cannot be after the date of the move."]
+    elif subject.sentence_date is not None and release_date < subject.sentence_date:
+        errors["release_date"] = [f"The release cannot be before the sentence date "
+                                  f"({subject.sentence_date.isoformat()})."]
 
 
 def _bump_version(subject: Subject) -> None:

@@ -105,9 +105,13 @@ def expect_session_form(page: Page, server: LiveServer, intervention_path: str, 
     expect(held).to_have_value(held_on.isoformat())
     expect(attendance_radio(page, attendance)).to_be_checked()
     expect(page.get_by_role("group", name="Attendance").locator("input:checked")).to_have_count(1)
-    # "Not rated" is chosen until a rating is picked (and can be chosen again to take a rating back)
-    expect(page.get_by_role("group", name=ENGAGEMENT_GROUP).get_by_role("radio", name=re.compile("^Not rated"))
-           ).to_be_checked()
+    # "Not rated" is chosen beside an absence only; beside an attendance no rating is chosen until one is
+    # picked (and "Not rated" can be chosen again to take a rating back)
+    not_rated = page.get_by_role("group", name=ENGAGEMENT_GROUP).get_by_role("radio", name=re.compile("^Not rated"))
+    if attendance in ATTENDANCE_ORDER[:2]:
+        expect(page.get_by_role("group", name=ENGAGEMENT_GROUP).locator("input:checked")).to_have_count(0)
+    else:
+        expect(not_rated).to_be_checked()
     return held
 
 
@@ -305,7 +309,10 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(session_rows.nth(2).get_by_role("cell")).to_have_text(
         [session_days[0].isoformat(), ATTENDED, "3", "Introductions; agreed the ground rules.", ""])
     expect(page.get_by_test_id("attendance-rate")).to_have_text("67% (2 of 3)")
-    expect(page.get_by_test_id("engagement-chart").locator("svg circle")).to_have_count(2)
+    # the two rated sessions' dots (the legend's dot sits in its own group), and the missed one on the axis
+    expect(page.get_by_test_id("engagement-chart").locator("svg > circle")).to_have_count(2)
+    expect(page.get_by_test_id("engagement-chart").locator(f"svg [data-mark='missed'][data-date='{session_days[1]}']")
+           ).to_have_count(1)
 
     # 6. Close with outcomes: each goal rated, and a summary.
     page.get_by_role("link", name="Close with outcomes").click()
@@ -330,8 +337,8 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(page.get_by_text(SUMMARY)).to_be_visible()
     expect(page.get_by_test_id("attendance-rate")).to_have_text("67% (2 of 3)")
     chart = page.get_by_test_id("engagement-chart")
-    expect(chart.locator("svg circle")).to_have_count(2)
-    expect(chart.locator("svg circle")).to_have_text(
+    expect(chart.locator("svg > circle")).to_have_count(2)
+    expect(chart.locator("svg > circle")).to_have_text(
         [f"{session_days[0].isoformat()}: 3", f"{session_days[2].isoformat()}: 4"])
     # Closed: nothing more to record or change.
     expect(page.get_by_role("link", name="Record a session")).to_have_count(0)
@@ -346,7 +353,10 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(interventions.locator("tbody").get_by_role("row").first.get_by_role("cell")).to_have_text(
         [f"{TYPE} · {PROVIDER}", "Completed", "Probation", "67% (2 of 3)"])
     expect(interventions.get_by_role("link", name=TYPE)).to_have_attribute("href", intervention_path)
-    expect(page.get_by_test_id("engagement-chart").locator("svg circle")).to_have_count(2)
+    # the two rated sessions' dots (the legend's dot sits in its own group), and the missed one on the axis
+    expect(page.get_by_test_id("engagement-chart").locator("svg > circle")).to_have_count(2)
+    expect(page.get_by_test_id("engagement-chart").locator(f"svg [data-mark='missed'][data-date='{session_days[1]}']")
+           ).to_have_count(1)
 
     timeline = page.get_by_test_id("timeline").get_by_role("listitem")
     titles = [

@@ -176,6 +176,7 @@ def test_supervisor_adds_a_person_finds_them_and_transfers_them_to_probation_on_
     page.get_by_label("Move to unit").select_option(label="Bravo Probation Region (Probation region)")
     page.get_by_label("Status after the move").select_option(label="Released on licence")
     type_real_date(page, page.get_by_label("Date of the move"), today)
+    type_real_date(page, page.get_by_label("Release date (only for a release on licence)"), today)
     page.get_by_label("Reason").press_sequentially(TRANSFER_REASON)
     page.get_by_role("button", name="Record the transfer").click()
 
@@ -213,6 +214,7 @@ def test_supervisor_adds_a_person_finds_them_and_transfers_them_to_probation_on_
     expect(page).to_have_url(person_url)
     expect(page.get_by_role("heading", level=1)).to_have_text(FULL_NAME)
     expect(page.get_by_test_id("unit")).to_have_text("Bravo Probation Region (Probation region)")
+    expect(page.get_by_test_id("summary").locator("dt:text-is('Release date') + dd")).to_have_text(today.isoformat())
     movements = page.get_by_role("table", name="Movement history")
     expect(movements.get_by_role("columnheader")).to_have_text(["Date", "From", "To", "Reason"])
     movement_rows = movements.locator("tbody").get_by_role("row")
