@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import CondPageBreak, Flowable
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph
 from reportlab.platypus.flowables import KeepTogether
 
 from reports import charts, styles
@@ -57,13 +57,20 @@ def case_summary_story(data: CaseSummary, width: float) -> list[Flowable]:
     story += heading("Judgement history")
     story += chart(data.judgement_history, data.judgement_levels, width,
                    empty="No approved overall judgement yet.", engagement=False)
-    story += heading("Interventions")
-    story += interventions_body(data.interventions, width)
-    story += heading("Observations in the last 90 days")
-    story.append(observations_table(data.observations, width))
-    story += heading("Challenges")
-    story.append(challenges_table(data.challenges, width))
+    story += section("Interventions", interventions_body(data.interventions, width))
+    story += section("Observations in the last 90 days", [observations_table(data.observations, width)])
+    story += section("Challenges", [challenges_table(data.challenges, width)])
     return story
+
+
+def section(text: str, body: list[Flowable]) -> list[Flowable]:
+    """A heading and what it heads. A section with nothing recorded is one short line: it needs room for that
+    line under its heading, not HEADING_ROOM, which sent a last, empty section to a page of its own."""
+    if len(body) == 1 and isinstance(body[0], Paragraph) and body[0].style is styles.EMPTY:
+        style = styles.H1
+        return [CondPageBreak(style.leading + style.spaceBefore + 2 * styles.EMPTY.leading), literal(text, style),
+                *body]
+    return [*heading(text), *body]
 
 
 def heading(text: str, style: ParagraphStyle = styles.H1) -> list[Flowable]:

@@ -450,6 +450,15 @@ def test_ten_thousand_character_table_cell_splits_across_pages() -> None:
     assert all(end > start for start, end in zip(starts, ends, strict=True))
 
 
+def test_a_case_summary_with_nothing_recorded_but_the_person_fits_one_page() -> None:
+    # Each empty section is one line; its heading used to ask for room for a table and send the last one,
+    # "Challenges: None recorded.", to a page of its own.
+    printed = pages(build_case_summary(case_summary(assessment=None, judgement_history=(), interventions=(),
+                                                    observations=(), challenges=())))
+    assert len(printed) == 1
+    assert "Challenges" in printed[0] and "None recorded." in printed[0]
+
+
 def test_a_table_cell_ending_just_past_a_page_still_prints() -> None:
     # ReportLab moves a table to the next page rather than leave under SPLIT_IN_ROW points of a row on one side;
     # a table already moved there failed the layout (no PDF at all). One page's worth of lengths covers every
