@@ -8,10 +8,11 @@ transaction: they flush, never commit, and an exception in one fails the request
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from blinker import Namespace
-from flask import current_app
+from blinker import NamedSignal, Namespace
+from flask import Flask, current_app
+from werkzeug.local import LocalProxy
 
 _signals = Namespace()
 
@@ -28,6 +29,7 @@ subject_transferred = _signals.signal("subject-transferred")
 user_left_units = _signals.signal("user-left-units")
 
 
-def emit(signal: Any, **kwargs: Any) -> None:
-    """Send `signal` from the current application."""
-    signal.send(current_app._get_current_object(), **kwargs)  # type: ignore[attr-defined]
+def emit(signal: NamedSignal, **kwargs: Any) -> None:
+    """Send `signal` from the current application (the object itself: receivers subscribe for one app)."""
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
+    signal.send(app, **kwargs)
