@@ -81,8 +81,8 @@ def pages(matrix) -> dict[str, dict[str, list[str]]]:
         "assessor": ["/subjects/new", f"/subjects/{r['subject_a']}/edit", f"/subjects/{r['subject_a']}/screenings/new",
                      f"/subjects/{r['subject_a']}/interventions/new", f"/interventions/{r['intervention']}",
                      f"/subjects/{r['subject_a']}/observations/new", f"/assessments/{r['approved']}"],
-        "probation": [f"/assessments/{r['draft']}/edit/overall-judgement", f"/interventions/{r['intervention']}/sessions/new",
-                      f"/interventions/{r['intervention']}/close"],
+        "probation": [f"/assessments/{r['draft']}/edit/overall-judgement",
+                      f"/interventions/{r['intervention']}/sessions/new", f"/interventions/{r['intervention']}/close"],
         "supervisor": [f"/subjects/{r['subject_a']}/transfer", "/audit/events", "/audit/extract"],
         "admin": ["/admin/accreditations"],
     }
