@@ -52,7 +52,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.pg import find_bindir
+from tests.pg import TemporaryPostgres
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "faults-bench-amber-lighthouse-2026"  # noqa: S105 - synthetic users of a throwaway database
@@ -66,52 +66,21 @@ UNITS = ("FLT-A", "FLT-B")
 # --- PostgreSQL -------------------------------------------------------------------------------------------
 
 
-class FaultPostgres:
-    """A PostgreSQL server in a temporary directory, on 127.0.0.1, with the default durability settings
-    (unlike the test server's fsync=off): the run kills it and counts on what it acknowledged."""
+class FaultPostgres(TemporaryPostgres):
+    """The tests' temporary server (tests/pg.py) with PostgreSQL's default durability (the tests' fsync=off
+    would let a crash lose acknowledged commits): the run kills it and counts on what it acknowledged."""
 
-    def __init__(self) -> None:
-        bindir = find_bindir()
-        if bindir is None:
-            raise SystemExit("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql")
-        self.bindir = bindir
-        self.as_root = os.geteuid() == 0
-        self.workdir = Path(tempfile.mkdtemp(prefix="waypoint-faults-pg-"))
-        self.datadir = self.workdir / "data"
-        self.port = free_port()
-        self.user = "postgres" if self.as_root else "waypoint"
-
-    def _run(self, *args: str) -> None:
-        cmd = [str(self.bindir / args[0]), *args[1:]]
-        if self.as_root:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
-
-    def create(self) -> None:
-        if self.as_root:
-            self.workdir.chmod(0o755)
-            shutil.chown(self.workdir, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.datadir), "-U", self.user, "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync")
-        self.start()
-
-    def start(self) -> None:
-        opts = f"-h 127.0.0.1 -p {self.port} -k {self.workdir} -c max_connections=200 -c shared_buffers=128MB"
-        self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.workdir / "server.log"), "-o", opts,
-                  "-w", "-t", "120", "start")
+    SETTINGS = "-c max_connections=200 -c shared_buffers=128MB"
+    PREFIX = "waypoint-faults-pg-"
 
     def crash(self) -> None:
         """Stop as a crash would: no checkpoint, connections cut; the next start replays the WAL."""
         self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
 
     def remove(self) -> None:
-        try:
-            if (self.datadir / "postmaster.pid").exists():
-                self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
-        finally:
+        if (self.datadir / "postmaster.pid").exists():
+            self.stop()
+        else:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -447,7 +416,7 @@ def inject_faults(server: FaultPostgres, hosts: list[Host], plan: FaultPlan, sto
             stop.wait(plan.outage / 2)
         else:
             stop.wait(plan.outage)
-        server.start()
+        server.resume()
         log.append(f"{elapsed()}  database started again")
 
 
@@ -558,7 +527,7 @@ def run(clients: int, workers: int, plan: FaultPlan, logdir: Path | None = None)
     server = FaultPostgres()
     with ExitStack() as stack:
         stack.callback(server.remove)
-        server.create()
+        server.start()
         url, usernames = prepare_database(server, clients)
         unit_ids = unit_ids_of(url)
         if logdir is None:

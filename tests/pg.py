@@ -35,13 +35,17 @@ def _free_port() -> int:
 
 
 class TemporaryPostgres:
+    # The tests' server trades durability for speed; bench/faults.py's crashes it and keeps the defaults.
+    SETTINGS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    PREFIX = "waypoint-pg-"
+
     def __init__(self) -> None:
         bindir = find_bindir()
         if bindir is None:
             raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) not found")
         self.bindir = bindir
         self.as_root = os.geteuid() == 0
-        self.workdir = Path(tempfile.mkdtemp(prefix="waypoint-pg-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix=self.PREFIX))
         self.datadir = self.workdir / "data"
         self.port = _free_port()
         self.user = "postgres" if self.as_root else "waypoint"
@@ -62,8 +66,7 @@ class TemporaryPostgres:
 
     def resume(self) -> None:
         """Start the server on its data directory (after `start`, and again after `pause`)."""
-        opts = f"-h 127.0.0.1 -p {self.port} -k {self.workdir} -c fsync=off -c synchronous_commit=off " \
-               "-c full_page_writes=off -c max_connections=200"
+        opts = f"-h 127.0.0.1 -p {self.port} -k {self.workdir} {self.SETTINGS}"
         self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.workdir / "server.log"), "-o", opts,
                   "-w", "-t", "60", "start")
         deadline = time.monotonic() + 30
