@@ -132,6 +132,35 @@ class Mention:
     cleared: str
 
 
+@dataclass(frozen=True)
+class WorkItem:
+    """One open piece of work about a person that a user owns: an active intervention, a conference action."""
+
+    kind: str  # the name of the WorkKind that lists it
+    id: int  # the row's id within its kind
+    subject_id: int
+    owner_id: int | None
+    title: str  # what a supervisor reassigning it reads: "Mentoring (active), referred 3 Nov 2026"
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class WorkKind:
+    """A kind of work users own about people, registered by its feature so that handover on transfer,
+    reassignment and the count of unowned work cover every kind without the core naming any.
+
+    `for_subject` lists the person's open work of this kind; `owned_in_unit(user, unit_id)` the open work the
+    user owns about people of the unit. `reassign(item_id, new_owner, actor)` and `end(item_id, reason, actor)`
+    change one item, audited, flushing and never committing; `end` is None for work that cannot be ended."""
+
+    name: str
+    label: str
+    for_subject: Callable[[Subject], Sequence[WorkItem]]
+    owned_in_unit: Callable[[User, int], Sequence[WorkItem]]
+    reassign: Callable[[int, User, User], None]
+    end: Callable[[int, str, User], None] | None = None
+
+
 class Person(Protocol):
     @property
     def id(self) -> int: ...
@@ -157,6 +186,7 @@ class PersonRegistry:
     dashboard_panels: list[DashboardPanelSource] = field(default_factory=list)
     digested_texts: list[DigestedText] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
+    work_kinds: list[WorkKind] = field(default_factory=list)
     people: People | None = None
 
     def hold(self, holding: Holding) -> None:
@@ -164,6 +194,17 @@ class PersonRegistry:
         if any(h.name == holding.name for h in self.holdings) or taken:
             raise ValueError(f"holding {holding.name!r} registered twice, or its tables {sorted(taken)} already are")
         self.holdings.append(holding)
+
+    def register_work(self, kind: WorkKind) -> None:
+        if any(k.name == kind.name for k in self.work_kinds):
+            raise ValueError(f"work kind {kind.name!r} registered twice")
+        self.work_kinds.append(kind)
+
+    def work_kind(self, name: str) -> WorkKind:
+        for kind in self.work_kinds:
+            if kind.name == name:
+                return kind
+        raise KeyError(name)
 
     def timeline(self, subject: Subject) -> list[TimelineEntry]:
         """Everything that happened to the person, newest first."""
