@@ -81,6 +81,7 @@ def register_features(app: Flask) -> None:
     it addresses) goes before it."""
     from app import registry
     from app.assessments import holdings as assessments
+    from app.connections import holdings as connections
     from app.interventions import holdings as interventions
     from app.oversight import holdings as oversight
     from app.retention import holdings as retention
@@ -91,6 +92,7 @@ def register_features(app: Flask) -> None:
     assessments.register(found)
     oversight.register(app, found)
     interventions.register(found)
+    connections.register(found)
     retention.register(found)
 
 

@@ -11,6 +11,15 @@ from app.assessments.models import (
 )
 from app.audit.models import AuditEvent, AuditEventPerson, AuditVerification
 from app.auth.models import LoginFailure, Unit, User, UserSession, user_units
+from app.connections.models import (
+    Affiliation,
+    Group,
+    GroupLink,
+    KeepApartOverride,
+    PersonLink,
+    PersonSkill,
+    RecruitmentTarget,
+)
 from app.interventions.models import (
     Intervention,
     InterventionFactor,
@@ -24,6 +33,7 @@ from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject,
 
 __all__ = [
     "Accreditation",
+    "Affiliation",
     "Alert",
     "Allocation",
     "Assessment",
@@ -35,14 +45,20 @@ __all__ = [
     "Challenge",
     "ErasureInProgress",
     "ErasureRequest",
+    "Group",
+    "GroupLink",
     "InstrumentVersion",
     "Intervention",
     "InterventionFactor",
     "InterventionGoal",
     "InterventionSession",
+    "KeepApartOverride",
     "LoginFailure",
     "Movement",
     "Observation",
+    "PersonLink",
+    "PersonSkill",
+    "RecruitmentTarget",
     "Screening",
     "ScreeningResponse",
     "Subject",

@@ -91,7 +91,7 @@ def test_a_table_cannot_be_held_twice():
 @pytest.fixture
 def everything_about_alice(app: Flask, users, records, assessed, full_record) -> int:  # noqa: F811
     """Subject A with at least one row in every table about a person: the subject-access fixture's records,
-    plus an observation, an alert flag and an acknowledged break-glass alert."""
+    plus an observation, an alert flag, an acknowledged break-glass alert and a row of each connection."""
     from app.interventions import services as iv_services
     from app.oversight import alerts
     from app.oversight.models import Alert
@@ -112,8 +112,41 @@ def everything_about_alice(app: Flask, users, records, assessed, full_record) ->
         alert = db.session.scalars(sa.select(Alert).where(Alert.subject_id == sid)).first()
         assert alert is not None
         alerts.acknowledge(supervisor, alert, "Checked with the night manager.")
+        add_connections(supervisor.id, sid, records["subject_b"])
         db.session.commit()
     return sid
+
+
+def add_connections(author_id: int, sid: int, other_id: int) -> None:
+    """A row about the person in every table of the connections feature, written as its services would."""
+    from app.connections import models as c
+    from app.interventions.models import Observation
+
+    today = utcnow().date()
+    graded = {"evidence": "Wing intelligence report 41.", "source": "Security department", "learnt_on": today,
+              "source_grade": "2", "intelligence_grade": "B", "handling_code": "P", "recorded_by_id": author_id}
+    group = c.Group(name="Northside Crew", kind="organised_crime", created_by_id=author_id)
+    db.session.add(group)
+    db.session.flush()
+    db.session.add(c.Affiliation(subject_id=sid, group_id=group.id, role="member", **graded))
+    db.session.add(c.PersonSkill(subject_id=sid, skill="document_forgery", evidence="Convicted of forgery.",
+                                 learnt_on=today, recorded_by_id=author_id))
+    recruits = c.PersonLink(subject_id=sid, other_id=other_id, kind="recruiter", **graded)
+    apart = c.PersonLink(subject_id=other_id, other_id=sid, kind="keep_apart", keep_apart_level="wing", **graded)
+    db.session.add_all([recruits, apart])
+    observation = db.session.scalars(sa.select(Observation).where(Observation.subject_id == sid)).first()
+    assert observation is not None
+    db.session.flush()
+    db.session.add(c.RecruitmentTarget(observation_id=observation.id, target_id=other_id, link_id=recruits.id))
+    # And the person as the target of someone else's attempt.
+    approach = Observation(subject_id=other_id, observed_on=today, category="recruitment_attempt",
+                           source="Wing officer", text="Offered the person protection.", recorded_by_id=author_id)
+    targeted = c.PersonLink(subject_id=other_id, other_id=sid, kind="recruiter", **graded)
+    db.session.add_all([approach, targeted])
+    db.session.flush()
+    db.session.add(c.RecruitmentTarget(observation_id=approach.id, target_id=sid, link_id=targeted.id))
+    db.session.add(c.KeepApartOverride(subject_id=sid, link_id=apart.id, move="location", level="wing",
+                                       reason="Only bed in the unit.", confirmed_by_id=author_id))
 
 
 def test_every_table_about_a_person_is_erased_and_reported(app: Flask, users, everything_about_alice):

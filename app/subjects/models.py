@@ -103,6 +103,10 @@ class Subject(Base):
     release_date: Mapped[date | None] = mapped_column(Date)
     case_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     next_review_due: Mapped[date | None] = mapped_column(Date)
+    # Where the person is within their unit (all optional; cleared on a transfer): read by keep-apart checks.
+    wing: Mapped[str | None] = mapped_column(String(40))
+    landing: Mapped[str | None] = mapped_column(String(40))
+    cell: Mapped[str | None] = mapped_column(String(40))
     # Set when a screening refers the person for a full assessment; cleared when one is approved.
     assessment_needed_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Set when the record was erased: the row stays, anonymised, so that the audit trail still points
