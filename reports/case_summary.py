@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph
+from reportlab.platypus import CondPageBreak, Flowable
 from reportlab.platypus.flowables import KeepTogether
 
 from reports import charts, styles
@@ -54,22 +54,23 @@ def case_summary_story(data: CaseSummary, width: float) -> list[Flowable]:
         story.append(literal("No approved assessment.", styles.EMPTY))
     else:
         story += assessment_body(data.assessment, width)
-    story += heading("Judgement history")
-    story += chart(data.judgement_history, data.judgement_levels, width,
+    story += chart("Judgement history", styles.H1, data.judgement_history, data.judgement_levels, width,
                    empty="No approved overall judgement yet.", engagement=False)
-    story += section("Interventions", interventions_body(data.interventions, width))
-    story += section("Observations in the last 90 days", [observations_table(data.observations, width)])
-    story += section("Challenges", [challenges_table(data.challenges, width)])
+    story += section("Interventions", interventions_body(data.interventions, width), width)
+    story += section("Observations in the last 90 days", [observations_table(data.observations, width)], width)
+    story += section("Challenges", [challenges_table(data.challenges, width)], width)
     return story
 
 
-def section(text: str, body: list[Flowable]) -> list[Flowable]:
-    """A heading and what it heads. A section with nothing recorded is one short line: it needs room for that
-    line under its heading, not HEADING_ROOM, which sent a last, empty section to a page of its own."""
-    if len(body) == 1 and isinstance(body[0], Paragraph) and body[0].style is styles.EMPTY:
-        style = styles.H1
-        return [CondPageBreak(style.leading + style.spaceBefore + 2 * styles.EMPTY.leading), literal(text, style),
-                *body]
+def section(text: str, body: list[Flowable], width: float) -> list[Flowable]:
+    """A heading and what it heads. The heading asks for room for a few lines of its body (HEADING_ROOM), or for
+    the whole body when that is shorter — a section with nothing recorded is one line, a short table a few: asking
+    for more sent a short last section to a page of its own, one line on its last page."""
+    style = styles.H1
+    if len(body) == 1:
+        _, height = body[0].wrap(width, HEADING_ROOM * 100)
+        room = min(HEADING_ROOM, height + body[0].getSpaceBefore())
+        return [CondPageBreak(style.leading + style.spaceBefore + room), literal(text, style), *body]
     return [*heading(text), *body]
 
 
@@ -141,16 +142,19 @@ def assessment_body(a: AssessmentSection, width: float) -> list[Flowable]:
     return story
 
 
-def chart(points: Sequence[ChartPoint], levels: Sequence[str], width: float, *, empty: str,
-          engagement: bool, marks: Sequence[charts.AxisMark] = ()) -> list[Flowable]:
-    """The chart drawn from reports.charts' shared layout, and its points and marks as text (readable
-    without it)."""
+def chart(title: str, style: ParagraphStyle, points: Sequence[ChartPoint], levels: Sequence[str], width: float,
+          *, empty: str, engagement: bool, marks: Sequence[charts.AxisMark] = ()) -> list[Flowable]:
+    """A heading, the chart drawn from reports.charts' shared layout, and its points and marks as text (readable
+    without it). The chart is never split: the heading asks for room for it too, so that a chart that does not
+    fit takes its heading to the next page instead of leaving it over a blank at the foot of this one."""
     drawing = (charts.engagement_drawing(list(points), max_width=width, marks=tuple(marks)) if engagement
                else charts.judgement_history_drawing(list(points), list(levels), max_width=width))
     if drawing is None:
-        return [literal(empty, styles.EMPTY)]
+        return [*heading(title, style), literal(empty, styles.EMPTY)]
     layout = charts.layout_points(list(points), list(levels), marks=tuple(marks), average_same_day=engagement)
-    return [KeepTogether([drawing, literal(charts.text_alternative(layout), styles.CAPTION)])]
+    room = style.leading + style.spaceBefore + drawing.height + 2 * styles.CAPTION.leading
+    return [CondPageBreak(room), literal(title, style),
+            KeepTogether([drawing, literal(charts.text_alternative(layout), styles.CAPTION)])]
 
 
 def interventions_body(interventions: Sequence[InterventionSection], width: float) -> list[Flowable]:
@@ -185,8 +189,8 @@ def intervention_section(iv: InterventionSection, width: float) -> list[Flowable
     else:
         story.append(literal(NONE_RECORDED, styles.EMPTY))
     story += [*heading("Outcome summary", styles.H3), *paragraphs(iv.outcome_summary)]
-    story += heading("Engagement over time", styles.H3)
-    story += chart(iv.engagement, (), width, empty="No session rated yet.", engagement=True, marks=iv.absences)
+    story += chart("Engagement over time", styles.H3, iv.engagement, (), width, empty="No session rated yet.",
+                   engagement=True, marks=iv.absences)
     if iv.sessions:
         story += heading("Sessions", styles.H3)
         story.append(data_table(

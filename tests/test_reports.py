@@ -459,6 +459,36 @@ def test_a_case_summary_with_nothing_recorded_but_the_person_fits_one_page() -> 
     assert "Challenges" in printed[0] and "None recorded." in printed[0]
 
 
+def test_a_chart_heading_stays_on_the_page_of_its_chart() -> None:
+    # A chart is never split, so a chart that did not fit below its heading moved to the next page alone and
+    # left the heading at the foot of the page above, over a blank. Goals of every count walk the chart down
+    # the page, through every place it can fall.
+    for goals in range(0, 40):
+        iv = intervention(goals=tuple((f"Goal number {n}", None) for n in range(goals)))
+        printed = pages(build_case_summary(case_summary(assessment=None, judgement_history=(), interventions=(iv,),
+                                                        observations=(), challenges=())))
+        heading_page = next(n for n, page in enumerate(printed) if "Engagement over time" in page)
+        caption_page = next(n for n, page in enumerate(printed) if "2024-09-02: 1" in page)
+        assert heading_page == caption_page, goals
+
+
+def test_a_short_last_section_asks_only_for_its_own_room_below_its_heading() -> None:
+    # "Challenges" with one row used to ask for HEADING_ROOM under its heading, more than the row needs, and
+    # went to a page of its own: one line on the last page. A long section still asks for HEADING_ROOM.
+    from reportlab.platypus import CondPageBreak
+
+    from reports import styles
+    from reports.case_summary import HEADING_ROOM, challenges_table, section
+    width = styles.PORTRAIT.frame_width
+    heading_room = styles.H1.leading + styles.H1.spaceBefore
+    short = section("Challenges", [challenges_table((challenge(),), width)], width)[0]
+    many = tuple(challenge(grounds="The contact was innocent. " * 20) for _ in range(12))
+    long = section("Challenges", [challenges_table(many, width)], width)[0]
+    assert isinstance(short, CondPageBreak) and isinstance(long, CondPageBreak)
+    assert heading_room < short.height < heading_room + HEADING_ROOM
+    assert long.height == heading_room + HEADING_ROOM
+
+
 def test_a_table_cell_ending_just_past_a_page_still_prints() -> None:
     # ReportLab moves a table to the next page rather than leave under SPLIT_IN_ROW points of a row on one side;
     # a table already moved there failed the layout (no PDF at all). One page's worth of lengths covers every
