@@ -95,6 +95,50 @@ def test_the_service_itself_keeps_one_draft_per_person_and_instrument(app, users
         assert db.session.scalar(select(sa.func.count()).select_from(Assessment)) == 1
 
 
+def test_two_starts_at_once_on_postgresql_make_one_draft(app, users, records, accredited, dialect):
+    # Two app processes, one click each: the first has made its draft and not yet committed when the second
+    # asks. The second must wait for the first and find its draft, not make another.
+    import threading
+
+    from flask import g
+
+    from app.assessments import catalogue, services
+    from app.auth.models import User
+    from app.subjects.models import Subject
+
+    if dialect != "postgresql":
+        pytest.skip("SQLite serialises every request with BEGIN IMMEDIATE")
+    made = threading.Event()
+    commit = threading.Event()
+    ids: dict[str, int] = {}
+
+    def click(name: str, hold: bool) -> None:
+        with app.test_request_context():
+            author = db.session.get(User, users["assessor"].id)
+            subject = db.session.get(Subject, records["subject_a"])
+            assert author is not None and subject is not None
+            g.user = author
+            ids[name] = services.start(author, subject, catalogue.get(*factories.ASSESSMENT)).id
+            if hold:
+                made.set()
+                commit.wait(10)
+            db.session.commit()
+
+    first = threading.Thread(target=click, args=("first", True))
+    first.start()
+    assert made.wait(10)
+    second = threading.Thread(target=click, args=("second", False))
+    second.start()
+    second.join(1.0)
+    waited = second.is_alive()
+    commit.set()
+    first.join(10)
+    second.join(10)
+    assert waited, "the second start did not wait for the first"
+    assert ids["second"] == ids["first"]
+    assert count_assessments(app) == 1
+
+
 def test_author_discards_a_draft_after_confirming_and_it_is_audited(app, login_as, users, records, accredited):
     aid = factories.make_assessment(app, users["assessor"].id, records["subject_a"])
     client = login_as("assessor")

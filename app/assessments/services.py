@@ -110,6 +110,10 @@ def start(actor: User, subject: Subject, instrument: Instrument) -> Assessment:
         raise NotAllowed("You can assess only the people of your units or caseload.")
     if instrument.kind != "assessment":
         raise Invalid("That instrument is not an assessment.")
+    # Two clicks at once (two app processes on PostgreSQL) would each find no draft and make one: the person's
+    # row is locked first, so the second waits for the first to commit and then finds its draft. (SQLite takes
+    # the database's write lock at the start of every request already.)
+    db.session.execute(select(Subject.id).where(Subject.id == subject.id).with_for_update())
     existing = open_assessment(subject.id, instrument.id)
     if existing is not None:
         return existing
