@@ -190,7 +190,7 @@ def fail_statements(app: Flask, touching: str) -> None:
 
 def test_an_outage_while_the_user_is_loaded_gets_the_503_page(app: Flask, users: dict[str, UserInfo]) -> None:
     client = signed_in_client(app, users["assessor"])
-    fail_statements(app, "FROM users")
+    fail_statements(app, "JOIN users")  # the user and their units are loaded with the session
     assert_unavailable_page(client.get("/"))
 
 

@@ -17,11 +17,12 @@ from typing import Any
 from flask import Flask, Request, request
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete, inspect
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
 
 from app import outage
-from app.auth.models import UserSession
+from app.auth.models import User, UserSession
 from app.db import db, utcnow
 
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -78,7 +79,9 @@ class DatabaseSessionInterface(SessionInterface):
         if not token:
             return ServerSession()
         try:
-            row = db.session.get(UserSession, token_digest(token))
+            # The signed-in user and their units come in the same statement: every page asks for them next.
+            row = db.session.get(UserSession, token_digest(token),
+                                 options=[joinedload(UserSession.user).joinedload(User.units)])
         except Exception as exc:
             if not outage.is_outage(exc):
                 raise
