@@ -55,8 +55,8 @@ def subject_discussions(subject: Subject) -> list[Discussion]:
         .where(Discussion.subject_id == subject.id)
         .order_by(Conference.held_on.desc(), Discussion.id.desc())
         .options(contains_eager(Discussion.conference).selectinload(Conference.attendees),
-                 selectinload(Discussion.conference).selectinload(Conference.chair),
-                 selectinload(Discussion.conference).selectinload(Conference.unit),
+                 contains_eager(Discussion.conference).selectinload(Conference.chair),
+                 contains_eager(Discussion.conference).selectinload(Conference.unit),
                  selectinload(Discussion.dissents).selectinload(Dissent.attendee),
                  selectinload(Discussion.actions).selectinload(ConferenceAction.owner),
                  selectinload(Discussion.decided_by)))))

@@ -75,12 +75,14 @@ class Meeting:
 
 def _check_meeting(actor: User, meeting: Meeting) -> None:
     errors: dict[str, list[str]] = {}
+    chairs: set[int] = set()
     if meeting.unit_id is None or not policy.can_hold_conference(actor, meeting.unit_id):
         errors["unit"] = ["Choose one of your units."]
+    else:
+        chairs = {u.id for u in case_workers_of(meeting.unit_id)}
     _date(meeting.held_on, "held_on", "date of the conference", errors)
     if meeting.kind not in {k.value for k in ConferenceKind}:
         errors["kind"] = ["Choose the kind of conference."]
-    chairs = {u.id for u in case_workers_of(meeting.unit_id)} if meeting.unit_id is not None else set()
     if meeting.chair_id not in chairs:
         errors["chair"] = ["Choose the chair: a case worker of the unit."]
     if errors:
