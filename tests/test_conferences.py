@@ -37,31 +37,11 @@ def _as(user_id: int) -> User:
 
 
 def make_conference(app: Flask, users, units, subject_id: int, *, decision: str | None = "continue_monitoring",
-                    action_owner: str | None = "probation", due_in: int = 14, held_days_ago: int = 3) -> dict[str, int]:
-    """A multi-agency panel of unit A chaired by the supervisor: the probation officer attended, an outside
-    participant sent apologies; the person discussed, with a decision and an action when asked."""
-    with app.app_context():
-        chair = _as(users["supervisor"].id)
-        conference = services.hold(chair, services.Meeting(units["A"], today() - timedelta(days=held_days_ago),
-                                                           "multi_agency_panel", chair.id))
-        services.add_attendee(chair, conference, services.Attendee(users["probation"].id, "", "", "", "attended"))
-        services.add_attendee(chair, conference, services.Attendee(
-            None, "Dr Ruth Okafor", "Eastern NHS Trust", "Forensic psychologist", "apologies"))
-        subject = db.session.get(Subject, subject_id)
-        assert subject is not None
-        discussion = services.discuss(chair, conference, subject.reference)
-        ids = {"conference": conference.id, "discussion": discussion.id}
-        if decision:
-            services.record_decision(chair, discussion, services.Decision(
-                "Wing reports for the last quarter.", "Settled on the wing; keeps to the education plan.",
-                decision, "No new concern since the last review; keep the current plan."), discussion.version)
-        if action_owner:
-            action = services.agree_action(chair, discussion, services.NewAction(
-                "Share the education report with the offender manager.", users[action_owner].id,
-                today() + timedelta(days=due_in)))
-            ids["action"] = action.id
-        db.session.commit()
-        return ids
+                    action_owner: str | None = "probation", due_in: int = 14) -> dict[str, int]:
+    """A panel of unit A chaired by the supervisor, the probation officer attending (factories.make_conference)."""
+    return factories.make_conference(
+        app, users["supervisor"].id, users["probation"].id, units["A"], subject_id, decision=decision,
+        action_owner_id=users[action_owner].id if action_owner else None, due_in=due_in)
 
 
 def events(app: Flask, object_type: str, action: str | None = None) -> list[AuditEvent]:
