@@ -515,3 +515,15 @@ def test_the_minutes_are_deterministic_and_withhold_a_person_now_out_of_scope(ap
         text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(minutes.build(data))).pages)
         assert "Alice" not in text and "A1000AA" not in text and "education report" not in text
         db.session.rollback()
+
+
+def test_the_subject_access_report_pdf_prints_the_persons_conferences(app, login_as, users, units, records):
+    make_conference(app, users, units, records["subject_a"], decision="escalate")
+    response = post_form(login_as("supervisor"), f"/subjects/{records['subject_a']}/export/subject-access",
+                         {"purpose": "Her request of 1 December", "recipient": "Alice Archer"})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = minutes_text(response)
+    conferences = text[text.index("Case conferences"):]
+    for expected in ("Multi-agency panel on", "Escalate", "No new concern since the last review", "Dr Ruth Okafor",
+                     "Share the education report"):
+        assert expected in conferences, expected

@@ -53,12 +53,11 @@ def index() -> str:
 def _meeting_form(form: ConferenceForm, unit_id: int | None) -> ConferenceForm:
     form.unit.choices = [SelectChoice("", "Choose the unit")] + [
         SelectChoice(str(u.id), u.name) for u in sorted(g.user.units, key=lambda u: u.name)]
-    chairs = services.case_workers_of(unit_id) if unit_id is not None else \
-        [u for unit in g.user.units for u in services.case_workers_of(unit.id)]
-    seen: set[int] = set()
+    # Before a unit is chosen, the case workers of all the user's units, each once.
+    units = [unit_id] if unit_id is not None else [u.id for u in g.user.units]
+    chairs = {u.id: u for unit in units for u in services.case_workers_of(unit)}
     form.chair.choices = [SelectChoice("", "Choose the chair")] + [
-        SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})")
-        for u in chairs if not (u.id in seen or seen.add(u.id))]  # type: ignore[func-returns-value]
+        SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in chairs.values()]
     return form
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app import policy
 from app.audit import trail
-from app.auth.models import User, user_units
+from app.auth.models import Unit, User, user_units
 from app.conferences import decisions
 from app.conferences.models import (
     ActionStatus,
@@ -97,7 +97,7 @@ def hold(actor: User, meeting: Meeting) -> Conference:
     assert chair is not None  # noqa: S101 - a case worker of the unit, checked above
     conference = Conference(unit_id=meeting.unit_id, held_on=meeting.held_on, kind=meeting.kind,
                             chair_id=chair.id, created_by_id=actor.id, version=1)
-    conference.attendees.append(ConferenceAttendee(user_id=chair.id, name=chair.display_name, agency=chair_agency(
+    conference.attendees.append(ConferenceAttendee(user_id=chair.id, name=chair.display_name, agency=unit_name(
         meeting.unit_id), role="Chair", attendance=Attendance.ATTENDED.value))
     db.session.add(conference)
     db.session.flush()
@@ -107,9 +107,8 @@ def hold(actor: User, meeting: Meeting) -> Conference:
     return conference
 
 
-def chair_agency(unit_id: int) -> str:
-    from app.auth.models import Unit
-
+def unit_name(unit_id: int) -> str:
+    """A user attends for their unit: its name is recorded as their agency."""
     unit = db.session.get(Unit, unit_id)
     return unit.name if unit is not None else ""
 
@@ -168,7 +167,7 @@ def add_attendee(actor: User, conference: Conference, attendee: Attendee) -> Con
     row = ConferenceAttendee(
         conference_id=conference.id, user_id=user.id if user else None,
         name=user.display_name if user else attendee.name.strip(),
-        agency=chair_agency(conference.unit_id) if user else attendee.agency.strip(),
+        agency=unit_name(conference.unit_id) if user else attendee.agency.strip(),
         role=attendee.role.strip(), attendance=attendee.attendance)
     db.session.add(row)
     db.session.flush()
