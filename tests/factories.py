@@ -336,7 +336,8 @@ def make_conference(app: Flask, chair_id: int, attendee_id: int, unit_id: int, s
         today = utcnow().date()
         conference = conf.hold(chair, conf.Meeting(unit_id, today - timedelta(days=held_days_ago),
                                                    "multi_agency_panel", chair.id))
-        present = conf.add_attendee(chair, conference, conf.Attendee(attendee_id, "", "", "", "attended"))
+        present = conference.attendees[0] if attendee_id == chair_id else conf.add_attendee(
+            chair, conference, conf.Attendee(attendee_id, "", "", "", "attended"))
         outside = conf.add_attendee(chair, conference, conf.Attendee(
             None, "Dr Ruth Okafor", "Eastern NHS Trust", "Forensic psychologist", "apologies"))
         discussion = conf.discuss(chair, conference, subject.reference)

@@ -527,3 +527,37 @@ def test_the_subject_access_report_pdf_prints_the_persons_conferences(app, login
     for expected in ("Multi-agency panel on", "Escalate", "No new concern since the last review", "Dr Ruth Okafor",
                      "Share the education report"):
         assert expected in conferences, expected
+
+
+def test_a_new_chair_joins_the_attendees_and_a_stale_change_is_refused(app, login_as, users, units, records):
+    ids = make_conference(app, users, units, records["subject_a"], decision=None, action_owner=None)
+    client = login_as("supervisor")
+    path = f"/conferences/{ids['conference']}/edit"
+    form = {"held_on": (today() - timedelta(days=4)).isoformat(), "kind": "case_review",
+            "chair": str(users["assessor"].id), "version": "1"}
+    assert post_form(client, path, form).status_code == 302
+    with app.app_context():
+        conference = db.session.get(Conference, ids["conference"])
+        assert conference is not None and conference.kind == "case_review"
+        assert users["assessor"].id in [a.user_id for a in conference.attendees]
+    stale = post_form(client, path, {**form, "kind": "pre_release_planning"})
+    assert stale.status_code == 409 and get(app, Conference, ids["conference"]).kind == "case_review"
+    [changed] = events(app, "conference", "update")
+    assert changed.details["changes"]["chair_id"] == [users["supervisor"].id, users["assessor"].id]
+
+
+def test_the_conference_rule_and_its_filter_select_the_same_conferences(app, users, units, records):
+    from app import policy
+
+    make_conference(app, users, units, records["subject_a"])
+    factories.make_conference(app, users["assessor_b"].id, users["assessor_b"].id, units["B"], records["subject_b"],
+                              decision=None)
+    with app.app_context():
+        everything = db.session.scalars(select(Conference)).all()
+        for info in users.values():
+            user = db.session.get(User, info.id)
+            assert user is not None
+            by_rule = {c.id for c in everything if policy.can_view_conference(user, c)}
+            by_filter = set(db.session.scalars(select(Conference.id).where(policy.conferences_visible_to(user))))
+            assert by_rule == by_filter, info.username
+            assert (len(by_rule) == 1) == (user.role != "admin"), info.username

@@ -127,6 +127,10 @@ def amend(actor: User, conference: Conference, meeting: Meeting, expected_versio
     after = {"held_on": conference.held_on.isoformat(), "kind": conference.kind, "chair_id": conference.chair_id}
     trail.record("update", object_type="conference", object_id=conference.id,
                  details={"changes": trail.changes(before, after)})
+    if all(a.user_id != conference.chair_id for a in conference.attendees):
+        chair = db.session.get(User, conference.chair_id)
+        assert chair is not None  # noqa: S101 - a case worker of the unit, checked above
+        add_attendee(actor, conference, Attendee(chair.id, "", "", "Chair", Attendance.ATTENDED.value))
 
 
 # --- attendees --------------------------------------------------------------------------------------------
