@@ -83,6 +83,17 @@ class Config:
         "released_on_licence": timedelta(days=round(365.25 * 10)),
         "ended": timedelta(days=round(365.25 * 6)),
     }
+    # Case conferences (app/conferences/decisions.py): the decisions a conference may record about a person, as
+    # (code, label); the code is stored, the label shown. A service with its own list names a file of
+    # "code = Label" lines in WAYPOINT_CONFERENCE_DECISIONS; either is checked at start-up.
+    CONFERENCE_DECISIONS: tuple[tuple[str, str], ...] = (
+        ("continue_monitoring", "Continue monitoring"),
+        ("refer_to_intervention", "Refer to an intervention"),
+        ("start_assessment", "Start an assessment"),
+        ("escalate", "Escalate"),
+        ("close", "Close"),
+    )
+    CONFERENCE_DECISIONS_FILE: str | None = None
     # How many reverse proxies in front of Waypoint set X-Forwarded-For/-Proto (0: none, trust no header).
     PROXY_HOPS = 0
     # The addresses (or CIDR networks) of those proxies, and "unix" for a peer on a unix socket: the
@@ -108,6 +119,7 @@ class Config:
         values["SQLALCHEMY_DATABASE_URI"] = values.pop("DATABASE_URL")
         values["MAX_CONTENT_LENGTH"] = _bytes_from_env("WAYPOINT_MAX_REQUEST_BYTES", cls.MAX_CONTENT_LENGTH)
         values["MAX_UPLOAD_BYTES"] = _bytes_from_env("WAYPOINT_MAX_UPLOAD_BYTES", cls.MAX_UPLOAD_BYTES)
+        values["CONFERENCE_DECISIONS_FILE"] = os.environ.get("WAYPOINT_CONFERENCE_DECISIONS") or None
         # One field of a form may fill the request (Flask's own default stops a field at 500 KB, less than the
         # limit above, with the same 413 but a limit the page could not name).
         values["MAX_FORM_MEMORY_SIZE"] = values["MAX_CONTENT_LENGTH"]

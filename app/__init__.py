@@ -40,12 +40,14 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app.assessments import catalogue
+    from app.conferences import decisions
     from app.extensions import bootstrap, csrf, db
 
     db.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
     catalogue.init_app(app)  # an invalid or changed instrument file stops start-up here
+    decisions.init_app(app)  # so does an invalid list of conference decisions
 
 
 def register_blueprints(app: Flask) -> None:
@@ -53,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from app.assessments.routes import bp as assessments_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
+    from app.conferences.routes import bp as conferences_bp
     from app.exports.routes import bp as exports_bp
     from app.interventions.routes import bp as interventions_bp
     from app.main import navigation
@@ -67,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(subjects_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(interventions_bp)
+    app.register_blueprint(conferences_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(alerts_bp)
     app.register_blueprint(audit_bp)
@@ -81,6 +85,7 @@ def register_features(app: Flask) -> None:
     it addresses) goes before it."""
     from app import registry
     from app.assessments import holdings as assessments
+    from app.conferences import holdings as conferences
     from app.connections import holdings as connections
     from app.interventions import holdings as interventions
     from app.oversight import holdings as oversight
@@ -93,6 +98,7 @@ def register_features(app: Flask) -> None:
     oversight.register(app, found)
     interventions.register(found)
     connections.register(found)
+    conferences.register(found)
     retention.register(found)
 
 

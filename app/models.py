@@ -11,6 +11,7 @@ from app.assessments.models import (
 )
 from app.audit.models import AuditEvent, AuditEventPerson, AuditVerification
 from app.auth.models import LoginFailure, Unit, User, UserSession, user_units
+from app.conferences.models import Conference, ConferenceAction, ConferenceAttendee, Discussion, Dissent
 from app.connections.models import (
     Affiliation,
     Group,
@@ -43,6 +44,11 @@ __all__ = [
     "AuditVerification",
     "BreakGlassAccess",
     "Challenge",
+    "Conference",
+    "ConferenceAction",
+    "ConferenceAttendee",
+    "Discussion",
+    "Dissent",
     "ErasureInProgress",
     "ErasureRequest",
     "Group",

@@ -25,6 +25,7 @@ from app.assessments.models import Accreditation, Assessment, AssessmentStatus, 
 from app.audit import trail
 from app.audit.models import AuditEvent, AuditEventPerson, people_named
 from app.auth.models import Role, Unit, User
+from app.conferences.models import Conference, ConferenceAction, Discussion
 from app.db import Base, db, utcnow
 from app.interventions.models import Intervention
 from app.oversight.models import Alert
@@ -346,6 +347,77 @@ def can_record_observation(user: User, subject: Subject) -> bool:
     return in_scope(user, subject)
 
 
+# --- case conferences -----------------------------------------------------------------------------------
+# A conference belongs to one unit: its case workers see it, and nobody else learns it exists (the same 404 as a
+# conference that does not exist). The person discussed is shown only while the viewer may see them.
+
+
+def can_view_conference(user: User, conference: Conference) -> bool:
+    return can_view_unit(user, conference.unit_id)
+
+
+def conferences_visible_to(user: User) -> ColumnElement[bool]:
+    """WHERE clause of `can_view_conference`."""
+    return Conference.unit_id.in_(sorted(visible_unit_ids(user)))
+
+
+def can_hold_conference(user: User, unit_id: int) -> bool:
+    """Any case worker of the unit records a conference of it, as they record its other case work."""
+    return can_view_unit(user, unit_id)
+
+
+def can_edit_conference(user: User, conference: Conference) -> bool:
+    """Attendees, people discussed, decisions, dissent and actions: the chair, whoever recorded the conference,
+    or a supervisor of its unit, while they still work in the unit."""
+    return can_view_conference(user, conference) and (
+        user.id in (conference.chair_id, conference.created_by_id) or user.role == Role.SUPERVISOR)
+
+
+def can_view_discussion(user: User, discussion: Discussion) -> bool:
+    """The conference's unit, and the person still in the viewer's scope (after a transfer they are "a person in
+    another unit" to those who no longer see them)."""
+    return can_view_conference(user, discussion.conference) and in_scope(user, discussion.subject)
+
+
+def can_discuss(user: User, conference: Conference, subject: Subject) -> bool:
+    """Only people of the conference's unit are discussed there."""
+    return (can_edit_conference(user, conference) and subject.erased_at is None
+            and subject.unit_id == conference.unit_id and in_scope(user, subject))
+
+
+def can_edit_discussion(user: User, discussion: Discussion) -> bool:
+    return can_edit_conference(user, discussion.conference) and in_scope(user, discussion.subject)
+
+
+def can_own_action(user: User, subject: Subject) -> bool:
+    """An action's owner must be able to open the person it is about."""
+    return user.is_active and in_scope(user, subject)
+
+
+def can_view_action(user: User, action: ConferenceAction) -> bool:
+    return can_view_discussion(user, action.discussion) or (
+        action.owner_id == user.id and in_scope(user, action.discussion.subject))
+
+
+def can_close_action(user: User, action: ConferenceAction) -> bool:
+    """Done or cancelled: its owner, or whoever may edit the conference, or a supervisor of the person's unit."""
+    subject = action.discussion.subject
+    return action.is_open and in_scope(user, subject) and (
+        action.owner_id == user.id or can_edit_conference(user, action.discussion.conference)
+        or supervises(user, subject))
+
+
+def can_reassign_action(user: User, action: ConferenceAction) -> bool:
+    """Handing an open action to someone else: a supervisor of the conference's unit or of the person's unit
+    (handover on a transfer is done from either side)."""
+    return action.is_open and user.role == Role.SUPERVISOR and (
+        action.discussion.conference.unit_id in user.unit_ids or supervises(user, action.discussion.subject))
+
+
+def can_export_minutes(user: User, conference: Conference) -> bool:
+    return can_view_conference(user, conference)
+
+
 # --- exports -------------------------------------------------------------------------------------------
 
 
@@ -494,6 +566,22 @@ def load_challenge(challenge_id: int) -> Challenge:
 
 def load_intervention(intervention_id: int) -> Intervention:
     return load(Intervention, intervention_id, can_view_intervention, "intervention", lambda i: i.subject_id)
+
+
+def load_conference(conference_id: int) -> Conference:
+    return load(Conference, conference_id, can_view_conference, "conference")
+
+
+def load_discussion(conference: Conference, discussion_id: int) -> Discussion:
+    """A person discussed at this conference; another conference's discussion is not found here either."""
+    return load(Discussion, discussion_id,
+                lambda user, d: d.conference_id == conference.id and can_view_discussion(user, d),
+                "conference_discussion", lambda d: d.subject_id)
+
+
+def load_conference_action(action_id: int) -> ConferenceAction:
+    return load(ConferenceAction, action_id, can_view_action, "conference_action",
+                lambda a: a.discussion.subject_id)
 
 
 def load_break_glass(access_id: int) -> BreakGlassAccess:

@@ -223,6 +223,61 @@ class AlertLine:
 
 
 @dataclass(frozen=True)
+class AttendeeLine:
+    name: str  # as recorded at the conference
+    agency: str
+    role: str
+    attendance: str  # "Attended" or "Sent apologies"
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    description: str
+    owner: str
+    due_on: date
+    status: str  # Open, Overdue, Done, Cancelled
+    note: str  # what was done, or why it was cancelled
+
+
+@dataclass(frozen=True)
+class DiscussionLine:
+    """One person discussed at a case conference: what was presented, the decision, dissent and actions."""
+
+    person: str  # "Alice Archer (A1000AA)", or "A person in another unit" for one the reader may not see
+    presented: str
+    notes: str
+    decision: str  # the label
+    rationale: str
+    dissents: tuple[tuple[str, str], ...] = ()  # (attendee's name as recorded, their view)
+    actions: tuple[ActionLine, ...] = ()
+    withheld: bool = False  # the person is out of the reader's scope: nothing about them is printed
+
+
+@dataclass(frozen=True)
+class ConferenceDecisionLine:
+    """A conference as the person's subject-access report shows it: the meeting, who was there by name as
+    recorded, and the discussion of this person only."""
+
+    held_on: date
+    kind: str
+    unit: str
+    chair: str
+    attendees: tuple[AttendeeLine, ...]
+    discussion: DiscussionLine
+
+
+@dataclass(frozen=True)
+class ConferenceMinutes:
+    header: Header
+    unit: str
+    held_on: date
+    kind: str
+    chair: str
+    attendees: tuple[AttendeeLine, ...]
+    people: tuple[DiscussionLine, ...]
+
+
+@dataclass(frozen=True)
 class SubjectAccessReport:
     """Everything held about one person, including who consulted the record and when."""
 
@@ -239,6 +294,7 @@ class SubjectAccessReport:
     break_glass: tuple[BreakGlassLine, ...]
     alerts: tuple[AlertLine, ...]
     accesses: tuple[AccessLine, ...]
+    conferences: tuple[ConferenceDecisionLine, ...] = ()  # the case conferences that discussed the person
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,14 @@ from reports.case_summary import (
     interventions_body,
     observations_table,
 )
+from reports.conference_minutes import attendees_table, discussion_body
 from reports.model import (
     AccessLine,
     AlertLine,
     AllocationLine,
     AssessmentSection,
     BreakGlassLine,
+    ConferenceDecisionLine,
     ErasureLine,
     MovementLine,
     ScreeningLine,
@@ -53,6 +55,8 @@ def subject_access_story(data: SubjectAccessReport, width: float) -> list[Flowab
     story += interventions_body(data.interventions, width)
     story += heading("Observations")
     story.append(observations_table(data.observations, width))
+    story += heading("Case conferences")
+    story += conferences_body(data.conferences, width)
     story += heading("Requests to erase the record")
     story.append(erasure_table(data.erasure_requests, width))
     story.append(PageBreak())
@@ -82,6 +86,21 @@ def assessments_body(assessments: Sequence[AssessmentSection], width: float) -> 
             story.append(facts_table([("Returned by", a.returned_by or EMPTY),
                                       ("Returned on", date_text(a.returned_on)),
                                       ("Comment", a.return_comment)], width))
+    return story
+
+
+def conferences_body(conferences: Sequence[ConferenceDecisionLine], width: float) -> list[Flowable]:
+    """Each conference that discussed the person: the meeting and its attendees by name as recorded, then the
+    person's own part (other people discussed there are not theirs to see)."""
+    if not conferences:
+        return [literal(NONE_RECORDED, styles.EMPTY)]
+    story: list[Flowable] = []
+    for c in conferences:
+        story += heading(f"{c.kind} on {date_text(c.held_on)}", styles.H2)
+        story.append(facts_table([("Unit", c.unit), ("Chair", c.chair)], width))
+        story += heading("Attendees", styles.H3)
+        story.append(attendees_table(c.attendees, width))
+        story += discussion_body(c.discussion, width)
     return story
 
 

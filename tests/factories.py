@@ -313,3 +313,45 @@ def add_session(app: Flask, actor_id: int, intervention_id: int, days_ago: int, 
         iv_services.record_session(actor, iv, iv_services.SessionValues(
             held_on=utcnow().date() - timedelta(days=days_ago), attendance=attendance, engagement=engagement))
         db.session.commit()
+
+
+def make_conference(app: Flask, chair_id: int, attendee_id: int, unit_id: int, subject_id: int, *,
+                    decision: str | None = "continue_monitoring", action_owner_id: int | None = None,
+                    due_in: int = 14, held_days_ago: int = 3, dissent: bool = False) -> dict[str, int]:
+    """A multi-agency panel of the unit chaired by `chair_id`: `attendee_id` attended, an outside participant
+    sent apologies; the person discussed, with a decision (and the attendee's dissent from it), and an action
+    owned by `action_owner_id` when given. Ids of the conference, discussion, outside attendee and action."""
+    from datetime import timedelta
+
+    from app.auth.models import User
+    from app.conferences import services as conf
+    from app.db import utcnow
+    from app.subjects.models import Subject
+
+    with app.app_context():
+        chair = db.session.get(User, chair_id)
+        subject = db.session.get(Subject, subject_id)
+        assert chair is not None and subject is not None
+        g.user = chair
+        today = utcnow().date()
+        conference = conf.hold(chair, conf.Meeting(unit_id, today - timedelta(days=held_days_ago),
+                                                   "multi_agency_panel", chair.id))
+        present = conference.attendees[0] if attendee_id == chair_id else conf.add_attendee(
+            chair, conference, conf.Attendee(attendee_id, "", "", "", "attended"))
+        outside = conf.add_attendee(chair, conference, conf.Attendee(
+            None, "Dr Ruth Okafor", "Eastern NHS Trust", "Forensic psychologist", "apologies"))
+        discussion = conf.discuss(chair, conference, subject.reference)
+        ids = {"conference": conference.id, "discussion": discussion.id, "attendee": outside.id}
+        if decision:
+            conf.record_decision(chair, discussion, conf.Decision(
+                "Wing reports for the last quarter.", "Settled on the wing; keeps to the education plan.",
+                decision, "No new concern since the last review; keep the current plan."), discussion.version)
+            if dissent:
+                conf.record_dissent(chair, discussion, present.id, "The risk on release is underrated.")
+        if action_owner_id is not None:
+            action = conf.agree_action(chair, discussion, conf.NewAction(
+                "Share the education report with the offender manager.", action_owner_id,
+                today + timedelta(days=due_in)))
+            ids["action"] = action.id
+        db.session.commit()
+        return ids

@@ -22,9 +22,9 @@ from tests.conftest import login
 # What each demo role's home page lists once the demo is seeded (the data-testid of each list).
 PANELS = {
     "assessor": ["dashboard-counts", "assessments-needed", "returned-to-me", "active-interventions",
-                 "missed-sessions", "quiet-interventions"],
+                 "missed-sessions", "quiet-interventions", "conference-actions"],
     "probation": ["dashboard-counts", "assessments-needed", "active-interventions", "missed-sessions",
-                  "quiet-interventions"],
+                  "quiet-interventions", "conference-actions"],
     "supervisor": ["dashboard-counts", "break-glass-queue", "awaiting-approval", "assessments-needed",
                    "active-interventions", "missed-sessions", "quiet-interventions", "dashboard-observations"],
 }
@@ -118,3 +118,17 @@ def test_seeding_a_database_with_other_people_adds_no_case_work_about_them(app: 
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Screening)) == 0
         assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
+
+
+def test_the_demo_holds_a_past_panel_with_decisions_dissent_and_an_overdue_action(seeded: Flask) -> None:
+    from app.conferences.models import Conference, ConferenceAction, Discussion, Dissent
+    from app.db import utcnow
+
+    with seeded.app_context():
+        kinds = set(db.session.scalars(select(Conference.kind)))
+        decided = set(db.session.scalars(select(Discussion.decision)))
+        statuses = [(a.status, a.due_on < utcnow().date()) for a in db.session.scalars(select(ConferenceAction))]
+        dissents = db.session.scalar(select(func.count()).select_from(Dissent))
+    assert "multi_agency_panel" in kinds and {"continue_monitoring", "escalate"} <= decided
+    assert ("open", True) in statuses and ("done", True) in statuses and dissents == 1
+    assert "Overdue" in _home(seeded, "assessor").split("Your conference actions")[1]

@@ -67,6 +67,14 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "interventions.close": {**CASE_WORKERS, "assessor": 403},
     "interventions.observe": CASE_WORKERS,
     "interventions.unit_observations": SUPERVISORS,
+    "conferences.index": CASE_WORKERS,
+    "conferences.hold": CASE_WORKERS,
+    "conferences.show": CASE_WORKERS,
+    # changing the meeting: its chair (the supervisor) or recorder, or a supervisor of the unit
+    "conferences.edit": {**CASE_WORKERS, "assessor": 403, "probation": 403},
+    "conferences.discussion": CASE_WORKERS,
+    "conferences.action": CASE_WORKERS,
+    "conferences.export_minutes": CASE_WORKERS,
     "exports.case_summary": CASE_WORKERS,
     "exports.subject_access": SUPERVISORS,
     "exports.audit_extract": SUPERVISORS,
@@ -110,6 +118,12 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     # an empty status change: refused to non-owners, a clear 400 for the owner and the supervisor
     "interventions.transition": {**CASE_WORKERS, "assessor": 403, "probation": 400, "supervisor": 400},
     "audit.run_verification": {**AUDIT_REVIEWERS, "supervisor": 302, "admin": 302},
+    # a conference chaired by the supervisor: others may not change it; an empty form is a clear 400
+    "conferences.add_attendee": {**CASE_WORKERS, "assessor": 403, "probation": 403, "supervisor": 400},
+    "conferences.add_person": {**CASE_WORKERS, "assessor": 403, "probation": 403, "supervisor": 400},
+    "conferences.add_dissent": {**CASE_WORKERS, "assessor": 403, "probation": 403, "supervisor": 400},
+    "conferences.add_action": {**CASE_WORKERS, "assessor": 403, "probation": 403, "supervisor": 400},
+    "conferences.remove_attendee": {**CASE_WORKERS, "assessor": 403, "probation": 403, "supervisor": 302},
 }
 STATIC = {"static", "bootstrap.static"}
 
@@ -134,10 +148,22 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
         with app.app_context():
             values["alert_id"] = db.session.scalar(
                 select(Alert.id).where(Alert.subject_id == records["subject_a"]).order_by(Alert.id).limit(1))
+    if {"conference_id", "action_id"} & rule.arguments:
+        values |= _conference(app, users, units, records)
     args = {name: values[name] for name in rule.arguments}
     if endpoint == "assessments.compare":
         args["with"] = records["approved"]
     return args
+
+
+def _conference(app: Flask, users: dict[str, Any], units: dict[str, int], records: dict[str, int]) -> dict[str, int]:
+    """A conference of unit A about its person, chaired by the supervisor, with an action owned by probation."""
+    from tests.factories import make_conference
+
+    ids = make_conference(app, users["supervisor"].id, users["probation"].id, units["A"], records["subject_a"],
+                          action_owner_id=users["probation"].id)
+    return {"conference_id": ids["conference"], "discussion_id": ids["discussion"], "attendee_id": ids["attendee"],
+            "action_id": ids["action"]}
 
 
 def test_every_endpoint_is_public_or_guarded(app):

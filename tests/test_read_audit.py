@@ -109,6 +109,9 @@ def _build(app: Flask) -> World:
                           engagement=None)
     factories.make_intervention(app, users["assessor"].id, adler, users["supervisor"].id, started_days_ago=60)
     factories.open_break_glass(app, users["assessor_b"].id, "A1000AA")  # an alert naming A1000AA
+    # A conference about Archer with an action on the probation officer's dashboard.
+    conference = factories.make_conference(app, users["supervisor"].id, users["probation"].id, units["A"], archer,
+                                           action_owner_id=users["probation"].id, dissent=True)
     with app.app_context():
         assessor = _as(app, users["assessor"].id)
         a = db.session.get(Assessment, approved)
@@ -129,7 +132,9 @@ def _build(app: Flask) -> World:
         # Unit A's records, which every case worker here may see; the draft is the probation officer's.
         values = {"user_id": users["assessor_b"].id, "unit_id": units["B"], "subject_id": archer,
                   "assessment_id": draft, "screening_id": screening, "intervention_id": intervention,
-                  "request_id": erasure.id, "event_id": event_id, "with": approved, "section": "engagement"}
+                  "request_id": erasure.id, "event_id": event_id, "with": approved, "section": "engagement",
+                  "conference_id": conference["conference"], "discussion_id": conference["discussion"],
+                  "action_id": conference["action"]}
     return World(app, users, values, people)
 
 

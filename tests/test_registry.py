@@ -23,7 +23,8 @@ from tests.test_exports_subject_access import as_user, full_record  # noqa: F401
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ("app/db.py", "app/web.py", "app/registry.py", "app/signals.py", "app/errors.py", "app/extensions.py",
         "app/ids.py", "app/text.py", "app/outage.py", "app/proxies.py", "app/audit", "app/auth")
-FEATURES = ("admin", "assessments", "exports", "interventions", "main", "oversight", "retention", "subjects")
+FEATURES = ("admin", "assessments", "conferences", "exports", "interventions", "main", "oversight", "retention",
+            "subjects")
 
 
 def paths_to_a_person() -> dict[str, list[sa.ForeignKey]]:
@@ -89,9 +90,10 @@ def test_a_table_cannot_be_held_twice():
 
 
 @pytest.fixture
-def everything_about_alice(app: Flask, users, records, assessed, full_record) -> int:  # noqa: F811
+def everything_about_alice(app: Flask, users, units, records, assessed, full_record) -> int:  # noqa: F811
     """Subject A with at least one row in every table about a person: the subject-access fixture's records,
-    plus an observation, an alert flag, an acknowledged break-glass alert and a row of each connection."""
+    plus an observation, an alert flag, an acknowledged break-glass alert, a row of each connection and a
+    conference decision with dissent and an action."""
     from app.interventions import services as iv_services
     from app.oversight import alerts
     from app.oversight.models import Alert
@@ -114,6 +116,8 @@ def everything_about_alice(app: Flask, users, records, assessed, full_record) ->
         alerts.acknowledge(supervisor, alert, "Checked with the night manager.")
         add_connections(supervisor.id, sid, records["subject_b"])
         db.session.commit()
+    factories.make_conference(app, users["supervisor"].id, users["probation"].id, units["A"], sid,
+                              action_owner_id=users["probation"].id, dissent=True)
     return sid
 
 
@@ -188,14 +192,15 @@ def test_the_timeline_and_panels_come_from_every_feature(app: Flask, everything_
         g.user = supervisor
         kinds = {e.kind for e in registry().timeline(subject)}
         assert {"record", "transfer", "allocation", "screening", "assessment", "challenge", "intervention",
-                "session", "observation"} <= kinds
+                "session", "observation", "conference"} <= kinds
         entries = registry().timeline(subject)
         assert [e.when for e in entries] == sorted((e.when for e in entries), reverse=True)
         templates = [p.template for p in registry().panels_for_subject(supervisor, subject)]
-        assert templates == ["assessments/_subject_panel.html", "interventions/_subject_panel.html"]
+        assert templates == ["assessments/_subject_panel.html", "interventions/_subject_panel.html",
+                             "conferences/_subject_panel.html"]
         board = [p.template for p in registry().panels_for_dashboard(supervisor)]
         assert board == ["assessments/_dashboard_panel.html", "oversight/_dashboard_panel.html",
-                         "interventions/_dashboard_panel.html"]
+                         "interventions/_dashboard_panel.html", "conferences/_dashboard_panel.html"]
 
 
 def test_failed_sign_ins_reach_the_alerts_through_a_signal(app: Flask, users):

@@ -3,9 +3,9 @@
 A believable few weeks of a service, made through the services as the demo users would make it (each step
 audited as theirs): screenings, assessments in every state (draft, submitted, returned, approved, superseded),
 interventions with a run of sessions (some missed), observations, a challenge and a break-glass access with
-its alert. Every date is a fixed number of days before the day of seeding, as the people's review dates are,
-so the same seed on the same day gives the same records, and every panel of each demo role's home page has
-something in it.
+its alert, and case conferences with decisions, dissent and actions (one overdue). Every date is a fixed number
+of days before the day of seeding, as the people's review dates are, so the same seed on the same day gives the
+same records, and every panel of each demo role's home page has something in it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from app.assessments import catalogue, challenges, screening
 from app.assessments import services as assessments
 from app.assessments.models import Assessment, Screening
 from app.assessments.services import AssessmentInput
-from app.auth.models import User
+from app.auth.models import Unit, User
+from app.conferences import services as conferences
+from app.conferences.models import Conference, ConferenceAction, Discussion
 from app.db import db, utcnow
 from app.interventions import services as interventions
 from app.interventions.models import Intervention
@@ -133,6 +135,68 @@ def _intervention(reference: str, referrer: str, owner: str, kind: str, provider
             notes="Worked through the session plan." if engagement else ""))
 
 
+def _unit(code: str) -> int:
+    unit_id = db.session.scalar(select(Unit.id).where(Unit.code == code))
+    assert unit_id is not None, f"demo unit {code} is seeded first"  # noqa: S101 - seeded just before
+    return unit_id
+
+
+def _discussed(chair: User, conference: Conference, reference: str, presented: str, notes: str,
+               decision: str, rationale: str) -> Discussion:
+    discussion = conferences.discuss(chair, conference, reference)
+    conferences.record_decision(chair, discussion, conferences.Decision(presented, notes, decision, rationale),
+                                discussion.version)
+    return discussion
+
+
+def _action(chair: User, discussion: Discussion, text: str, owner: str, due: date) -> int:
+    return conferences.agree_action(chair, discussion, conferences.NewAction(text, _user(owner).id, due)).id
+
+
+def _conferences(today: date) -> None:
+    """A multi-agency panel at HMP Northgate ten days ago: two people discussed, a decision with dissent, and
+    actions for the assessor (one overdue), the supervisor (one done) and a pre-release planning meeting in the
+    Eastern region with an action for the probation officer."""
+    chair = _user("supervisor")
+    panel = conferences.hold(chair, conferences.Meeting(_unit("HMP-NORTHGATE"), today - timedelta(days=10),
+                                                        "multi_agency_panel", chair.id))
+    assessor = conferences.add_attendee(chair, panel, conferences.Attendee(
+        _user("assessor").id, "", "", "Keyworker", "attended"))
+    for name, agency, role, attendance in (
+            ("DS Helen Marsh", "Eastern Counter Terrorism Policing", "Prevent lead", "attended"),
+            ("Dr Ruth Okafor", "Eastern NHS Trust", "Forensic psychologist", "apologies"),
+            ("Tomasz Wróbel", "Pathways Mentoring Trust", "Mentor", "attended")):
+        conferences.add_attendee(chair, panel, conferences.Attendee(None, name, agency, role, attendance))
+    g.user = chair
+    nowak = _discussed(chair, panel, "A1003NG", "Mentoring reports and the amended assessment.",
+                       "Engages well with his mentor; the wing reports no contact with the group he was linked to.",
+                       "continue_monitoring", "Protective factors are growing; the current plan is working.")
+    _action(chair, nowak, "Ask the mentor for a written progress report before the next review.", "assessor",
+            today - timedelta(days=3))  # overdue: on the assessor's home page in red
+    petrov = _discussed(chair, panel, "A1005NG", "Security report 4417 and the education provider's note.",
+                        "Police describe renewed contact with an associate outside; the keyworker sees no change.",
+                        "escalate", "The police intelligence needs a structured assessment before his trial.")
+    conferences.record_dissent(chair, petrov, assessor.id,
+                               "The intelligence is thin; escalating before the police share more is premature.")
+    _action(chair, petrov, "Complete a structured assessment before the trial date.", "assessor",
+            today + timedelta(days=14))
+    done = _action(chair, petrov, "Share the security report with the education provider's manager.", "supervisor",
+                   today - timedelta(days=5))
+    action = db.session.get(ConferenceAction, done)
+    assert action is not None  # noqa: S101 - made just above
+    conferences.close_action(chair, action, "done", "Shared at the education review on the 4th.", action.version)
+    planning = conferences.hold(chair, conferences.Meeting(_unit("PR-EASTERN"), today - timedelta(days=4),
+                                                           "pre_release_planning", chair.id))
+    conferences.add_attendee(chair, planning, conferences.Attendee(
+        _user("probation").id, "", "", "Offender manager", "attended"))
+    g.user = chair
+    nikos = _discussed(chair, planning, "P2001ER", "Licence conditions and the family support plan.",
+                       "He wants to live with his sister; her address has been checked.",
+                       "refer_to_intervention", "Family support is the strongest protective factor he has.")
+    _action(chair, nikos, "Confirm the family support sessions continue after the move.", "probation",
+            today + timedelta(days=7))
+
+
 def seed_case_work() -> None:
     """The demo's case work, once: nothing when any screening, assessment or intervention is on record."""
     for model in (Screening, Assessment, Intervention):
@@ -179,4 +243,5 @@ def seed_case_work() -> None:
     # and the alert it raises is in their queue.
     subject_services.break_glass(_user("assessor"), "P2003ER",
                                  "Emergency call from his former wing about a threat made on release day.")
+    _conferences(today)
     g.user = None

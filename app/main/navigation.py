@@ -24,6 +24,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("People", "subjects.index"),
     ("My caseload", "subjects.caseload"),
     ("Observations", "interventions.unit_observations"),
+    ("Conferences", "conferences.index"),
     ("Alerts", "alerts.index"),
     ("Audit trail", "audit.events"),
     ("Audit extract", "exports.audit_extract"),
