@@ -307,7 +307,7 @@ def dashboard_panel(user: User) -> Panel | None:
     if not policy.is_supervisor(user):
         return None
     links = awaiting_authorisation(user)
-    return Panel("connections/apart_dashboard_panel.html", {"rows": [_awaiting_row(user, link) for link in links]},
+    return Panel("connections/apart_dashboard_panel.html", {"rows": [awaiting_row(user, link) for link in links]},
                  subject_ids=tuple(sorted(_visible_people(user, links))))
 
 
@@ -320,7 +320,7 @@ class AwaitingRow:
     second_id: int | None
 
 
-def _awaiting_row(user: User, link: PersonLink) -> AwaitingRow:
+def awaiting_row(user: User, link: PersonLink) -> AwaitingRow:
     def seen(person: Subject) -> int | None:
         return person.id if policy.can_view_subject(user, person) else None
 
@@ -330,7 +330,7 @@ def _awaiting_row(user: User, link: PersonLink) -> AwaitingRow:
 
 def awaiting_rows(user: User) -> tuple[list[AwaitingRow], set[int]]:
     links = awaiting_authorisation(user)
-    return [_awaiting_row(user, link) for link in links], _visible_people(user, links)
+    return [awaiting_row(user, link) for link in links], _visible_people(user, links)
 
 
 def _visible_people(user: User, links: Iterable[PersonLink]) -> set[int]:
