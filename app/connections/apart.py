@@ -240,9 +240,9 @@ def move_conflicts(user: User, subject: Subject, move: Move) -> list[MoveConflic
 
 
 def confirm_move(user: User, subject: Subject, move: Move, conflicts: Sequence[MoveConflict], reason: str) -> None:
-    """A KeepApartOverride per keep-apart the supervisor lets the move break, audited with the reason's digest."""
-    if not policy.can_confirm_conflicting_move(user, subject):
-        raise NotAllowed("Only a supervisor of the person's unit can confirm a move that meets a keep-apart.")
+    """A KeepApartOverride per keep-apart the supervisor lets the move break, audited with the reason's digest.
+    Called once the move is made (a transfer's supervisor may no longer supervise the person): the move's own
+    check (`app.subjects.moves.check_move`) has asked `policy.can_confirm_conflicting_move` before it."""
     for conflict in conflicts:
         link = db.session.get(PersonLink, conflict.key)
         assert link is not None and link.keep_apart_level is not None  # noqa: S101 - found in this request
