@@ -14,6 +14,7 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app import policy
 from app.admin import services as admin
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User
@@ -21,7 +22,7 @@ from app.connections import apart
 from app.connections.models import KeepApartOverride, LinkStatus, PersonLink
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
-from app.registry import registry
+from app.registry import Move, registry
 from app.subjects import moves
 from app.subjects.models import Subject
 from tests import factories
@@ -513,3 +514,48 @@ def test_the_subject_access_report_lists_the_moves_confirmed_over_a_keep_apart(a
         assert [(line.move, line.level, line.reason) for line in lines] == [
             ("Location change", "Not on the same wing", "Wing C closed for repairs.")]
         assert db.session.scalars(select(KeepApartOverride.link_id)).one() == link_id
+
+
+# --- the policy's predicate and its WHERE clause agree ---------------------------------------------------------
+
+
+def test_who_may_authorise_a_keep_apart_is_the_same_rule_on_a_page_and_in_the_list(app: Flask, users, units,
+                                                                                  world: World) -> None:
+    """Awaiting, authorised, declined, ended, pending and across units: for every user, the list's WHERE clause
+    selects exactly the keep-aparts the page's predicate lets them decide."""
+    sup, sup_c = users["supervisor"].id, world.supervisor_c.id
+    awaiting = keep_apart(app, users["assessor"].id, world.x, world.y, "cell")
+    keep_apart(app, sup_c, world.z, world.x, "wing")  # across units: either supervisor
+    keep_apart(app, users["assessor"].id, world.y, world.z, "landing", authorised_by=sup)
+    w = factories.make_subject(app, sup, units["A"], "A6000WW", given_name="Wade", family_name="West")
+    with app.app_context():
+        declined = db.session.get(PersonLink, keep_apart(app, sup_c, world.z, w, "establishment"))
+        apart.decline(_as(app, sup_c), declined, "Not borne out by the wing's reports.", declined.version)
+        pending = apart.create_keep_apart(_as(app, sup_c), _subject(world.z), _subject(w), values("cell"))
+        assert pending.status == "pending"
+        db.session.commit()
+        everyone = db.session.scalars(select(User)).all()
+        links = db.session.scalars(select(PersonLink)).all()
+        decided = set()
+        for user in everyone:
+            by_rule = {link.id for link in links if policy.can_authorise_keep_apart(user, link)}
+            by_query = set(db.session.scalars(select(PersonLink.id).where(policy.keep_aparts_authorisable_by(user))))
+            assert by_rule == by_query, user.username
+            decided |= by_rule
+        assert awaiting in decided and declined.id not in decided and pending.id not in decided
+
+
+def test_the_demo_shows_a_wing_level_keep_apart_met_by_a_move_onto_the_other_wing(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        g.cli_actor = "tests"
+        nowak = db.session.scalars(select(Subject).where(Subject.reference == "A1003NG")).one()
+        petrov = db.session.scalars(select(Subject).where(Subject.reference == "A1005NG")).one()
+        assert (nowak.wing, petrov.wing) == ("B", "C")
+        assert [link.keep_apart_level for link in apart.in_force(nowak.id)] == ["wing"]
+        supervisor = db.session.scalars(select(User).where(User.username == "supervisor")).one()
+        found = apart.move_conflicts(supervisor, petrov, Move("location", petrov.unit_id, "B", "4", "1"))
+        assert [c.message for c in found] == [
+            "Keep apart from Łukasz Nowak (A1003NG), wing level: both would be on wing B."]
+        assert len(apart.awaiting_authorisation(supervisor)) == 1

@@ -352,8 +352,8 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
             yield TimelineEntry(link.authorised_at, "keep_apart", "Keep-apart authorised", link.level_label,
                                 link.authorised_by.display_name)
         if link.status == LinkStatus.REFUSED and link.ended_at is not None and link.authorised_at is None:
-            yield TimelineEntry(link.ended_at, "keep_apart", "Keep-apart declined",
-                                f"{link.level_label}. {link.end_reason}",
+            # Not the reason: written by a supervisor of either person's unit, it may name the other person.
+            yield TimelineEntry(link.ended_at, "keep_apart", "Keep-apart declined", link.level_label,
                                 link.ended_by.display_name if link.ended_by else None)
     for override in _overrides(subject):
         yield TimelineEntry(override.confirmed_at, "keep_apart", "Move confirmed over a keep-apart",
