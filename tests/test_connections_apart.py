@@ -14,7 +14,7 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import policy
+from app import create_app, policy
 from app.admin import services as admin
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User
@@ -559,3 +559,17 @@ def test_the_demo_shows_a_wing_level_keep_apart_met_by_a_move_onto_the_other_win
         assert [c.message for c in found] == [
             "Keep apart from Łukasz Nowak (A1003NG), wing level: both would be on wing B."]
         assert len(apart.awaiting_authorisation(supervisor)) == 1
+
+
+def test_the_people_feature_asks_about_moves_without_importing_connections() -> None:
+    """The transfer and location forms meet keep-aparts through the registry's move guards only."""
+    from pathlib import Path
+
+    from tests.test_registry import _imports
+
+    subjects = Path(__file__).resolve().parents[1] / "app" / "subjects"
+    offenders = [f"{path.name} imports {module}" for path in sorted(subjects.rglob("*.py"))
+                 for module in _imports(path) if module.startswith("app.connections")]
+    assert offenders == []
+    with create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).app_context():
+        assert [guard.name for guard in registry().move_guards] == ["keep_apart"]
