@@ -115,7 +115,7 @@ def create_keep_apart(actor: User, subject: Subject, other: Subject | None, valu
     db.session.flush()
     trail.record("create", object_type="person_link", object_id=link.id, subject_id=subject.id,
                  details={"kind": link.kind, "level": link.keep_apart_level, "status": link.status,
-                          "subject_ids": [other.id], "evidence_sha256": trail.digest(link.evidence)})
+                          "subject_ids": [other.id]})
     return link
 
 
