@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.conferences.routes import bp as conferences_bp
+    from app.connections.apart_routes import bp as keep_apart_bp
     from app.exports.routes import bp as exports_bp
     from app.interventions.routes import bp as interventions_bp
     from app.main import navigation
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(alerts_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(retention_bp)
+    app.register_blueprint(keep_apart_bp)
     navigation.register(app)
 
 

@@ -24,8 +24,9 @@ from werkzeug.wrappers import Response
 from app.assessments.models import Accreditation, Assessment, AssessmentStatus, Challenge, Screening
 from app.audit import trail
 from app.audit.models import AuditEvent, AuditEventPerson, people_named
-from app.auth.models import Role, Unit, User
+from app.auth.models import Role, Unit, UnitKind, User
 from app.conferences.models import Conference, ConferenceAction, Discussion
+from app.connections.models import LinkKind, LinkStatus, PersonLink
 from app.db import Base, db, utcnow
 from app.interventions.models import Intervention
 from app.oversight.models import Alert
@@ -416,6 +417,40 @@ def can_reassign_action(user: User, action: ConferenceAction) -> bool:
 
 def can_export_minutes(user: User, conference: Conference) -> bool:
     return can_view_conference(user, conference)
+# --- conn-apart: locations, keep-apart authorisation, moves that meet a keep-apart -------------------------
+
+
+def can_change_location(user: User, subject: Subject) -> bool:
+    """Wing, landing and cell are places in a prison: changed by those who may edit the person there."""
+    return can_edit_subject(user, subject) and subject.unit.kind == UnitKind.PRISON
+
+
+def can_confirm_conflicting_move(user: User, subject: Subject) -> bool:
+    """A move that meets a keep-apart goes ahead only on the word of a supervisor of the person's unit."""
+    return supervises(user, subject)
+
+
+def can_authorise_keep_apart(user: User, link: PersonLink) -> bool:
+    """A current keep-apart awaiting authorisation, by a supervisor of either person's unit (it binds both)."""
+    return (link.kind == LinkKind.KEEP_APART and link.status == LinkStatus.ACTIVE and link.authorised_at is None
+            and link.ended_at is None and link.subject.erased_at is None and link.other.erased_at is None
+            and (supervises(user, link.subject) or supervises(user, link.other)))
+
+
+def keep_aparts_authorisable_by(user: User) -> ColumnElement[bool]:
+    """WHERE clause of `can_authorise_keep_apart`."""
+    if user.role != Role.SUPERVISOR:
+        return PersonLink.id.is_(None)
+    live = select(Subject.id).where(Subject.erased_at.is_(None))
+    mine = live.where(Subject.unit_id.in_(sorted(user.unit_ids)))
+    return and_(PersonLink.kind == LinkKind.KEEP_APART.value, PersonLink.status == LinkStatus.ACTIVE.value,
+                PersonLink.authorised_at.is_(None), PersonLink.ended_at.is_(None),
+                PersonLink.subject_id.in_(live), PersonLink.other_id.in_(live),
+                or_(PersonLink.subject_id.in_(mine), PersonLink.other_id.in_(mine)))
+
+
+def load_keep_apart_to_authorise(link_id: int) -> PersonLink:
+    return load(PersonLink, link_id, can_authorise_keep_apart, "person_link", lambda link: link.subject_id)
 
 
 # --- exports -------------------------------------------------------------------------------------------

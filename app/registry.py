@@ -161,6 +161,42 @@ class WorkKind:
     end: Callable[[int, str, User], None] | None = None
 
 
+@dataclass(frozen=True)
+class Move:
+    """Where a move would put a person: a unit and a place in it (None where not given). `kind` is "location"
+    for a move within the unit, "transfer" for one to another unit."""
+
+    kind: str
+    unit_id: int
+    wing: str | None = None
+    landing: str | None = None
+    cell: str | None = None
+
+
+@dataclass(frozen=True)
+class MoveConflict:
+    """What a move meets that only a supervisor's confirmation lets through (a keep-apart): the sentence the user
+    reads, already worded for what they may see; the people it names (their read is audited); and the `key` its
+    guard gives it, to record the confirmation against."""
+
+    guard: str
+    key: int
+    message: str
+    named_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class MoveGuard:
+    """A feature's check of every move of a person, registered so that the people feature asks "any conflicts
+    for this move?" without naming the feature. `conflicts(user, subject, move)` must not write; `confirm(user,
+    subject, move, conflicts, reason)` records, audited, a supervisor's confirmation that the move goes ahead
+    despite them (flushing, never committing)."""
+
+    name: str
+    conflicts: Callable[[User, Subject, Move], Sequence[MoveConflict]]
+    confirm: Callable[[User, Subject, Move, Sequence[MoveConflict], str], None]
+
+
 class Person(Protocol):
     @property
     def id(self) -> int: ...
@@ -187,6 +223,7 @@ class PersonRegistry:
     digested_texts: list[DigestedText] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     work_kinds: list[WorkKind] = field(default_factory=list)
+    move_guards: list[MoveGuard] = field(default_factory=list)
     people: People | None = None
 
     def hold(self, holding: Holding) -> None:
@@ -205,6 +242,18 @@ class PersonRegistry:
             if kind.name == name:
                 return kind
         raise KeyError(name)
+
+    def move_conflicts(self, user: User, subject: Subject, move: Move) -> list[MoveConflict]:
+        """What every guard finds against the move, worded for `user`."""
+        return [c for guard in self.move_guards for c in guard.conflicts(user, subject, move)]
+
+    def confirm_move(self, user: User, subject: Subject, move: Move, conflicts: Sequence[MoveConflict],
+                     reason: str) -> None:
+        """Hand each guard the conflicts it found, with the supervisor's reason for going ahead."""
+        for guard in self.move_guards:
+            mine = [c for c in conflicts if c.guard == guard.name]
+            if mine:
+                guard.confirm(user, subject, move, mine, reason)
 
     def timeline(self, subject: Subject) -> list[TimelineEntry]:
         """Everything that happened to the person, newest first."""

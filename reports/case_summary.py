@@ -88,6 +88,7 @@ def identity_section(identity: Identity, width: float) -> list[Flowable]:
             ("Name", identity.full_name),
             ("Date of birth", date_text(identity.date_of_birth)),
             ("Unit", identity.unit),
+            ("Location in the unit", identity.location or "Not recorded"),
             ("Custody status", identity.custody_status),
             ("Case owner", identity.case_owner),
             ("Index offence", identity.index_offence),

@@ -34,6 +34,7 @@ class Identity:
     release_date: date | None
     next_review_due: date | None
     alerts: tuple[str, ...] = ()
+    location: str = ""  # wing, landing and cell within the unit, where known
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,19 @@ class SubjectAccessReport:
     alerts: tuple[AlertLine, ...]
     accesses: tuple[AccessLine, ...]
     conferences: tuple[ConferenceDecisionLine, ...] = ()  # the case conferences that discussed the person
+    # conn-apart: the moves of the person a supervisor confirmed over a keep-apart.
+    keep_apart_overrides: tuple[KeepApartOverrideLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeepApartOverrideLine:
+    """A move of the person that went ahead although it met a keep-apart, on a supervisor's word and reason."""
+
+    confirmed_at: datetime
+    move: str  # "Location change" or "Transfer"
+    level: str
+    confirmed_by: str
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from reports.model import (
     BreakGlassLine,
     ConferenceDecisionLine,
     ErasureLine,
+    KeepApartOverrideLine,
     MovementLine,
     ScreeningLine,
     SubjectAccessReport,
@@ -64,6 +65,8 @@ def subject_access_story(data: SubjectAccessReport, width: float) -> list[Flowab
     story.append(break_glass_table(data.break_glass, width))
     story += heading("Alerts raised to supervisors about the record")
     story.append(alerts_table(data.alerts, width))
+    story += heading("Moves confirmed over a keep-apart")
+    story.append(keep_apart_overrides_table(data.keep_apart_overrides, width))
     story += heading("Who consulted or changed the record")
     story.append(accesses_table(data.accesses, width))
     return story
@@ -180,3 +183,11 @@ def accesses_table(accesses: Sequence[AccessLine], width: float) -> Flowable:
     return data_table(["When", "Who", "Role", "Action", "What"],
                       [(utc_text(a.at), a.who, a.role, a.action, a.what) for a in accesses],
                       [1.5, 1.6, 1.1, 1, 3], width)
+
+
+def keep_apart_overrides_table(overrides: Sequence[KeepApartOverrideLine], width: float) -> Flowable:
+    if not overrides:
+        return literal("No move confirmed over a keep-apart.", styles.EMPTY)
+    return data_table(["When", "Move", "Keep-apart level", "Confirmed by", "Reason"],
+                      [(utc_text(o.confirmed_at), o.move, o.level, o.confirmed_by, o.reason) for o in overrides],
+                      [1.5, 1.4, 1.8, 1.6, 3.3], width)

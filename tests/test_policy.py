@@ -87,6 +87,10 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "retention.request_erasure": SUPERVISORS,
     # no erasure request exists in the matrix's data: supervisors get a plain 404
     "retention.confirm": {**SUPERVISORS, "supervisor": 404},
+    # conn-apart: unit A is a prison, where people have a location; no keep-apart exists in the matrix's data
+    "subjects.location": CASE_WORKERS,
+    "keep_apart.awaiting": SUPERVISORS,
+    "keep_apart.decide": {**SUPERVISORS, "supervisor": 404},
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -124,6 +128,9 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     "conferences.add_dissent": {**CASE_WORKERS, "assessor": 403, "probation": 403, "supervisor": 400},
     "conferences.add_action": {**CASE_WORKERS, "assessor": 403, "probation": 403, "supervisor": 400},
     "conferences.remove_attendee": {**CASE_WORKERS, "assessor": 403, "probation": 403, "supervisor": 302},
+    # conn-apart: no keep-apart exists in the matrix's data
+    "keep_apart.authorise": {**SUPERVISORS, "supervisor": 404},
+    "keep_apart.decline": {**SUPERVISORS, "supervisor": 404},
 }
 STATIC = {"static", "bootstrap.static"}
 
@@ -137,7 +144,7 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "access_id": records["access"], "assessment_id": records.get("draft"),
               "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
               "accreditation_id": 1, "intervention_id": records.get("intervention"),
-              "request_id": 999999, "session_id": "0" * 64, "section": "engagement"}
+              "request_id": 999999, "link_id": 999999, "session_id": "0" * 64, "section": "engagement"}
     if "event_id" in rule.arguments:
         with app.app_context():
             values["event_id"] = db.session.scalar(select(AuditEvent.id).where(

@@ -126,16 +126,27 @@ def _build(app: Flask) -> World:
         subject = db.session.get(Subject, acre)
         assert subject is not None
         erasure = retention.request_erasure(supervisor, subject, "Past its retention date, nothing open.")
+        link_id = _keep_apart_awaiting(assessor, archer, adler)  # conn-apart: on the supervisor's list
         db.session.commit()
         event_id = db.session.scalar(select(AuditEvent.id).where(AuditEvent.subject_id == archer).limit(1))
         people = [Person(s.id, s.reference, s.full_name) for s in db.session.scalars(select(Subject))]
         # Unit A's records, which every case worker here may see; the draft is the probation officer's.
         values = {"user_id": users["assessor_b"].id, "unit_id": units["B"], "subject_id": archer,
                   "assessment_id": draft, "screening_id": screening, "intervention_id": intervention,
-                  "request_id": erasure.id, "event_id": event_id, "with": approved, "section": "engagement",
-                  "conference_id": conference["conference"], "discussion_id": conference["discussion"],
-                  "action_id": conference["action"]}
+                  "request_id": erasure.id, "event_id": event_id, "link_id": link_id, "with": approved,
+                  "section": "engagement", "conference_id": conference["conference"],
+                  "discussion_id": conference["discussion"], "action_id": conference["action"]}
     return World(app, users, values, people)
+
+
+def _keep_apart_awaiting(actor: User, subject_id: int, other_id: int) -> int:
+    from app.connections import apart
+
+    subject, other = db.session.get(Subject, subject_id), db.session.get(Subject, other_id)
+    link = apart.create_keep_apart(actor, subject, other, apart.KeepApartValues(
+        level="wing", evidence="Fight on the servery.", source="Wing officer", learnt_on=utcnow().date(),
+        source_grade="2", intelligence_grade="B", handling_code="P"))
+    return link.id
 
 
 @pytest.fixture(scope="module")

@@ -197,10 +197,11 @@ def test_the_timeline_and_panels_come_from_every_feature(app: Flask, everything_
         assert [e.when for e in entries] == sorted((e.when for e in entries), reverse=True)
         templates = [p.template for p in registry().panels_for_subject(supervisor, subject)]
         assert templates == ["assessments/_subject_panel.html", "interventions/_subject_panel.html",
-                             "conferences/_subject_panel.html"]
+                             "connections/apart_subject_panel.html", "conferences/_subject_panel.html"]
         board = [p.template for p in registry().panels_for_dashboard(supervisor)]
         assert board == ["assessments/_dashboard_panel.html", "oversight/_dashboard_panel.html",
-                         "interventions/_dashboard_panel.html", "conferences/_dashboard_panel.html"]
+                         "interventions/_dashboard_panel.html", "connections/apart_dashboard_panel.html",
+                         "conferences/_dashboard_panel.html"]
 
 
 def test_failed_sign_ins_reach_the_alerts_through_a_signal(app: Flask, users):

@@ -22,9 +22,12 @@ from app.assessments.services import AssessmentInput
 from app.auth.models import Unit, User
 from app.conferences import services as conferences
 from app.conferences.models import Conference, ConferenceAction, Discussion
+from app.connections import apart
+from app.connections.models import PersonLink
 from app.db import db, utcnow
 from app.interventions import services as interventions
 from app.interventions.models import Intervention
+from app.subjects import moves
 from app.subjects import services as subject_services
 from app.subjects.models import Subject
 
@@ -195,6 +198,30 @@ def _conferences(today: date) -> None:
                        "refer_to_intervention", "Family support is the strongest protective factor he has.")
     _action(chair, nikos, "Confirm the family support sessions continue after the move.", "probation",
             today + timedelta(days=7))
+# conn-apart: where the Northgate people are (reference, wing, landing, cell).
+LOCATIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("A1003NG", "B", "2", "14"), ("A1005NG", "C", "1", "3"), ("A1001NG", "A", "1", "4"), ("A1004NG", "A", "3", "2"),
+)
+
+
+def seed_keep_apart(today: date) -> None:
+    """Łukasz Nowak's "keep apart" alert backed by a wing-level keep-apart from Ivan Петров, authorised, with the
+    two on different wings (moving one onto the other's wing meets it); and a cell-level one awaiting the
+    supervisor's authorisation."""
+    for reference, wing, landing, cell in LOCATIONS:
+        subject = _subject(reference)
+        moves.change_location(_user("assessor"), subject, moves.Location(wing, landing, cell), subject.version)
+
+    def recorded(reference: str, other: str, level: str, evidence: str, days_ago: int) -> PersonLink:
+        return apart.create_keep_apart(_user("assessor"), _subject(reference), _subject(other), apart.KeepApartValues(
+            level=level, evidence=evidence, source="Security department", learnt_on=today - timedelta(days=days_ago),
+            source_grade="2", intelligence_grade="B", handling_code="P", review_on=today + timedelta(days=90)))
+
+    feud = recorded("A1003NG", "A1005NG", "wing", "Security report 4417: Petrov threatened Nowak over a debt "
+                    "owed outside; both named the other in interviews.", 6)
+    apart.authorise(_user("supervisor"), feud, feud.version)
+    recorded("A1001NG", "A1004NG", "cell", "Marsh asked twice not to share a cell with Yılmaz after an argument "
+             "over the phone rota.", 1)
 
 
 def seed_case_work() -> None:
@@ -244,4 +271,5 @@ def seed_case_work() -> None:
     subject_services.break_glass(_user("assessor"), "P2003ER",
                                  "Emergency call from his former wing about a threat made on release day.")
     _conferences(today)
+    seed_keep_apart(today)
     g.user = None

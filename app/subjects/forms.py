@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from app.forms import DateField, SelectChoice, WaypointForm
 from app.subjects.models import AlertCode, CustodyStatus, OffenceCategory
@@ -29,7 +29,23 @@ class SubjectForm(WaypointForm):
     version = HiddenField()
 
 
-class TransferForm(WaypointForm):
+class ConfirmMoveForm(WaypointForm):
+    """What a move that meets a keep-apart needs from a supervisor; the page shows it only after warning them.
+    `warned_move` carries back which move the warning was about, so a confirmation never covers another."""
+
+    warned_move = HiddenField()
+    confirm_move = BooleanField("I confirm that this move goes ahead despite the keep-apart")
+    move_reason = TextAreaField("Why the move must go ahead", render_kw={"rows": 2})
+
+
+class LocationForm(ConfirmMoveForm):
+    wing = StringField("Wing", render_kw={"autocomplete": "off", "maxlength": 40})
+    landing = StringField("Landing", render_kw={"autocomplete": "off", "maxlength": 40})
+    cell = StringField("Cell", render_kw={"autocomplete": "off", "maxlength": 40})
+    version = HiddenField()
+
+
+class TransferForm(ConfirmMoveForm):
     to_unit = SelectField("Move to unit", choices=[], validate_choice=False)
     to_status = SelectField("Status after the move", choices=STATUS_CHOICES, validate_choice=False)
     moved_on = DateField("Date of the move")

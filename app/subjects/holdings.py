@@ -26,7 +26,7 @@ from app.registry import (
     dated,
     id_in_details,
 )
-from app.subjects import services
+from app.subjects import moves, services
 from app.subjects.models import Allocation, BreakGlassAccess, CustodyStatus, Movement, Subject, SubjectAlert
 from reports import model
 
@@ -49,7 +49,7 @@ def identity(subject: Subject) -> model.Identity:
         case_owner=subject.case_owner.display_name if subject.case_owner else "Unallocated",
         index_offence=subject.offence_label, sentence_date=subject.sentence_date,
         release_date=subject.release_date, next_review_due=subject.next_review_due,
-        alerts=tuple(a.label for a in subject.alerts),
+        alerts=tuple(a.label for a in subject.alerts), location=subject.location_label,
     )
 
 
@@ -114,6 +114,12 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
                             a.allocated_by.display_name if a.allocated_by else None)
 
 
+def timeline_with_locations(subject: Subject) -> Iterable[TimelineEntry]:
+    """The record's own entries and its location changes (app/subjects/moves.py)."""
+    yield from timeline(subject)
+    yield from moves.timeline(subject)
+
+
 class People:
     """How the core (the audit review) finds the people its events point at."""
 
@@ -131,7 +137,7 @@ def _on_user_left_units(_app: Flask, *, actor: User, user: User, unit_ids: froze
 
 def register(app: Flask, registry: PersonRegistry) -> None:
     registry.hold(Holding("subjects", ("movements", "allocations", "break_glass_accesses", "subject_alerts"),
-                          erase=erase, subject_access=subject_access, timeline=timeline))
+                          erase=erase, subject_access=subject_access, timeline=timeline_with_locations))
     # Another person's break-glass reason may name this one ("sibling of A1000AA").
     registry.mentions.append(Mention(BreakGlassAccess.reason, REMOVED_TEXT))
     registry.digested_texts.append(DigestedText("break_glass", "reason_sha256", BreakGlassAccess.reason,

@@ -141,6 +141,12 @@ class Subject(Base):
     def alert_codes(self) -> list[str]:
         return [a.code for a in self.alerts]
 
+    @property
+    def location_label(self) -> str:
+        """Where the person is within their unit, as staff say it ("wing B, landing 2, cell 14"), or ""."""
+        parts = (("wing", self.wing), ("landing", self.landing), ("cell", self.cell))
+        return ", ".join(f"{name} {value}" for name, value in parts if value)
+
 
 class SubjectAlert(Base):
     __tablename__ = "subject_alerts"

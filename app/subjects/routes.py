@@ -17,8 +17,8 @@ from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import ConfirmForm, SelectChoice, read_dates, show_errors
 from app.ids import form_id, id_arg
 from app.registry import registry
-from app.subjects import queries, services
-from app.subjects.forms import AllocateForm, BreakGlassForm, SubjectForm, TransferForm
+from app.subjects import moves, queries, services
+from app.subjects.forms import AllocateForm, BreakGlassForm, ConfirmMoveForm, LocationForm, SubjectForm, TransferForm
 from app.subjects.models import AlertCode, CustodyStatus, Subject
 from app.text import describe, refused_character
 
@@ -97,6 +97,7 @@ def show(subject_id: int) -> str:
     return render_template(
         "subjects/show.html", subject=subject, via=via, timeline=registry().timeline(subject),
         can_edit=policy.can_edit_subject(g.user, subject), can_transfer=policy.can_transfer(g.user, subject),
+        can_change_location=policy.can_change_location(g.user, subject),
         can_allocate=policy.can_allocate(g.user, subject), can_erase=policy.can_erase(g.user, subject),
         break_glass=queries.unit_break_glass_for_subject(subject) if policy.supervises(g.user, subject) else [],
         panels=panels,
@@ -222,7 +223,10 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
             if problems:
                 raise Invalid("The transfer was not recorded.", field_errors=problems)
             movement = services.transfer(g.user, subject, to_unit, form.to_status.data or "", dates["moved_on"],
-                                         form.reason.data or "", release_date=dates["release_date"])
+                                         form.reason.data or "", release_date=dates["release_date"],
+                                         confirmation=_confirmation(form))
+        except moves.MoveNeedsConfirmation as exc:
+            return _warned(form, exc, "subjects/transfer.html", subject=subject), 409
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("subjects/transfer.html", form=form, subject=subject), 400
@@ -231,6 +235,53 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
             return redirect(url_for("subjects.show", subject_id=subject.id))
         return redirect(url_for("subjects.index"))
     return render_template("subjects/transfer.html", form=form, subject=subject), 400 if form.errors else 200
+
+
+# --- location within the unit, and moves that meet a keep-apart ------------------------------------------
+
+
+def _confirmation(form: ConfirmMoveForm) -> moves.Confirmation:
+    return moves.Confirmation(bool(form.confirm_move.data), form.move_reason.data or "", form.warned_move.data or "")
+
+
+def _warned(form: ConfirmMoveForm, exc: moves.MoveNeedsConfirmation, template: str, **context: object) -> str:
+    """The form again, as typed, with what the move meets and (for a supervisor) the confirmation to give."""
+    show_errors(form, exc)
+    form.warned_move.data = exc.warned_move
+    return render_template(template, form=form, conflicts=exc.conflicts, can_confirm=exc.can_confirm, **context)
+
+
+@bp.route("/subjects/<int:subject_id>/location", methods=["GET", "POST"])
+@case_workers
+def location(subject_id: int) -> Response | str | tuple[str, int]:
+    subject = policy.load_subject(subject_id, policy.can_edit_subject)
+    if not policy.can_change_location(g.user, subject):
+        policy.refuse(403, "a location is kept for people in a prison", object_type="subject",
+                      object_id=subject.id, subject_id=subject.id)
+    form = LocationForm()
+    if not form.is_submitted():
+        trail.record_view(subject.id, object_type="location_form")
+        form.wing.data, form.landing.data, form.cell.data = subject.wing, subject.landing, subject.cell
+        form.version.data = str(subject.version)
+    if form.validate_on_submit():
+        typed = moves.Location(form.wing.data, form.landing.data, form.cell.data)
+        try:
+            moves.change_location(g.user, subject, typed, form_id(form.version.data) or 0, _confirmation(form))
+        except moves.MoveNeedsConfirmation as exc:
+            return _warned(form, exc, "subjects/location.html", subject=subject), 409
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("subjects/location.html", form=form, subject=subject), 400
+        except Conflict as exc:
+            db.session.rollback()
+            db.session.refresh(subject)
+            trail.record_view(subject.id, object_type="location_form")
+            form.version.data = str(subject.version)
+            form.form_errors.append(f"{exc.message} Now: {subject.location_label or 'no location recorded'}.")
+            return render_template("subjects/location.html", form=form, subject=subject), 409
+        flash(f"Location of {subject.full_name} saved: {subject.location_label or 'none recorded'}.", "success")
+        return redirect(url_for("subjects.show", subject_id=subject.id))
+    return render_template("subjects/location.html", form=form, subject=subject), 400 if form.errors else 200
 
 
 @bp.route("/subjects/<int:subject_id>/allocate", methods=["GET", "POST"])

@@ -18,6 +18,8 @@ from app.audit import trail
 from app.auth.models import Unit, UnitKind, User
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
+from app.registry import Move
+from app.subjects import moves
 from app.subjects.models import (
     AlertCode,
     Allocation,
@@ -240,9 +242,12 @@ def changes_since(subject: Subject, version: int) -> list[dict[str, Any]]:
 
 
 def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, moved_on: date | None,
-             reason: str, release_date: date | None = None) -> Movement:
+             reason: str, release_date: date | None = None,
+             confirmation: moves.Confirmation | None = None) -> Movement:
     """Move a subject to another unit and/or status. Access follows the subject from now on. A release on
-    licence needs its release date, which is saved to the person's record with the move."""
+    licence needs its release date, which is saved to the person's record with the move. A move to another unit
+    clears where the person was within the old one, and goes ahead over a keep-apart only with `confirmation`
+    (raises moves.MoveNeedsConfirmation otherwise, having changed nothing)."""
     if not policy.can_transfer(actor, subject):
         raise NotAllowed("Only a supervisor of the person's unit can record a transfer.")
     errors: dict[str, list[str]] = {}
@@ -267,12 +272,18 @@ def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, mov
     if errors:
         raise Invalid("The transfer was not recorded.", field_errors=errors)
     assert unit is not None and moved_on is not None  # noqa: S101 - checked above
+    move = Move("transfer", unit.id)
+    conflicts = moves.check_move(actor, subject, move, confirmation or moves.Confirmation()) \
+        if unit.id != subject.unit_id else []
     movement = Movement(subject_id=subject.id, from_unit_id=subject.unit_id, to_unit_id=unit.id,
                         from_status=subject.status, to_status=to_status, moved_on=moved_on,
                         reason=reason.strip(), recorded_by_id=actor.id)
     db.session.add(movement)
     before = {"unit_id": subject.unit_id, "status": subject.status, "case_owner_id": subject.case_owner_id,
-              "release_date": subject.release_date.isoformat() if subject.release_date else None}
+              "release_date": subject.release_date.isoformat() if subject.release_date else None,
+              **moves.location_of(subject).as_fields()}
+    if unit.id != subject.unit_id:
+        subject.wing = subject.landing = subject.cell = None  # a place in the old unit means nothing in the new
     subject.unit_id = unit.id
     subject.status = to_status
     if release_date is not None:
@@ -285,10 +296,12 @@ def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, mov
         subject.case_owner_id = None
     _bump_version(subject)
     after = {"unit_id": unit.id, "status": to_status, "case_owner_id": subject.case_owner_id,
-             "release_date": subject.release_date.isoformat() if subject.release_date else None}
+             "release_date": subject.release_date.isoformat() if subject.release_date else None,
+             **moves.location_of(subject).as_fields()}
     trail.record("transfer", object_type="subject", object_id=subject.id, subject_id=subject.id,
                  details={"changes": trail.changes(before, after),
                           "moved_on": moved_on.isoformat(), "movement_id": movement.id, "version": subject.version})
+    moves.confirm(actor, subject, move, conflicts, confirmation or moves.Confirmation())
     signals.emit(signals.subject_transferred, actor=actor, subject=subject, movement=movement)
     return movement
 
