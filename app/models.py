@@ -20,6 +20,7 @@ from app.interventions.models import (
 )
 from app.oversight.models import Alert
 from app.retention.models import ErasureInProgress, ErasureRequest
+from app.subjects.handover_models import Departure, Handover, HandoverItem
 from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
 
 __all__ = [
@@ -33,8 +34,11 @@ __all__ = [
     "AuditVerification",
     "BreakGlassAccess",
     "Challenge",
+    "Departure",
     "ErasureInProgress",
     "ErasureRequest",
+    "Handover",
+    "HandoverItem",
     "InstrumentVersion",
     "Intervention",
     "InterventionFactor",

@@ -171,6 +171,20 @@ class MovementLine:
 
 
 @dataclass(frozen=True)
+class HandoverLine:
+    """A handover on a move between units: the note for the receiving team, what became of each piece of open
+    work (title, outcome, owner before and after, reason when ended), and its acknowledgement."""
+
+    created_at: datetime
+    from_unit: str
+    to_unit: str
+    created_by: str
+    note: str
+    items: tuple[tuple[str, str, str, str, str], ...]
+    acknowledged: str  # "by whom, when", or empty
+
+
+@dataclass(frozen=True)
 class AllocationLine:
     """A change of case owner."""
 
@@ -239,6 +253,7 @@ class SubjectAccessReport:
     break_glass: tuple[BreakGlassLine, ...]
     alerts: tuple[AlertLine, ...]
     accesses: tuple[AccessLine, ...]
+    handovers: tuple[HandoverLine, ...] = ()
 
 
 @dataclass(frozen=True)
