@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 from app import signals
 from app.auth.models import User
 from app.db import db
-from app.forms import ConfirmForm
 from app.registry import DigestedText, Holding, Panel, PersonRegistry, TimelineEntry, bulk, object_id
 from app.subjects import handover
 from app.subjects.handover_models import DepartureReason, Handover, HandoverItem
@@ -70,7 +69,6 @@ def dashboard_panel(user: User) -> Panel | None:
     if not incoming and not departures:
         return None
     return Panel("handover/_dashboard_panel.html", {"incoming": incoming, "departures": departures,
-                                                    "confirm": ConfirmForm(),
                                                     "unowned": sum(count for _, count in departures)},
                  subject_ids=tuple(h.subject_id for h in incoming))
 
