@@ -25,7 +25,8 @@ PANELS = {
                  "missed-sessions", "quiet-interventions"],
     "probation": ["dashboard-counts", "assessments-needed", "active-interventions", "missed-sessions",
                   "quiet-interventions"],
-    "supervisor": ["dashboard-counts", "break-glass-queue", "awaiting-approval", "assessments-needed",
+    "supervisor": ["incoming-handovers", "departures",
+                   "dashboard-counts", "break-glass-queue", "awaiting-approval", "assessments-needed",
                    "active-interventions", "missed-sessions", "quiet-interventions", "dashboard-observations"],
 }
 EMPTY = ("<p>None.</p>", "<p>None waiting.</p>", "No open alerts.")
