@@ -79,6 +79,11 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "retention.request_erasure": SUPERVISORS,
     # no erasure request exists in the matrix's data: supervisors get a plain 404
     "retention.confirm": {**SUPERVISORS, "supervisor": 404},
+    # a supervisor of the person's unit gives the intervention of unit A a new owner
+    "interventions.reassign": SUPERVISORS,
+    # no handover or departure exists in the matrix's data: supervisors get a plain 404
+    "handover.show": {**SUPERVISORS, "supervisor": 404},
+    "handover.departure": {**SUPERVISORS, "supervisor": 404},
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -110,6 +115,7 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     # an empty status change: refused to non-owners, a clear 400 for the owner and the supervisor
     "interventions.transition": {**CASE_WORKERS, "assessor": 403, "probation": 400, "supervisor": 400},
     "audit.run_verification": {**AUDIT_REVIEWERS, "supervisor": 302, "admin": 302},
+    "handover.acknowledge": {**SUPERVISORS, "supervisor": 404},
 }
 STATIC = {"static", "bootstrap.static"}
 
@@ -123,7 +129,8 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "access_id": records["access"], "assessment_id": records.get("draft"),
               "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
               "accreditation_id": 1, "intervention_id": records.get("intervention"),
-              "request_id": 999999, "session_id": "0" * 64, "section": "engagement"}
+              "request_id": 999999, "handover_id": 999999, "departure_id": 999999, "session_id": "0" * 64,
+              "section": "engagement"}
     if "event_id" in rule.arguments:
         with app.app_context():
             values["event_id"] = db.session.scalar(select(AuditEvent.id).where(

@@ -19,7 +19,7 @@ from sqlalchemy import Table, select
 
 from app import create_app
 from app.audit.models import AuditEvent
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.db import Base, db, utcnow
 from app.subjects.models import Subject
 from config import Config
@@ -109,6 +109,7 @@ def _build(app: Flask) -> World:
                           engagement=None)
     factories.make_intervention(app, users["assessor"].id, adler, users["supervisor"].id, started_days_ago=60)
     factories.open_break_glass(app, users["assessor_b"].id, "A1000AA")  # an alert naming A1000AA
+    handover_id, departure_id = _handover_and_departure(app, users, units, able)
     with app.app_context():
         assessor = _as(app, users["assessor"].id)
         a = db.session.get(Assessment, approved)
@@ -129,8 +130,34 @@ def _build(app: Flask) -> World:
         # Unit A's records, which every case worker here may see; the draft is the probation officer's.
         values = {"user_id": users["assessor_b"].id, "unit_id": units["B"], "subject_id": archer,
                   "assessment_id": draft, "screening_id": screening, "intervention_id": intervention,
-                  "request_id": erasure.id, "event_id": event_id, "with": approved, "section": "engagement"}
+                  "request_id": erasure.id, "event_id": event_id, "with": approved, "section": "engagement",
+                  "handover_id": handover_id, "departure_id": departure_id}
     return World(app, users, values, people)
+
+
+def _handover_and_departure(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int],
+                            able: int) -> tuple[int, int]:
+    """A person of unit A moved to unit B with a handover (its page is the sending supervisor's to read), and an
+    officer of unit A disabled with an intervention on Ada Able left to reassign."""
+    from app.admin import services as admin_services
+    from app.subjects import handover
+
+    ames = _person(app, users, units["A"], "A1004AE", "Abel", "Ames")
+    leaver = factories.make_user(app, "leaver", Role.PROBATION_OFFICER, [factories.UNIT_A], "quiet-harbour-ledger-57")
+    factories.make_intervention(app, users["assessor"].id, able, leaver.id)
+    with app.app_context():
+        supervisor = _as(app, users["supervisor"].id)
+        subject = db.session.get(Subject, ames)
+        assert subject is not None
+        _, found = handover.transfer_with_handover(supervisor, subject, handover.Move(
+            units["B"], "community_sentence", utcnow().date(), "Community order."), {}, "Starts work on Monday.")
+        assert found is not None
+        left = db.session.get(User, leaver.id)
+        assert left is not None
+        admin_services.set_active(_as(app, users["admin"].id), left, False)
+        db.session.commit()
+        [departure] = handover.open_departures(supervisor)
+        return found.id, departure[0].id
 
 
 @pytest.fixture(scope="module")

@@ -203,21 +203,15 @@ def departure_work(departure: Departure) -> list[WorkItem]:
 
 
 def open_departures(user: User) -> list[tuple[Departure, int]]:
-    """The departures of the supervisor's units with work still to reassign, and how many items each has; those
-    whose work is all reassigned (or whose user came back) are closed on the way."""
+    """The departures of the supervisor's units with work still to reassign, and how many items each has. One
+    whose work is all reassigned elsewhere (or whose user came back) is not shown; a read writes nothing, so it
+    is closed by the next reassignment of its work."""
     if not policy.is_supervisor(user):
         return []
     found = db.session.scalars(select(Departure).where(policy.departures_visible_to(user),
                                                        Departure.cleared_at.is_(None))
                                .order_by(Departure.departed_at, Departure.id))
-    shown = []
-    for departure in found:
-        count = len(departure_work(departure))
-        if count:
-            shown.append((departure, count))
-        else:
-            _clear(departure)
-    return shown
+    return [(departure, count) for departure in found if (count := len(departure_work(departure)))]
 
 
 def _clear(departure: Departure) -> None:
