@@ -198,3 +198,26 @@ def test_every_registered_kind_of_work_is_handed_over(app, login_as, users, unit
     assert owned == {7: users["assessor_b"].id}
     with app.app_context():
         assert [k.name for k in registry().work_kinds][-1] == "fake"
+
+
+def test_an_assessment_draft_goes_only_to_an_accredited_case_worker_of_the_receiving_unit(app, login_as, users, units,
+                                                                                         records):
+    from app.assessments.models import Assessment
+
+    sid = records["subject_a"]
+    factories.accredit(app, users["assessor"].id)
+    draft = factories.make_assessment(app, users["assessor"].id, sid)
+    supervisor = login_as("supervisor")
+    left = transfer(supervisor, sid, units["B"])
+    assert left.status_code == 400 and "Assessor will not have access" in left.get_data(as_text=True)
+    assert "End it, with the reason below" not in left.get_data(as_text=True)  # a draft is never just ended
+    choice = {f"owner_assessment_draft_{draft}": str(users["assessor_b"].id)}
+    unaccredited = transfer(supervisor, sid, units["B"], **choice)
+    assert unaccredited.status_code == 400
+    assert "Assessor B holds no current accreditation" in unaccredited.get_data(as_text=True)
+    assert get(app, Subject, sid).unit_id == units["A"]
+    assert get(app, Assessment, draft).author_id == users["assessor"].id
+    factories.accredit(app, users["assessor_b"].id)
+    assert transfer(supervisor, sid, units["B"], **choice).status_code == 302
+    assert get(app, Assessment, draft).author_id == users["assessor_b"].id
+    assert login_as("assessor_b").get(f"/assessments/{draft}/edit").status_code == 200

@@ -126,6 +126,7 @@ def hand_over_and_back(app: Flask, sid: int) -> None:
 
     both = factories.make_user(app, "officer_ab", Role.SUPERVISOR, [factories.UNIT_A, factories.UNIT_B],
                                "amber-quarry-lantern-58")
+    factories.accredit(app, both.id)  # the person's assessment draft is handed over too
     with app.app_context():
         officer = as_user(app, both.id)
         unit_b = db.session.scalar(sa.select(Unit.id).where(Unit.code == factories.UNIT_B))

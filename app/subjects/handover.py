@@ -98,7 +98,10 @@ def _apply(actor: User, item: WorkItem, decision: Decision | None, still_open: d
     elif decision is not None and decision.owner_id is not None and decision.owner_id != item.owner_id:
         new_owner = db.session.get(User, decision.owner_id)
         assert new_owner is not None  # noqa: S101 - checked by check_decisions
-        kind.reassign(item.id, new_owner, actor)
+        try:
+            kind.reassign(item.id, new_owner, actor)
+        except Invalid as exc:  # the kind's own rule (an accreditation, say): shown on the item's row
+            raise Invalid(exc.message, field_errors={owner_field(item): [exc.message]}) from exc
         row.outcome, row.new_owner_id = HandoverOutcome.REASSIGNED.value, new_owner.id
     elif key(item) not in still_open or still_open[key(item)].owner_id != item.owner_id:
         row.outcome, row.new_owner_id = HandoverOutcome.RELEASED.value, None
