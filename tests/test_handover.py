@@ -221,3 +221,20 @@ def test_an_assessment_draft_goes_only_to_an_accredited_case_worker_of_the_recei
     assert transfer(supervisor, sid, units["B"], **choice).status_code == 302
     assert get(app, Assessment, draft).author_id == users["assessor_b"].id
     assert login_as("assessor_b").get(f"/assessments/{draft}/edit").status_code == 200
+
+
+def test_the_handover_is_in_the_subject_access_report_and_on_the_timeline(app, login_as, users, units, records):
+    from tests.test_exports_subject_access import REQUEST, pdf_text
+
+    sid = records["subject_a"]
+    iid = factories.make_intervention(app, users["assessor"].id, sid, users["probation"].id)
+    transfer(login_as("supervisor"), sid, units["B"], handover_note=NOTE,
+             **{f"owner_intervention_{iid}": str(users["assessor_b"].id)})
+    _, receiving = supervisor_b(app)
+    assert "Handed over to Bravo Probation Region" in receiving.get(f"/subjects/{sid}").get_data(as_text=True)
+    response = post_form(receiving, f"/subjects/{sid}/export/subject-access", REQUEST)
+    assert response.status_code == 200
+    text = pdf_text(response.data)
+    for expected in ("Handovers between units", NOTE, "Mentoring (active)", "Handed to a new owner", "Assessor B",
+                     "handed over to another unit"):
+        assert expected in text, expected

@@ -56,7 +56,7 @@ ACTION_WORDS = {
     "export": "exported", "transfer": "transferred", "allocate": "allocated", "break_glass": "opened by break-glass",
     "denied": "was refused", "erase": "erased", "erase_request": "asked to erase", "erase_cancel":
     "cancelled the erasure of", "search": "searched", "review": "reviewed", "acknowledge": "acknowledged",
-    "import": "imported",
+    "import": "imported", "handover": "handed over to another unit", "reassign": "gave a new owner to",
 }
 OBJECT_WORDS = {
     "subject": "the person's record", "subject_page": "another person's record, which mentions them",
@@ -70,7 +70,8 @@ OBJECT_WORDS = {
     "erasure_form": "the erasure form", "erasure_request": "a request to erase the record",
     "retention_review": "the retention review list", "case_summary": "the case summary",
     "subject_access_report": "the subject-access report", "audit_extract": "an audit extract",
-    "audit_events": "the audit trail",
+    "audit_events": "the audit trail", "handover": "a handover between units",
+    "departed_work": "the work a departed colleague left to reassign",
 }
 
 
