@@ -238,3 +238,22 @@ def test_the_handover_is_in_the_subject_access_report_and_on_the_timeline(app, l
     for expected in ("Handovers between units", NOTE, "Mentoring (active)", "Handed to a new owner", "Assessor B",
                      "handed over to another unit"):
         assert expected in text, expected
+
+
+def test_a_change_of_status_within_the_unit_hands_nothing_over_and_says_so(app, login_as, users, units, records):
+    sid = records["subject_a"]
+    iid = factories.make_intervention(app, users["assessor"].id, sid, users["probation"].id)
+    today = utcnow().date().isoformat()
+    supervisor = login_as("supervisor")
+    status_only = {"to_unit": str(units["A"]), "to_status": "remand", "moved_on": today, "release_date": "",
+                   "reason": "Sentence quashed on appeal; remanded for retrial"}
+    refused = post_form(supervisor, f"/subjects/{sid}/transfer", {
+        **status_only, "handover_note": NOTE, f"owner_intervention_{iid}": "end",
+        f"reason_intervention_{iid}": "No longer needed"})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "goes with a move to another unit only" in page and "leave the work with its owner" in page
+    assert get(app, Subject, sid).status != "remand"
+    done = post_form(supervisor, f"/subjects/{sid}/transfer", status_only)
+    assert done.status_code == 302 and get(app, Subject, sid).status == "remand"
+    assert handovers(app) == [] and get(app, Intervention, iid).status == "active"

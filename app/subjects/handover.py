@@ -88,6 +88,17 @@ def _note_problems(note: str) -> dict[str, list[str]]:
     return {}
 
 
+def _nothing_to_hand_over(items: list[WorkItem], decisions: dict[str, Decision], note: str
+                          ) -> dict[str, list[str]]:
+    """A change of status within the unit hands nothing over: a choice or a note made for it is refused rather
+    than silently dropped."""
+    errors = {owner_field(i): ["The person stays in this unit: leave the work with its owner."]
+              for i in items if key(i) in decisions}
+    if note.strip():
+        errors["handover_note"] = ["A note for the receiving team goes with a move to another unit only."]
+    return errors
+
+
 def _apply(actor: User, item: WorkItem, decision: Decision | None, still_open: dict[str, WorkItem]) -> HandoverItem:
     kind = registry().work_kind(item.kind)
     row = HandoverItem(kind=item.kind, item_id=item.id, title=item.title[:300], previous_owner_id=item.owner_id,
@@ -130,9 +141,11 @@ def transfer_with_handover(actor: User, subject: Subject, move: Move, decisions:
     caller rolls the transaction back, as a request that fails does."""
     unit = db.session.get(Unit, move.to_unit_id)
     moving = unit is not None and unit.id != subject.unit_id
-    items = open_work(subject) if moving else []
+    items = open_work(subject)
     from_unit_id = subject.unit_id
-    errors = {**check_decisions(items, decisions, unit if moving else None), **_note_problems(note)}
+    errors = check_decisions(items, decisions, unit) if moving else _nothing_to_hand_over(items, decisions, note)
+    errors = {**errors, **_note_problems(note)}
+    items = items if moving else []
     try:
         movement = services.transfer(actor, subject, move.to_unit_id, move.to_status, move.moved_on, move.reason,
                                      release_date=move.release_date)
