@@ -291,7 +291,7 @@ def can_reassign_departed_work(user: User, departure: Departure) -> bool:
 
 def departures_visible_to(user: User) -> ColumnElement[bool]:
     """WHERE clause of `can_reassign_departed_work`."""
-    if user.role != Role.SUPERVISOR:
+    if user.role != Role.SUPERVISOR or not user.is_active:
         return Departure.id.is_(None)
     return and_(Departure.unit_id.in_(sorted(user.unit_ids)), Departure.user_id != user.id)
 
