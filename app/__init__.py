@@ -63,12 +63,14 @@ def register_blueprints(app: Flask) -> None:
     from app.main.routes import bp as main_bp
     from app.oversight.routes import bp as alerts_bp
     from app.retention.routes import bp as retention_bp
+    from app.subjects.handover_routes import bp as handover_bp
     from app.subjects.routes import bp as subjects_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(subjects_bp)
+    app.register_blueprint(handover_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(interventions_bp)
     app.register_blueprint(conferences_bp)
@@ -92,10 +94,12 @@ def register_features(app: Flask) -> None:
     from app.interventions import holdings as interventions
     from app.oversight import holdings as oversight
     from app.retention import holdings as retention
+    from app.subjects import handover_holdings as handovers
     from app.subjects import holdings as subjects
 
     found = registry.init_app(app)
     subjects.register(app, found)
+    handovers.register(app, found)
     assessments.register(found)
     oversight.register(app, found)
     interventions.register(found)

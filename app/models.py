@@ -30,6 +30,7 @@ from app.interventions.models import (
 )
 from app.oversight.models import Alert
 from app.retention.models import ErasureInProgress, ErasureRequest
+from app.subjects.handover_models import Departure, Handover, HandoverItem
 from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
 
 __all__ = [
@@ -47,12 +48,15 @@ __all__ = [
     "Conference",
     "ConferenceAction",
     "ConferenceAttendee",
+    "Departure",
     "Discussion",
     "Dissent",
     "ErasureInProgress",
     "ErasureRequest",
     "Group",
     "GroupLink",
+    "Handover",
+    "HandoverItem",
     "InstrumentVersion",
     "Intervention",
     "InterventionFactor",

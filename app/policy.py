@@ -31,6 +31,7 @@ from app.db import Base, db, utcnow
 from app.interventions.models import Intervention
 from app.oversight.models import Alert
 from app.retention.models import ErasureRequest
+from app.subjects.handover_models import Departure, Handover
 from app.subjects.models import BreakGlassAccess, Subject
 
 log = logging.getLogger(__name__)
@@ -251,6 +252,50 @@ def break_glass_reviewable_by(user: User) -> ColumnElement[bool]:
     if user.role != Role.SUPERVISOR:
         return BreakGlassAccess.id.is_(None)
     return and_(BreakGlassAccess.unit_id.in_(sorted(user.unit_ids)), BreakGlassAccess.user_id != user.id)
+
+
+# --- handover and reassignment of owned work ---------------------------------------------------------------
+
+
+def can_own_work_in(user: User, unit_id: int) -> bool:
+    """Who may own a piece of work about a person of the unit (a case, an intervention, a draft, an action):
+    an active case worker of the unit, who will be able to open the person's record."""
+    return user.is_active and user.role in CASE_ROLES and unit_id in user.unit_ids
+
+
+def can_view_handover(user: User, handover: Handover) -> bool:
+    """The supervisors of the receiving unit, who acknowledge it, and of the sending unit, who wrote it."""
+    return user.role == Role.SUPERVISOR and bool({handover.to_unit_id, handover.from_unit_id} & user.unit_ids)
+
+
+def handovers_visible_to(user: User) -> ColumnElement[bool]:
+    """WHERE clause of `can_view_handover`."""
+    if user.role != Role.SUPERVISOR:
+        return Handover.id.is_(None)
+    units = sorted(user.unit_ids)
+    return or_(Handover.to_unit_id.in_(units), Handover.from_unit_id.in_(units))
+
+
+def can_acknowledge_handover(user: User, handover: Handover) -> bool:
+    return user.role == Role.SUPERVISOR and handover.to_unit_id in user.unit_ids
+
+
+def can_reassign_intervention(user: User, intervention: Intervention) -> bool:
+    """A supervisor of the person's unit gives any open intervention there a new owner."""
+    return intervention.is_open and supervises(user, intervention.subject)
+
+
+def can_reassign_departed_work(user: User, departure: Departure) -> bool:
+    """The work a user left in a unit is reassigned by a supervisor of that unit (not by the one who left)."""
+    return (user.role == Role.SUPERVISOR and departure.unit_id in user.unit_ids and departure.user_id != user.id
+            and user.is_active)
+
+
+def departures_visible_to(user: User) -> ColumnElement[bool]:
+    """WHERE clause of `can_reassign_departed_work`."""
+    if user.role != Role.SUPERVISOR or not user.is_active:
+        return Departure.id.is_(None)
+    return and_(Departure.unit_id.in_(sorted(user.unit_ids)), Departure.user_id != user.id)
 
 
 # --- screenings and assessments --------------------------------------------------------------------
@@ -617,6 +662,14 @@ def load_discussion(conference: Conference, discussion_id: int) -> Discussion:
 def load_conference_action(action_id: int) -> ConferenceAction:
     return load(ConferenceAction, action_id, can_view_action, "conference_action",
                 lambda a: a.discussion.subject_id)
+
+
+def load_handover(handover_id: int) -> Handover:
+    return load(Handover, handover_id, can_view_handover, "handover", lambda h: h.subject_id)
+
+
+def load_departure(departure_id: int) -> Departure:
+    return load(Departure, departure_id, can_reassign_departed_work, "departure")
 
 
 def load_break_glass(access_id: int) -> BreakGlassAccess:

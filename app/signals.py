@@ -27,6 +27,8 @@ subject_transferred = _signals.signal("subject-transferred")
 # actor: User, user: User, unit_ids: frozenset[int] — the user no longer works the cases of these units (removed
 # from them, or given a role without case work); after the change's audit event is queued.
 user_left_units = _signals.signal("user-left-units")
+# actor: User, user: User — an administrator disabled the account; after the change's audit event is queued.
+user_disabled = _signals.signal("user-disabled")
 
 
 def emit(signal: NamedSignal, **kwargs: Any) -> None:

@@ -172,6 +172,20 @@ class MovementLine:
 
 
 @dataclass(frozen=True)
+class HandoverLine:
+    """A handover on a move between units: the note for the receiving team, what became of each piece of open
+    work (title, outcome, owner before and after, reason when ended), and its acknowledgement."""
+
+    created_at: datetime
+    from_unit: str
+    to_unit: str
+    created_by: str
+    note: str
+    items: tuple[tuple[str, str, str, str, str], ...]
+    acknowledged: str  # "by whom, when", or empty
+
+
+@dataclass(frozen=True)
 class AllocationLine:
     """A change of case owner."""
 
@@ -298,6 +312,7 @@ class SubjectAccessReport:
     conferences: tuple[ConferenceDecisionLine, ...] = ()  # the case conferences that discussed the person
     # conn-apart: the moves of the person a supervisor confirmed over a keep-apart.
     keep_apart_overrides: tuple[KeepApartOverrideLine, ...] = ()
+    handovers: tuple[HandoverLine, ...] = ()
 
 
 @dataclass(frozen=True)

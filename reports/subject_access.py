@@ -26,6 +26,7 @@ from reports.model import (
     BreakGlassLine,
     ConferenceDecisionLine,
     ErasureLine,
+    HandoverLine,
     KeepApartOverrideLine,
     MovementLine,
     ScreeningLine,
@@ -46,6 +47,8 @@ def subject_access_story(data: SubjectAccessReport, width: float) -> list[Flowab
     story.append(movements_table(data.movements, width))
     story += heading("Case owners")
     story.append(allocations_table(data.allocations, width))
+    story += heading("Handovers between units")
+    story += handovers_body(data.handovers, width)
     story += heading("Screenings")
     story += screenings_body(data.screenings, width)
     story += heading("Assessments (every version, newest first)")
@@ -127,6 +130,21 @@ def allocations_table(allocations: Sequence[AllocationLine], width: float) -> Fl
                       [(utc_text(a.allocated_at), a.owner, a.previous_owner, a.allocated_by, a.note or EMPTY)
                        for a in allocations],
                       [1.5, 1.5, 1.5, 1.5, 3], width)
+
+
+def handovers_body(handovers: Sequence[HandoverLine], width: float) -> list[Flowable]:
+    if not handovers:
+        return [literal("No handover recorded.", styles.EMPTY)]
+    story: list[Flowable] = []
+    for h in handovers:
+        story.append(facts_table([("Written", utc_text(h.created_at)), ("From", h.from_unit), ("To", h.to_unit),
+                                  ("By", h.created_by), ("Note for the receiving team", h.note or EMPTY),
+                                  ("Acknowledged", h.acknowledged or "Not yet")], width))
+        if h.items:
+            story.append(data_table(["Work", "Outcome", "Owner before", "Owner after", "Reason ended"],
+                                    [(t, o, before, after, reason or EMPTY) for t, o, before, after, reason in h.items],
+                                    [3, 1.6, 1.4, 1.4, 1.6], width))
+    return story
 
 
 def screenings_body(screenings: Sequence[ScreeningLine], width: float) -> list[Flowable]:

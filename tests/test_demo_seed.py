@@ -25,7 +25,8 @@ PANELS = {
                  "missed-sessions", "quiet-interventions", "conference-actions"],
     "probation": ["dashboard-counts", "assessments-needed", "active-interventions", "missed-sessions",
                   "quiet-interventions", "conference-actions"],
-    "supervisor": ["dashboard-counts", "break-glass-queue", "awaiting-approval", "assessments-needed",
+    "supervisor": ["incoming-handovers", "departures",
+                   "dashboard-counts", "break-glass-queue", "awaiting-approval", "assessments-needed",
                    "active-interventions", "missed-sessions", "quiet-interventions", "dashboard-observations",
                    "keep-aparts-awaiting"],
 }

@@ -91,6 +91,11 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "subjects.location": CASE_WORKERS,
     "keep_apart.awaiting": SUPERVISORS,
     "keep_apart.decide": {**SUPERVISORS, "supervisor": 404},
+    # a supervisor of the person's unit gives the intervention of unit A a new owner
+    "interventions.reassign": SUPERVISORS,
+    # no handover or departure exists in the matrix's data: supervisors get a plain 404
+    "handover.show": {**SUPERVISORS, "supervisor": 404},
+    "handover.departure": {**SUPERVISORS, "supervisor": 404},
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -131,6 +136,7 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     # conn-apart: no keep-apart exists in the matrix's data
     "keep_apart.authorise": {**SUPERVISORS, "supervisor": 404},
     "keep_apart.decline": {**SUPERVISORS, "supervisor": 404},
+    "handover.acknowledge": {**SUPERVISORS, "supervisor": 404},
 }
 STATIC = {"static", "bootstrap.static"}
 
@@ -144,7 +150,8 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "access_id": records["access"], "assessment_id": records.get("draft"),
               "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
               "accreditation_id": 1, "intervention_id": records.get("intervention"),
-              "request_id": 999999, "link_id": 999999, "session_id": "0" * 64, "section": "engagement"}
+              "request_id": 999999, "link_id": 999999, "handover_id": 999999, "departure_id": 999999,
+              "session_id": "0" * 64, "section": "engagement"}
     if "event_id" in rule.arguments:
         with app.app_context():
             values["event_id"] = db.session.scalar(select(AuditEvent.id).where(

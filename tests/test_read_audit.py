@@ -19,7 +19,7 @@ from sqlalchemy import Table, select
 
 from app import create_app
 from app.audit.models import AuditEvent
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.db import Base, db, utcnow
 from app.subjects.models import Subject
 from config import Config
@@ -112,6 +112,7 @@ def _build(app: Flask) -> World:
     # A conference about Archer with an action on the probation officer's dashboard.
     conference = factories.make_conference(app, users["supervisor"].id, users["probation"].id, units["A"], archer,
                                            action_owner_id=users["probation"].id, dissent=True)
+    handover_id, departure_id = _handover_and_departure(app, users, units, able)
     with app.app_context():
         assessor = _as(app, users["assessor"].id)
         a = db.session.get(Assessment, approved)
@@ -135,7 +136,8 @@ def _build(app: Flask) -> World:
                   "assessment_id": draft, "screening_id": screening, "intervention_id": intervention,
                   "request_id": erasure.id, "event_id": event_id, "link_id": link_id, "with": approved,
                   "section": "engagement", "conference_id": conference["conference"],
-                  "discussion_id": conference["discussion"], "action_id": conference["action"]}
+                  "discussion_id": conference["discussion"], "action_id": conference["action"],
+                  "handover_id": handover_id, "departure_id": departure_id}
     return World(app, users, values, people)
 
 
@@ -147,6 +149,31 @@ def _keep_apart_awaiting(actor: User, subject_id: int, other_id: int) -> int:
         level="wing", evidence="Fight on the servery.", source="Wing officer", learnt_on=utcnow().date(),
         source_grade="2", intelligence_grade="B", handling_code="P"))
     return link.id
+
+
+def _handover_and_departure(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int],
+                            able: int) -> tuple[int, int]:
+    """A person of unit A moved to unit B with a handover (its page is the sending supervisor's to read), and an
+    officer of unit A disabled with an intervention on Ada Able left to reassign."""
+    from app.admin import services as admin_services
+    from app.subjects import handover
+
+    ames = _person(app, users, units["A"], "A1004AE", "Abel", "Ames")
+    leaver = factories.make_user(app, "leaver", Role.PROBATION_OFFICER, [factories.UNIT_A], "quiet-harbour-ledger-57")
+    factories.make_intervention(app, users["assessor"].id, able, leaver.id)
+    with app.app_context():
+        supervisor = _as(app, users["supervisor"].id)
+        subject = db.session.get(Subject, ames)
+        assert subject is not None
+        _, found = handover.transfer_with_handover(supervisor, subject, handover.Move(
+            units["B"], "community_sentence", utcnow().date(), "Community order."), {}, "Starts work on Monday.")
+        assert found is not None
+        left = db.session.get(User, leaver.id)
+        assert left is not None
+        admin_services.set_active(_as(app, users["admin"].id), left, False)
+        db.session.commit()
+        [departure] = handover.open_departures(supervisor)
+        return found.id, departure[0].id
 
 
 @pytest.fixture(scope="module")

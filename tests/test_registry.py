@@ -118,6 +118,7 @@ def everything_about_alice(app: Flask, users, units, records, assessed, full_rec
         db.session.commit()
     factories.make_conference(app, users["supervisor"].id, users["probation"].id, units["A"], sid,
                               action_owner_id=users["probation"].id, dissent=True)
+    hand_over_and_back(app, sid)
     return sid
 
 
@@ -151,6 +152,28 @@ def add_connections(author_id: int, sid: int, other_id: int) -> None:
     db.session.add(c.RecruitmentTarget(observation_id=approach.id, target_id=sid, link_id=targeted.id))
     db.session.add(c.KeepApartOverride(subject_id=sid, link_id=apart.id, move="location", level="wing",
                                        reason="Only bed in the unit.", confirmed_by_id=author_id))
+
+
+def hand_over_and_back(app: Flask, sid: int) -> None:
+    """A move to unit B and back, each with its handover: an officer of both units takes over every open item."""
+    from app.auth.models import Role, Unit
+    from app.subjects import handover
+    from app.subjects.models import Subject
+    from app.subjects.work import key
+
+    both = factories.make_user(app, "officer_ab", Role.SUPERVISOR, [factories.UNIT_A, factories.UNIT_B],
+                               "amber-quarry-lantern-58")
+    factories.accredit(app, both.id)  # the person's assessment draft is handed over too
+    with app.app_context():
+        officer = as_user(app, both.id)
+        unit_b = db.session.scalar(sa.select(Unit.id).where(Unit.code == factories.UNIT_B))
+        subject = db.session.get(Subject, sid)
+        assert subject is not None and unit_b is not None
+        for unit_id, status in ((unit_b, "community_sentence"), (subject.unit_id, "sentenced")):
+            decisions = {key(i): handover.Decision(owner_id=officer.id) for i in handover.open_work(subject)}
+            move = handover.Move(unit_id, status, utcnow().date(), "Court visit.")
+            handover.transfer_with_handover(officer, subject, move, decisions, "Back on Friday.")
+        db.session.commit()
 
 
 def test_every_table_about_a_person_is_erased_and_reported(app: Flask, users, everything_about_alice):
@@ -192,16 +215,16 @@ def test_the_timeline_and_panels_come_from_every_feature(app: Flask, everything_
         g.user = supervisor
         kinds = {e.kind for e in registry().timeline(subject)}
         assert {"record", "transfer", "allocation", "screening", "assessment", "challenge", "intervention",
-                "session", "observation", "conference"} <= kinds
+                "session", "observation", "conference", "handover"} <= kinds
         entries = registry().timeline(subject)
         assert [e.when for e in entries] == sorted((e.when for e in entries), reverse=True)
         templates = [p.template for p in registry().panels_for_subject(supervisor, subject)]
         assert templates == ["assessments/_subject_panel.html", "interventions/_subject_panel.html",
                              "connections/apart_subject_panel.html", "conferences/_subject_panel.html"]
         board = [p.template for p in registry().panels_for_dashboard(supervisor)]
-        assert board == ["assessments/_dashboard_panel.html", "oversight/_dashboard_panel.html",
-                         "interventions/_dashboard_panel.html", "connections/apart_dashboard_panel.html",
-                         "conferences/_dashboard_panel.html"]
+        assert board == ["handover/_dashboard_panel.html", "assessments/_dashboard_panel.html",
+                         "oversight/_dashboard_panel.html", "interventions/_dashboard_panel.html",
+                         "connections/apart_dashboard_panel.html", "conferences/_dashboard_panel.html"]
 
 
 def test_failed_sign_ins_reach_the_alerts_through_a_signal(app: Flask, users):

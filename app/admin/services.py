@@ -139,6 +139,9 @@ def set_active(actor: User, user: User, active: bool) -> None:
     ended = end_all_sessions(user.id) if not active else 0
     trail.record("enable" if active else "disable", object_type="user", object_id=user.id,
                  details={"changes": {"is_active": [not active, active]}, "sessions_ended": ended})
+    if not active:
+        # The work they own stays theirs, and is listed for their units' supervisors to reassign.
+        signals.emit(signals.user_disabled, actor=actor, user=user)
 
 
 def reset_password(user: User, temporary_password: str) -> int:

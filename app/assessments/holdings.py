@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
-from app.assessments import catalogue, queries
+from app.assessments import catalogue, queries, work
 from app.assessments.models import (
     Assessment,
     AssessmentRating,
@@ -157,3 +157,4 @@ def register(registry: PersonRegistry) -> None:
         erase=erase, subject_access=subject_access, timeline=timeline))
     registry.subject_panels.append(queries.subject_panel)
     registry.dashboard_panels.append(queries.dashboard_panel)
+    registry.register_work(work.WORK_KIND)

@@ -56,7 +56,8 @@ ACTION_WORDS = {
     "export": "exported", "transfer": "transferred", "allocate": "allocated", "break_glass": "opened by break-glass",
     "denied": "was refused", "erase": "erased", "erase_request": "asked to erase", "erase_cancel":
     "cancelled the erasure of", "search": "searched", "review": "reviewed", "acknowledge": "acknowledged",
-    "import": "imported", "close": "closed", "delete": "removed",
+    "import": "imported", "close": "closed", "delete": "removed", "handover": "handed over to another unit",
+    "reassign": "gave a new owner to",
 }
 OBJECT_WORDS = {
     "subject": "the person's record", "subject_page": "another person's record, which mentions them",
@@ -74,6 +75,8 @@ OBJECT_WORDS = {
     "conference_discussion": "their discussion at a case conference",
     "conference_dissent": "a dissent from a case conference's decision about them",
     "conference_action": "an action agreed at a case conference", "conference_minutes": "a case conference's minutes",
+    "handover": "a handover between units",
+    "departed_work": "the work a departed colleague left to reassign",
 }
 
 

@@ -69,3 +69,8 @@ def close_form_class(goals: list[tuple[int, str]]) -> type[CloseForm]:
         for goal_id, text in goals
     }
     return type("CloseFormWithGoals", (CloseForm,), attrs)
+
+
+class ReassignOwnerForm(WaypointForm):
+    owner = SelectField("New owner", choices=[], validate_choice=False)
+    version = HiddenField()

@@ -14,7 +14,7 @@ from app.assessments.models import Assessment
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.db import db, utcnow
-from app.interventions import queries
+from app.interventions import queries, work
 from app.interventions.models import (
     GoalOutcome,
     Intervention,
@@ -125,3 +125,4 @@ def register(registry: PersonRegistry) -> None:
         erase=erase, subject_access=subject_access, timeline=timeline))
     registry.subject_panels.append(queries.subject_panel)
     registry.dashboard_panels.append(queries.dashboard_panel)
+    registry.register_work(work.WORK_KIND)

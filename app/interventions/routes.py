@@ -12,10 +12,18 @@ from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import SelectChoice, read_date, show_errors
 from app.ids import form_id
-from app.interventions import queries, services
-from app.interventions.forms import ObservationForm, ReferralForm, SessionForm, TransitionForm, close_form_class
+from app.interventions import queries, services, work
+from app.interventions.forms import (
+    ObservationForm,
+    ReassignOwnerForm,
+    ReferralForm,
+    SessionForm,
+    TransitionForm,
+    close_form_class,
+)
 from app.interventions.models import TRANSITIONS, Attendance, Intervention, InterventionStatus
 from app.subjects.services import eligible_owners
+from app.subjects.work import owners_in
 from reports.charts import engagement_svg
 
 bp = Blueprint("interventions", __name__)
@@ -85,7 +93,39 @@ def _page(intervention: Intervention, transition_form: TransitionForm | None = N
         transition_form=transition_form or _transition_form(intervention),
         can_manage=policy.can_manage_intervention(g.user, intervention),
         can_record=policy.can_record_session(g.user, intervention),
+        can_reassign=policy.can_reassign_intervention(g.user, intervention),
     ), status
+
+
+@bp.route("/interventions/<int:intervention_id>/owner", methods=["GET", "POST"])
+@supervisors
+def reassign(intervention_id: int) -> Response | tuple[str, int]:
+    """A supervisor of the person's unit gives an open intervention a new owner among its case workers."""
+    intervention = policy.load_intervention(intervention_id)
+    if not policy.can_reassign_intervention(g.user, intervention):
+        policy.refuse(403, "changing the owner needs a supervisor of the person's unit and an open intervention",
+                      object_type="intervention", object_id=intervention.id, subject_id=intervention.subject_id)
+    form = ReassignOwnerForm()
+    form.owner.choices = [SelectChoice("", "Choose the new owner")] + [
+        SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})")
+        for u in owners_in(intervention.subject.unit_id) if u.id != intervention.owner_id]
+    if not form.is_submitted():
+        services.record_view(g.user, intervention)
+        form.version.data = str(intervention.version)
+    if form.validate_on_submit():
+        try:
+            work.reassign_owner(g.user, intervention, form_id(form.owner.data), _version(form.version.data))
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("interventions/reassign.html", form=form, intervention=intervention), 400
+        except Conflict as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+            return redirect(url_for("interventions.show", intervention_id=intervention.id))
+        flash(f"{intervention.owner.display_name} now owns this intervention.", "success")
+        return redirect(url_for("interventions.show", intervention_id=intervention.id))
+    return render_template("interventions/reassign.html", form=form, intervention=intervention), \
+        400 if form.errors else 200
 
 
 @bp.route("/interventions/<int:intervention_id>")

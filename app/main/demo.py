@@ -2,10 +2,11 @@
 
 A believable few weeks of a service, made through the services as the demo users would make it (each step
 audited as theirs): screenings, assessments in every state (draft, submitted, returned, approved, superseded),
-interventions with a run of sessions (some missed), observations, a challenge and a break-glass access with
-its alert, and case conferences with decisions, dissent and actions (one overdue). Every date is a fixed number
-of days before the day of seeding, as the people's review dates are, so the same seed on the same day gives the
-same records, and every panel of each demo role's home page has something in it.
+interventions with a run of sessions (some missed), observations, a challenge, a break-glass access with
+its alert, case conferences with decisions, dissent and actions (one overdue), a release handed over to the
+probation region awaiting acknowledgement, and the work of a disabled officer waiting to be reassigned. Every date
+is a fixed number of days before the day of seeding, as the people's review dates are, so the same seed on the
+same day gives the same records, and every panel of each demo role's home page has something in it.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from app.connections.models import PersonLink
 from app.db import db, utcnow
 from app.interventions import services as interventions
 from app.interventions.models import Intervention
-from app.subjects import moves
+from app.subjects import handover, moves
 from app.subjects import services as subject_services
 from app.subjects.models import Subject
+from app.subjects.work import key, open_work
 
 # (reference, screened by, days ago, outcome)
 SCREENINGS: tuple[tuple[str, str, int, str], ...] = (
@@ -272,4 +274,43 @@ def seed_case_work() -> None:
                                  "Emergency call from his former wing about a threat made on release day.")
     _conferences(today)
     seed_keep_apart(today)
+    _release_with_handover(today)
+    _work_left_by_a_disabled_officer(today)
     g.user = None
+
+
+def _release_with_handover(today: date) -> None:
+    """A man released from Northgate to the Eastern region: his mentoring and his case go to Priya Probation with
+    a note, and the handover waits for the region's supervisor to acknowledge it."""
+    supervisor = _user("supervisor")
+    northgate = _subject("A1001NG").unit_id
+    eastern = _subject("P2001ER").unit_id
+    subject = subject_services.create_subject(supervisor, northgate, subject_services.SubjectValues(
+        reference="A1006NG", given_name="Tomás", family_name="Ruiz", date_of_birth=date(1991, 8, 2),
+        status="sentenced", index_offence_category="drugs", sentence_date=date(2024, 2, 12),
+        next_review_due=today + timedelta(days=20)))
+    subject_services.allocate(supervisor, subject, _user("assessor").id, "Demo allocation")
+    _intervention("A1006NG", "assessor", "assessor", "mentoring", "Pathways Mentoring Trust", 30,
+                  ["Keep in touch with his mentor after release"], ((23, "attended", 3), (9, "attended", 4)))
+    probation = _user("probation")
+    supervisor = _user("supervisor")
+    decisions = {key(item): handover.Decision(owner_id=probation.id) for item in open_work(subject)}
+    handover.transfer_with_handover(
+        supervisor, subject, handover.Move(eastern, "released_on_licence", today - timedelta(days=1),
+                                           "Released on licence to the Eastern region.", today - timedelta(days=1)),
+        decisions, "Mentor keeps meeting him in the community; he asked for help finding work.")
+
+
+def _work_left_by_a_disabled_officer(today: date) -> None:
+    """An officer of the Eastern region who owned an intervention is disabled: the region's supervisor is shown
+    the unowned work to reassign."""
+    from app.admin import services as admin_services
+
+    _user("admin")
+    leaver = admin_services.create_user("jordan", admin_services.UserDetails(
+        "Jordan Leaver", "probation_officer", ["PR-EASTERN"]), "quiet-harbour-ledger-57-demo", must_change=True)
+    iv = interventions.refer(_user("probation"), _subject("P2002ER"), interventions.Referral(
+        type="vocational_training", provider="Eastern Skills Hub", owner_id=leaver.id,
+        referred_on=today - timedelta(days=12), goals=["Finish the forklift licence course"]))
+    interventions.transition(_user("jordan"), iv, "accepted", today - timedelta(days=10), "", iv.version)
+    admin_services.set_active(_user("admin"), leaver, False)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 
+from app.auth.models import User
 from app.forms import DateField, SelectChoice, WaypointForm
+from app.ids import form_id
+from app.registry import WorkItem
+from app.subjects.handover import Decision, owner_field, reason_field
 from app.subjects.models import AlertCode, CustodyStatus, OffenceCategory
+from app.subjects.work import key
 
 STATUS_CHOICES = [SelectChoice("", "Choose a status")] + [SelectChoice(s.value, s.label) for s in CustodyStatus]
 OFFENCE_CHOICES = [SelectChoice("", "Choose a category")] + [
@@ -61,3 +69,45 @@ class AllocateForm(WaypointForm):
 class BreakGlassForm(WaypointForm):
     reference = StringField("Exact reference number", render_kw={"autocomplete": "off", "spellcheck": "false"})
     reason = TextAreaField("Why you need this record now", render_kw={"rows": 3})
+
+
+# --- handover and reassignment: one row per open piece of work -------------------------------------------------
+
+END_CHOICE = "end"
+
+
+def work_rows_form(base: type[WaypointForm], items: Sequence[WorkItem], owners: Sequence[User],
+                   keep_label: Callable[[WorkItem], str], can_end: Callable[[WorkItem], bool]) -> WaypointForm:
+    """`base` with, for each item, a choice of its new owner among `owners` (or keeping it, or ending it where its
+    kind can end) and the reason it ends. The fields are declared on a subclass so that every text field gets the
+    base form's checks."""
+    fields: dict[str, Any] = {}
+    for item in items:
+        choices = [SelectChoice("", keep_label(item))] + [
+            SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in owners if u.id != item.owner_id]
+        if can_end(item):
+            choices.append(SelectChoice(END_CHOICE, "End it, with the reason below"))
+        fields[owner_field(item)] = SelectField(item.title, choices=choices, validate_choice=False)
+        fields[reason_field(item)] = StringField("Reason it ends (only when ending it)")
+    form_class = type(f"{base.__name__}WithWork", (base,), fields)
+    return cast(WaypointForm, form_class())
+
+
+def decisions_from(form: WaypointForm, items: Sequence[WorkItem]) -> dict[str, Decision]:
+    """The decision taken on each row that asks for a change: a new owner's id, or ending it with its reason."""
+    decisions: dict[str, Decision] = {}
+    for item in items:
+        choice = form[owner_field(item)].data or ""
+        if choice == END_CHOICE:
+            decisions[key(item)] = Decision(end_reason=form[reason_field(item)].data or "")
+        elif (owner_id := form_id(choice)) is not None:
+            decisions[key(item)] = Decision(owner_id=owner_id)
+    return decisions
+
+
+class HandoverNoteForm(TransferForm):
+    handover_note = TextAreaField("Note for the receiving team (optional)", render_kw={"rows": 4})
+
+
+class ReassignWorkForm(WaypointForm):
+    """The bulk reassignment of a departed user's work: its rows are added by `work_rows_form`."""

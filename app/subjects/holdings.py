@@ -26,7 +26,7 @@ from app.registry import (
     dated,
     id_in_details,
 )
-from app.subjects import moves, services
+from app.subjects import moves, services, work
 from app.subjects.models import Allocation, BreakGlassAccess, CustodyStatus, Movement, Subject, SubjectAlert
 from reports import model
 
@@ -143,5 +143,6 @@ def register(app: Flask, registry: PersonRegistry) -> None:
     registry.digested_texts.append(DigestedText("break_glass", "reason_sha256", BreakGlassAccess.reason,
                                                 id_in_details("break_glass_id")))
     registry.people = People()
+    registry.register_work(work.WORK_KIND)
     # Someone removed from a unit keeps no case there: their caseload goes back to its supervisors.
     signals.user_left_units.connect(_on_user_left_units, sender=app)

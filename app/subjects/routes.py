@@ -4,6 +4,7 @@ caseload and break-glass. Each handler checks access through app/policy.py befor
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -16,9 +17,18 @@ from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import ConfirmForm, SelectChoice, read_dates, show_errors
 from app.ids import form_id, id_arg
-from app.registry import registry
-from app.subjects import moves, queries, services
-from app.subjects.forms import AllocateForm, BreakGlassForm, ConfirmMoveForm, LocationForm, SubjectForm, TransferForm
+from app.registry import WorkItem, registry
+from app.subjects import handover, moves, queries, services, work
+from app.subjects.forms import (
+    AllocateForm,
+    BreakGlassForm,
+    ConfirmMoveForm,
+    HandoverNoteForm,
+    LocationForm,
+    SubjectForm,
+    decisions_from,
+    work_rows_form,
+)
 from app.subjects.models import AlertCode, CustodyStatus, Subject
 from app.text import describe, refused_character
 
@@ -209,7 +219,9 @@ def _conflict_page(subject: Subject, form: SubjectForm, values: services.Subject
 @supervisors
 def transfer(subject_id: int) -> Response | str | tuple[str, int]:
     subject = load_supervised_subject(subject_id, policy.can_transfer, "transfer")
-    form = TransferForm()
+    to_unit = _handover_unit()
+    items = work.open_work(subject)
+    form = _transfer_form(subject, items, to_unit)
     units = db.session.scalars(select(Unit).order_by(Unit.name))
     form.to_unit.choices = [SelectChoice("", "Choose a unit")] + [
         SelectChoice(str(u.id), f"{u.name} ({u.kind_label})") for u in units
@@ -217,24 +229,62 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="transfer_form")
     if form.validate_on_submit():
-        to_unit = form_id(form.to_unit.data) or 0
         try:
             dates, problems = read_dates(form, "moved_on", "release_date")
             if problems:
                 raise Invalid("The transfer was not recorded.", field_errors=problems)
-            movement = services.transfer(g.user, subject, to_unit, form.to_status.data or "", dates["moved_on"],
-                                         form.reason.data or "", release_date=dates["release_date"],
-                                         confirmation=_confirmation(form))
+            move = handover.Move(form_id(form.to_unit.data) or 0, form.to_status.data or "", dates["moved_on"],
+                                 form.reason.data or "", dates["release_date"], _confirmation(form))
+            movement, _ = handover.transfer_with_handover(g.user, subject, move, decisions_from(form, items),
+                                                          form.handover_note.data or "")
         except moves.MoveNeedsConfirmation as exc:
-            return _warned(form, exc, "subjects/transfer.html", subject=subject), 409
-        except Invalid as exc:
+            db.session.rollback()
             show_errors(form, exc)
-            return render_template("subjects/transfer.html", form=form, subject=subject), 400
+            form.warned_move.data = exc.warned_move
+            return _transfer_page(form, subject, items, to_unit, 409, conflicts=exc.conflicts,
+                                  can_confirm=exc.can_confirm)
+        except Invalid as exc:
+            db.session.rollback()  # a refused handover may follow a move already flushed: none of it stays
+            show_errors(form, exc)
+            return _transfer_page(form, subject, items, to_unit, 400)
         flash(f"Transfer to {movement.to_unit.name} recorded.", "success")
         if policy.can_view_subject(g.user, subject):
             return redirect(url_for("subjects.show", subject_id=subject.id))
         return redirect(url_for("subjects.index"))
-    return render_template("subjects/transfer.html", form=form, subject=subject), 400 if form.errors else 200
+    return _transfer_page(form, subject, items, to_unit, 400 if form.errors else 200)
+
+
+# The handover section of the transfer form: one row per open piece of work, with the receiving unit's case
+# workers to choose from once the unit is chosen (the first submission refuses items left without access and
+# shows the choices).
+
+
+def _handover_unit() -> Unit | None:
+    """The receiving unit the form was submitted with, if any."""
+    unit_id = form_id(request.form.get("to_unit")) if request.method == "POST" else None
+    return db.session.get(Unit, unit_id) if unit_id is not None else None
+
+
+def _transfer_form(subject: Subject, items: list[WorkItem], to_unit: Unit | None) -> HandoverNoteForm:
+    owners = work.owners_in(to_unit.id) if to_unit is not None and to_unit.id != subject.unit_id else []
+
+    def keep_label(item: WorkItem) -> str:
+        owner = db.session.get(User, item.owner_id) if item.owner_id is not None else None
+        return f"Keep with {owner.display_name}" if owner is not None else "Leave unowned"
+
+    form = work_rows_form(HandoverNoteForm, items, owners, keep_label,
+                          lambda item: registry().work_kind(item.kind).end is not None)
+    return cast(HandoverNoteForm, form)
+
+
+def _transfer_page(form: HandoverNoteForm, subject: Subject, items: list[WorkItem], to_unit: Unit | None,
+                   status: int, **warning: object) -> tuple[str, int]:
+    """The transfer form with its handover rows and, after a move met a keep-apart, the warning (`conflicts`,
+    `can_confirm`)."""
+    rows = [(item, form[handover.owner_field(item)], form[handover.reason_field(item)]) for item in items]
+    return render_template("subjects/transfer.html", form=form, subject=subject, handover_rows=rows,
+                           to_unit=to_unit if to_unit is not None and to_unit.id != subject.unit_id else None,
+                           **warning), status
 
 
 # --- location within the unit, and moves that meet a keep-apart ------------------------------------------

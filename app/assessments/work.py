@@ -1,0 +1,68 @@
+"""Open assessment drafts as owned work (app/registry.py's WorkKind): listed for handover on transfer and for the
+reassignment of a departed author's work, and handed to a new author who holds a current accreditation for the
+draft's instrument. A draft is never ended this way: what it holds (and a returned draft's countersignature
+record) stays, so it is always handed on.
+
+The functions behind the work kind check no policy: handover and reassignment check that the acting supervisor
+may do it and that the new author will have access (app/policy.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.assessments.models import Assessment, AssessmentStatus
+from app.assessments.services import accreditation_problem, instrument_of
+from app.audit import trail
+from app.auth.models import User
+from app.db import bump_version, db, utcnow
+from app.errors import Invalid
+from app.registry import WorkItem, WorkKind
+from app.subjects.models import Subject
+
+KIND = "assessment_draft"
+
+
+def work_item(assessment: Assessment) -> WorkItem:
+    returned = ", returned" if assessment.returned_at is not None else ""
+    title = (f"Assessment draft ({instrument_of(assessment).title}{returned}), "
+             f"started {assessment.created_at.date().isoformat()}")
+    return WorkItem(KIND, assessment.id, assessment.subject_id, assessment.author_id, title)
+
+
+def for_subject(subject: Subject) -> list[WorkItem]:
+    found = db.session.scalars(select(Assessment).where(
+        Assessment.subject_id == subject.id, Assessment.status == AssessmentStatus.DRAFT.value)
+        .order_by(Assessment.id))
+    return [work_item(a) for a in found]
+
+
+def owned_in_unit(user: User, unit_id: int) -> list[WorkItem]:
+    found = db.session.scalars(
+        select(Assessment).join(Subject, Subject.id == Assessment.subject_id)
+        .where(Assessment.author_id == user.id, Assessment.status == AssessmentStatus.DRAFT.value,
+               Subject.unit_id == unit_id, Subject.erased_at.is_(None))
+        .order_by(Assessment.id))
+    return [work_item(a) for a in found]
+
+
+def reassign(item_id: int, new_author: User, _actor: User) -> None:
+    """Make `new_author` the draft's author, if accredited for its instrument (else Invalid, naming both)."""
+    assessment = db.session.get(Assessment, item_id)
+    if assessment is None or assessment.status != AssessmentStatus.DRAFT:
+        raise Invalid("This assessment is no longer a draft: reload the page.")
+    if assessment.author_id == new_author.id:
+        return
+    instrument = instrument_of(assessment)
+    if accreditation_problem(new_author, instrument) is not None:
+        raise Invalid(f"{new_author.display_name} holds no current accreditation for “{instrument.title}”: choose "
+                      "an accredited case worker to take the draft over.")
+    before = assessment.author_id
+    bump_version(assessment, None, "This assessment was removed while it was being changed.", updated_at=utcnow())
+    assessment.author_id = new_author.id
+    db.session.flush()
+    trail.record("reassign", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id,
+                 details={"changes": {"author_id": [before, new_author.id]}})
+
+
+WORK_KIND = WorkKind(KIND, "Assessment draft", for_subject=for_subject, owned_in_unit=owned_in_unit,
+                     reassign=reassign)

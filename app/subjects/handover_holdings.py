@@ -1,0 +1,90 @@
+"""What handovers hold about a person, registered with the core in `create_app`: how they are erased, shown in
+the subject-access report and on the timeline; the supervisors' dashboard panel (incoming handovers, work left
+by staff who left); and the signals that open a departure when a user leaves a unit or is disabled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
+
+from app import signals
+from app.auth.models import User
+from app.db import db
+from app.registry import DigestedText, Holding, Panel, PersonRegistry, TimelineEntry, bulk, object_id
+from app.subjects import handover
+from app.subjects.handover_models import DepartureReason, Handover, HandoverItem
+from app.subjects.models import Subject
+from reports import model
+
+
+def subject_handovers(subject: Subject) -> list[Handover]:
+    return list(db.session.scalars(
+        select(Handover).where(Handover.subject_id == subject.id).order_by(Handover.created_at, Handover.id)
+        .options(selectinload(Handover.items))))
+
+
+def _name(user: User | None, empty: str = "Nobody") -> str:
+    return user.display_name if user is not None else empty
+
+
+def handover_line(h: Handover) -> model.HandoverLine:
+    acknowledged = "" if h.acknowledged_at is None else \
+        f"{_name(h.acknowledged_by)}, {h.acknowledged_at.strftime('%Y-%m-%d %H:%M UTC')}"
+    return model.HandoverLine(
+        created_at=h.created_at, from_unit=h.from_unit.name, to_unit=h.to_unit.name,
+        created_by=h.created_by.display_name, note=h.note, acknowledged=acknowledged,
+        items=tuple((i.title, i.outcome_label, _name(i.previous_owner), _name(i.new_owner), i.end_reason)
+                    for i in h.items))
+
+
+def subject_access(subject: Subject) -> dict[str, Any]:
+    return {"handovers": tuple(handover_line(h) for h in subject_handovers(subject))}
+
+
+def erase(subject: Subject) -> dict[str, int]:
+    handovers = select(Handover.id).where(Handover.subject_id == subject.id)
+    bulk(delete(HandoverItem).where(HandoverItem.handover_id.in_(handovers)))
+    return {"handovers": bulk(delete(Handover).where(Handover.subject_id == subject.id))}
+
+
+def timeline(subject: Subject) -> Iterable[TimelineEntry]:
+    for h in subject_handovers(subject):
+        handed = sum(1 for i in h.items if i.outcome == "reassigned")
+        ended = sum(1 for i in h.items if i.outcome == "ended")
+        yield TimelineEntry(h.created_at, "handover", f"Handed over to {h.to_unit.name}",
+                            f"{len(h.items)} open item(s) of work: {handed} to a new owner, {ended} ended.",
+                            h.created_by.display_name)
+        if h.acknowledged_at is not None:
+            yield TimelineEntry(h.acknowledged_at, "handover", f"Handover acknowledged by {h.to_unit.name}",
+                                by=_name(h.acknowledged_by, ""))
+
+
+def dashboard_panel(user: User) -> Panel | None:
+    incoming = handover.incoming(user)
+    departures = handover.open_departures(user)
+    if not incoming and not departures:
+        return None
+    return Panel("handover/_dashboard_panel.html", {"incoming": incoming, "departures": departures,
+                                                    "unowned": sum(count for _, count in departures)},
+                 subject_ids=tuple(h.subject_id for h in incoming))
+
+
+def _on_user_left_units(_app: Flask, *, user: User, unit_ids: frozenset[int], **_: Any) -> None:
+    handover.record_departure(user, unit_ids, DepartureReason.LEFT_UNIT)
+
+
+def _on_user_disabled(_app: Flask, *, user: User, **_: Any) -> None:
+    handover.record_departure(user, user.unit_ids, DepartureReason.DISABLED)
+
+
+def register(app: Flask, registry: PersonRegistry) -> None:
+    registry.hold(Holding("handovers", ("handovers", "handover_items"), erase=erase, subject_access=subject_access,
+                          timeline=timeline))
+    registry.digested_texts.append(DigestedText("handover", "note_sha256", Handover.note, object_id))
+    registry.dashboard_panels.append(dashboard_panel)
+    signals.user_left_units.connect(_on_user_left_units, sender=app)
+    signals.user_disabled.connect(_on_user_disabled, sender=app)

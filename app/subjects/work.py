@@ -1,0 +1,112 @@
+"""Case ownership as owned work (app/registry.py's WorkKind), and what handover and reassignment share: who may
+take work over in a unit, and which of a departed user's work is stranded.
+
+A case owner removed from a unit is released at once (access must end with the membership, see
+`services.release_caseload`): the person is left unallocated, and until someone is allocated the case is still
+listed among the work that user left there, as unowned, for the unit's supervisors to reassign."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import aliased
+
+from app import policy
+from app.audit import trail
+from app.auth.models import User, user_units
+from app.db import bump_version, db
+from app.errors import Invalid
+from app.registry import WorkItem, WorkKind, registry
+from app.subjects import services
+from app.subjects.models import Allocation, Subject
+
+KIND = "caseload"
+
+
+def work_item(subject: Subject, owner_id: int | None) -> WorkItem:
+    return WorkItem(KIND, subject.id, subject.id, owner_id, f"Case ownership of {subject.full_name}")
+
+
+def for_subject(subject: Subject) -> list[WorkItem]:
+    return [work_item(subject, subject.case_owner_id)] if subject.case_owner_id is not None else []
+
+
+def owned_in_unit(user: User, unit_id: int) -> list[WorkItem]:
+    """The cases the user owns in the unit, and those released when they left it that nobody has taken since."""
+    later = aliased(Allocation)
+    released = exists().where(
+        Allocation.subject_id == Subject.id, Allocation.previous_owner_id == user.id, Allocation.owner_id.is_(None),
+        Allocation.note == services.OWNER_LEFT_THE_UNIT,
+        ~exists().where(and_(later.subject_id == Subject.id, later.id > Allocation.id)))
+    owned = db.session.scalars(
+        select(Subject).where(Subject.unit_id == unit_id, Subject.erased_at.is_(None),
+                              (Subject.case_owner_id == user.id) | (Subject.case_owner_id.is_(None) & released))
+        .order_by(Subject.family_name, Subject.given_name, Subject.id))
+    return [work_item(s, s.case_owner_id) for s in owned]
+
+
+def _subject(subject_id: int) -> Subject:
+    subject = db.session.get(Subject, subject_id)
+    if subject is None or subject.erased_at is not None:
+        raise Invalid("This record is no longer open: reload the page.")
+    return subject
+
+
+def _allocate(subject: Subject, owner_id: int | None, actor: User, note: str) -> None:
+    before = subject.case_owner_id
+    db.session.add(Allocation(subject_id=subject.id, owner_id=owner_id, previous_owner_id=before,
+                              allocated_by_id=actor.id, note=note))
+    subject.case_owner_id = owner_id
+    bump_version(subject, None, f"{subject.full_name}'s record was removed while it was being changed.")
+    trail.record("allocate", object_type="subject", object_id=subject.id, subject_id=subject.id,
+                 details={"changes": {"case_owner_id": [before, owner_id]}, "version": subject.version})
+
+
+def reassign(item_id: int, new_owner: User, actor: User) -> None:
+    subject = _subject(item_id)
+    if subject.case_owner_id != new_owner.id:
+        _allocate(subject, new_owner.id, actor, "Reassigned by a supervisor.")
+
+
+def end(item_id: int, reason: str, actor: User) -> None:
+    """Leave the case unallocated, with the reason on the case-owner history."""
+    subject = _subject(item_id)
+    if subject.case_owner_id is not None:
+        _allocate(subject, None, actor, reason.strip())
+
+
+WORK_KIND = WorkKind(KIND, "Case ownership", for_subject=for_subject, owned_in_unit=owned_in_unit,
+                     reassign=reassign, end=end)
+
+
+# --- shared by handover and reassignment ---------------------------------------------------------------------
+
+
+def key(item: WorkItem) -> str:
+    """The item's name in a form: its kind and id."""
+    return f"{item.kind}_{item.id}"
+
+
+def owners_in(unit_id: int) -> list[User]:
+    """Who may take over work about the people of the unit (policy.can_own_work_in), by name."""
+    found = db.session.scalars(
+        select(User).join(user_units, user_units.c.user_id == User.id)
+        .where(user_units.c.unit_id == unit_id, User.is_active.is_(True), User.role.in_(sorted(policy.CASE_ROLES)))
+        .order_by(User.display_name, User.id))
+    return [u for u in found if policy.can_own_work_in(u, unit_id)]
+
+
+def has_access(owner_id: int | None, unit_id: int) -> bool:
+    owner = db.session.get(User, owner_id) if owner_id is not None else None
+    return owner is not None and policy.can_own_work_in(owner, unit_id)
+
+
+def open_work(subject: Subject) -> list[WorkItem]:
+    """Every open piece of owned work about the person, of every registered kind."""
+    return [item for kind in registry().work_kinds for item in kind.for_subject(subject)]
+
+
+def stranded_in_unit(user: User, unit_id: int) -> list[WorkItem]:
+    """The work `user` owns (or owned until they left) about people of the unit that nobody there can now work:
+    unowned, or owned by them while they have no access (left, disabled, no longer a case worker)."""
+    return [item for kind in registry().work_kinds for item in kind.owned_in_unit(user, unit_id)
+            if not has_access(item.owner_id, unit_id)]
