@@ -53,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
     from app.assessments.routes import bp as assessments_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
+    from app.connections.routes import bp as connections_bp
     from app.exports.routes import bp as exports_bp
     from app.interventions.routes import bp as interventions_bp
     from app.main import navigation
@@ -71,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(alerts_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(retention_bp)
+    app.register_blueprint(connections_bp)
     navigation.register(app)
 
 

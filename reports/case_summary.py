@@ -17,12 +17,14 @@ from reportlab.platypus.flowables import KeepTogether
 from reports import charts, styles
 from reports.charts import ChartPoint
 from reports.model import (
+    AffiliationLine,
     AssessmentSection,
     CaseSummary,
     ChallengeLine,
     Identity,
     InterventionSection,
     ObservationLine,
+    SkillLine,
 )
 from reports.pdf import (
     EMPTY,
@@ -58,6 +60,8 @@ def case_summary_story(data: CaseSummary, width: float) -> list[Flowable]:
     story += chart(data.judgement_history, data.judgement_levels, width,
                    empty="No approved overall judgement yet.", engagement=False)
     story += section("Interventions", interventions_body(data.interventions, width))
+    story += section("Affiliations with groups", [affiliations_table(data.affiliations, width)])
+    story += section("Skills of concern", [skills_table(data.skills, width)])
     story += section("Observations in the last 90 days", [observations_table(data.observations, width)])
     story += section("Challenges", [challenges_table(data.challenges, width)])
     return story
@@ -217,3 +221,24 @@ def challenges_table(challenges: Sequence[ChallengeLine], width: float) -> Flowa
          for c in challenges],
         [1.1, 1.3, 3, 1.2, 3], width)
 
+
+
+def affiliations_table(affiliations: Sequence[AffiliationLine], width: float) -> Flowable:
+    """Each tie to a group with its grading, evidence and source; an ended one says when and why."""
+    if not affiliations:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(
+        ["Group", "Role", "Grading", "Evidence and source", "Learnt", "Review", "Status"],
+        [(a.group, a.role, a.grading, f"{a.evidence}\nSource: {a.source}. Recorded by {a.recorded_by}.",
+          date_text(a.learnt_on), date_text(a.review_on, "Not set"), a.ended or "Current")
+         for a in affiliations],
+        [1.6, 1, 0.8, 3.2, 1, 1, 1.4], width)
+
+
+def skills_table(skills: Sequence[SkillLine], width: float) -> Flowable:
+    if not skills:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(
+        ["Skill", "Evidence", "Learnt", "Recorded by", "Status"],
+        [(s.skill, s.evidence, date_text(s.learnt_on), s.recorded_by, s.ended or "Current") for s in skills],
+        [1.6, 4, 1.1, 1.4, 1.9], width)

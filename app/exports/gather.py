@@ -11,6 +11,7 @@ from app.assessments.models import Assessment, AssessmentStatus
 from app.assessments.queries import judgement_history
 from app.audit.models import AuditEvent, AuditEventPerson
 from app.auth.models import Role, User
+from app.connections import holdings as connection_holdings
 from app.db import db, utcnow
 from app.interventions import holdings as intervention_holdings
 from app.interventions.models import Intervention, InterventionSession, InterventionType
@@ -45,6 +46,8 @@ def case_summary(subject: Subject, head: model.Header) -> model.CaseSummary:
         interventions=tuple(intervention_holdings.intervention_section(i) for i in subject_interventions(subject)),
         observations=intervention_holdings.observation_lines(subject, OBSERVATION_DAYS),
         challenges=assessment_holdings.challenges(subject),
+        affiliations=connection_holdings.affiliation_lines(subject, current_only=True),
+        skills=connection_holdings.skill_lines(subject, current_only=True),
     )
 
 
@@ -56,7 +59,7 @@ ACTION_WORDS = {
     "export": "exported", "transfer": "transferred", "allocate": "allocated", "break_glass": "opened by break-glass",
     "denied": "was refused", "erase": "erased", "erase_request": "asked to erase", "erase_cancel":
     "cancelled the erasure of", "search": "searched", "review": "reviewed", "acknowledge": "acknowledged",
-    "import": "imported",
+    "import": "imported", "end": "ended",
 }
 OBJECT_WORDS = {
     "subject": "the person's record", "subject_page": "another person's record, which mentions them",
@@ -71,6 +74,10 @@ OBJECT_WORDS = {
     "retention_review": "the retention review list", "case_summary": "the case summary",
     "subject_access_report": "the subject-access report", "audit_extract": "an audit extract",
     "audit_events": "the audit trail",
+    "affiliation": "an affiliation with a group", "affiliation_form": "the affiliation form",
+    "person_skill": "a skill of concern", "skill_form": "the skill-of-concern form",
+    "group": "a group's page, which lists them", "nexus": "the nexus picture, which counts them",
+    "nexus_people": "a list of the nexus picture",
 }
 
 
