@@ -79,6 +79,21 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "retention.request_erasure": SUPERVISORS,
     # no erasure request exists in the matrix's data: supervisors get a plain 404
     "retention.confirm": {**SUPERVISORS, "supervisor": 404},
+    # conn-groups: the register is read by case roles and kept by supervisors; the matrix's data holds no group,
+    # affiliation or skill, so those pages are a plain 404 to whoever may reach them
+    "connections.groups_index": CASE_WORKERS,
+    "connections.new_group": SUPERVISORS,
+    "connections.show_group": {**CASE_WORKERS, "assessor": 404, "probation": 404, "supervisor": 404},
+    "connections.edit_group": {**SUPERVISORS, "supervisor": 404},
+    "connections.new_group_link": {**SUPERVISORS, "supervisor": 404},
+    "connections.end_group_link": {**SUPERVISORS, "supervisor": 404},
+    "connections.new_affiliation": CASE_WORKERS,
+    "connections.end_affiliation": {**CASE_WORKERS, "assessor": 404, "probation": 404, "supervisor": 404},
+    "connections.new_skill": CASE_WORKERS,
+    "connections.end_skill": {**CASE_WORKERS, "assessor": 404, "probation": 404, "supervisor": 404},
+    "connections.nexus_picture": SUPERVISORS,
+    # no count named: nothing to list
+    "connections.nexus_people": {**SUPERVISORS, "supervisor": 404},
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -110,6 +125,7 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     # an empty status change: refused to non-owners, a clear 400 for the owner and the supervisor
     "interventions.transition": {**CASE_WORKERS, "assessor": 403, "probation": 400, "supervisor": 400},
     "audit.run_verification": {**AUDIT_REVIEWERS, "supervisor": 302, "admin": 302},
+    "connections.set_group_active": {**SUPERVISORS, "supervisor": 404},
 }
 STATIC = {"static", "bootstrap.static"}
 
@@ -123,7 +139,8 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "access_id": records["access"], "assessment_id": records.get("draft"),
               "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
               "accreditation_id": 1, "intervention_id": records.get("intervention"),
-              "request_id": 999999, "session_id": "0" * 64, "section": "engagement"}
+              "request_id": 999999, "session_id": "0" * 64, "section": "engagement",
+              "group_id": 999999, "link_id": 999999, "affiliation_id": 999999, "skill_id": 999999}
     if "event_id" in rule.arguments:
         with app.app_context():
             values["event_id"] = db.session.scalar(select(AuditEvent.id).where(

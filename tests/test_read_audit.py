@@ -124,13 +124,38 @@ def _build(app: Flask) -> World:
         assert subject is not None
         erasure = retention.request_erasure(supervisor, subject, "Past its retention date, nothing open.")
         db.session.commit()
+        connections = _connections(app, users, archer)
         event_id = db.session.scalar(select(AuditEvent.id).where(AuditEvent.subject_id == archer).limit(1))
         people = [Person(s.id, s.reference, s.full_name) for s in db.session.scalars(select(Subject))]
         # Unit A's records, which every case worker here may see; the draft is the probation officer's.
         values = {"user_id": users["assessor_b"].id, "unit_id": units["B"], "subject_id": archer,
                   "assessment_id": draft, "screening_id": screening, "intervention_id": intervention,
-                  "request_id": erasure.id, "event_id": event_id, "with": approved, "section": "engagement"}
+                  "request_id": erasure.id, "event_id": event_id, "with": approved, "section": "engagement",
+                  **connections}
     return World(app, users, values, people)
+
+
+def _connections(app: Flask, users: dict[str, factories.UserInfo], archer: int) -> dict[str, int]:
+    """conn-groups: two linked groups, Archer a member of one with a skill of concern, and the person of unit B a
+    member too (the group's page counts him without naming him)."""
+    from app.connections import affiliations, groups
+
+    supervisor = _as(app, users["supervisor"].id)
+    crew = groups.create_group(supervisor, groups.GroupValues("Northside Crew", "organised_crime"))
+    banner = groups.create_group(supervisor, groups.GroupValues("Black Banner", "violent_extremist"))
+    link = groups.link_groups(supervisor, crew, groups.GroupLinkValues(
+        banner.id, "cooperation", "financial", utcnow().date(), "Cash couriered.", "Police liaison"))
+    today = utcnow().date()
+    values = affiliations.AffiliationValues(crew.id, "member", "Named in intercepts.", "Security report",
+                                            today, today + timedelta(days=30), "2", "B", "P")
+    subject = db.session.get(Subject, archer)
+    baker = db.session.scalar(select(Subject).where(Subject.reference == "B2000BB"))
+    assert subject is not None and baker is not None
+    tie = affiliations.record_affiliation(_as(app, users["assessor"].id), subject, values)
+    skill = affiliations.record_skill(_as(app, users["assessor"].id), subject, "firearms", "Convicted.", today)
+    affiliations.record_affiliation(_as(app, users["assessor_b"].id), baker, values)
+    db.session.commit()
+    return {"group_id": crew.id, "link_id": link.id, "affiliation_id": tie.id, "skill_id": skill.id}
 
 
 @pytest.fixture(scope="module")
