@@ -318,6 +318,7 @@ def test_ending_an_affiliation_keeps_it_in_the_history_and_allows_a_new_one(app,
 def test_an_overdue_review_is_flagged_on_the_persons_page(app, users, records, login_as, two_groups):
     crew, banner = two_groups
     affiliate(app, users["assessor"].id, records["subject_a"], crew, review_in=-1)
+    affiliate(app, users["assessor"].id, records["subject_a"], banner, review_in=10)
     page = login_as("assessor").get(f"/subjects/{records['subject_a']}").get_data(as_text=True)
     assert page.count('data-testid="review-overdue"') == 1
 
@@ -328,7 +329,8 @@ def test_a_person_out_of_scope_gets_the_same_404_as_one_that_does_not_exist(app,
     aid = affiliate(app, users["assessor_b"].id, records["subject_b"], crew)
     client = login_as("assessor")
     for path in (f"/subjects/{records['subject_b']}/affiliations/new", "/subjects/999999/affiliations/new",
-                 f"/affiliations/{aid}/end", "/affiliations/999999/end", f"/subjects/{records['subject_b']}/skills/new"):
+                 f"/affiliations/{aid}/end", "/affiliations/999999/end",
+                 f"/subjects/{records['subject_b']}/skills/new"):
         assert client.get(path).status_code == 404, path
     refused = post_form(client, f"/subjects/{records['subject_b']}/affiliations/new",
                         {**AFFILIATION, "group": str(crew)}, token_from="/groups")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from flask import Flask
+import pytest
+from flask import Flask, g
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
@@ -176,3 +177,40 @@ def test_the_subject_access_report_shows_every_affiliation_and_skill_ended_ones_
     for expected in ("Affiliations with groups", "Northside Crew", "Left on transfer.", "Skills of concern",
                      "Firearms", "ended an affiliation with a group"):
         assert expected in text, expected
+
+
+# --- the demo ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def seeded(app: Flask) -> Flask:
+    """`flask demo seed`, with the demo supervisor enrolled in a second factor (as at their first sign-in)."""
+    from app.auth import totp
+    from app.auth.models import User
+
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        g.cli_actor = "tests"
+        for user in db.session.scalars(select(User).where(User.role == "supervisor")):
+            totp.enrol(user, totp.new_secret(), step=None)
+        db.session.commit()
+    return app
+
+
+def test_the_demo_shows_two_cooperating_groups_ties_to_both_and_skills(seeded):
+    from app.main.cli import DEMO_USERS
+    from app.subjects.models import Subject
+    from tests.conftest import login
+
+    password = next(p for name, _d, _r, _u, p in DEMO_USERS if name == "supervisor")
+    client = seeded.test_client()
+    assert login(client, "supervisor", password).status_code == 302
+    page = client.get("/nexus").get_data(as_text=True)
+    assert "Eastside Firm" in page and "Black Standard Network" in page and "Financial or transactional" in page
+    assert "/nexus/people?measure=crossover" in page and "Smuggling and logistics" in page
+    with seeded.app_context():
+        person = db.session.scalar(select(Subject.id).where(Subject.reference == "A1005NG"))
+    person_page = client.get(f"/subjects/{person}").get_data(as_text=True)
+    assert "Black Standard Network" in person_page and 'data-testid="review-overdue"' in person_page
+    assert "Document forgery" in person_page
