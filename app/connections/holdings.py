@@ -18,7 +18,7 @@ from app.connections import affiliations
 from app.connections.models import Affiliation, GroupLink, KeepApartOverride, PersonLink, PersonSkill, RecruitmentTarget
 from app.db import utcnow
 from app.interventions.models import Observation
-from app.registry import DigestedText, Holding, Panel, PersonRegistry, TimelineEntry, bulk, dated, object_id
+from app.registry import DigestedText, Holding, Panel, PersonRegistry, TimelineEntry, bulk, object_id
 from app.subjects.models import Subject
 from reports import model
 
@@ -79,15 +79,16 @@ def groups_subject_access(subject: Subject) -> dict[str, object]:
 
 def groups_timeline(subject: Subject) -> Iterable[TimelineEntry]:
     for a in affiliations.subject_affiliations(subject):
-        yield TimelineEntry(dated(a.learnt_on, a.recorded_at), "affiliation",
+        yield TimelineEntry(a.recorded_at, "affiliation",
                             f"Affiliation recorded: {a.role_label.lower()} of {a.group.name}",
-                            f"Grading {a.grading}. Source: {a.source}.", a.recorded_by.display_name)
+                            f"Learnt {a.learnt_on.isoformat()}. Grading {a.grading}. Source: {a.source}.",
+                            a.recorded_by.display_name)
         if a.ended_at:
             yield TimelineEntry(a.ended_at, "affiliation", f"Affiliation with {a.group.name} ended", a.end_reason,
                                 a.ended_by.display_name if a.ended_by else None)
     for s in affiliations.subject_skills(subject):
-        yield TimelineEntry(dated(s.learnt_on, s.recorded_at), "skill", f"Skill of concern recorded: {s.skill_label}",
-                            by=s.recorded_by.display_name)
+        yield TimelineEntry(s.recorded_at, "skill", f"Skill of concern recorded: {s.skill_label}",
+                            f"Learnt {s.learnt_on.isoformat()}.", s.recorded_by.display_name)
         if s.ended_at:
             yield TimelineEntry(s.ended_at, "skill", f"Skill of concern ended: {s.skill_label}", s.end_reason,
                                 s.ended_by.display_name if s.ended_by else None)
