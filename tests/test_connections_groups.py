@@ -397,3 +397,37 @@ def test_a_groups_page_names_only_the_members_the_viewer_may_see(app, users, rec
     page_b = signed_in_client(app, other).get(f"/groups/{crew}").get_data(as_text=True)
     assert "Boris Baker" in page_b and "Alice Archer" not in page_b and "A1000AA" not in page_b
     assert "HMP Alpha" not in page_b
+
+
+def test_a_group_without_a_name_or_a_kind_is_refused_and_nothing_is_lost(app, users, login_as):
+    response = post_form(login_as("supervisor"), "/groups/new", {"name": "  ", "kind": "",
+                                                                 "aliases": "The Lads"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Give the group&#39;s name." in text and "Choose the kind of group." in text
+    assert "The Lads" in text and events(app, "group") == []
+
+
+def test_a_link_cannot_end_before_it_began_or_in_the_future(app, login_as, two_groups):
+    from app.connections.models import GroupLink
+
+    crew, banner = two_groups
+    client = login_as("supervisor")
+    post_form(client, f"/groups/{crew}/links/new", link_form(banner))
+    with app.app_context():
+        link_id = db.session.scalars(select(GroupLink.id)).one()
+    for on, message in (((TODAY - timedelta(days=31)).isoformat(), "it cannot end before that"),
+                        ((TODAY + timedelta(days=1)).isoformat(), "cannot be in the future")):
+        response = post_form(client, f"/group-links/{link_id}/end",
+                             {"on": on, "reason": "Both leaders were convicted.", "version": "1"})
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400 and message in text and "Both leaders were convicted." in text
+    assert events(app, "group_link", "end") == []
+
+
+def test_a_skill_without_evidence_or_a_known_skill_is_refused(app, records, login_as):
+    url = f"/subjects/{records['subject_a']}/skills/new"
+    response = post_form(login_as("assessor"), url, {"skill": "juggling", "evidence": " ",
+                                                     "learnt_on": TODAY.isoformat()})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Choose the skill." in text and "Give the evidence for the skill." in text
+    assert events(app, "person_skill") == []

@@ -115,7 +115,8 @@ def test_case_workers_and_admins_get_no_nexus_picture(app, users, records, login
 
 def test_an_unknown_count_is_a_404(app, users, records, login_as):
     client = login_as("supervisor")
-    for query in ("measure=skill&key=juggling", "measure=group&key=999999", "measure=who", "measure=group&key=x"):
+    for query in ("measure=skill&key=juggling", "measure=group&key=999999", "measure=who", "measure=group&key=x",
+                  f"measure=group&key={2**63}", f"measure=link&key={2**64}", "measure=recruitment&key=1999-01"):
         assert client.get(f"/nexus/people?{query}").status_code == 404, query
 
 

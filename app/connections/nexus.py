@@ -30,6 +30,7 @@ from app.connections.models import (
     Skill,
 )
 from app.db import db, utcnow
+from app.ids import parse_id
 from app.interventions.models import Observation, ObservationCategory
 from app.subjects.models import Subject
 
@@ -236,12 +237,12 @@ def people_behind(user: User, measure: str, key: str) -> Behind | None:
     people: dict[int, str] = {}
     title = ""
     if measure == "group":
-        group = db.session.get(Group, int(key)) if key.isdigit() else None
+        group = db.session.get(Group, group_id) if (group_id := parse_id(key)) is not None else None
         if group is None:
             return None
         people, title = _people_by_group(user).get(group.id, {}), f"Present ties to {group.name}"
     elif measure == "link":
-        link = db.session.get(GroupLink, int(key)) if key.isdigit() else None
+        link = db.session.get(GroupLink, link_id) if (link_id := parse_id(key)) is not None else None
         if link is None or link.ended_on is not None:
             return None
         people = _link_people(link, _people_by_group(user))
