@@ -60,8 +60,9 @@ def case_summary_story(data: CaseSummary, width: float) -> list[Flowable]:
     story += chart(data.judgement_history, data.judgement_levels, width,
                    empty="No approved overall judgement yet.", engagement=False)
     story += section("Interventions", interventions_body(data.interventions, width))
-    story += section("Affiliations with groups", [affiliations_table(data.affiliations, width)])
-    story += section("Skills of concern", [skills_table(data.skills, width)])
+    if data.affiliations or data.skills:  # when there are neither, the review dates say so in one line
+        story += section("Groups and skills of concern",
+                         groups_and_skills_body(data.affiliations, data.skills, width))
     story += section("Observations in the last 90 days", [observations_table(data.observations, width)])
     story += section("Challenges", [challenges_table(data.challenges, width)])
     return story
@@ -108,8 +109,19 @@ def review_dates_section(data: CaseSummary, width: float) -> list[Flowable]:
         facts_table([
             ("Next case review", date_text(data.identity.next_review_due, "Not set")),
             ("Assessment review due", date_text(assessment_review, "Not set")),
+            ("Next affiliation review", affiliation_review(data)),
         ], width),
     ]
+
+
+def affiliation_review(data: CaseSummary) -> str:
+    """The earliest review date of the current affiliations, or what stands in for it."""
+    due = [a.review_on for a in data.affiliations if a.review_on is not None]
+    if due:
+        return date_text(min(due))
+    if data.affiliations:
+        return "Not set"
+    return "No affiliation with a group" + ("" if data.skills else " and no skill of concern recorded")
 
 
 def assessment_body(a: AssessmentSection, width: float) -> list[Flowable]:
@@ -221,6 +233,13 @@ def challenges_table(challenges: Sequence[ChallengeLine], width: float) -> Flowa
          for c in challenges],
         [1.1, 1.3, 3, 1.2, 3], width)
 
+
+
+def groups_and_skills_body(affiliations: Sequence[AffiliationLine], skills: Sequence[SkillLine],
+                           width: float) -> list[Flowable]:
+    """Current ties to groups and skills of concern."""
+    return [*heading("Affiliations with groups", styles.H2), affiliations_table(affiliations, width),
+            *heading("Skills of concern", styles.H2), skills_table(skills, width)]
 
 
 def affiliations_table(affiliations: Sequence[AffiliationLine], width: float) -> Flowable:

@@ -157,7 +157,8 @@ def test_the_case_summary_shows_current_affiliations_and_skills(app, users, reco
     response = post_form(login_as("assessor"), f"/subjects/{records['subject_a']}/export/case-summary", REQUEST)
     text = " ".join(pdf_text(response.data).split())
     for expected in ("Affiliations with groups", "Northside Crew", "Black Banner", "2/B/P", "Skills of concern",
-                     "Firearms", "Security report 118"):
+                     "Firearms", "Security report 118",
+                     f"Next affiliation review {(TODAY + timedelta(days=90)).isoformat()}"):
         assert expected in text, expected
     assert "Explosives" not in text
 
