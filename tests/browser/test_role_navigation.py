@@ -24,12 +24,13 @@ class RoleCase:
     admin_pages: tuple[tuple[str, str], ...] = ()  # (nav link, path) also visited and checked
 
 
-CASE_WORK = ("Home", "People", "My caseload", "My account")
+CASE_WORK = ("Home", "People", "My caseload", "Groups", "My account")
 ROLES = [
     RoleCase("assessor", "Assessor · Assessor", CASE_WORK),
     RoleCase("probation", "Probation · Probation officer", CASE_WORK),
     RoleCase("supervisor", "Supervisor · Supervisor",
-             ("Home", "People", "My caseload", "Observations", "Alerts", "Audit trail", "Audit extract", "My account")),
+             ("Home", "People", "My caseload", "Observations", "Groups", "Nexus", "Alerts", "Audit trail",
+              "Audit extract", "My account")),
     RoleCase(
         "admin",
         "Admin · Admin",
