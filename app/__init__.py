@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.conferences.routes import bp as conferences_bp
     from app.connections.apart_routes import bp as keep_apart_bp
+    from app.connections.routes import bp as connections_bp
     from app.exports.routes import bp as exports_bp
     from app.interventions.routes import bp as interventions_bp
     from app.main import navigation
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(retention_bp)
     app.register_blueprint(keep_apart_bp)
+    app.register_blueprint(connections_bp)
     navigation.register(app)
 
 

@@ -26,7 +26,7 @@ from app.audit import trail
 from app.audit.models import AuditEvent, AuditEventPerson, people_named
 from app.auth.models import Role, Unit, UnitKind, User
 from app.conferences.models import Conference, ConferenceAction, Discussion
-from app.connections.models import LinkKind, LinkStatus, PersonLink
+from app.connections.models import Affiliation, Group, GroupLink, LinkKind, LinkStatus, PersonLink, PersonSkill
 from app.db import Base, db, utcnow
 from app.interventions.models import Intervention
 from app.oversight.models import Alert
@@ -698,3 +698,74 @@ def load_unit(unit_id: int) -> Unit:
 
 def load_accreditation(accreditation_id: int) -> Accreditation:
     return load(Accreditation, accreditation_id, can_revoke_accreditation, "accreditation")
+
+
+# --- connections: groups, affiliations, skills, the nexus picture (conn-groups) ----------------------------
+# The groups register is reference data, not case content: case roles read it, supervisors keep it. What it
+# says about people (members, affiliations, skills) is seen only as far as the people are.
+
+views_groups = works_cases
+keeps_groups = supervises_cases
+# The nexus picture counts the people of the supervisor's units (not their caseload elsewhere).
+views_nexus = supervises_cases
+
+
+def can_view_group(user: User, _group: Group) -> bool:
+    return views_groups(user)
+
+
+def can_keep_group(user: User, _group: Group) -> bool:
+    return keeps_groups(user)
+
+
+def can_view_group_link(user: User, _link: GroupLink) -> bool:
+    return views_groups(user)
+
+
+def can_record_affiliation(user: User, subject: Subject) -> bool:
+    """Affiliations and skills are recorded by case workers who may change the person's record."""
+    return can_edit_subject(user, subject)
+
+
+def can_view_affiliation(user: User, affiliation: Affiliation) -> bool:
+    return can_view_subject(user, affiliation.subject)
+
+
+def can_end_affiliation(user: User, affiliation: Affiliation) -> bool:
+    return can_record_affiliation(user, affiliation.subject)
+
+
+def can_view_person_skill(user: User, skill: PersonSkill) -> bool:
+    return can_view_subject(user, skill.subject)
+
+
+def can_end_person_skill(user: User, skill: PersonSkill) -> bool:
+    return can_record_affiliation(user, skill.subject)
+
+
+def counted_in_nexus(user: User, subject: Subject) -> bool:
+    """A person the supervisor's nexus picture counts and lists: one of their units' people, never erased."""
+    return views_nexus(user) and subject.erased_at is None and subject.unit_id in user.unit_ids
+
+
+def nexus_people_of(user: User) -> ColumnElement[bool]:
+    """WHERE clause of `counted_in_nexus`."""
+    if not views_nexus(user):
+        return Subject.id.is_(None)
+    return and_(Subject.erased_at.is_(None), Subject.unit_id.in_(sorted(user.unit_ids)))
+
+
+def load_group(group_id: int) -> Group:
+    return load(Group, group_id, can_view_group, "group")
+
+
+def load_group_link(link_id: int) -> GroupLink:
+    return load(GroupLink, link_id, can_view_group_link, "group_link")
+
+
+def load_affiliation(affiliation_id: int) -> Affiliation:
+    return load(Affiliation, affiliation_id, can_view_affiliation, "affiliation", lambda a: a.subject_id)
+
+
+def load_person_skill(skill_id: int) -> PersonSkill:
+    return load(PersonSkill, skill_id, can_view_person_skill, "person_skill", lambda s: s.subject_id)

@@ -17,12 +17,14 @@ from reportlab.platypus.flowables import KeepTogether
 from reports import charts, styles
 from reports.charts import ChartPoint
 from reports.model import (
+    AffiliationLine,
     AssessmentSection,
     CaseSummary,
     ChallengeLine,
     Identity,
     InterventionSection,
     ObservationLine,
+    SkillLine,
 )
 from reports.pdf import (
     EMPTY,
@@ -57,6 +59,9 @@ def case_summary_story(data: CaseSummary, width: float) -> list[Flowable]:
     story += chart("Judgement history", styles.H1, data.judgement_history, data.judgement_levels, width,
                    empty="No approved overall judgement yet.", engagement=False)
     story += section("Interventions", interventions_body(data.interventions, width), width)
+    if data.affiliations or data.skills:  # when there are neither, the review dates say so in one line
+        story += section("Groups and skills of concern",
+                         groups_and_skills_body(data.affiliations, data.skills, width), width)
     story += section("Observations in the last 90 days", [observations_table(data.observations, width)], width)
     story += section("Challenges", [challenges_table(data.challenges, width)], width)
     return story
@@ -106,8 +111,19 @@ def review_dates_section(data: CaseSummary, width: float) -> list[Flowable]:
         facts_table([
             ("Next case review", date_text(data.identity.next_review_due, "Not set")),
             ("Assessment review due", date_text(assessment_review, "Not set")),
+            ("Next affiliation review", affiliation_review(data)),
         ], width),
     ]
+
+
+def affiliation_review(data: CaseSummary) -> str:
+    """The earliest review date of the current affiliations, or what stands in for it."""
+    due = [a.review_on for a in data.affiliations if a.review_on is not None]
+    if due:
+        return date_text(min(due))
+    if data.affiliations:
+        return "Not set"
+    return "No affiliation with a group" + ("" if data.skills else " and no skill of concern recorded")
 
 
 def assessment_body(a: AssessmentSection, width: float) -> list[Flowable]:
@@ -222,3 +238,31 @@ def challenges_table(challenges: Sequence[ChallengeLine], width: float) -> Flowa
          for c in challenges],
         [1.1, 1.3, 3, 1.2, 3], width)
 
+
+
+def groups_and_skills_body(affiliations: Sequence[AffiliationLine], skills: Sequence[SkillLine],
+                           width: float) -> list[Flowable]:
+    """Current ties to groups and skills of concern."""
+    return [*heading("Affiliations with groups", styles.H2), affiliations_table(affiliations, width),
+            *heading("Skills of concern", styles.H2), skills_table(skills, width)]
+
+
+def affiliations_table(affiliations: Sequence[AffiliationLine], width: float) -> Flowable:
+    """Each tie to a group with its grading, evidence and source; an ended one says when and why."""
+    if not affiliations:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(
+        ["Group", "Role", "Grading", "Evidence and source", "Learnt", "Review", "Status"],
+        [(a.group, a.role, a.grading, f"{a.evidence}\nSource: {a.source}. Recorded by {a.recorded_by}.",
+          date_text(a.learnt_on), date_text(a.review_on, "Not set"), a.ended or "Current")
+         for a in affiliations],
+        [1.6, 1, 0.8, 3.2, 1, 1, 1.4], width)
+
+
+def skills_table(skills: Sequence[SkillLine], width: float) -> Flowable:
+    if not skills:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(
+        ["Skill", "Evidence", "Learnt", "Recorded by", "Status"],
+        [(s.skill, s.evidence, date_text(s.learnt_on), s.recorded_by, s.ended or "Current") for s in skills],
+        [1.6, 4, 1.1, 1.4, 1.9], width)

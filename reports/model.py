@@ -126,6 +126,32 @@ class ObservationLine:
 
 
 @dataclass(frozen=True)
+class AffiliationLine:
+    """A person's tie to a group, with its intelligence grading (3×5×2, as "2/B/P")."""
+
+    group: str  # the group's name and kind
+    role: str
+    grading: str
+    evidence: str
+    source: str
+    learnt_on: date
+    review_on: date | None
+    recorded_by: str
+    ended: str = ""  # empty while current; otherwise when, by whom and why it ended
+
+
+@dataclass(frozen=True)
+class SkillLine:
+    """A criminal skill of concern and its evidence."""
+
+    skill: str
+    evidence: str
+    learnt_on: date
+    recorded_by: str
+    ended: str = ""
+
+
+@dataclass(frozen=True)
 class CaseSummary:
     header: Header
     identity: Identity
@@ -135,6 +161,8 @@ class CaseSummary:
     interventions: tuple[InterventionSection, ...]
     observations: tuple[ObservationLine, ...]  # the last 90 days
     challenges: tuple[ChallengeLine, ...]
+    affiliations: tuple[AffiliationLine, ...] = ()  # the current ones
+    skills: tuple[SkillLine, ...] = ()  # the current ones
 
 
 @dataclass(frozen=True)
@@ -313,6 +341,8 @@ class SubjectAccessReport:
     # conn-apart: the moves of the person a supervisor confirmed over a keep-apart.
     keep_apart_overrides: tuple[KeepApartOverrideLine, ...] = ()
     handovers: tuple[HandoverLine, ...] = ()
+    affiliations: tuple[AffiliationLine, ...] = ()  # every one, ended ones included
+    skills: tuple[SkillLine, ...] = ()  # every one, ended ones included
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,14 @@ from reportlab.platypus import Flowable, PageBreak
 from reports import styles
 from reports.case_summary import (
     NONE_RECORDED,
+    affiliations_table,
     assessment_body,
     challenges_table,
     heading,
     identity_section,
     interventions_body,
     observations_table,
+    skills_table,
 )
 from reports.conference_minutes import attendees_table, discussion_body
 from reports.model import (
@@ -59,6 +61,10 @@ def subject_access_story(data: SubjectAccessReport, width: float) -> list[Flowab
     story += interventions_body(data.interventions, width)
     story += heading("Observations")
     story.append(observations_table(data.observations, width))
+    story += heading("Affiliations with groups")
+    story.append(affiliations_table(data.affiliations, width))
+    story += heading("Skills of concern")
+    story.append(skills_table(data.skills, width))
     story += heading("Case conferences")
     story += conferences_body(data.conferences, width)
     story += heading("Requests to erase the record")

@@ -96,6 +96,21 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     # no handover or departure exists in the matrix's data: supervisors get a plain 404
     "handover.show": {**SUPERVISORS, "supervisor": 404},
     "handover.departure": {**SUPERVISORS, "supervisor": 404},
+    # conn-groups: the register is read by case roles and kept by supervisors; the matrix's data holds no group,
+    # affiliation or skill, so those pages are a plain 404 to whoever may reach them
+    "connections.groups_index": CASE_WORKERS,
+    "connections.new_group": SUPERVISORS,
+    "connections.show_group": {**CASE_WORKERS, "assessor": 404, "probation": 404, "supervisor": 404},
+    "connections.edit_group": {**SUPERVISORS, "supervisor": 404},
+    "connections.new_group_link": {**SUPERVISORS, "supervisor": 404},
+    "connections.end_group_link": {**SUPERVISORS, "supervisor": 404},
+    "connections.new_affiliation": CASE_WORKERS,
+    "connections.end_affiliation": {**CASE_WORKERS, "assessor": 404, "probation": 404, "supervisor": 404},
+    "connections.new_skill": CASE_WORKERS,
+    "connections.end_skill": {**CASE_WORKERS, "assessor": 404, "probation": 404, "supervisor": 404},
+    "connections.nexus_picture": SUPERVISORS,
+    # no count named: nothing to list
+    "connections.nexus_people": {**SUPERVISORS, "supervisor": 404},
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -137,6 +152,7 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     "keep_apart.authorise": {**SUPERVISORS, "supervisor": 404},
     "keep_apart.decline": {**SUPERVISORS, "supervisor": 404},
     "handover.acknowledge": {**SUPERVISORS, "supervisor": 404},
+    "connections.set_group_active": {**SUPERVISORS, "supervisor": 404},
 }
 STATIC = {"static", "bootstrap.static"}
 
@@ -151,7 +167,8 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
               "accreditation_id": 1, "intervention_id": records.get("intervention"),
               "request_id": 999999, "link_id": 999999, "handover_id": 999999, "departure_id": 999999,
-              "session_id": "0" * 64, "section": "engagement"}
+              "session_id": "0" * 64, "section": "engagement", "group_id": 999999, "group_link_id": 999999,
+              "affiliation_id": 999999, "skill_id": 999999}
     if "event_id" in rule.arguments:
         with app.app_context():
             values["event_id"] = db.session.scalar(select(AuditEvent.id).where(

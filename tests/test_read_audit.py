@@ -129,6 +129,7 @@ def _build(app: Flask) -> World:
         erasure = retention.request_erasure(supervisor, subject, "Past its retention date, nothing open.")
         link_id = _keep_apart_awaiting(assessor, archer, adler)  # conn-apart: on the supervisor's list
         db.session.commit()
+        connections = _connections(app, users, archer)
         event_id = db.session.scalar(select(AuditEvent.id).where(AuditEvent.subject_id == archer).limit(1))
         people = [Person(s.id, s.reference, s.full_name) for s in db.session.scalars(select(Subject))]
         # Unit A's records, which every case worker here may see; the draft is the probation officer's.
@@ -137,7 +138,8 @@ def _build(app: Flask) -> World:
                   "request_id": erasure.id, "event_id": event_id, "link_id": link_id, "with": approved,
                   "section": "engagement", "conference_id": conference["conference"],
                   "discussion_id": conference["discussion"], "action_id": conference["action"],
-                  "handover_id": handover_id, "departure_id": departure_id}
+                  "handover_id": handover_id, "departure_id": departure_id,
+                  **connections}
     return World(app, users, values, people)
 
 
@@ -174,6 +176,30 @@ def _handover_and_departure(app: Flask, users: dict[str, factories.UserInfo], un
         db.session.commit()
         [departure] = handover.open_departures(supervisor)
         return found.id, departure[0].id
+
+
+
+def _connections(app: Flask, users: dict[str, factories.UserInfo], archer: int) -> dict[str, int]:
+    """conn-groups: two linked groups, Archer a member of one with a skill of concern, and the person of unit B a
+    member too (the group's page counts him without naming him)."""
+    from app.connections import affiliations, groups
+
+    supervisor = _as(app, users["supervisor"].id)
+    crew = groups.create_group(supervisor, groups.GroupValues("Northside Crew", "organised_crime"))
+    banner = groups.create_group(supervisor, groups.GroupValues("Black Banner", "violent_extremist"))
+    link = groups.link_groups(supervisor, crew, groups.GroupLinkValues(
+        banner.id, "cooperation", "financial", utcnow().date(), "Cash couriered.", "Police liaison"))
+    today = utcnow().date()
+    values = affiliations.AffiliationValues(crew.id, "member", "Named in intercepts.", "Security report",
+                                            today, today + timedelta(days=30), "2", "B", "P")
+    subject = db.session.get(Subject, archer)
+    baker = db.session.scalar(select(Subject).where(Subject.reference == "B2000BB"))
+    assert subject is not None and baker is not None
+    tie = affiliations.record_affiliation(_as(app, users["assessor"].id), subject, values)
+    skill = affiliations.record_skill(_as(app, users["assessor"].id), subject, "firearms", "Convicted.", today)
+    affiliations.record_affiliation(_as(app, users["assessor_b"].id), baker, values)
+    db.session.commit()
+    return {"group_id": crew.id, "group_link_id": link.id, "affiliation_id": tie.id, "skill_id": skill.id}
 
 
 @pytest.fixture(scope="module")

@@ -254,6 +254,7 @@ def test_case_summary_without_assessment_interventions_or_observations_says_so()
     assert "No approved assessment." in printed
     assert "No approved overall judgement yet." in printed
     assert printed.count("None recorded.") == 3
+    assert "No affiliation with a group and no skill of concern recorded" in " ".join(printed.split())
 
 
 def test_subject_access_report_prints_everything_held_and_the_access_log() -> None:

@@ -12,11 +12,15 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, or_, select
 
-from app.connections import apart
-from app.connections.models import Affiliation, KeepApartOverride, PersonLink, PersonSkill, RecruitmentTarget
+from app import policy
+from app.auth.models import User
+from app.connections import affiliations, apart
+from app.connections.models import Affiliation, GroupLink, KeepApartOverride, PersonLink, PersonSkill, RecruitmentTarget
+from app.db import utcnow
 from app.interventions.models import Observation
-from app.registry import DigestedText, Holding, PersonRegistry, TimelineEntry, bulk, object_id
+from app.registry import DigestedText, Holding, Panel, PersonRegistry, TimelineEntry, bulk, object_id
 from app.subjects.models import Subject
+from reports import model
 
 TABLES = ("affiliations", "person_links", "person_skills", "recruitment_targets", "keep_apart_overrides")
 
@@ -38,16 +42,98 @@ def erase(subject: Subject) -> dict[str, int]:
     return counts
 
 
+# --- affiliations and skills (conn-groups) ---------------------------------------------------------------------
+
+
+def _ended(ended_at: object, by: User | None, reason: str) -> str:
+    when = ended_at.strftime("%d %b %Y") if hasattr(ended_at, "strftime") else ""
+    return f"Ended {when}{' by ' + by.display_name if by else ''}: {reason}"
+
+
+def affiliation_line(a: Affiliation) -> model.AffiliationLine:
+    return model.AffiliationLine(
+        group=f"{a.group.name} ({a.group.kind_label})", role=a.role_label, grading=a.grading, evidence=a.evidence,
+        source=a.source, learnt_on=a.learnt_on, review_on=a.review_on, recorded_by=a.recorded_by.display_name,
+        ended=_ended(a.ended_at, a.ended_by, a.end_reason) if a.ended_at else "")
+
+
+def skill_line(s: PersonSkill) -> model.SkillLine:
+    return model.SkillLine(skill=s.skill_label, evidence=s.evidence, learnt_on=s.learnt_on,
+                           recorded_by=s.recorded_by.display_name,
+                           ended=_ended(s.ended_at, s.ended_by, s.end_reason) if s.ended_at else "")
+
+
+def affiliation_lines(subject: Subject, *, current_only: bool) -> tuple[model.AffiliationLine, ...]:
+    return tuple(affiliation_line(a) for a in affiliations.subject_affiliations(subject)
+                 if not (current_only and a.ended_at))
+
+
+def skill_lines(subject: Subject, *, current_only: bool) -> tuple[model.SkillLine, ...]:
+    return tuple(skill_line(s) for s in affiliations.subject_skills(subject) if not (current_only and s.ended_at))
+
+
+def groups_subject_access(subject: Subject) -> dict[str, object]:
+    return {"affiliations": affiliation_lines(subject, current_only=False),
+            "skills": skill_lines(subject, current_only=False)}
+
+
+def groups_timeline(subject: Subject) -> Iterable[TimelineEntry]:
+    for a in affiliations.subject_affiliations(subject):
+        yield TimelineEntry(a.recorded_at, "affiliation",
+                            f"Affiliation recorded: {a.role_label.lower()} of {a.group.name}",
+                            f"Learnt {a.learnt_on.isoformat()}. Grading {a.grading}. Source: {a.source}.",
+                            a.recorded_by.display_name)
+        if a.ended_at:
+            yield TimelineEntry(a.ended_at, "affiliation", f"Affiliation with {a.group.name} ended", a.end_reason,
+                                a.ended_by.display_name if a.ended_by else None)
+    for s in affiliations.subject_skills(subject):
+        yield TimelineEntry(s.recorded_at, "skill", f"Skill of concern recorded: {s.skill_label}",
+                            f"Learnt {s.learnt_on.isoformat()}.", s.recorded_by.display_name)
+        if s.ended_at:
+            yield TimelineEntry(s.ended_at, "skill", f"Skill of concern ended: {s.skill_label}", s.end_reason,
+                                s.ended_by.display_name if s.ended_by else None)
+
+
+def groups_panel(user: User, subject: Subject) -> Panel | None:
+    """"Groups and skills" on the person's page: current ties (an overdue review flagged) and skills, with the
+    add and end actions for those who may record them; ended ones in a collapsed history."""
+    ties = affiliations.subject_affiliations(subject)
+    skills = affiliations.subject_skills(subject)
+    return Panel("connections/groups_subject_panel.html", {
+        "subject": subject, "today": utcnow().date(),
+        "current": [a for a in ties if a.ended_at is None], "ended": [a for a in ties if a.ended_at],
+        "skills": [s for s in skills if s.ended_at is None], "ended_skills": [s for s in skills if s.ended_at],
+        "can_record": policy.can_record_affiliation(user, subject),
+    }, subject_ids=(subject.id,))
+
+
+def _register_groups(registry: PersonRegistry) -> None:
+    registry.subject_panels.append(groups_panel)
+    for action, key, column in (
+            ("create", "affiliation_evidence_sha256", Affiliation.evidence),
+            ("end", "affiliation_reason_sha256", Affiliation.end_reason),
+            ("create", "skill_evidence_sha256", PersonSkill.evidence),
+            ("end", "skill_reason_sha256", PersonSkill.end_reason),
+            ("create", "group_link_evidence_sha256", GroupLink.evidence),
+            ("end", "group_link_reason_sha256", GroupLink.end_reason)):
+        registry.digested_texts.append(DigestedText(action, key, column, object_id))
+
+
+# --- the holding ------------------------------------------------------------------------------------------------
+
+
 def subject_access(subject: Subject) -> dict[str, object]:
-    return {**apart.subject_access(subject)}
+    return {**apart.subject_access(subject), **groups_subject_access(subject)}
 
 
 def timeline(subject: Subject) -> Iterable[TimelineEntry]:
     yield from apart.timeline(subject)
+    yield from groups_timeline(subject)
 
 
 def register(registry: PersonRegistry) -> None:
     registry.hold(Holding("connections", TABLES, erase=erase, subject_access=subject_access, timeline=timeline))
+    _register_groups(registry)
     register_apart(registry)
 
 

@@ -11,6 +11,7 @@ from app.assessments.models import Assessment, AssessmentStatus
 from app.assessments.queries import judgement_history
 from app.audit.models import AuditEvent, AuditEventPerson
 from app.auth.models import Role, User
+from app.connections import holdings as connection_holdings
 from app.db import db, utcnow
 from app.interventions import holdings as intervention_holdings
 from app.interventions.models import Intervention, InterventionSession, InterventionType
@@ -45,6 +46,8 @@ def case_summary(subject: Subject, head: model.Header) -> model.CaseSummary:
         interventions=tuple(intervention_holdings.intervention_section(i) for i in subject_interventions(subject)),
         observations=intervention_holdings.observation_lines(subject, OBSERVATION_DAYS),
         challenges=assessment_holdings.challenges(subject),
+        affiliations=connection_holdings.affiliation_lines(subject, current_only=True),
+        skills=connection_holdings.skill_lines(subject, current_only=True),
     )
 
 
@@ -57,7 +60,7 @@ ACTION_WORDS = {
     "denied": "was refused", "erase": "erased", "erase_request": "asked to erase", "erase_cancel":
     "cancelled the erasure of", "search": "searched", "review": "reviewed", "acknowledge": "acknowledged",
     "import": "imported", "close": "closed", "delete": "removed", "handover": "handed over to another unit",
-    "reassign": "gave a new owner to",
+    "reassign": "gave a new owner to", "end": "ended",
 }
 OBJECT_WORDS = {
     "subject": "the person's record", "subject_page": "another person's record, which mentions them",
@@ -77,6 +80,10 @@ OBJECT_WORDS = {
     "conference_action": "an action agreed at a case conference", "conference_minutes": "a case conference's minutes",
     "handover": "a handover between units",
     "departed_work": "the work a departed colleague left to reassign",
+    "affiliation": "an affiliation with a group", "affiliation_form": "the affiliation form",
+    "person_skill": "a skill of concern", "skill_form": "the skill-of-concern form",
+    "group": "a group's page, which lists them", "nexus": "the nexus picture, which counts them",
+    "nexus_people": "a list of the nexus picture",
 }
 
 

@@ -276,6 +276,7 @@ def seed_case_work() -> None:
     seed_keep_apart(today)
     _release_with_handover(today)
     _work_left_by_a_disabled_officer(today)
+    seed_groups()
     g.user = None
 
 
@@ -314,3 +315,40 @@ def _work_left_by_a_disabled_officer(today: date) -> None:
         referred_on=today - timedelta(days=12), goals=["Finish the forklift licence course"]))
     interventions.transition(_user("jordan"), iv, "accepted", today - timedelta(days=10), "", iv.version)
     admin_services.set_active(_user("admin"), leaver, False)
+
+
+def seed_groups() -> None:
+    """conn-groups: an organised-crime group and an extremist group that cooperate financially, people of HMP
+    Northgate tied to them (one to both, so the nexus picture's crossover has someone in it; one with an overdue
+    review), and skills of concern."""
+    from app.connections import affiliations, groups
+
+    today = utcnow().date()
+    keeper = _user("supervisor")
+    firm = groups.create_group(keeper, groups.GroupValues(
+        "Eastside Firm", "organised_crime", "The Firm\nEastside Boys",
+        "Supplies drugs and phones into the local prisons; launders the money through car washes."))
+    network = groups.create_group(keeper, groups.GroupValues(
+        "Black Standard Network", "violent_extremist", "BSN",
+        "Violent extremist network recruiting among young men serving short sentences."))
+    groups.link_groups(keeper, firm, groups.GroupLinkValues(
+        network.id, "cooperation", "financial", today - timedelta(days=120),
+        "The firm moves the network's money for a cut; two couriers seen working for both.",
+        "Regional organised crime unit briefing"))
+
+    def tie(reference: str, group_id: int, role: str, learnt_days_ago: int, review_in: int, grading: str) -> None:
+        source, information, handling = grading[0], grading[1], grading[2]
+        affiliations.record_affiliation(_user("assessor"), _subject(reference), affiliations.AffiliationValues(
+            group_id=group_id, role=role, evidence="Named in wing intelligence reports and seen with known members.",
+            source="Security department intelligence report", learnt_on=today - timedelta(days=learnt_days_ago),
+            review_on=today + timedelta(days=review_in), source_grade=source, intelligence_grade=information,
+            handling_code=handling))
+
+    tie("A1003NG", firm.id, "member", 60, 120, "2BP")
+    tie("A1003NG", network.id, "associate", 20, 70, "2CC")
+    tie("A1005NG", network.id, "suspected", 100, -5, "3DC")  # the review is overdue
+    affiliations.record_skill(_user("assessor"), _subject("A1003NG"), "smuggling_logistics",
+                              "Convicted in 2021 of bringing phones into HMP Eastwood by drone.",
+                              today - timedelta(days=60))
+    affiliations.record_skill(_user("assessor"), _subject("A1005NG"), "document_forgery",
+                              "Previous conviction for making false identity documents.", today - timedelta(days=90))

@@ -24,6 +24,8 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("People", "subjects.index"),
     ("My caseload", "subjects.caseload"),
     ("Observations", "interventions.unit_observations"),
+    ("Groups", "connections.groups_index"),
+    ("Nexus", "connections.nexus_picture"),
     ("Conferences", "conferences.index"),
     ("Alerts", "alerts.index"),
     ("Audit trail", "audit.events"),

@@ -22,7 +22,8 @@ def main_pages(role: str, r: dict[str, int]) -> list[str]:
         "assessor": case_work,
         "probation": [*case_work, f"/assessments/{r['draft']}/edit"],
         "supervisor": [*case_work, f"/assessments/{r['approved']}/compare?with={r['draft']}", "/observations",
-                       "/alerts", "/assessments/consistency", "/retention", "/audit/events", "/audit/verification"],
+                       "/alerts", "/assessments/consistency", "/retention", "/audit/events", "/audit/verification",
+                       "/groups", "/nexus"],
         "admin": ["/", "/admin/users", "/admin/units", "/admin/accreditations", "/audit/events",
                   f"/admin/users/{r['assessor_id']}"],
     }[role]

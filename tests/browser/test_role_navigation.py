@@ -24,13 +24,13 @@ class RoleCase:
     admin_pages: tuple[tuple[str, str], ...] = ()  # (nav link, path) also visited and checked
 
 
-CASE_WORK = ("Home", "People", "My caseload", "Conferences", "My account")
+CASE_WORK = ("Home", "People", "My caseload", "Groups", "Conferences", "My account")
 ROLES = [
     RoleCase("assessor", "Assessor · Assessor", CASE_WORK),
     RoleCase("probation", "Probation · Probation officer", CASE_WORK),
     RoleCase("supervisor", "Supervisor · Supervisor",
-             ("Home", "People", "My caseload", "Observations", "Conferences", "Alerts", "Audit trail", "Audit extract",
-              "My account")),
+             ("Home", "People", "My caseload", "Observations", "Groups", "Nexus", "Conferences", "Alerts",
+              "Audit trail", "Audit extract", "My account")),
     RoleCase(
         "admin",
         "Admin · Admin",
