@@ -53,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
     from app.assessments.routes import bp as assessments_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
+    from app.connections.link_routes import bp as links_bp
     from app.exports.routes import bp as exports_bp
     from app.interventions.routes import bp as interventions_bp
     from app.main import navigation
@@ -67,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(subjects_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(interventions_bp)
+    app.register_blueprint(links_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(alerts_bp)
     app.register_blueprint(audit_bp)

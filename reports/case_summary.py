@@ -22,7 +22,9 @@ from reports.model import (
     ChallengeLine,
     Identity,
     InterventionSection,
+    LinkLine,
     ObservationLine,
+    TargetedLine,
 )
 from reports.pdf import (
     EMPTY,
@@ -60,6 +62,8 @@ def case_summary_story(data: CaseSummary, width: float) -> list[Flowable]:
     story += section("Interventions", interventions_body(data.interventions, width))
     story += section("Observations in the last 90 days", [observations_table(data.observations, width)])
     story += section("Challenges", [challenges_table(data.challenges, width)])
+    story += section("Links with other people", [links_table(data.links, width)])
+    story += section("Targeted for recruitment", [targeted_table(data.targeted, width)])
     return story
 
 
@@ -217,3 +221,23 @@ def challenges_table(challenges: Sequence[ChallengeLine], width: float) -> Flowa
          for c in challenges],
         [1.1, 1.3, 3, 1.2, 3], width)
 
+
+
+def links_table(links: Sequence[LinkLine], width: float) -> Flowable:
+    if not links:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(
+        ["Link", "With", "Status", "Grading", "Learnt", "Evidence and source", "Recorded by"],
+        [(ln.relation, ln.other, f"{ln.status}. {ln.ended}".strip() if ln.ended else ln.status, ln.grading,
+          date_text(ln.learnt_on) + (f", review {date_text(ln.review_on)}" if ln.review_on else ""),
+          f"{ln.evidence} (source: {ln.source})" if ln.evidence else "Held by the other person's unit.",
+          ln.recorded_by) for ln in links],
+        [1.3, 1.6, 1.3, 0.8, 1.2, 3, 1.2], width)
+
+
+def targeted_table(targeted: Sequence[TargetedLine], width: float) -> Flowable:
+    if not targeted:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(["Observed", "By", "Group", "Reviewed"],
+                      [(date_text(t.observed_on), t.recruiter, t.group, t.reviewed or "Not yet") for t in targeted],
+                      [1.2, 2.4, 2.2, 3.6], width)

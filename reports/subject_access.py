@@ -15,7 +15,9 @@ from reports.case_summary import (
     heading,
     identity_section,
     interventions_body,
+    links_table,
     observations_table,
+    targeted_table,
 )
 from reports.model import (
     AccessLine,
@@ -53,6 +55,10 @@ def subject_access_story(data: SubjectAccessReport, width: float) -> list[Flowab
     story += interventions_body(data.interventions, width)
     story += heading("Observations")
     story.append(observations_table(data.observations, width))
+    story += heading("Links with other people")
+    story.append(links_table(data.person_links, width))
+    story += heading("Targeted for recruitment")
+    story.append(targeted_table(data.recruitment_targets, width))
     story += heading("Requests to erase the record")
     story.append(erasure_table(data.erasure_requests, width))
     story.append(PageBreak())
