@@ -188,14 +188,15 @@ def test_the_timeline_and_panels_come_from_every_feature(app: Flask, everything_
         g.user = supervisor
         kinds = {e.kind for e in registry().timeline(subject)}
         assert {"record", "transfer", "allocation", "screening", "assessment", "challenge", "intervention",
-                "session", "observation"} <= kinds
+                "session", "observation", "link", "recruitment"} <= kinds
         entries = registry().timeline(subject)
         assert [e.when for e in entries] == sorted((e.when for e in entries), reverse=True)
         templates = [p.template for p in registry().panels_for_subject(supervisor, subject)]
-        assert templates == ["assessments/_subject_panel.html", "interventions/_subject_panel.html"]
+        assert templates == ["assessments/_subject_panel.html", "interventions/_subject_panel.html",
+                             "connections/links_subject_panel.html"]
         board = [p.template for p in registry().panels_for_dashboard(supervisor)]
         assert board == ["assessments/_dashboard_panel.html", "oversight/_dashboard_panel.html",
-                         "interventions/_dashboard_panel.html"]
+                         "interventions/_dashboard_panel.html", "connections/links_dashboard_panel.html"]
 
 
 def test_failed_sign_ins_reach_the_alerts_through_a_signal(app: Flask, users):

@@ -117,8 +117,7 @@ def _audit_create(link: PersonLink | None, subject: Subject, kind: str, pending:
         trail.record("create", object_type="person_link_request", subject_id=subject.id, details=details)
     else:
         assert link is not None  # noqa: S101 - an in-scope link is always written
-        trail.record("create", object_type="person_link", object_id=link.id, subject_id=subject.id,
-                     details={**details, "subject_ids": [link.other_id]})
+        trail.record("create", object_type="person_link", object_id=link.id, subject_id=subject.id, details=details)
 
 
 def write_pending(link: PersonLink, other: Subject | None) -> None:

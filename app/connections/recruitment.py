@@ -104,7 +104,7 @@ def _link(actor: User, recruiter: Subject, target: Subject, values: RecruitmentV
     db.session.add(link)
     db.session.flush()
     trail.record("create", object_type="person_link", object_id=link.id, subject_id=recruiter.id,
-                 details={"kind": link.kind, "status": link.status, "subject_ids": [target.id]})
+                 details={"kind": link.kind, "status": link.status})
     return link
 
 

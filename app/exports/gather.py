@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import g
+
 from sqlalchemy import or_, select
 
 from app.assessments import holdings as assessment_holdings
 from app.assessments.models import Assessment, AssessmentStatus
 from app.assessments.queries import judgement_history
 from app.audit.models import AuditEvent, AuditEventPerson
+from app.connections import link_queries
 from app.auth.models import Role, User
 from app.db import db, utcnow
 from app.interventions import holdings as intervention_holdings
@@ -45,6 +48,9 @@ def case_summary(subject: Subject, head: model.Header) -> model.CaseSummary:
         interventions=tuple(intervention_holdings.intervention_section(i) for i in subject_interventions(subject)),
         observations=intervention_holdings.observation_lines(subject, OBSERVATION_DAYS),
         challenges=assessment_holdings.challenges(subject),
+        # conn-links: the other people as the requester may see them
+        links=link_queries.link_lines(g.get("user"), subject, current_only=True),
+        targeted=link_queries.targeted_lines(g.get("user"), subject),
     )
 
 
