@@ -555,10 +555,9 @@ def can_view_link(user: User, link: PersonLink) -> bool:
 
 
 def can_read_link_evidence(user: User, link: PersonLink) -> bool:
-    """Evidence and source may name either person: shown only to a viewer who may see both, and to the
-    supervisor who must judge a pending link."""
-    both = can_view_subject(user, link.subject) and can_view_subject(user, link.other)
-    return both or can_confirm_link(user, link)
+    """Evidence, source and reasons may name either person: shown only to a viewer who may see both (not even
+    to the supervisor who confirms a pending link: they judge it by its kind, grading and their own records)."""
+    return can_view_subject(user, link.subject) and can_view_subject(user, link.other)
 
 
 def can_end_link(user: User, link: PersonLink) -> bool:

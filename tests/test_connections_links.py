@@ -211,7 +211,8 @@ def test_a_supervisor_of_the_other_unit_confirms_a_pending_link(app, login_as, p
     home = supervisor_b.get("/").get_data(as_text=True)
     assert "1 link awaiting your confirmation" in home
     decide = supervisor_b.get(f"/links/{pending.id}/decide").get_data(as_text=True)
-    assert "Seen together daily" in decide and "Alice" not in decide and "A1000AA" not in decide
+    assert "2/B/P" in decide and "Seen together daily" not in decide
+    assert "Alice" not in decide and "A1000AA" not in decide
     response = post_form(supervisor_b, f"/links/{pending.id}/decide", {"decision": "confirm", "version": "1"})
     assert response.status_code == 302
     [link] = links(app)
