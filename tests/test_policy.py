@@ -79,6 +79,14 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "retention.request_erasure": SUPERVISORS,
     # no erasure request exists in the matrix's data: supervisors get a plain 404
     "retention.confirm": {**SUPERVISORS, "supervisor": 404},
+    # conn-links: links between people and recruitment; the matrix's link and target ids name nothing (404)
+    "links.new_link": CASE_WORKERS,
+    "links.end_link": {**CASE_WORKERS, "assessor": 404, "probation": 404, "supervisor": 404},
+    "links.awaiting": SUPERVISORS,
+    "links.decide": {**SUPERVISORS, "supervisor": 404},
+    "links.record_recruitment": CASE_WORKERS,
+    "links.targeted": CASE_WORKERS,
+    "links.review_target": {**CASE_WORKERS, "assessor": 404, "probation": 404, "supervisor": 404},
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -123,7 +131,8 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "access_id": records["access"], "assessment_id": records.get("draft"),
               "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
               "accreditation_id": 1, "intervention_id": records.get("intervention"),
-              "request_id": 999999, "session_id": "0" * 64, "section": "engagement"}
+              "request_id": 999999, "session_id": "0" * 64, "section": "engagement", "link_id": 999999,
+              "target_id": 999999}
     if "event_id" in rule.arguments:
         with app.app_context():
             values["event_id"] = db.session.scalar(select(AuditEvent.id).where(
