@@ -37,6 +37,11 @@ class LinkRow:
     can_end: bool
 
 
+def seen(user: User, people: Sequence[Subject]) -> list[int]:
+    """The ids of those of `people` a page names for the user (their view event must name them too)."""
+    return [p.id for p in people if policy.can_see_linked_person(user, p)]
+
+
 def relation(link: PersonLink, side: Subject) -> str:
     """The link's kind read from `side`'s point of view (recruiter → target is directed)."""
     if link.kind == LinkKind.RECRUITER:
@@ -203,7 +208,8 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
         "drawing": connections_svg(graph.nodes, graph.edges, ident=f"net-{subject.id}",
                                    title=f"Connections of {subject.full_name} within two steps"),
         "can_record": policy.can_record_link(user, subject),
-    }, subject_ids=tuple(sorted(graph.shown | {r.other_id for r in rows if r.other_id is not None})))
+    }, subject_ids=tuple(sorted(graph.shown | {r.other_id for r in rows if r.other_id is not None}
+                                | set(seen(user, [t.observation.subject for t in targeted])))))
 
 
 def awaiting_confirmation(user: User) -> Sequence[PersonLink]:

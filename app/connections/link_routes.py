@@ -54,7 +54,9 @@ def new_link(subject_id: int) -> Response | str | tuple[str, int]:
     form = LinkForm()
     form.other_id.choices = _people_choices(subject)
     if not form.is_submitted():
-        trail.record_view(subject.id, object_type="link_form")
+        # The list of people to choose from names them: the form's view names them too.
+        trail.record_view([subject.id, *(form_id(c.value) or subject.id for c in form.other_id.choices)],
+                          object_type="link_form", object_id=subject.id)
         form.learnt_on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
         grading, problems = _grading(form)
@@ -84,7 +86,8 @@ def end_link(link_id: int) -> Response | str | tuple[str, int]:
     row = next(r for r in link_queries.link_rows(g.user, side) if r.link.id == link.id)
     form = EndLinkForm()
     if not form.is_submitted():
-        trail.record_view(side.id, object_type="person_link", object_id=link.id)
+        trail.record_view([side.id, *link_queries.seen(g.user, [row.link.subject, row.link.other])],
+                          object_type="person_link", object_id=link.id)
         form.version.data = str(link.version)
     if form.validate_on_submit():
         try:
@@ -106,7 +109,8 @@ def end_link(link_id: int) -> Response | str | tuple[str, int]:
 def awaiting() -> str:
     """Links to people of the supervisor's units, recorded from another unit, that wait for confirmation."""
     pending = link_queries.awaiting_confirmation(g.user)
-    trail.record_view([link.other_id for link in pending], object_type="links_awaiting")
+    trail.record_view([link.other_id for link in pending] + link_queries.seen(g.user, [p.subject for p in pending]),
+                      object_type="links_awaiting")
     rows = [(link, link_queries.relation(link, link.other), policy.describe_linked_person(g.user, link.subject))
             for link in pending]
     return render_template("connections/links_awaiting.html", rows=rows)
@@ -120,7 +124,8 @@ def decide(link_id: int) -> Response | str | tuple[str, int]:
     author_side = policy.describe_linked_person(g.user, link.subject)
     page = {"link": link, "relation": link_queries.relation(link, link.other), "author_side": author_side}
     if not form.is_submitted():
-        trail.record_view(link.other_id, object_type="person_link", object_id=link.id)
+        trail.record_view([link.other_id, *link_queries.seen(g.user, [link.subject])], object_type="person_link",
+                          object_id=link.id)
         form.version.data = str(link.version)
     if form.validate_on_submit():
         try:
@@ -160,7 +165,8 @@ def record_recruitment(subject_id: int) -> Response | str | tuple[str, int]:
     recruiter = policy.load_subject(subject_id, policy.can_edit_subject)
     form = _recruitment_form(recruiter)
     if not form.is_submitted() or request.form.get("step") != "targets":
-        trail.record_view(recruiter.id, object_type="recruitment_form")
+        trail.record_view([recruiter.id, *(form_id(c.value) or recruiter.id for c in form.target_ids.choices)],
+                          object_type="recruitment_form", object_id=recruiter.id)
         form.step.data = "targets"
         form.observed_on.data = form.observed_on.data or utcnow().date().isoformat()
         return render_template("connections/recruitment_form.html", form=form, subject=recruiter)
@@ -193,7 +199,8 @@ def record_recruitment(subject_id: int) -> Response | str | tuple[str, int]:
 def targeted() -> str:
     """The "targeted for recruitment" list: the people whose case owner or unit supervisor the user is."""
     rows = recruitment.targeted_list(g.user)
-    trail.record_view([t.target_id for t in rows], object_type="targeted_for_recruitment")
+    trail.record_view([t.target_id for t in rows] + link_queries.seen(g.user, [t.observation.subject for t in rows]),
+                      object_type="targeted_for_recruitment")
     shown = [(t, policy.describe_linked_person(g.user, t.observation.subject)) for t in rows]
     return render_template("connections/recruitment_targeted.html", rows=shown)
 
@@ -205,7 +212,8 @@ def review_target(target_id: int) -> Response | str | tuple[str, int]:
     form = ReviewTargetForm()
     recruiter = policy.describe_linked_person(g.user, target.observation.subject)
     if not form.is_submitted():
-        trail.record_view(target.target_id, object_type="recruitment_target", object_id=target.id)
+        trail.record_view([target.target_id, *link_queries.seen(g.user, [target.observation.subject])],
+                          object_type="recruitment_target", object_id=target.id)
     if form.validate_on_submit():
         try:
             recruitment.review_target(g.user, target, form.note.data or "")

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import g
-
 from sqlalchemy import or_, select
 
 from app.assessments import holdings as assessment_holdings
 from app.assessments.models import Assessment, AssessmentStatus
 from app.assessments.queries import judgement_history
 from app.audit.models import AuditEvent, AuditEventPerson
-from app.connections import link_queries
 from app.auth.models import Role, User
+from app.connections import link_queries
 from app.db import db, utcnow
 from app.interventions import holdings as intervention_holdings
 from app.interventions.models import Intervention, InterventionSession, InterventionType

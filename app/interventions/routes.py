@@ -199,11 +199,11 @@ def observe(subject_id: int) -> Response | str | tuple[str, int]:
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="observation_form")
         form.observed_on.data = utcnow().date().isoformat()
-    fuller = registry().observation_forms.get(form.category.data or "") if form.is_submitted() else None
-    if fuller is not None:
-        # 307 keeps the method and the body: the fuller form opens with what was typed here.
-        return redirect(url_for(fuller, subject_id=subject.id), code=307)
     if form.validate_on_submit():
+        fuller = registry().observation_forms.get(form.category.data or "")
+        if fuller is not None:
+            # 307 keeps the method and the body: the fuller form opens with what was typed here.
+            return redirect(url_for(fuller, subject_id=subject.id), code=307)
         try:
             observed_on = read_date(form, "observed_on", "The observation was not saved.")
             services.record_observation(g.user, subject, observed_on, form.category.data or "",
