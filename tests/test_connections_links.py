@@ -24,6 +24,11 @@ TODAY = utcnow().date()
 @pytest.fixture
 def people(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int], records: dict[str, int]
            ) -> dict[str, Any]:
+    return make_people(app, users, units, records)
+
+
+def make_people(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int], records: dict[str, int]
+                ) -> dict[str, Any]:
     """Alice and Carl in unit A, Boris in unit B; a supervisor and a probation officer of unit B too."""
     carl = factories.make_subject(app, users["supervisor"].id, units["A"], "A1001AA", given_name="Carl",
                                   family_name="Cooper")

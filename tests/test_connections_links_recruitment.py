@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -13,10 +14,17 @@ from app.audit.models import AuditEvent
 from app.connections.models import Group, PersonLink, RecruitmentTarget
 from app.db import db, utcnow
 from app.interventions.models import Observation
+from tests import factories
 from tests.conftest import csrf_token, post_form, signed_in_client
-from tests.test_connections_links import people  # noqa: F401 - the fixture
+from tests.test_connections_links import make_people
 
 TODAY = utcnow().date()
+
+
+@pytest.fixture
+def people(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int], records: dict[str, int]
+           ) -> dict[str, Any]:
+    return make_people(app, users, units, records)
 
 
 def make_group(app: Flask, author_id: int, name: str = "Black Banner Network") -> int:

@@ -15,15 +15,22 @@ from pypdf import PdfReader
 from app.connections.models import Affiliation, Group, PersonLink
 from app.db import db, utcnow
 from reports.charts import NetworkEdge, NetworkNode, connections_svg
+from tests import factories
 from tests.conftest import post_form, signed_in_client
-from tests.test_connections_links import people, record_link  # noqa: F401 - the fixture
+from tests.test_connections_links import make_people, record_link
 from tests.test_connections_links_recruitment import attempt
 
 REQUEST = {"purpose": "Multi-agency review meeting", "recipient": "Internal use"}
 
 
 @pytest.fixture
-def linked(app: Flask, login_as, users, people) -> dict[str, Any]:  # noqa: F811 - the fixture above
+def people(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int], records: dict[str, int]
+           ) -> dict[str, Any]:
+    return make_people(app, users, units, records)
+
+
+@pytest.fixture
+def linked(app: Flask, login_as, users, people) -> dict[str, Any]:
     """Carl (unit A) is an associate of Boris (unit B), confirmed by B's supervisor; Carl tried to recruit
     Boris for a group Carl belongs to; Alice and Carl are family (unit A only)."""
     client = login_as("supervisor")
@@ -95,8 +102,6 @@ def test_the_unit_that_sees_both_names_both_and_draws_two_steps(app, login_as, l
 
 
 def test_break_glass_opens_the_name_of_a_linked_person(app, login_as, users, linked):
-    from tests import factories
-
     factories.open_break_glass(app, linked["supervisor_b"].id, "A1001AA")
     page = signed_in_client(app, linked["supervisor_b"]).get(f"/subjects/{linked['boris']}").get_data(as_text=True)
     assert "Carl Cooper (A1001AA)" in page

@@ -123,14 +123,33 @@ def _build(app: Flask) -> World:
         subject = db.session.get(Subject, acre)
         assert subject is not None
         erasure = retention.request_erasure(supervisor, subject, "Past its retention date, nothing open.")
+        link_id, target_id = _connections(supervisor, archer, adler)
         db.session.commit()
         event_id = db.session.scalar(select(AuditEvent.id).where(AuditEvent.subject_id == archer).limit(1))
         people = [Person(s.id, s.reference, s.full_name) for s in db.session.scalars(select(Subject))]
         # Unit A's records, which every case worker here may see; the draft is the probation officer's.
         values = {"user_id": users["assessor_b"].id, "unit_id": units["B"], "subject_id": archer,
                   "assessment_id": draft, "screening_id": screening, "intervention_id": intervention,
-                  "request_id": erasure.id, "event_id": event_id, "with": approved, "section": "engagement"}
+                  "request_id": erasure.id, "event_id": event_id, "with": approved, "section": "engagement",
+                  "link_id": link_id, "target_id": target_id}
     return World(app, users, values, people)
+
+
+def _connections(author: User, archer: int, adler: int) -> tuple[int, int]:
+    """An associate link between two people of unit A, and a recruitment attempt by one targeting the other."""
+    from app.connections import links, recruitment
+    from app.connections.models import RecruitmentTarget
+
+    alice, anna = db.session.get(Subject, archer), db.session.get(Subject, adler)
+    assert alice is not None and anna is not None
+    today = utcnow().date()
+    grading = links.Grading("Seen together at association.", "Wing log", today, None, "2", "B", "P")
+    link = links.record_link(author, alice, links.LinkValues("associate", grading, other_id=adler))
+    assert link is not None
+    recruitment.record_recruitment_attempt(author, alice, recruitment.RecruitmentValues(
+        today, "Wing officer", "Offered protection for joining.", "2", "B", "P", target_ids=[adler]))
+    target = db.session.scalars(select(RecruitmentTarget)).one()
+    return link.id, target.id
 
 
 @pytest.fixture(scope="module")

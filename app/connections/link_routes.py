@@ -38,8 +38,7 @@ def _merge(problems: dict[str, list[str]], exc: Invalid) -> Invalid:
     return Invalid(exc.message, field_errors={**exc.field_errors, **problems})
 
 
-def _people_choices(subject: Subject) -> list[SelectChoice]:
-    people = [s for s in recruitment.visible_people(g.user) if s.id != subject.id]
+def _people_choices(people: list[Subject]) -> list[SelectChoice]:
     return [SelectChoice("", "Choose a person of your units or caseload")] + [
         SelectChoice(str(s.id), f"{s.full_name} ({s.reference})") for s in people]
 
@@ -52,11 +51,11 @@ def _people_choices(subject: Subject) -> list[SelectChoice]:
 def new_link(subject_id: int) -> Response | str | tuple[str, int]:
     subject = policy.load_subject(subject_id, policy.can_edit_subject)
     form = LinkForm()
-    form.other_id.choices = _people_choices(subject)
+    people = [s for s in recruitment.visible_people(g.user) if s.id != subject.id]
+    form.other_id.choices = _people_choices(people)
     if not form.is_submitted():
         # The list of people to choose from names them: the form's view names them too.
-        trail.record_view([subject.id, *(form_id(c.value) or subject.id for c in form.other_id.choices)],
-                          object_type="link_form", object_id=subject.id)
+        trail.record_view([subject.id, *(s.id for s in people)], object_type="link_form", object_id=subject.id)
         form.learnt_on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
         grading, problems = _grading(form)
@@ -148,10 +147,9 @@ def decide(link_id: int) -> Response | str | tuple[str, int]:
 # --- recruitment ------------------------------------------------------------------------------------------
 
 
-def _recruitment_form(recruiter: Subject) -> RecruitmentForm:
+def _recruitment_form(recruiter: Subject, targets: list[Subject]) -> RecruitmentForm:
     form = RecruitmentForm()
-    form.target_ids.choices = [SelectChoice(str(s.id), f"{s.full_name} ({s.reference})")
-                               for s in recruitment.target_choices(g.user, recruiter)]
+    form.target_ids.choices = [SelectChoice(str(s.id), f"{s.full_name} ({s.reference})") for s in targets]
     form.group_id.choices = [SelectChoice("", "Not known")] + [
         SelectChoice(str(gr.id), f"{gr.name} ({gr.kind_label})") for gr in recruitment.active_groups()]
     return form
@@ -163,10 +161,11 @@ def record_recruitment(subject_id: int) -> Response | str | tuple[str, int]:
     """The recruitment attempt's form. The observation page sends one here (POST, 307) with what was typed:
     without `step` it only opens, prefilled, to name the targets."""
     recruiter = policy.load_subject(subject_id, policy.can_edit_subject)
-    form = _recruitment_form(recruiter)
+    targets = recruitment.target_choices(g.user, recruiter)
+    form = _recruitment_form(recruiter, targets)
     if not form.is_submitted() or request.form.get("step") != "targets":
-        trail.record_view([recruiter.id, *(form_id(c.value) or recruiter.id for c in form.target_ids.choices)],
-                          object_type="recruitment_form", object_id=recruiter.id)
+        trail.record_view([recruiter.id, *(s.id for s in targets)], object_type="recruitment_form",
+                          object_id=recruiter.id)
         form.step.data = "targets"
         form.observed_on.data = form.observed_on.data or utcnow().date().isoformat()
         return render_template("connections/recruitment_form.html", form=form, subject=recruiter)
