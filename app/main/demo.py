@@ -179,4 +179,54 @@ def seed_case_work() -> None:
     # and the alert it raises is in their queue.
     subject_services.break_glass(_user("assessor"), "P2003ER",
                                  "Emergency call from his former wing about a threat made on release day.")
+    seed_links()
     g.user = None
+
+
+# --- conn-links: links between people and a recruitment attempt ---------------------------------------------
+
+# (from, kind, to, recorded by, learnt days ago, evidence, source)
+LINKS: tuple[tuple[str, str, str, str, int, str, str], ...] = (
+    ("A1003NG", "co_defendant", "A1005NG", "assessor", 60, "Tried together for the 2024 warehouse robbery.",
+     "Court record T20240117"),
+    ("A1002NG", "family", "P2002ER", "supervisor", 20, "Cousins; Leila visits Zoë every other Sunday.",
+     "Visits log"),
+)
+
+
+def _demo_group(name: str, kind: str, author: User) -> int:
+    """The group of that name (conn-groups' demo makes them; made here with the same name if not yet)."""
+    from app.connections.models import Group
+
+    found = db.session.scalar(select(Group.id).where(Group.name == name))
+    if found is not None:
+        return found
+    group = Group(name=name, kind=kind, created_by_id=author.id)
+    db.session.add(group)
+    db.session.flush()
+    return group.id
+
+
+def seed_links() -> None:
+    """Links between demo people (one across the two units), a link by reference from the prison to a person
+    on probation that waits for the supervisor's confirmation, and a recruitment attempt on the wing naming its
+    target and group, so that the targeted list is not empty."""
+    from app.connections import links, recruitment
+
+    today = utcnow().date()
+    for source, kind, other, username, days_ago, evidence, origin in LINKS:
+        grading = links.Grading(evidence, origin, today - timedelta(days=days_ago), today + timedelta(days=90),
+                                "1", "B", "P")
+        links.record_link(_user(username), _subject(source), links.LinkValues(
+            kind, grading, other_id=_subject(other).id))
+    # Alex Assessor works in the prison only: Ciarán is on probation, so the link waits for Sam Supervisor.
+    links.record_link(_user("assessor"), _subject("A1005NG"), links.LinkValues(
+        "associate", links.Grading("Letters to him found in a cell search on D wing.", "Security report 4420",
+                                   today - timedelta(days=6), None, "2", "C", "P"), other_reference="P2003ER"))
+    banner = _demo_group("Black Banner Network", "violent_extremist", _user("supervisor"))
+    _demo_group("Northside Crew", "organised_crime", _user("supervisor"))
+    recruitment.record_recruitment_attempt(_user("assessor"), _subject("A1002NG"), recruitment.RecruitmentValues(
+        observed_on=today - timedelta(days=2), source="Officer on C wing landing 2",
+        text="Seen offering phone credit to Daniel Marsh and telling him the network looks after its own.",
+        source_grade="1", intelligence_grade="B", handling_code="P", group_id=banner,
+        target_ids=[_subject("A1001NG").id]))
