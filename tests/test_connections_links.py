@@ -270,3 +270,37 @@ def test_erasing_a_person_leaves_no_trace_of_them_on_the_other_persons_page(app,
     assert "Carl" not in page and "A1001AA" not in page and "No current links." in page
     assert "a person in another unit" not in page
 
+
+
+# --- reports and timeline ------------------------------------------------------------------------------------
+
+REQUEST = {"purpose": "Multi-agency review meeting", "recipient": "Internal use"}
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def test_the_reports_list_the_persons_links_with_the_other_person_as_the_requester_sees_them(app, login_as, people):
+    client = login_as("supervisor")
+    record_link(client, people["alice"], other_id=str(people["carl"]), kind="family")
+    record_link(client, people["alice"], other_reference="B2000BB")
+    summary = _pdf_text(post_form(client, f"/subjects/{people['alice']}/export/case-summary", REQUEST).data)
+    report = _pdf_text(post_form(client, f"/subjects/{people['alice']}/export/subject-access", REQUEST).data)
+    for text in (summary, report):
+        assert "Links with other people" in text and "Carl Cooper (A1001AA)" in text
+        assert "a person in another unit" in text and "Boris" not in text and "B2000BB" not in text
+
+
+def test_the_timeline_shows_a_links_steps_without_naming_the_other_person(app, login_as, people):
+    client = login_as("assessor")
+    record_link(client, people["alice"], other_id=str(people["carl"]))
+    [link] = links(app)
+    post_form(client, f"/links/{link.id}/end", {"reason": "Carl moved to another establishment.", "version": "1"})
+    page = client.get(f"/subjects/{people['alice']}").get_data(as_text=True)
+    timeline = page[page.index("Timeline"):] if "Timeline" in page else page
+    assert "Link recorded: Associate" in timeline and "Link ended: Associate" in timeline

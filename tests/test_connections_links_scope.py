@@ -61,7 +61,8 @@ def forbidden(people: dict[str, Any]) -> list[str]:
 
 
 def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    """The PDF's text with its line breaks (table cells wrap) as spaces, so that no name escapes by a wrap."""
+    return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages).split())
 
 
 def clean(text: str, people: dict[str, Any], where: str) -> None:
