@@ -62,8 +62,8 @@ def case_summary_story(data: CaseSummary, width: float) -> list[Flowable]:
     story += section("Interventions", interventions_body(data.interventions, width))
     story += section("Observations in the last 90 days", [observations_table(data.observations, width)])
     story += section("Challenges", [challenges_table(data.challenges, width)])
-    story += section("Links with other people", [links_table(data.links, width)])
-    story += section("Targeted for recruitment", [targeted_table(data.targeted, width)])
+    if data.links or data.targeted:  # a person with no connections keeps the one-page summary
+        story += section("Links with other people", links_body(data.links, data.targeted, width))
     return story
 
 
@@ -233,6 +233,15 @@ def links_table(links: Sequence[LinkLine], width: float) -> Flowable:
           f"{ln.evidence} (source: {ln.source})" if ln.evidence else "Held by the other person's unit.",
           ln.recorded_by) for ln in links],
         [1.3, 1.6, 1.3, 0.8, 1.2, 3, 1.2], width)
+
+
+def links_body(links: Sequence[LinkLine], targeted: Sequence[TargetedLine], width: float) -> list[Flowable]:
+    """The person's links, then, only when they were, the recruitment attempts that targeted them (an empty
+    summary stays one line a section)."""
+    body = [links_table(links, width)]
+    if targeted:
+        body += [*heading("Targeted for recruitment", styles.H2), targeted_table(targeted, width)]
+    return body
 
 
 def targeted_table(targeted: Sequence[TargetedLine], width: float) -> Flowable:

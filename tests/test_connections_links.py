@@ -304,3 +304,16 @@ def test_the_timeline_shows_a_links_steps_without_naming_the_other_person(app, l
     page = client.get(f"/subjects/{people['alice']}").get_data(as_text=True)
     timeline = page[page.index("Timeline"):] if "Timeline" in page else page
     assert "Link recorded: Associate" in timeline and "Link ended: Associate" in timeline
+
+
+def test_the_case_summary_prints_links_and_targeting_only_when_there_are_some() -> None:
+    from reports.case_summary import build_case_summary
+    from reports.model import LinkLine, TargetedLine
+    from tests.test_reports import case_summary, text
+
+    line = LinkLine("Family", "a person in another unit", "Current", "2/B/P", TODAY, None, "", "", "Sam Officer", "")
+    target = TargetedLine(TODAY, "Rami Nasser (RC1001AA)", "Black Banner Network", "")
+    printed = " ".join(text(build_case_summary(case_summary(links=(line,), targeted=(target,)))).split())
+    assert "Links with other people" in printed and "Held by the other person's unit." in printed
+    assert "Targeted for recruitment" in printed and "Black Banner Network" in printed
+    assert "Links with other people" not in text(build_case_summary(case_summary()))
