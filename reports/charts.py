@@ -328,25 +328,22 @@ NODE_STYLE: dict[NodeKind, tuple[str, str, str]] = {  # fill, stroke, dash
 }
 
 
-def _ring(nodes: list[NetworkNode], radius: float, cx: float, cy: float, offset: float
-          ) -> dict[str, tuple[float, float]]:
-    placed: dict[str, tuple[float, float]] = {}
-    for index, node in enumerate(nodes):
-        angle = offset + 2 * math.pi * index / max(len(nodes), 1)
-        placed[node.key] = (round(cx + radius * math.cos(angle), 1), round(cy + radius * math.sin(angle), 1))
-    return placed
-
-
 def network_layout(nodes: list[NetworkNode], width: int, height: int) -> dict[str, tuple[float, float]]:
-    """Where each node is drawn: the person at the centre, their direct connections on an inner ring, the
-    second step on an outer ring in the order of the nodes they are reached from (deterministic)."""
+    """Where each node is drawn: the person at the centre, their direct connections evenly on an inner ring,
+    and each one's own connections on an outer ring within its share of the circle (deterministic)."""
     cx, cy = width / 2, height / 2
+    inner, outer = min(width, height) * 0.25, min(width, height) * 0.44
     first = [n for n in nodes if n.step == 1]
-    order = {n.key: i for i, n in enumerate(first)}
-    second = sorted((n for n in nodes if n.step == 2), key=lambda n: (order.get(n.parent or "", 0), nodes.index(n)))
+    share = 2 * math.pi / max(len(first), 1)
+    angle = {n.key: -math.pi / 2 + share * i for i, n in enumerate(first)}
     placed = {n.key: (cx, cy) for n in nodes if n.step == 0}
-    placed |= _ring(first, min(width, height) * 0.27, cx, cy, -math.pi / 2)
-    placed |= _ring(second, min(width, height) * 0.45, cx, cy, -math.pi / 2 + 0.3)
+    for n in first:
+        placed[n.key] = (round(cx + inner * math.cos(angle[n.key]), 1), round(cy + inner * math.sin(angle[n.key]), 1))
+    for parent in first:
+        children = [n for n in nodes if n.step == 2 and n.parent == parent.key]
+        for i, child in enumerate(children):
+            a = angle[parent.key] + share * ((i + 0.5) / len(children) - 0.5)
+            placed[child.key] = (round(cx + outer * math.cos(a), 1), round(cy + outer * math.sin(a), 1))
     return placed
 
 
@@ -387,7 +384,7 @@ def connections_svg(nodes: list[NetworkNode], edges: list[NetworkEdge], *, ident
             parts.append(f'<circle cx="{x}" cy="{y}" r="{11 if n.kind == "focus" else 9}" fill="{fill}" '
                          f'stroke="{stroke}" stroke-width="2"{dash}><title>{escape(n.label)}</title></circle>')
         text = n.label if len(n.label) <= 30 else n.label[:29] + "…"
-        parts.append(f'<text x="{x}" y="{y + 24}" text-anchor="middle" font-size="11" fill="#212529">'
-                     f'{escape(text)}</text>')
+        parts.append(f'<text x="{x}" y="{y + 24}" text-anchor="middle" font-size="11" fill="#212529" '
+                     f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{escape(text)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
