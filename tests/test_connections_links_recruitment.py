@@ -122,6 +122,9 @@ def test_a_review_with_a_note_takes_the_person_off_the_list_and_is_audited(app, 
         event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "review",
                                                                AuditEvent.object_type == "recruitment_target")).one()
         assert event.subject_id == people["carl"] and "Spoke" not in str(event.details)
+        assert "targeting_note_sha256" in event.details
+    page = supervisor.get(f"/audit/events/{event.id}").get_data(as_text=True)
+    assert "Spoke with Carl; moved to another landing." in page  # the note, read back from its row
     assert login_as("assessor").get(url).status_code == 404  # neither case owner nor supervisor
 
 

@@ -25,7 +25,7 @@ from app.connections.models import (
 )
 from app.db import db
 from app.interventions.models import Observation, ObservationCategory
-from app.registry import Holding, PersonRegistry, TimelineEntry, bulk
+from app.registry import DigestedText, Holding, PersonRegistry, TimelineEntry, bulk, object_id
 from app.subjects.models import Subject
 
 TABLES = ("affiliations", "person_links", "person_skills", "recruitment_targets", "keep_apart_overrides")
@@ -103,3 +103,7 @@ def register(registry: PersonRegistry) -> None:
     registry.subject_panels.append(link_queries.subject_panel)
     registry.dashboard_panels.append(link_queries.dashboard_panel)
     registry.observation_forms[ObservationCategory.RECRUITMENT.value] = "links.record_recruitment"
+    # The review note of a targeting is shown on its audit event to the target's unit. A link's end or refusal
+    # reason is not: it may name the other person, whom that event's readers may not see.
+    registry.digested_texts.append(DigestedText("review", "targeting_note_sha256", RecruitmentTarget.review_note,
+                                                object_id))

@@ -175,4 +175,4 @@ def review_target(actor: User, target: RecruitmentTarget, note: str) -> None:
     target.review_note = note.strip()
     db.session.flush()
     trail.record("review", object_type="recruitment_target", object_id=target.id, subject_id=target.target_id,
-                 details={"note_sha256": trail.digest(target.review_note)})
+                 details={"targeting_note_sha256": trail.digest(target.review_note)})
