@@ -18,7 +18,7 @@ from app.db import db
 from app.registry import Panel
 from app.subjects.models import Subject
 from reports import model
-from reports.charts import NetworkEdge, NetworkNode, connections_svg
+from reports.charts import NetworkEdge, NetworkNode, NodeKind, connections_svg
 
 MAX_NODES = 40
 # What the drawing follows one step further: ("person" or "group", the record, its node's key).
@@ -101,9 +101,9 @@ class _Graph:
         self.shown: set[int] = {focus.id}
         self.pairs: set[frozenset[str]] = set()
 
-    def _node(self, label: str, kind: str, step: int, parent: str) -> str:
+    def _node(self, label: str, kind: NodeKind, step: int, parent: str) -> str:
         key = f"n{len(self.nodes)}"
-        self.nodes.append(NetworkNode(key, label, kind, step, parent))  # type: ignore[arg-type]
+        self.nodes.append(NetworkNode(key, label, kind, step, parent))
         return key
 
     def person(self, person: Subject, step: int, parent: str) -> tuple[str, bool]:
