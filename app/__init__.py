@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.conferences.routes import bp as conferences_bp
     from app.connections.apart_routes import bp as keep_apart_bp
+    from app.connections.link_routes import bp as links_bp
     from app.connections.routes import bp as connections_bp
     from app.exports.routes import bp as exports_bp
     from app.interventions.routes import bp as interventions_bp
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessments_bp)
     app.register_blueprint(interventions_bp)
     app.register_blueprint(conferences_bp)
+    app.register_blueprint(links_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(alerts_bp)
     app.register_blueprint(audit_bp)

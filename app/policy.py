@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.wrappers import Response
 
@@ -26,7 +26,16 @@ from app.audit import trail
 from app.audit.models import AuditEvent, AuditEventPerson, people_named
 from app.auth.models import Role, Unit, UnitKind, User
 from app.conferences.models import Conference, ConferenceAction, Discussion
-from app.connections.models import Affiliation, Group, GroupLink, LinkKind, LinkStatus, PersonLink, PersonSkill
+from app.connections.models import (
+    Affiliation,
+    Group,
+    GroupLink,
+    LinkKind,
+    LinkStatus,
+    PersonLink,
+    PersonSkill,
+    RecruitmentTarget,
+)
 from app.db import Base, db, utcnow
 from app.interventions.models import Intervention
 from app.oversight.models import Alert
@@ -769,3 +778,86 @@ def load_affiliation(affiliation_id: int) -> Affiliation:
 
 def load_person_skill(skill_id: int) -> PersonSkill:
     return load(PersonSkill, skill_id, can_view_person_skill, "person_skill", lambda s: s.subject_id)
+
+
+# --- connections: links between people (conn-links) -------------------------------------------------
+# Scope holds through links: a linked person the viewer may not see is "a person in another unit" on every
+# page, drawing, PDF and CSV, and nothing else of them (no name, reference, unit or id) is shown.
+
+ANOTHER_UNIT = "a person in another unit"
+
+
+def describe_linked_person(user: User | None, other: Subject) -> str:
+    """How every page, drawing, PDF and CSV names a linked person: by name and reference when the viewer may
+    see them (in scope or through break-glass), otherwise only as "a person in another unit"."""
+    if user is not None and can_view_subject(user, other):
+        return f"{other.full_name} ({other.reference})"
+    return ANOTHER_UNIT
+
+
+def can_see_linked_person(user: User | None, other: Subject) -> bool:
+    """Whether a page may name, count as shown, or link to a linked person (describe_linked_person's test)."""
+    return user is not None and can_view_subject(user, other)
+
+
+def can_record_link(user: User, subject: Subject) -> bool:
+    """Links, and recruitment attempts, are recorded from the page of a person in the author's scope."""
+    return in_scope(user, subject)
+
+
+def can_view_link(user: User, link: PersonLink) -> bool:
+    return can_view_subject(user, link.subject) or can_view_subject(user, link.other)
+
+
+def can_read_link_evidence(user: User, link: PersonLink) -> bool:
+    """Evidence, source and reasons may name either person: shown only to a viewer who may see both (not even
+    to the supervisor who confirms a pending link: they judge it by its kind, grading and their own records)."""
+    return can_view_subject(user, link.subject) and can_view_subject(user, link.other)
+
+
+def can_end_link(user: User, link: PersonLink) -> bool:
+    """A current or pending link is ended from either person's side, by someone who has that person in scope."""
+    return link.status in (LinkStatus.ACTIVE, LinkStatus.PENDING) and (
+        in_scope(user, link.subject) or in_scope(user, link.other))
+
+
+def can_confirm_link(user: User, link: PersonLink) -> bool:
+    """A pending link (to a person out of its author's scope) is confirmed or refused by a supervisor of the
+    unit of that person, the link's `other`."""
+    return link.status == LinkStatus.PENDING and supervises(user, link.other)
+
+
+def links_confirmable_by(user: User) -> ColumnElement[bool]:
+    """WHERE clause of `can_confirm_link`, for a query that joins PersonLink.other as Subject."""
+    if user.role != Role.SUPERVISOR:
+        return PersonLink.id.is_(None)
+    return and_(PersonLink.status == LinkStatus.PENDING.value, Subject.unit_id.in_(sorted(user.unit_ids)))
+
+
+def can_review_recruitment_target(user: User, target: RecruitmentTarget) -> bool:
+    """The "targeted for recruitment" list is for the targeted person's case owner and their unit's
+    supervisors, who review each entry."""
+    person = target.target
+    if user.role not in CASE_ROLES or person.erased_at is not None:
+        return False
+    return person.case_owner_id == user.id or supervises(user, person)
+
+
+def recruitment_targets_reviewable_by(user: User) -> ColumnElement[bool]:
+    """WHERE clause of `can_review_recruitment_target`, for a query that joins RecruitmentTarget.target as
+    Subject."""
+    if user.role not in CASE_ROLES:
+        return RecruitmentTarget.id.is_(None)
+    units = Subject.unit_id.in_(sorted(user.unit_ids)) if user.role == Role.SUPERVISOR else false()
+    return and_(Subject.erased_at.is_(None), or_(Subject.case_owner_id == user.id, units))
+
+
+def load_link(link_id: int, rule: Callable[[User, PersonLink], bool]) -> PersonLink:
+    """A link the user may act on by `rule`, else the same audited 404 as a link that does not exist."""
+    return load(PersonLink, link_id, rule, "person_link",
+                lambda link: link.subject_id if in_scope(g.user, link.subject) else link.other_id)
+
+
+def load_recruitment_target(target_id: int) -> RecruitmentTarget:
+    return load(RecruitmentTarget, target_id, can_review_recruitment_target, "recruitment_target",
+                lambda t: t.target_id)

@@ -224,6 +224,10 @@ class PersonRegistry:
     mentions: list[Mention] = field(default_factory=list)
     work_kinds: list[WorkKind] = field(default_factory=list)
     move_guards: list[MoveGuard] = field(default_factory=list)
+    # Observation category -> the endpoint (taking `subject_id`) of a feature's fuller form for it: the
+    # observation page sends such an observation there, with what was typed (a recruitment attempt names
+    # its targets in app/connections).
+    observation_forms: dict[str, str] = field(default_factory=dict)
     people: People | None = None
 
     def hold(self, holding: Holding) -> None:

@@ -23,8 +23,10 @@ from reports.model import (
     ChallengeLine,
     Identity,
     InterventionSection,
+    LinkLine,
     ObservationLine,
     SkillLine,
+    TargetedLine,
 )
 from reports.pdf import (
     EMPTY,
@@ -64,6 +66,8 @@ def case_summary_story(data: CaseSummary, width: float) -> list[Flowable]:
                          groups_and_skills_body(data.affiliations, data.skills, width), width)
     story += section("Observations in the last 90 days", [observations_table(data.observations, width)], width)
     story += section("Challenges", [challenges_table(data.challenges, width)], width)
+    if data.links or data.targeted:  # a person with no connections keeps the one-page summary
+        story += section("Links with other people", links_body(data.links, data.targeted, width), width)
     return story
 
 
@@ -266,3 +270,32 @@ def skills_table(skills: Sequence[SkillLine], width: float) -> Flowable:
         ["Skill", "Evidence", "Learnt", "Recorded by", "Status"],
         [(s.skill, s.evidence, date_text(s.learnt_on), s.recorded_by, s.ended or "Current") for s in skills],
         [1.6, 4, 1.1, 1.4, 1.9], width)
+
+
+def links_table(links: Sequence[LinkLine], width: float) -> Flowable:
+    if not links:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(
+        ["Link", "With", "Status", "Grading", "Learnt", "Evidence and source", "Recorded by"],
+        [(ln.relation, ln.other, f"{ln.status}. {ln.ended}".strip() if ln.ended else ln.status, ln.grading,
+          date_text(ln.learnt_on) + (f", review {date_text(ln.review_on)}" if ln.review_on else ""),
+          f"{ln.evidence} (source: {ln.source})" if ln.evidence else "Held by the other person's unit.",
+          ln.recorded_by) for ln in links],
+        [1.3, 1.6, 1.3, 0.8, 1.2, 3, 1.2], width)
+
+
+def links_body(links: Sequence[LinkLine], targeted: Sequence[TargetedLine], width: float) -> list[Flowable]:
+    """The person's links, then, only when they were, the recruitment attempts that targeted them (an empty
+    summary stays one line a section)."""
+    body = [links_table(links, width)]
+    if targeted:
+        body += [*heading("Targeted for recruitment", styles.H2), targeted_table(targeted, width)]
+    return body
+
+
+def targeted_table(targeted: Sequence[TargetedLine], width: float) -> Flowable:
+    if not targeted:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(["Observed", "By", "Group", "Reviewed"],
+                      [(date_text(t.observed_on), t.recruiter, t.group, t.reviewed or "Not yet") for t in targeted],
+                      [1.2, 2.4, 2.2, 3.6], width)

@@ -3,6 +3,7 @@ drawings in the PDFs). No Flask, no database, no JavaScript."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -295,3 +296,95 @@ def engagement_drawing(points: list[ChartPoint], *, width: int = 640, height: in
     """engagement_svg's chart (ratings 1-5) as a PDF drawing (None when no session was rated)."""
     return line_chart_drawing(points, ["1", "2", "3", "4", "5"], width=width, height=height, max_width=max_width,
                               marks=marks, average_same_day=True)
+
+
+# --- a person's connections (issue 12) -------------------------------------------------------------------
+
+NodeKind = Literal["focus", "person", "other_unit", "group"]
+
+
+@dataclass(frozen=True)
+class NetworkNode:
+    """A person or a group in a drawing of connections. `key` is the drawing's own (never a record's id, which
+    would name a person out of scope); `parent` the key of the node it is reached from (None for the focus)."""
+
+    key: str
+    label: str
+    kind: NodeKind
+    step: int  # 0: the person, 1 or 2: links away
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class NetworkEdge:
+    a: str
+    b: str
+    label: str
+
+
+NODE_STYLE: dict[NodeKind, tuple[str, str, str]] = {  # fill, stroke, dash
+    "focus": ("#0d6efd", "#0a58ca", ""), "person": ("#ffffff", "#0d6efd", ""),
+    "other_unit": ("#e9ecef", "#495057", ' stroke-dasharray="4 3"'), "group": ("#fff3cd", "#997404", ""),
+}
+
+
+def network_layout(nodes: list[NetworkNode], width: int, height: int) -> dict[str, tuple[float, float]]:
+    """Where each node is drawn: the person at the centre, their direct connections evenly on an inner ring,
+    and each one's own connections on an outer ring within its share of the circle (deterministic)."""
+    cx, cy = width / 2, height / 2
+    inner, outer = min(width, height) * 0.25, min(width, height) * 0.44
+    first = [n for n in nodes if n.step == 1]
+    share = 2 * math.pi / max(len(first), 1)
+    angle = {n.key: -math.pi / 2 + share * i for i, n in enumerate(first)}
+    placed = {n.key: (cx, cy) for n in nodes if n.step == 0}
+    for n in first:
+        placed[n.key] = (round(cx + inner * math.cos(angle[n.key]), 1), round(cy + inner * math.sin(angle[n.key]), 1))
+    for parent in first:
+        children = [n for n in nodes if n.step == 2 and n.parent == parent.key]
+        for i, child in enumerate(children):
+            a = angle[parent.key] + share * ((i + 0.5) / len(children) - 0.5)
+            placed[child.key] = (round(cx + outer * math.cos(a), 1), round(cy + outer * math.sin(a), 1))
+    return placed
+
+
+def connections_text(nodes: list[NetworkNode], edges: list[NetworkEdge]) -> str:
+    people = sum(1 for n in nodes if n.kind == "person")
+    others = sum(1 for n in nodes if n.kind == "other_unit")
+    groups = sum(1 for n in nodes if n.kind == "group")
+    return (f"{people} people, {others} in another unit and {groups} groups within two steps, joined by "
+            f"{len(edges)} links. The table beside the drawing lists each link.")
+
+
+def connections_svg(nodes: list[NetworkNode], edges: list[NetworkEdge], *, ident: str, width: int = 640,
+                    height: int = 480, title: str = "Connections within two steps") -> str:
+    """People (circles; dashed grey: a person in another unit) and groups (squares) within two steps of the
+    person at the centre, joined by their links (empty string when there are none)."""
+    if len(nodes) < 2:
+        return ""
+    where = network_layout(nodes, width, height)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" '
+        'class="network-chart">',
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<desc id="{ident}-desc">{escape(connections_text(nodes, edges))}</desc>',
+    ]
+    label_of = {n.key: n.label for n in nodes}
+    for e in edges:
+        (x1, y1), (x2, y2) = where[e.a], where[e.b]
+        parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#6c757d" stroke-width="1.5">'
+                     f'<title>{escape(label_of[e.a])}: {escape(e.label)} — {escape(label_of[e.b])}</title></line>')
+    for n in nodes:
+        x, y = where[n.key]
+        fill, stroke, dash = NODE_STYLE[n.kind]
+        if n.kind == "group":
+            parts.append(f'<rect x="{x - 9}" y="{y - 9}" width="18" height="18" fill="{fill}" stroke="{stroke}" '
+                         f'stroke-width="2"><title>{escape(n.label)}</title></rect>')
+        else:
+            parts.append(f'<circle cx="{x}" cy="{y}" r="{11 if n.kind == "focus" else 9}" fill="{fill}" '
+                         f'stroke="{stroke}" stroke-width="2"{dash}><title>{escape(n.label)}</title></circle>')
+        text = n.label if len(n.label) <= 30 else n.label[:29] + "…"
+        parts.append(f'<text x="{x}" y="{y + 24}" text-anchor="middle" font-size="11" fill="#212529" '
+                     f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{escape(text)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)

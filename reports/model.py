@@ -152,6 +152,33 @@ class SkillLine:
 
 
 @dataclass(frozen=True)
+class LinkLine:
+    """A link with another person, from the report's person's side; the other person as the requester may
+    see them ("a person in another unit" otherwise), and the evidence only where they may see both."""
+
+    relation: str
+    other: str
+    status: str
+    grading: str
+    learnt_on: date
+    review_on: date | None
+    evidence: str
+    source: str
+    recorded_by: str
+    ended: str  # "" while current; when and why it ended or was refused
+
+
+@dataclass(frozen=True)
+class TargetedLine:
+    """A recruitment attempt that targeted the person, and its review."""
+
+    observed_on: date
+    recruiter: str
+    group: str
+    reviewed: str  # "" until reviewed
+
+
+@dataclass(frozen=True)
 class CaseSummary:
     header: Header
     identity: Identity
@@ -163,6 +190,8 @@ class CaseSummary:
     challenges: tuple[ChallengeLine, ...]
     affiliations: tuple[AffiliationLine, ...] = ()  # the current ones
     skills: tuple[SkillLine, ...] = ()  # the current ones
+    links: tuple[LinkLine, ...] = ()  # conn-links: current links with other people
+    targeted: tuple[TargetedLine, ...] = ()  # conn-links: recruitment attempts targeting the person
 
 
 @dataclass(frozen=True)
@@ -343,6 +372,8 @@ class SubjectAccessReport:
     handovers: tuple[HandoverLine, ...] = ()
     affiliations: tuple[AffiliationLine, ...] = ()  # every one, ended ones included
     skills: tuple[SkillLine, ...] = ()  # every one, ended ones included
+    person_links: tuple[LinkLine, ...] = ()  # conn-links: every link, ended and refused ones included
+    recruitment_targets: tuple[TargetedLine, ...] = ()  # conn-links
 
 
 @dataclass(frozen=True)

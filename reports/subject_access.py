@@ -16,8 +16,10 @@ from reports.case_summary import (
     heading,
     identity_section,
     interventions_body,
+    links_table,
     observations_table,
     skills_table,
+    targeted_table,
 )
 from reports.conference_minutes import attendees_table, discussion_body
 from reports.model import (
@@ -67,6 +69,10 @@ def subject_access_story(data: SubjectAccessReport, width: float) -> list[Flowab
     story.append(skills_table(data.skills, width))
     story += heading("Case conferences")
     story += conferences_body(data.conferences, width)
+    story += heading("Links with other people")
+    story.append(links_table(data.person_links, width))
+    story += heading("Targeted for recruitment")
+    story.append(targeted_table(data.recruitment_targets, width))
     story += heading("Requests to erase the record")
     story.append(erasure_table(data.erasure_requests, width))
     story.append(PageBreak())

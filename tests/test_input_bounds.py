@@ -407,7 +407,7 @@ def test_narrative_keeps_line_breaks_and_tabs(matrix):
 
     text = "Seen at association.\r\nSpoke to two new arrivals:\tleaflets handed over."
     response = post_form(matrix.client_for("assessor"), f"/subjects/{matrix.records['subject_a']}/observations/new", {
-        "observed_on": TODAY, "category": "recruitment_attempt", "source": "Wing officer D. Shaw", "text": text})
+        "observed_on": TODAY, "category": "incident", "source": "Wing officer D. Shaw", "text": text})
     assert response.status_code == 302
     with matrix.app.app_context():
         assert db.session.scalars(select(Observation.text)).one() == text

@@ -401,16 +401,16 @@ def test_observation_is_recorded_and_supervisors_see_all_of_their_units(app, log
     for name in ("observed_on", "category", "source", "text"):
         assert f'href="#{name}"' in bad.get_data(as_text=True)
     response = post_form(client, f"/subjects/{records['subject_a']}/observations/new", {
-        "observed_on": today().isoformat(), "category": "recruitment_attempt", "source": "Wing officer D. Shaw",
+        "observed_on": today().isoformat(), "category": "incident", "source": "Wing officer D. Shaw",
         "text": "Seen handing leaflets to two new arrivals at association."})
     assert response.status_code == 302
     with app.app_context():
-        assert db.session.scalars(select(Observation)).one().category == "recruitment_attempt"
+        assert db.session.scalars(select(Observation)).one().category == "incident"
     supervisor_page = login_as("supervisor").get("/observations").get_data(as_text=True)
     assert "handing leaflets" in supervisor_page
     assert "handing leaflets" in client.get(f"/subjects/{records['subject_a']}").get_data(as_text=True)
     created = [e for e in events(app, "observation") if e.action == "create"]
-    assert [e.details for e in created] == [{"category": "recruitment_attempt"}]
+    assert [e.details for e in created] == [{"category": "incident"}]
 
 
 def test_interventions_and_observations_of_another_unit_are_404(app, login_as, users, records):

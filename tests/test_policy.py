@@ -111,6 +111,14 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "connections.nexus_picture": SUPERVISORS,
     # no count named: nothing to list
     "connections.nexus_people": {**SUPERVISORS, "supervisor": 404},
+    # conn-links: links between people and recruitment; the matrix's link and target ids name nothing (404)
+    "links.new_link": CASE_WORKERS,
+    "links.end_link": {**CASE_WORKERS, "assessor": 404, "probation": 404, "supervisor": 404},
+    "links.awaiting": SUPERVISORS,
+    "links.decide": {**SUPERVISORS, "supervisor": 404},
+    "links.record_recruitment": CASE_WORKERS,
+    "links.targeted": CASE_WORKERS,
+    "links.review_target": {**CASE_WORKERS, "assessor": 404, "probation": 404, "supervisor": 404},
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -168,7 +176,7 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "accreditation_id": 1, "intervention_id": records.get("intervention"),
               "request_id": 999999, "link_id": 999999, "handover_id": 999999, "departure_id": 999999,
               "session_id": "0" * 64, "section": "engagement", "group_id": 999999, "group_link_id": 999999,
-              "affiliation_id": 999999, "skill_id": 999999}
+              "affiliation_id": 999999, "skill_id": 999999, "keep_apart_id": 999999, "target_id": 999999}
     if "event_id" in rule.arguments:
         with app.app_context():
             values["event_id"] = db.session.scalar(select(AuditEvent.id).where(

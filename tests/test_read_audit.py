@@ -127,7 +127,8 @@ def _build(app: Flask) -> World:
         subject = db.session.get(Subject, acre)
         assert subject is not None
         erasure = retention.request_erasure(supervisor, subject, "Past its retention date, nothing open.")
-        link_id = _keep_apart_awaiting(assessor, archer, adler)  # conn-apart: on the supervisor's list
+        keep_apart_id = _keep_apart_awaiting(assessor, archer, adler)  # conn-apart: on the supervisor's list
+        link_id, target_id = _links(supervisor, archer, adler)
         db.session.commit()
         connections = _connections(app, users, archer)
         event_id = db.session.scalar(select(AuditEvent.id).where(AuditEvent.subject_id == archer).limit(1))
@@ -135,11 +136,11 @@ def _build(app: Flask) -> World:
         # Unit A's records, which every case worker here may see; the draft is the probation officer's.
         values = {"user_id": users["assessor_b"].id, "unit_id": units["B"], "subject_id": archer,
                   "assessment_id": draft, "screening_id": screening, "intervention_id": intervention,
-                  "request_id": erasure.id, "event_id": event_id, "link_id": link_id, "with": approved,
+                  "request_id": erasure.id, "event_id": event_id, "keep_apart_id": keep_apart_id, "with": approved,
                   "section": "engagement", "conference_id": conference["conference"],
                   "discussion_id": conference["discussion"], "action_id": conference["action"],
                   "handover_id": handover_id, "departure_id": departure_id,
-                  **connections}
+                  "link_id": link_id, "target_id": target_id, **connections}
     return World(app, users, values, people)
 
 
@@ -200,6 +201,23 @@ def _connections(app: Flask, users: dict[str, factories.UserInfo], archer: int) 
     affiliations.record_affiliation(_as(app, users["assessor_b"].id), baker, values)
     db.session.commit()
     return {"group_id": crew.id, "group_link_id": link.id, "affiliation_id": tie.id, "skill_id": skill.id}
+
+
+def _links(author: User, archer: int, adler: int) -> tuple[int, int]:
+    """An associate link between two people of unit A, and a recruitment attempt by one targeting the other."""
+    from app.connections import links, recruitment
+    from app.connections.models import RecruitmentTarget
+
+    alice, anna = db.session.get(Subject, archer), db.session.get(Subject, adler)
+    assert alice is not None and anna is not None
+    today = utcnow().date()
+    grading = links.Grading("Seen together at association.", "Wing log", today, None, "2", "B", "P")
+    link = links.record_link(author, alice, links.LinkValues("associate", grading, other_id=adler))
+    assert link is not None
+    recruitment.record_recruitment_attempt(author, alice, recruitment.RecruitmentValues(
+        today, "Wing officer", "Offered protection for joining.", "2", "B", "P", target_ids=[adler]))
+    target = db.session.scalars(select(RecruitmentTarget)).one()
+    return link.id, target.id
 
 
 @pytest.fixture(scope="module")

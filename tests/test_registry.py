@@ -215,17 +215,19 @@ def test_the_timeline_and_panels_come_from_every_feature(app: Flask, everything_
         g.user = supervisor
         kinds = {e.kind for e in registry().timeline(subject)}
         assert {"record", "transfer", "allocation", "screening", "assessment", "challenge", "intervention",
-                "session", "observation", "conference", "handover", "affiliation", "skill"} <= kinds
+                "session", "observation", "conference", "handover", "affiliation", "skill", "link",
+                "recruitment"} <= kinds
         entries = registry().timeline(subject)
         assert [e.when for e in entries] == sorted((e.when for e in entries), reverse=True)
         templates = [p.template for p in registry().panels_for_subject(supervisor, subject)]
         assert templates == ["assessments/_subject_panel.html", "interventions/_subject_panel.html",
-                             "connections/groups_subject_panel.html", "connections/apart_subject_panel.html",
-                             "conferences/_subject_panel.html"]
+                             "connections/groups_subject_panel.html", "connections/links_subject_panel.html",
+                             "connections/apart_subject_panel.html", "conferences/_subject_panel.html"]
         board = [p.template for p in registry().panels_for_dashboard(supervisor)]
         assert board == ["handover/_dashboard_panel.html", "assessments/_dashboard_panel.html",
                          "oversight/_dashboard_panel.html", "interventions/_dashboard_panel.html",
-                         "connections/apart_dashboard_panel.html", "conferences/_dashboard_panel.html"]
+                         "connections/links_dashboard_panel.html", "connections/apart_dashboard_panel.html",
+                         "conferences/_dashboard_panel.html"]
 
 
 def test_failed_sign_ins_reach_the_alerts_through_a_signal(app: Flask, users):

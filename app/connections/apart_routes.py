@@ -40,18 +40,18 @@ def _decide_page(link: PersonLink, authorise_form: AuthoriseKeepApartForm, decli
                            authorise_form=authorise_form, decline_form=decline_form), status
 
 
-@bp.route("/keep-apart/<int:link_id>")
+@bp.route("/keep-apart/<int:keep_apart_id>")
 @supervisors
-def decide(link_id: int) -> tuple[str, int]:
-    link = policy.load_keep_apart_to_authorise(link_id)
+def decide(keep_apart_id: int) -> tuple[str, int]:
+    link = policy.load_keep_apart_to_authorise(keep_apart_id)
     return _decide_page(link, AuthoriseKeepApartForm(version=str(link.version)),
                         DeclineKeepApartForm(version=str(link.version)))
 
 
-@bp.route("/keep-apart/<int:link_id>/authorise", methods=["POST"])
+@bp.route("/keep-apart/<int:keep_apart_id>/authorise", methods=["POST"])
 @supervisors
-def authorise(link_id: int) -> Response | tuple[str, int]:
-    link = policy.load_keep_apart_to_authorise(link_id)
+def authorise(keep_apart_id: int) -> Response | tuple[str, int]:
+    link = policy.load_keep_apart_to_authorise(keep_apart_id)
     form = AuthoriseKeepApartForm()
     decline_form = DeclineKeepApartForm(formdata=None, version=str(link.version))
     if not form.validate_on_submit():
@@ -64,10 +64,10 @@ def authorise(link_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("keep_apart.awaiting"))
 
 
-@bp.route("/keep-apart/<int:link_id>/decline", methods=["POST"])
+@bp.route("/keep-apart/<int:keep_apart_id>/decline", methods=["POST"])
 @supervisors
-def decline(link_id: int) -> Response | tuple[str, int]:
-    link = policy.load_keep_apart_to_authorise(link_id)
+def decline(keep_apart_id: int) -> Response | tuple[str, int]:
+    link = policy.load_keep_apart_to_authorise(keep_apart_id)
     form = DeclineKeepApartForm()
     authorise_form = AuthoriseKeepApartForm(formdata=None, version=str(link.version))
     if not form.validate_on_submit():

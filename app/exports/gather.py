@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import g
 from sqlalchemy import or_, select
 
 from app.assessments import holdings as assessment_holdings
@@ -12,6 +13,7 @@ from app.assessments.queries import judgement_history
 from app.audit.models import AuditEvent, AuditEventPerson
 from app.auth.models import Role, User
 from app.connections import holdings as connection_holdings
+from app.connections import link_queries
 from app.db import db, utcnow
 from app.interventions import holdings as intervention_holdings
 from app.interventions.models import Intervention, InterventionSession, InterventionType
@@ -48,6 +50,9 @@ def case_summary(subject: Subject, head: model.Header) -> model.CaseSummary:
         challenges=assessment_holdings.challenges(subject),
         affiliations=connection_holdings.affiliation_lines(subject, current_only=True),
         skills=connection_holdings.skill_lines(subject, current_only=True),
+        # conn-links: the other people as the requester may see them
+        links=link_queries.link_lines(g.get("user"), subject, current_only=True),
+        targeted=link_queries.targeted_lines(g.get("user"), subject),
     )
 
 

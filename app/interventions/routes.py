@@ -22,6 +22,7 @@ from app.interventions.forms import (
     close_form_class,
 )
 from app.interventions.models import TRANSITIONS, Attendance, Intervention, InterventionStatus
+from app.registry import registry
 from app.subjects.services import eligible_owners
 from app.subjects.work import owners_in
 from reports.charts import engagement_svg
@@ -239,16 +240,22 @@ def observe(subject_id: int) -> Response | str | tuple[str, int]:
         trail.record_view(subject.id, object_type="observation_form")
         form.observed_on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
+        fuller = registry().observation_forms.get(form.category.data or "")
+        if fuller is not None:
+            # 307 keeps the method and the body: the fuller form opens with what was typed here.
+            return redirect(url_for(fuller, subject_id=subject.id), code=307)
         try:
             observed_on = read_date(form, "observed_on", "The observation was not saved.")
             services.record_observation(g.user, subject, observed_on, form.category.data or "",
                                         form.source.data or "", form.text.data or "")
         except Invalid as exc:
             show_errors(form, exc)
-            return render_template("interventions/observe.html", form=form, subject=subject), 400
+            return render_template("interventions/observe.html", form=form, subject=subject,
+                                   fuller=registry().observation_forms), 400
         flash("Observation recorded.", "success")
         return redirect(url_for("subjects.show", subject_id=subject.id))
-    return render_template("interventions/observe.html", form=form, subject=subject), 400 if form.errors else 200
+    return render_template("interventions/observe.html", form=form, subject=subject,
+                           fuller=registry().observation_forms), 400 if form.errors else 200
 
 
 @bp.route("/observations")

@@ -277,6 +277,7 @@ def seed_case_work() -> None:
     _release_with_handover(today)
     _work_left_by_a_disabled_officer(today)
     seed_groups()
+    seed_links()  # after seed_groups: the recruitment attempt names one of its groups
     g.user = None
 
 
@@ -352,3 +353,40 @@ def seed_groups() -> None:
                               today - timedelta(days=60))
     affiliations.record_skill(_user("assessor"), _subject("A1005NG"), "document_forgery",
                               "Previous conviction for making false identity documents.", today - timedelta(days=90))
+
+
+# --- conn-links: links between people and a recruitment attempt ---------------------------------------------
+
+# (from, kind, to, recorded by, learnt days ago, evidence, source)
+LINKS: tuple[tuple[str, str, str, str, int, str, str], ...] = (
+    ("A1003NG", "co_defendant", "A1005NG", "assessor", 60, "Tried together for the 2024 warehouse robbery.",
+     "Court record T20240117"),
+    ("A1002NG", "family", "P2002ER", "supervisor", 20, "Cousins; Leila visits Zoë every other Sunday.",
+     "Visits log"),
+)
+
+
+def seed_links() -> None:
+    """Links between demo people (one across the two units), a link by reference from the prison to a person
+    on probation that waits for the supervisor's confirmation, and a recruitment attempt on the wing naming its
+    target and group, so that the targeted list is not empty."""
+    from app.connections import links, recruitment
+
+    today = utcnow().date()
+    for source, kind, other, username, days_ago, evidence, origin in LINKS:
+        grading = links.Grading(evidence, origin, today - timedelta(days=days_ago), today + timedelta(days=90),
+                                "1", "B", "P")
+        links.record_link(_user(username), _subject(source), links.LinkValues(
+            kind, grading, other_id=_subject(other).id))
+    # Alex Assessor works in the prison only: Ciarán is on probation, so the link waits for Sam Supervisor.
+    links.record_link(_user("assessor"), _subject("A1005NG"), links.LinkValues(
+        "associate", links.Grading("Letters to him found in a cell search on D wing.", "Security report 4420",
+                                   today - timedelta(days=6), None, "2", "C", "P"), other_reference="P2003ER"))
+    from app.connections.models import Group
+
+    banner = db.session.scalar(select(Group.id).where(Group.name == "Black Standard Network"))  # seed_groups'
+    recruitment.record_recruitment_attempt(_user("assessor"), _subject("A1002NG"), recruitment.RecruitmentValues(
+        observed_on=today - timedelta(days=2), source="Officer on C wing landing 2",
+        text="Seen offering phone credit to Daniel Marsh and telling him the network looks after its own.",
+        source_grade="1", intelligence_grade="B", handling_code="P", group_id=banner,
+        target_ids=[_subject("A1001NG").id]))

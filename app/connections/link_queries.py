@@ -1,0 +1,260 @@
+"""What the pages, drawings and reports show of links between people, recruitment targets and a person's
+connections within two steps. Every linked person is named through `policy.describe_linked_person`, so a
+person out of the viewer's scope is only "a person in another unit" here, whichever page asks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from app import policy
+from app.auth.models import User
+from app.connections.models import Affiliation, Group, LinkKind, LinkStatus, PersonLink, RecruitmentTarget
+from app.connections.recruitment import targeted_list
+from app.db import db
+from app.registry import Panel
+from app.subjects.models import Subject
+from reports import model
+from reports.charts import NetworkEdge, NetworkNode, NodeKind, connections_svg
+
+MAX_NODES = 40
+# What the drawing follows one step further: ("person" or "group", the record, its node's key).
+Follow = tuple[str, Any, str]
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """A link as one person's page shows it: from their side, the other person described for the viewer."""
+
+    link: PersonLink
+    relation: str  # "Associate", "Recruits or tried to recruit", "Targeted for recruitment by", ...
+    other_label: str
+    other_id: int | None  # only when the viewer may open the other person's page
+    evidence_shown: bool
+    can_end: bool
+
+
+def seen(user: User, people: Sequence[Subject]) -> list[int]:
+    """The ids of those of `people` a page names for the user (their view event must name them too)."""
+    return [p.id for p in people if policy.can_see_linked_person(user, p)]
+
+
+def relation(link: PersonLink, side: Subject) -> str:
+    """The link's kind read from `side`'s point of view (recruiter → target is directed)."""
+    if link.kind == LinkKind.RECRUITER:
+        return "Recruits or tried to recruit" if link.subject_id == side.id else "Targeted for recruitment by"
+    if link.kind == LinkKind.KEEP_APART:
+        return f"Keep apart ({link.level_label.lower()})"
+    return link.kind_label
+
+
+def links_of(subject: Subject) -> list[PersonLink]:
+    """Every link naming the person, either side, oldest first."""
+    return list(db.session.scalars(select(PersonLink).where(
+        or_(PersonLink.subject_id == subject.id, PersonLink.other_id == subject.id))
+        .order_by(PersonLink.recorded_at, PersonLink.id)))
+
+
+def other_side(link: PersonLink, side: Subject) -> Subject:
+    return link.other if link.subject_id == side.id else link.subject
+
+
+def link_rows(user: User, subject: Subject) -> list[LinkRow]:
+    rows = []
+    for link in links_of(subject):
+        other = other_side(link, subject)
+        seen = policy.can_see_linked_person(user, other)
+        rows.append(LinkRow(link, relation(link, subject), policy.describe_linked_person(user, other),
+                            other.id if seen else None, policy.can_read_link_evidence(user, link),
+                            policy.can_end_link(user, link)))
+    return rows
+
+
+# --- connections within two steps --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectionRow:
+    """One line of the connections table (the drawing's accessible alternative)."""
+
+    step: int
+    from_label: str
+    relation: str
+    to_label: str
+
+
+class _Graph:
+    """Nodes and edges built outward from one person. People the viewer may see and groups are one node each;
+    every person out of scope is a node of their own per link, never merged nor followed further, so the
+    drawing says nothing of who they are, nor whether two of them are the same person."""
+
+    def __init__(self, user: User, focus: Subject) -> None:
+        self.user = user
+        self.nodes: list[NetworkNode] = [NetworkNode("n0", f"{focus.full_name} ({focus.reference})", "focus", 0)]
+        self.edges: list[NetworkEdge] = []
+        self.rows: list[ConnectionRow] = []
+        self.people: dict[int, str] = {focus.id: "n0"}
+        self.groups: dict[int, str] = {}
+        self.shown: set[int] = {focus.id}
+        self.pairs: set[frozenset[str]] = set()
+
+    def _node(self, label: str, kind: NodeKind, step: int, parent: str) -> str:
+        key = f"n{len(self.nodes)}"
+        self.nodes.append(NetworkNode(key, label, kind, step, parent))
+        return key
+
+    def person(self, person: Subject, step: int, parent: str) -> tuple[str, bool]:
+        """The person's node (new or already drawn) and whether it is new and may be followed further."""
+        if not policy.can_see_linked_person(self.user, person):
+            return self._node(policy.ANOTHER_UNIT.capitalize(), "other_unit", step, parent), False
+        if person.id in self.people:
+            return self.people[person.id], False
+        self.shown.add(person.id)
+        self.people[person.id] = self._node(f"{person.full_name} ({person.reference})", "person", step, parent)
+        return self.people[person.id], True
+
+    def group(self, group: Group, step: int, parent: str) -> tuple[str, bool]:
+        if group.id in self.groups:
+            return self.groups[group.id], False
+        self.groups[group.id] = self._node(group.name, "group", step, parent)
+        return self.groups[group.id], True
+
+    def edge(self, a: str, b: str, label: str, step: int) -> None:
+        if frozenset((a, b)) in self.pairs and a != b:
+            return
+        self.pairs.add(frozenset((a, b)))
+        self.edges.append(NetworkEdge(a, b, label))
+        labels = {n.key: n.label for n in self.nodes}
+        self.rows.append(ConnectionRow(step, labels[a], label, labels[b]))
+
+    def full(self) -> bool:
+        return len(self.nodes) >= MAX_NODES
+
+
+def _current_links(person: Subject) -> list[PersonLink]:
+    return [link for link in links_of(person) if link.status in (LinkStatus.ACTIVE, LinkStatus.PENDING)]
+
+
+def _affiliations_of(person: Subject) -> list[Affiliation]:
+    return list(db.session.scalars(select(Affiliation).where(
+        Affiliation.subject_id == person.id, Affiliation.ended_at.is_(None)).order_by(Affiliation.id)))
+
+
+def _members_of(group: Group) -> list[Affiliation]:
+    return list(db.session.scalars(select(Affiliation).where(
+        Affiliation.group_id == group.id, Affiliation.ended_at.is_(None)).order_by(Affiliation.id)))
+
+
+def _link_label(link: PersonLink, side: Subject) -> str:
+    pending = " (awaiting confirmation)" if link.status == LinkStatus.PENDING else ""
+    return relation(link, side) + pending
+
+
+def _expand_person(graph: _Graph, person: Subject, key: str, step: int, came_from: int | None) -> list[Follow]:
+    """Draw the person's links and affiliations at `step`; what may be followed one step further."""
+    follow: list[Follow] = []
+    for link in _current_links(person):
+        other = other_side(link, person)
+        if other.id == came_from or graph.full():
+            continue
+        other_key, new = graph.person(other, step, key)
+        graph.edge(key, other_key, _link_label(link, person), step)
+        if new:
+            follow.append(("person", other, other_key))
+    for affiliation in _affiliations_of(person):
+        if graph.full():
+            break
+        group_key, new = graph.group(affiliation.group, step, key)
+        graph.edge(key, group_key, affiliation.role_label, step)
+        if new:
+            follow.append(("group", affiliation.group, group_key))
+    return follow
+
+
+def connections(user: User, subject: Subject) -> _Graph:
+    """The people and groups within two steps of the person, as the viewer may see them."""
+    graph = _Graph(user, subject)
+    for kind, found, key in _expand_person(graph, subject, "n0", 1, None):
+        if kind == "person":
+            _expand_person(graph, found, key, 2, subject.id)
+            continue
+        for member in _members_of(found):
+            if member.subject_id == subject.id or graph.full():
+                continue
+            person_key, _new = graph.person(member.subject, 2, key)
+            graph.edge(person_key, key, member.role_label, 2)
+    return graph
+
+
+# --- panels --------------------------------------------------------------------------------------------------
+
+
+def subject_panel(user: User, subject: Subject) -> Panel | None:
+    """Links with other people, and the connections table and drawing, on the person's page. The page's view
+    event names the people it shows by name (never one out of scope)."""
+    rows = link_rows(user, subject)
+    graph = connections(user, subject)
+    targeted = db.session.scalars(select(RecruitmentTarget).where(RecruitmentTarget.target_id == subject.id)
+                                  .order_by(RecruitmentTarget.recorded_at.desc())).all()
+    return Panel("connections/links_subject_panel.html", {
+        "subject": subject,
+        "current": [r for r in rows if r.link.status in (LinkStatus.ACTIVE, LinkStatus.PENDING)],
+        "history": [r for r in rows if r.link.status in (LinkStatus.ENDED, LinkStatus.REFUSED)],
+        "targeted": [(t, policy.describe_linked_person(user, t.observation.subject)) for t in targeted],
+        "graph_rows": graph.rows, "graph_full": graph.full(),
+        "drawing": connections_svg(graph.nodes, graph.edges, ident=f"net-{subject.id}",
+                                   title=f"Connections of {subject.full_name} within two steps"),
+        "can_record": policy.can_record_link(user, subject),
+    }, subject_ids=tuple(sorted(graph.shown | {r.other_id for r in rows if r.other_id is not None}
+                                | set(seen(user, [t.observation.subject for t in targeted])))))
+
+
+def awaiting_confirmation(user: User) -> Sequence[PersonLink]:
+    """Pending links to people of the supervisor's units, oldest first."""
+    return db.session.scalars(
+        select(PersonLink).join(Subject, Subject.id == PersonLink.other_id)
+        .where(policy.links_confirmable_by(user)).order_by(PersonLink.recorded_at, PersonLink.id)).all()
+
+
+def dashboard_panel(user: User) -> Panel | None:
+    """Counts only (no person named): the targeted-for-recruitment list and, for supervisors, the links that
+    wait for their confirmation."""
+    targeted = len(targeted_list(user))
+    awaiting = len(awaiting_confirmation(user)) if policy.is_supervisor(user) else None
+    return Panel("connections/links_dashboard_panel.html", {"targeted": targeted, "awaiting": awaiting})
+
+
+# --- reports ---------------------------------------------------------------------------------------------------
+
+
+def link_lines(viewer: User | None, subject: Subject, *, current_only: bool = False) -> tuple[model.LinkLine, ...]:
+    """The person's links for a report made by `viewer` (None: nobody, so every other person is anonymous)."""
+    lines = []
+    for link in links_of(subject):
+        if current_only and link.status not in (LinkStatus.ACTIVE, LinkStatus.PENDING):
+            continue
+        other = other_side(link, subject)
+        shown = viewer is not None and policy.can_read_link_evidence(viewer, link)
+        ended = ""
+        if link.ended_at is not None:
+            ended = f"{link.status_label} {link.ended_at.date().isoformat()}"
+            ended += f": {link.end_reason}" if shown and link.end_reason else ""
+        lines.append(model.LinkLine(
+            relation=relation(link, subject), other=policy.describe_linked_person(viewer, other),
+            status=link.status_label, grading=link.grading, learnt_on=link.learnt_on, review_on=link.review_on,
+            evidence=link.evidence if shown else "", source=link.source if shown else "",
+            recorded_by=link.recorded_by.display_name, ended=ended))
+    return tuple(lines)
+
+
+def targeted_lines(viewer: User | None, subject: Subject) -> tuple[model.TargetedLine, ...]:
+    rows = db.session.scalars(select(RecruitmentTarget).where(RecruitmentTarget.target_id == subject.id)
+                              .order_by(RecruitmentTarget.recorded_at, RecruitmentTarget.id))
+    return tuple(model.TargetedLine(
+        observed_on=t.observation.observed_on, recruiter=policy.describe_linked_person(viewer, t.observation.subject),
+        group=t.group.name if t.group else "Not known",
+        reviewed=f"{t.reviewed_at.date().isoformat()} by {t.reviewed_by.display_name}: {t.review_note}"
+        if t.reviewed_at and t.reviewed_by else "") for t in rows)
