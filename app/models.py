@@ -20,6 +20,7 @@ from app.interventions.models import (
 )
 from app.oversight.models import Alert
 from app.retention.models import ErasureInProgress, ErasureRequest
+from app.sharing.models import Disclosure, DisclosureRequest, ReceivedPackage
 from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "AuditVerification",
     "BreakGlassAccess",
     "Challenge",
+    "Disclosure",
+    "DisclosureRequest",
     "ErasureInProgress",
     "ErasureRequest",
     "InstrumentVersion",
@@ -43,6 +46,7 @@ __all__ = [
     "LoginFailure",
     "Movement",
     "Observation",
+    "ReceivedPackage",
     "Screening",
     "ScreeningResponse",
     "Subject",

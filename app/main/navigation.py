@@ -25,6 +25,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("My caseload", "subjects.caseload"),
     ("Observations", "interventions.unit_observations"),
     ("Alerts", "alerts.index"),
+    ("Disclosures", "sharing.register"),
     ("Audit trail", "audit.events"),
     ("Audit extract", "exports.audit_extract"),
     ("Users", "admin.users"),
