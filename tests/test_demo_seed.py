@@ -26,7 +26,8 @@ PANELS = {
     "probation": ["dashboard-counts", "assessments-needed", "active-interventions", "missed-sessions",
                   "quiet-interventions"],
     "supervisor": ["dashboard-counts", "break-glass-queue", "awaiting-approval", "assessments-needed",
-                   "active-interventions", "missed-sessions", "quiet-interventions", "dashboard-observations"],
+                   "active-interventions", "missed-sessions", "quiet-interventions", "dashboard-observations",
+                   "overdue-requests"],
 }
 EMPTY = ("<p>None.</p>", "<p>None waiting.</p>", "No open alerts.")
 

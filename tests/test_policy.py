@@ -79,6 +79,14 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "retention.request_erasure": SUPERVISORS,
     # no erasure request exists in the matrix's data: supervisors get a plain 404
     "retention.confirm": {**SUPERVISORS, "supervisor": 404},
+    "sharing.send_package": SUPERVISORS,
+    "sharing.receive": SUPERVISORS,
+    "sharing.register": SUPERVISORS,
+    "sharing.export_register": SUPERVISORS,
+    "sharing.record_request": SUPERVISORS,
+    # no register entry exists in the matrix's data: supervisors get a plain 404
+    "sharing.show_request": {**SUPERVISORS, "supervisor": 404},
+    "sharing.show_disclosure": {**SUPERVISORS, "supervisor": 404},
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -110,6 +118,8 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     # an empty status change: refused to non-owners, a clear 400 for the owner and the supervisor
     "interventions.transition": {**CASE_WORKERS, "assessor": 403, "probation": 400, "supervisor": 400},
     "audit.run_verification": {**AUDIT_REVIEWERS, "supervisor": 302, "admin": 302},
+    # an empty confirmation names no unit: back to the upload page
+    "sharing.confirm_receive": {**SUPERVISORS, "supervisor": 302},
 }
 STATIC = {"static", "bootstrap.static"}
 
@@ -123,7 +133,7 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "access_id": records["access"], "assessment_id": records.get("draft"),
               "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
               "accreditation_id": 1, "intervention_id": records.get("intervention"),
-              "request_id": 999999, "session_id": "0" * 64, "section": "engagement"}
+              "request_id": 999999, "disclosure_id": 999999, "session_id": "0" * 64, "section": "engagement"}
     if "event_id" in rule.arguments:
         with app.app_context():
             values["event_id"] = db.session.scalar(select(AuditEvent.id).where(

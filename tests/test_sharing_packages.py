@@ -84,7 +84,8 @@ def test_a_package_arrives_intact_and_read_only_in_another_installation(app, use
     with app.app_context():
         from app.assessments.models import AssessmentRating
 
-        evidence = db.session.scalars(sa.select(AssessmentRating.evidence).where(AssessmentRating.evidence != "")).first()
+        evidence = db.session.scalars(sa.select(AssessmentRating.evidence)
+                                      .where(AssessmentRating.evidence != "")).first()
     assert evidence and evidence.split("\n")[0] in text
 
 

@@ -22,6 +22,7 @@ from app.assessments.services import AssessmentInput
 from app.auth.models import User
 from app.db import db, utcnow
 from app.interventions import services as interventions
+from app.sharing import demo as sharing_demo
 from app.interventions.models import Intervention
 from app.subjects import services as subject_services
 from app.subjects.models import Subject
@@ -179,4 +180,5 @@ def seed_case_work() -> None:
     # and the alert it raises is in their queue.
     subject_services.break_glass(_user("assessor"), "P2003ER",
                                  "Emergency call from his former wing about a threat made on release day.")
+    sharing_demo.seed()
     g.user = None
