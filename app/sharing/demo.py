@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g
 from sqlalchemy import select
 
-from app.auth.models import Unit, User
+from app.auth.models import User
 from app.db import db, utcnow
 from app.sharing import exchange, packages, services, signing
 from app.subjects.models import Subject
@@ -26,11 +26,12 @@ def _ensure_key() -> None:
         signing.generate(folder)
 
 
-def _partner_package() -> bytes:
+def _partner_package(subject: Subject) -> bytes:
     """A package as a partner service would send it about a man it supervised before his move to the Eastern
-    region, signed by a key made here for the demo and trusted under the partner's name (its private half is
-    not kept). His assessment was made with the partner's own instrument, which this service does not hold: the
-    page shows it from the package's text, labelled so."""
+    region (he is on record here already: the supervisor confirmed the match). It is signed by a key made here
+    for the demo and trusted under the partner's name (its private half is not kept). His assessment was made
+    with the partner's own instrument, which this service does not hold: the page shows it from the package's
+    text, labelled so."""
     key = Ed25519PrivateKey.generate()
     trusted = Path(current_app.config["TRUSTED_KEYS_DIR"])
     trusted.mkdir(parents=True, exist_ok=True)
@@ -55,8 +56,8 @@ def _partner_package() -> bytes:
                        "purpose": "Continuity of supervision after his move to England"},
         "case_summary_sha256": "0" * 64,
         "sections": {
-            "identity": {"reference": "F5001LI", "given_name": "Karim", "family_name": "Benali",
-                         "date_of_birth": "1994-03-08"},
+            "identity": {"reference": subject.reference, "given_name": subject.given_name,
+                         "family_name": subject.family_name, "date_of_birth": subject.date_of_birth.isoformat()},
             "custody": {"status": "released_on_licence", "index_offence_category": "terrorism",
                         "sentence_date": "2019-05-14", "release_date": ago(60), "alerts": []},
             "assessments": [{"instrument_id": "spip-review", "instrument_version": "2.1", "instrument_sha256": None,
@@ -95,9 +96,8 @@ def seed() -> None:
     exchange.send(supervisor, people["A1003NG"], services.Party(
         "Police nationale, SDAT", "Cdt. Martin", "FR", "led_art35_third_country",
         "Joint risk assessment before his release to France"), ["identity", "custody", "assessments"])
-    eastern = db.session.scalar(select(Unit).where(Unit.code == "PR-EASTERN"))
-    if eastern is not None:
-        exchange.receive(supervisor, eastern, _partner_package())
+    exchange.receive(supervisor, people["P2002ER"].unit, _partner_package(people["P2002ER"]),
+                     confirmed_reference="P2002ER")
     services.record_request(supervisor, people["A1005NG"], services.RequestValues(
         services.Party("Europol ECTC", "", "NL", "led_art8_law_enforcement",
                        "Risk assessments and conference decisions since reception"),
