@@ -143,7 +143,7 @@ def erasure_table(requests: Sequence[ErasureLine], width: float) -> Flowable:
 def disclosures_table(lines: Sequence[DisclosureLine], width: float) -> Flowable:
     if not lines:
         return literal(NONE_RECORDED, styles.EMPTY)
-    return data_table(["When", "", "Agency", "Legal basis", "Purpose", "What"],
+    return data_table(["When", "Direction", "Agency", "Legal basis", "Purpose", "What"],
                       [(utc_text(d.at), d.direction, f"{d.agency} ({d.country})", d.legal_basis, d.purpose, d.what)
                        for d in lines],
                       [1.4, 1, 1.7, 1.7, 2, 1.6], width)
