@@ -29,7 +29,8 @@ ROLES = [
     RoleCase("assessor", "Assessor · Assessor", CASE_WORK),
     RoleCase("probation", "Probation · Probation officer", CASE_WORK),
     RoleCase("supervisor", "Supervisor · Supervisor",
-             ("Home", "People", "My caseload", "Observations", "Alerts", "Audit trail", "Audit extract", "My account")),
+             ("Home", "People", "My caseload", "Observations", "Alerts", "Disclosures", "Audit trail", "Audit extract",
+              "My account")),
     RoleCase(
         "admin",
         "Admin · Admin",
