@@ -367,3 +367,16 @@ def test_the_command_line_sends_and_receives(app, records, assessed, receiver, t
     assert received.output.strip() == "A1000AA"
     replay = other_runner.invoke(args=["packages", "import", str(out), "--unit", factories.UNIT_A])
     assert replay.exit_code == 1 and "already received" in replay.output
+
+
+def test_a_section_the_receiver_does_not_know_is_kept_and_said_to_be_unreadable(app, sent, sender_keys, receiver):
+    envelope = json.loads(sent)
+    envelope["payload"]["sections"]["conference_decisions"] = [{"decision": "refer_to_mappa"}]
+    with app.app_context():
+        key = signing.signing_key(app.config["PACKAGE_KEY_DIR"])
+    content = signing.sign(key, envelope["payload"])
+    got = receive(receiver["app"], receiver["users"]["supervisor"].id, receiver["units"]["A"], content)
+    page = signed_in_client(receiver["app"], receiver["users"]["supervisor"]).get(f"/subjects/{got['subject_id']}")
+    text = page.get_data(as_text=True)
+    assert "Section “conference_decisions”" in text and "cannot show this section" in text
+    assert text.index("Identity as sent") < text.index("Assessment:") < text.index("cannot show this section")

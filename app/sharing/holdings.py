@@ -86,14 +86,10 @@ def received_history(subject: Subject) -> list[tuple[ReceivedPackage, list[tuple
                                   .order_by(ReceivedPackage.received_at.desc(), ReceivedPackage.id.desc()))
     shown = []
     for package in packages:
-        sections = []
-        for code, data in sorted((package.payload or {}).get("sections", {}).items()):
-            section = registry().package_section(code)
-            if section is None:
-                sections.append((code, [ReceivedItem(f"Section “{code}”", (), (), "This service cannot show this "
-                                                     "section: it does not know its format.")]))
-            else:
-                sections.append((section.label, list(section.read(data))))
+        sent = dict((package.payload or {}).get("sections", {}))
+        sections = [(s.label, list(s.read(sent.pop(s.code)))) for s in registry().package_sections if s.code in sent]
+        sections += [(code, [ReceivedItem(f"Section “{code}”", (), (), "This service cannot show this section: it "
+                                          "does not know its format.")]) for code in sorted(sent)]
         shown.append((package, sections))
     return shown
 
