@@ -133,7 +133,8 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "access_id": records["access"], "assessment_id": records.get("draft"),
               "screening_id": records.get("screening"), "challenge_id": records.get("challenge"),
               "accreditation_id": 1, "intervention_id": records.get("intervention"),
-              "request_id": 999999, "disclosure_id": 999999, "session_id": "0" * 64, "section": "engagement"}
+              "request_id": 999999, "disclosure_id": 999999, "disclosure_request_id": 999999,
+              "session_id": "0" * 64, "section": "engagement"}
     if "event_id" in rule.arguments:
         with app.app_context():
             values["event_id"] = db.session.scalar(select(AuditEvent.id).where(

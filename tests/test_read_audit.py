@@ -7,9 +7,11 @@ for the module, and looks for every generated person's reference and full name i
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +27,7 @@ from app.subjects.models import Subject
 from config import Config
 from tests import factories
 from tests.conftest import DatabaseFactory, login
+from tests.sharing_helpers import install_keys, record_request, send
 
 ROLES = ("assessor", "probation", "supervisor", "admin")
 # What a GET may write besides audit events (and their index of the people a list event names): the session's
@@ -109,6 +112,10 @@ def _build(app: Flask) -> World:
                           engagement=None)
     factories.make_intervention(app, users["assessor"].id, adler, users["supervisor"].id, started_days_ago=60)
     factories.open_break_glass(app, users["assessor_b"].id, "A1000AA")  # an alert naming A1000AA
+    # The disclosure register: a package of Alice sent, and a request about her past its due date.
+    install_keys(app, Path(tempfile.mkdtemp(prefix="waypoint-read-audit-keys-")))
+    disclosure = send(app, users["supervisor"].id, archer).disclosure_id
+    disclosure_request = record_request(app, users["supervisor"].id, archer)
     with app.app_context():
         assessor = _as(app, users["assessor"].id)
         a = db.session.get(Assessment, approved)
@@ -129,7 +136,8 @@ def _build(app: Flask) -> World:
         # Unit A's records, which every case worker here may see; the draft is the probation officer's.
         values = {"user_id": users["assessor_b"].id, "unit_id": units["B"], "subject_id": archer,
                   "assessment_id": draft, "screening_id": screening, "intervention_id": intervention,
-                  "request_id": erasure.id, "event_id": event_id, "with": approved, "section": "engagement"}
+                  "request_id": erasure.id, "event_id": event_id, "with": approved, "section": "engagement",
+                  "disclosure_id": disclosure, "disclosure_request_id": disclosure_request}
     return World(app, users, values, people)
 
 

@@ -22,8 +22,8 @@ from app.assessments.services import AssessmentInput
 from app.auth.models import User
 from app.db import db, utcnow
 from app.interventions import services as interventions
-from app.sharing import demo as sharing_demo
 from app.interventions.models import Intervention
+from app.sharing import demo as sharing_demo
 from app.subjects import services as subject_services
 from app.subjects.models import Subject
 

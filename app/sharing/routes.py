@@ -228,10 +228,10 @@ def _request_page(item: DisclosureRequest, decision_form: DecisionForm, status: 
                            today=utcnow().date()), status
 
 
-@bp.route("/sharing/requests/<int:request_id>", methods=["GET", "POST"])
+@bp.route("/sharing/requests/<int:disclosure_request_id>", methods=["GET", "POST"])
 @supervisors
-def show_request(request_id: int) -> Response | str | tuple[str, int]:
-    item = policy.load_disclosure_request(request_id)
+def show_request(disclosure_request_id: int) -> Response | str | tuple[str, int]:
+    item = policy.load_disclosure_request(disclosure_request_id)
     form = DecisionForm(version=str(item.version))
     if not form.is_submitted():
         trail.record_view(item.subject_id, object_type="disclosure_request", object_id=item.id)
@@ -255,7 +255,7 @@ def show_request(request_id: int) -> Response | str | tuple[str, int]:
         show_errors(form, exc)
         return _request_page(item, form, 400)
     flash(f"The decision ({item.decision_label.lower()}) was recorded.", "success")
-    return redirect(url_for("sharing.show_request", request_id=item.id))
+    return redirect(url_for("sharing.show_request", disclosure_request_id=item.id))
 
 
 @bp.route("/sharing/disclosures/<int:disclosure_id>", methods=["GET", "POST"])
