@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,10 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only-not-secret"  # noqa: S105 - test configuration
     DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite://")
     DEMO_ALLOWED = True
+    # Keys of case packages made by a test that names no folder of its own (a demo seed) go to a folder of the
+    # test process, never to the checkout's instance/.
+    PACKAGE_KEY_DIR = str(Path(tempfile.gettempdir()) / f"waypoint-test-{os.getpid()}" / "keys")
+    TRUSTED_KEYS_DIR = str(Path(tempfile.gettempdir()) / f"waypoint-test-{os.getpid()}" / "trusted_keys")
     # Cheaper Argon2id so that the suite stays fast; still Argon2id, still salted.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8192
