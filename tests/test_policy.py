@@ -84,6 +84,7 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "sharing.register": SUPERVISORS,
     "sharing.export_register": SUPERVISORS,
     "sharing.record_request": SUPERVISORS,
+    "sharing.record_disclosure": SUPERVISORS,
     # no register entry exists in the matrix's data: supervisors get a plain 404
     "sharing.show_request": {**SUPERVISORS, "supervisor": 404},
     "sharing.show_disclosure": {**SUPERVISORS, "supervisor": 404},

@@ -265,3 +265,42 @@ def test_the_legal_bases_file_is_checked_at_start_up(tmp_path, app_config):
 def test_the_shipped_legal_bases_file_loads():
     shipped = load(Path(__file__).resolve().parents[1] / "config" / "legal_bases.yaml")
     assert shipped.basis(BASIS) is not None and shipped.exemption("national_security") is not None
+
+
+def test_a_disclosure_made_outside_packages_is_recorded_with_what_was_shared(app, users, records, login_as):
+    request_id = record_request(app, users["supervisor"].id, records["subject_a"], days_ago=3)
+    c = login_as("supervisor")
+    path = f"/subjects/{records['subject_a']}/share/disclosures/new"
+    refused = c.post(path, data={"csrf_token": csrf_token(c, path), "agency": "Parole Board", "country": "GB",
+                                 "legal_basis": "parole_board", "purpose": "Oral hearing on 9 January",
+                                 "kind": "case_summary", "description": "", "sha256": "not-a-hash",
+                                 "answers": str(request_id)})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Say what was shared" in text and "64 characters" in text
+    assert "Oral hearing on 9 January" in text
+    done = c.post(path, data={"csrf_token": csrf_token(c, path), "agency": "Parole Board", "country": "GB",
+                              "legal_basis": "parole_board", "purpose": "Oral hearing on 9 January",
+                              "kind": "case_summary", "description": "Case summary of 2 December (PDF)",
+                              "sha256": "AB" * 32, "answers": str(request_id)})
+    assert done.status_code == 302
+    with app.app_context():
+        entry = db.session.scalars(sa.select(Disclosure)).one()
+        assert (entry.kind, entry.sha256, entry.request_id) == ("case_summary", "ab" * 32, request_id)
+    page = c.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Case summary of 2 December (PDF)" in page and f"Request R{request_id}" in page
+    assert len(events(app, "disclose", "disclosure")) == 1
+
+
+def test_a_disclosure_cannot_answer_another_persons_request(app, users, units, records):
+    request_b = record_request(app, users["supervisor"].id, records["subject_a"])
+    second = factories.make_subject(app, users["supervisor"].id, units["A"], "A4000DD")
+    with app.app_context():
+        actor = db.session.get(User, users["supervisor"].id)
+        subject = db.session.get(Subject, second)
+        assert actor is not None and subject is not None
+        g.user = actor
+        with pytest.raises(Invalid) as refused:
+            services.record_other_disclosure(actor, subject, party(), "other", "A phone call about his release",
+                                             "", request_b)
+        assert "answers" in refused.value.field_errors
+

@@ -108,3 +108,6 @@ def seed() -> None:
         today - timedelta(days=12), today + timedelta(days=18)))
     services.decide_request(supervisor, decided, "granted", "Case summary sent by secure email.",
                             today - timedelta(days=3), decided.version)
+    services.record_other_disclosure(supervisor, people["P2002ER"], services.Party(
+        "Parole Board", "Case manager J. Smith", "GB", "parole_board", "Oral hearing on his recall"),
+        "case_summary", "Case summary (PDF) sent by secure e-mail", "", decided.id)

@@ -8,7 +8,7 @@ from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, S
 
 from app.exports.forms import ExportForm
 from app.forms import DateField, SelectChoice, WaypointForm
-from app.sharing.models import Decision
+from app.sharing.models import Decision, DisclosureKind
 
 DECISION_CHOICES = [SelectChoice(d.value, d.label) for d in Decision if d != Decision.PENDING]
 COUNTRY_HINT = "Two letters (ISO 3166), for example GB, FR, NL."
@@ -24,6 +24,17 @@ class PartyFields(WaypointForm):
 class PackageForm(PartyFields):
     purpose = TextAreaField("Purpose of the disclosure", render_kw={"rows": 2})
     sections = SelectMultipleField("What to send", choices=[], validate_choice=False)
+
+
+class OtherDisclosureForm(PartyFields):
+    purpose = TextAreaField("Purpose of the disclosure", render_kw={"rows": 2})
+    kind = RadioField("What kind of information", choices=[
+        SelectChoice(DisclosureKind.CASE_SUMMARY.value, DisclosureKind.CASE_SUMMARY.label),
+        SelectChoice(DisclosureKind.OTHER.value, DisclosureKind.OTHER.label)], validate_choice=False)
+    description = TextAreaField("What was shared", render_kw={"rows": 2})
+    sha256 = StringField("SHA-256 of the file sent (optional)", render_kw={"autocomplete": "off",
+                                                                          "spellcheck": "false"})
+    answers = SelectField("In answer to", choices=[], validate_choice=False)
 
 
 class RequestForm(PartyFields):

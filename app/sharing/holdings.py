@@ -40,6 +40,9 @@ DIRECTION_WORDS = {Direction.OUTBOUND.value: "Sent to", Direction.INBOUND.value:
 
 
 def what_was_shared(entry: Disclosure) -> str:
+    if entry.description:
+        digest = f" (SHA-256 {entry.sha256[:16]}…)" if entry.sha256 else ""
+        return f"{entry.kind_label}: {entry.description}{digest}"
     sections = ", ".join(entry.sections) if entry.sections else ""
     digest = f" (SHA-256 {entry.sha256[:16]}…)" if entry.sha256 else ""
     return f"{entry.kind_label}{': ' + sections if sections else ''}{digest}"
@@ -62,7 +65,7 @@ def subject_access(subject: Subject) -> dict[str, object]:
 
 def erase(subject: Subject) -> dict[str, int]:
     counts = {"disclosures": bulk(update(Disclosure).where(Disclosure.subject_id == subject.id).values(
-        purpose=REMOVED_TEXT, agency_person="", withheld_reason=""))}
+        purpose=REMOVED_TEXT, agency_person="", withheld_reason="", description=""))}
     bulk(update(DisclosureRequest).where(DisclosureRequest.subject_id == subject.id).values(
         asked_for=REMOVED_TEXT, agency_person="", decision_reason=""))
     counts["received_packages"] = bulk(update(ReceivedPackage).where(ReceivedPackage.subject_id == subject.id)

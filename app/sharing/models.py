@@ -73,6 +73,8 @@ class Disclosure(Base):
     kind: Mapped[str] = mapped_column(String(32))
     sha256: Mapped[str | None] = mapped_column(String(64))
     sections: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # What was shared, in words, for a disclosure made outside Waypoint (a case summary e-mailed, a call).
+    description: Mapped[str] = mapped_column(Text, default="")
     request_id: Mapped[int | None] = mapped_column(ForeignKey("disclosure_requests.id", ondelete="RESTRICT"))
     disclosed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     disclosed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))

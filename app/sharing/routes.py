@@ -19,6 +19,7 @@ from app.sharing import exchange, packages, register_export, services, signing
 from app.sharing.forms import (
     ConfirmReceiveForm,
     DecisionForm,
+    OtherDisclosureForm,
     PackageForm,
     ReceiveForm,
     RegisterExportForm,
@@ -26,19 +27,19 @@ from app.sharing.forms import (
     WithholdForm,
 )
 from app.sharing.legal_bases import legal_bases
-from app.sharing.models import DisclosureRequest
+from app.sharing.models import DisclosureKind, DisclosureRequest
 from app.web import accepts_upload
 
 bp = Blueprint("sharing", __name__)
 supervisors = policy.requires(policy.supervises_cases)
 
 
-def _bases(form: PackageForm | RequestForm) -> None:
+def _bases(form: PackageForm | RequestForm | OtherDisclosureForm) -> None:
     form.legal_basis.choices = [SelectChoice("", "Choose the legal basis")] + [
         SelectChoice(b.code, b.title) for b in legal_bases().bases]
 
 
-def _party(form: PackageForm | RequestForm, purpose: str) -> services.Party:
+def _party(form: PackageForm | RequestForm | OtherDisclosureForm, purpose: str) -> services.Party:
     return services.Party(form.agency.data or "", form.person.data or "", form.country.data or "",
                           form.legal_basis.data or "", purpose)
 
@@ -74,6 +75,33 @@ def send_package(subject_id: int) -> Response | str | tuple[str, int]:
             return render_template("sharing/send.html", form=form, subject=subject), 503
         return _download(sent.zip_bytes(), "application/zip", sent.package_name.removesuffix(".json") + ".zip")
     return render_template("sharing/send.html", form=form, subject=subject), 400 if form.errors else 200
+
+
+@bp.route("/subjects/<int:subject_id>/share/disclosures/new", methods=["GET", "POST"])
+@supervisors
+def record_disclosure(subject_id: int) -> Response | str | tuple[str, int]:
+    """A disclosure made outside Waypoint's packages goes on the register too."""
+    subject = policy.load_subject(subject_id, policy.can_send_package)
+    form = OtherDisclosureForm()
+    _bases(form)
+    form.answers.choices = [SelectChoice("", "No request: on the service's own initiative")] + [
+        SelectChoice(str(r.id), f"R{r.id}: {r.agency}, received {r.received_on.isoformat()}")
+        for r in services.subject_requests(subject)]
+    if not form.is_submitted():
+        trail.record_view(subject.id, object_type="disclosure_form")
+        form.kind.data = DisclosureKind.CASE_SUMMARY.value
+    if form.validate_on_submit():
+        try:
+            entry = services.record_other_disclosure(
+                g.user, subject, _party(form, form.purpose.data or ""), form.kind.data or "",
+                form.description.data or "", form.sha256.data or "", form_id(form.answers.data or ""))
+        except Invalid as exc:
+            show_errors(form, exc)
+            return render_template("sharing/record_disclosure.html", form=form, subject=subject), 400
+        flash("The disclosure was recorded on the register.", "success")
+        return redirect(url_for("sharing.show_disclosure", disclosure_id=entry.id))
+    return render_template("sharing/record_disclosure.html", form=form, subject=subject), \
+        400 if form.errors else 200
 
 
 def _receive_page(form: ReceiveForm, status: int = 200) -> tuple[str, int]:

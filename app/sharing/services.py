@@ -82,6 +82,39 @@ def record_disclosure(actor: User | None, subject: Subject, party: Party, kind: 
     return entry
 
 
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def record_other_disclosure(actor: User, subject: Subject, party: Party, kind: str, description: str,
+                            sha256: str, answers: int | None) -> Disclosure:
+    """A disclosure made outside Waypoint's packages (a case summary sent by secure e-mail, a call to the
+    police), put on the register by a supervisor of the person's unit with what was shared, in words, and the
+    file's SHA-256 when there was a file; optionally as the answer to one of the person's requests."""
+    if not policy.can_send_package(actor, subject):
+        raise NotAllowed("Disclosures are recorded by a supervisor of the person's unit.")
+    party = party.normalised()
+    description, sha256 = description.strip(), sha256.strip().lower()
+    errors = party_problems(party)
+    if kind not in {DisclosureKind.CASE_SUMMARY, DisclosureKind.OTHER}:
+        errors["kind"] = ["Choose what kind of information was shared."]
+    if len(description) < 5:
+        errors["description"] = ["Say what was shared, for example “case summary of 2 December, PDF”."]
+    elif problem := control_character_problem(description, multiline=True):
+        errors["description"] = [problem]
+    if sha256 and not SHA256.match(sha256):
+        errors["sha256"] = ["A SHA-256 is 64 characters 0–9 and a–f; leave it empty when no file was sent."]
+    request = db.session.get(DisclosureRequest, answers) if answers else None
+    if answers and (request is None or request.subject_id != subject.id):
+        errors["answers"] = ["Choose one of the person's requests, or none."]
+    if errors:
+        raise Invalid("The disclosure was not recorded.", field_errors=errors)
+    entry = record_disclosure(actor, subject, party, DisclosureKind(kind), sha256=sha256 or None, sections=[],
+                              request=request)
+    entry.description = description
+    db.session.flush()
+    return entry
+
+
 @dataclass(frozen=True)
 class RequestValues:
     party: Party  # its purpose is what is asked for

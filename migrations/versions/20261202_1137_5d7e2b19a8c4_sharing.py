@@ -113,6 +113,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("sections", sa.JSON(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
         sa.Column("request_id", sa.Integer(), nullable=True),
         sa.Column("disclosed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("disclosed_by_id", sa.Integer(), nullable=True),
