@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,18 @@ class Config:
     # few hundred characters); past either it stops reading and says so, rather than reading without end.
     ROLL_IMPORT_MAX_BYTES = 20 * 1024 * 1024
     ROLL_IMPORT_MAX_LINE_CHARS = 10_000
+    # Information sharing (app/sharing): the legal bases and exemptions the service uses (a data file); where the
+    # installation's Ed25519 key pair for signing case packages lives (outside the database; `flask packages
+    # keygen` makes it); the folder of public keys whose packages this installation accepts, one `<sender>.pub`
+    # (PEM) per sending service; this installation's name as a sender; the largest package accepted.
+    LEGAL_BASES_FILE = str(BASE_DIR / "config" / "legal_bases.yaml")
+    PACKAGE_KEY_DIR = os.environ.get("PACKAGE_KEY_DIR", str(BASE_DIR / "instance" / "keys"))
+    TRUSTED_KEYS_DIR = os.environ.get("TRUSTED_KEYS_DIR", str(BASE_DIR / "instance" / "trusted_keys"))
+    SERVICE_NAME = os.environ.get("WAYPOINT_SERVICE_NAME", "Waypoint")
+    SERVICE_COUNTRY = os.environ.get("WAYPOINT_SERVICE_COUNTRY", "GB")  # ISO 3166-1 alpha-2
+    PACKAGE_MAX_BYTES = 5 * 1024 * 1024
+    # Days an inbound request for information may wait for its decision when the request names no date.
+    DISCLOSURE_REQUEST_DAYS = 30
 
     @classmethod
     def settings(cls) -> dict[str, Any]:
@@ -150,6 +163,10 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only-not-secret"  # noqa: S105 - test configuration
     DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite://")
     DEMO_ALLOWED = True
+    # Keys of case packages made by a test that names no folder of its own (a demo seed) go to a folder of the
+    # test process, never to the checkout's instance/.
+    PACKAGE_KEY_DIR = str(Path(tempfile.gettempdir()) / f"waypoint-test-{os.getpid()}" / "keys")
+    TRUSTED_KEYS_DIR = str(Path(tempfile.gettempdir()) / f"waypoint-test-{os.getpid()}" / "trusted_keys")
     # Cheaper Argon2id so that the suite stays fast; still Argon2id, still salted.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8192

@@ -65,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main.routes import bp as main_bp
     from app.oversight.routes import bp as alerts_bp
     from app.retention.routes import bp as retention_bp
+    from app.sharing.routes import bp as sharing_bp
     from app.subjects.handover_routes import bp as handover_bp
     from app.subjects.routes import bp as subjects_bp
 
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(retention_bp)
     app.register_blueprint(keep_apart_bp)
     app.register_blueprint(connections_bp)
+    app.register_blueprint(sharing_bp)
     navigation.register(app)
 
 
@@ -98,6 +100,8 @@ def register_features(app: Flask) -> None:
     from app.interventions import holdings as interventions
     from app.oversight import holdings as oversight
     from app.retention import holdings as retention
+    from app.sharing import holdings as sharing
+    from app.sharing import legal_bases
     from app.subjects import handover_holdings as handovers
     from app.subjects import holdings as subjects
 
@@ -110,6 +114,8 @@ def register_features(app: Flask) -> None:
     connections.register(found)
     conferences.register(found)
     retention.register(found)
+    legal_bases.init_app(app)  # an invalid legal bases file stops start-up here
+    sharing.register(found)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -124,9 +130,10 @@ def register_commands(app: Flask) -> None:
     from app.audit.cli import audit_cli
     from app.main.cli import db_cli, demo_cli, explain_missing_database
     from app.retention.cli import retention_cli
+    from app.sharing.cli import packages_cli
     from app.subjects.cli import subjects_cli
 
     for group in (units_cli, users_cli, audit_cli, db_cli, demo_cli, subjects_cli, instruments_cli,
-                  retention_cli):
+                  retention_cli, packages_cli):
         app.cli.add_command(group)
     explain_missing_database(app.cli)  # a fresh checkout: one line saying to run `flask db upgrade`

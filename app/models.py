@@ -30,6 +30,7 @@ from app.interventions.models import (
 )
 from app.oversight.models import Alert
 from app.retention.models import ErasureInProgress, ErasureRequest
+from app.sharing.models import Disclosure, DisclosureRequest, ReceivedPackage
 from app.subjects.handover_models import Departure, Handover, HandoverItem
 from app.subjects.models import Allocation, BreakGlassAccess, Movement, Subject, SubjectAlert
 
@@ -49,6 +50,8 @@ __all__ = [
     "ConferenceAction",
     "ConferenceAttendee",
     "Departure",
+    "Disclosure",
+    "DisclosureRequest",
     "Discussion",
     "Dissent",
     "ErasureInProgress",
@@ -68,6 +71,7 @@ __all__ = [
     "Observation",
     "PersonLink",
     "PersonSkill",
+    "ReceivedPackage",
     "RecruitmentTarget",
     "Screening",
     "ScreeningResponse",

@@ -40,6 +40,7 @@ from app.db import Base, db, utcnow
 from app.interventions.models import Intervention
 from app.oversight.models import Alert
 from app.retention.models import ErasureRequest
+from app.sharing.models import Decision, Disclosure, DisclosureRequest
 from app.subjects.handover_models import Departure, Handover
 from app.subjects.models import BreakGlassAccess, Subject
 
@@ -524,6 +525,63 @@ def can_extract_audit(user: User) -> bool:
     return supervises_cases(user)
 
 
+# --- information sharing -------------------------------------------------------------------------------------
+# The disclosure register is per unit: a supervisor reviews the entries of their units (made while the person was
+# there), and records, decides and withholds there. Sending a case package outside the service, and receiving
+# one, is for a supervisor of the person's unit (of the receiving unit).
+
+
+def can_review_register(user: User) -> bool:
+    return supervises_cases(user)
+
+
+def can_view_disclosure(user: User, entry: Disclosure) -> bool:
+    return can_review_register(user) and entry.unit_id in user.unit_ids
+
+
+def disclosures_visible_to(user: User) -> ColumnElement[bool]:
+    """WHERE clause of `can_view_disclosure`."""
+    if not can_review_register(user):
+        return Disclosure.id.is_(None)
+    return Disclosure.unit_id.in_(sorted(user.unit_ids))
+
+
+def can_view_disclosure_request(user: User, request: DisclosureRequest) -> bool:
+    return can_review_register(user) and request.unit_id in user.unit_ids
+
+
+def disclosure_requests_visible_to(user: User) -> ColumnElement[bool]:
+    """WHERE clause of `can_view_disclosure_request`."""
+    if not can_review_register(user):
+        return DisclosureRequest.id.is_(None)
+    return DisclosureRequest.unit_id.in_(sorted(user.unit_ids))
+
+
+def can_record_disclosure_request(user: User, subject: Subject) -> bool:
+    return supervises(user, subject) and subject.erased_at is None
+
+
+def can_decide_disclosure_request(user: User, request: DisclosureRequest) -> bool:
+    return can_view_disclosure_request(user, request) and request.decision == Decision.PENDING
+
+
+def can_withhold_disclosure(user: User, entry: Disclosure) -> bool:
+    return can_view_disclosure(user, entry) and entry.withheld_exemption is None
+
+
+def can_send_package(user: User, subject: Subject) -> bool:
+    """A disclosure outside the service: a supervisor of the person's unit, never through break-glass."""
+    return supervises(user, subject) and subject.erased_at is None
+
+
+def can_receive_packages(user: User) -> bool:
+    return supervises_cases(user)
+
+
+def can_receive_into(user: User, unit_id: int) -> bool:
+    return can_receive_packages(user) and unit_id in user.unit_ids
+
+
 # --- audit review and extracts -------------------------------------------------------------------------
 # Supervisors review the events about the people of their units, with everything those events hold.
 # Admins review every event, but an event's details may carry case content (field values of a person's
@@ -695,6 +753,15 @@ def load_erasure_request(request_id: int) -> ErasureRequest:
 
 def load_alert(alert_id: int) -> Alert:
     return load(Alert, alert_id, can_acknowledge_alert, "alert", lambda a: a.subject_id)
+
+
+def load_disclosure(disclosure_id: int) -> Disclosure:
+    return load(Disclosure, disclosure_id, can_view_disclosure, "disclosure", lambda d: d.subject_id)
+
+
+def load_disclosure_request(request_id: int) -> DisclosureRequest:
+    return load(DisclosureRequest, request_id, can_view_disclosure_request, "disclosure_request",
+                lambda r: r.subject_id)
 
 
 def load_user(user_id: int) -> User:

@@ -197,6 +197,34 @@ class MoveGuard:
     confirm: Callable[[User, Subject, Move, Sequence[MoveConflict], str], None]
 
 
+@dataclass(frozen=True)
+class ReceivedItem:
+    """One received record as a page shows it, read-only: a heading, its facts as (label, value) pairs in this
+    service's words, and free text the sender wrote."""
+
+    title: str
+    facts: tuple[tuple[str, str], ...] = ()
+    text: tuple[tuple[str, str], ...] = ()  # (label, the sender's text)
+    notice: str = ""  # e.g. "shown from the package's own text: this service does not hold the instrument"
+
+
+@dataclass(frozen=True)
+class PackageSection:
+    """A section of a signed case package, registered by the feature that owns its data.
+
+    `build(subject)` returns the section as plain JSON (codes, not display text: the receiving service shows
+    them in its own words; no links to other people), or None when the person has nothing of it. `read(data)`
+    turns a received section back into read-only items for the person's page; it never writes local case
+    data. A section's JSON shape is documented in schemas/case-package-1.json."""
+
+    code: str
+    label: str
+    build: Callable[[Subject], Any]
+    read: Callable[[Any], Sequence[ReceivedItem]]
+    default: bool = True  # chosen unless the sender unticks it
+    required: bool = False  # always sent (identity)
+
+
 class Person(Protocol):
     @property
     def id(self) -> int: ...
@@ -228,6 +256,7 @@ class PersonRegistry:
     # observation page sends such an observation there, with what was typed (a recruitment attempt names
     # its targets in app/connections).
     observation_forms: dict[str, str] = field(default_factory=dict)
+    package_sections: list[PackageSection] = field(default_factory=list)
     people: People | None = None
 
     def hold(self, holding: Holding) -> None:
@@ -240,6 +269,14 @@ class PersonRegistry:
         if any(k.name == kind.name for k in self.work_kinds):
             raise ValueError(f"work kind {kind.name!r} registered twice")
         self.work_kinds.append(kind)
+
+    def add_package_section(self, section: PackageSection) -> None:
+        if any(s.code == section.code for s in self.package_sections):
+            raise ValueError(f"package section {section.code!r} registered twice")
+        self.package_sections.append(section)
+
+    def package_section(self, code: str) -> PackageSection | None:
+        return next((s for s in self.package_sections if s.code == code), None)
 
     def work_kind(self, name: str) -> WorkKind:
         for kind in self.work_kinds:

@@ -350,6 +350,53 @@ class ConferenceMinutes:
 
 
 @dataclass(frozen=True)
+class DisclosureLine:
+    """Information about the person shared with, or received from, another agency (app/sharing)."""
+
+    at: datetime
+    direction: str  # "Sent to" or "Received from"
+    agency: str
+    country: str
+    legal_basis: str
+    purpose: str
+    what: str
+
+
+@dataclass(frozen=True)
+class DisclosureRequestLine:
+    received_on: date
+    agency: str
+    country: str
+    legal_basis: str
+    asked_for: str
+    decision: str
+    responded_on: date | None
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    """A line of the disclosure register's export: an outbound or inbound disclosure, or a request received."""
+
+    entry: str  # "D12" (disclosure) or "R3" (request)
+    at: date
+    kind: str
+    person: str  # the person's reference
+    agency: str
+    country: str
+    legal_basis: str
+    purpose: str
+    what: str
+    status: str
+
+
+@dataclass(frozen=True)
+class DisclosureRegister:
+    header: Header
+    units: tuple[str, ...]
+    lines: tuple[RegisterLine, ...]
+
+
+@dataclass(frozen=True)
 class SubjectAccessReport:
     """Everything held about one person, including who consulted the record and when."""
 
@@ -374,6 +421,9 @@ class SubjectAccessReport:
     skills: tuple[SkillLine, ...] = ()  # every one, ended ones included
     person_links: tuple[LinkLine, ...] = ()  # conn-links: every link, ended and refused ones included
     recruitment_targets: tuple[TargetedLine, ...] = ()  # conn-links
+    # Disclosures not withheld under a recorded exemption, and requests received (app/sharing).
+    disclosures: tuple[DisclosureLine, ...] = ()
+    disclosure_requests: tuple[DisclosureRequestLine, ...] = ()
 
 
 @dataclass(frozen=True)

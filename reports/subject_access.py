@@ -29,6 +29,8 @@ from reports.model import (
     AssessmentSection,
     BreakGlassLine,
     ConferenceDecisionLine,
+    DisclosureLine,
+    DisclosureRequestLine,
     ErasureLine,
     HandoverLine,
     KeepApartOverrideLine,
@@ -75,6 +77,10 @@ def subject_access_story(data: SubjectAccessReport, width: float) -> list[Flowab
     story.append(targeted_table(data.recruitment_targets, width))
     story += heading("Requests to erase the record")
     story.append(erasure_table(data.erasure_requests, width))
+    story += heading("Information shared with or received from other agencies")
+    story.append(disclosures_table(data.disclosures, width))
+    story += heading("Requests for information received from other agencies")
+    story.append(disclosure_requests_table(data.disclosure_requests, width))
     story.append(PageBreak())
     story += heading("Access from outside the record's unit (break-glass)")
     story.append(break_glass_table(data.break_glass, width))
@@ -184,6 +190,24 @@ def erasure_table(requests: Sequence[ErasureLine], width: float) -> Flowable:
     return data_table(["When", "Requested by", "Status", "Reason"],
                       [(utc_text(r.requested_at), r.requested_by, r.status, r.reason) for r in requests],
                       [1.5, 1.6, 1.1, 4.5], width)
+
+
+def disclosures_table(lines: Sequence[DisclosureLine], width: float) -> Flowable:
+    if not lines:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(["When", "Direction", "Agency", "Legal basis", "Purpose", "What"],
+                      [(utc_text(d.at), d.direction, f"{d.agency} ({d.country})", d.legal_basis, d.purpose, d.what)
+                       for d in lines],
+                      [1.4, 1, 1.7, 1.7, 2, 1.6], width)
+
+
+def disclosure_requests_table(lines: Sequence[DisclosureRequestLine], width: float) -> Flowable:
+    if not lines:
+        return literal(NONE_RECORDED, styles.EMPTY)
+    return data_table(["Received", "From", "Legal basis claimed", "Asked for", "Decision", "Answered"],
+                      [(date_text(r.received_on), f"{r.agency} ({r.country})", r.legal_basis, r.asked_for,
+                        r.decision, date_text(r.responded_on)) for r in lines],
+                      [1.2, 1.7, 1.7, 2.4, 1.2, 1.2], width)
 
 
 def break_glass_table(accesses: Sequence[BreakGlassLine], width: float) -> Flowable:

@@ -196,9 +196,11 @@ def db_url(databases: DatabaseFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def app_config(db_url: str) -> dict[str, Any]:
-    """Overrides for the testing config; a test may change them before `app` is built."""
-    return {"SQLALCHEMY_DATABASE_URI": db_url}
+def app_config(db_url: str, tmp_path: Path) -> dict[str, Any]:
+    """Overrides for the testing config; a test may change them before `app` is built. The case packages' keys
+    live in the test's own folder, never in the checkout's instance/."""
+    return {"SQLALCHEMY_DATABASE_URI": db_url, "PACKAGE_KEY_DIR": str(tmp_path / "package-keys"),
+            "TRUSTED_KEYS_DIR": str(tmp_path / "trusted-keys")}
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ PANELS = {
     "supervisor": ["incoming-handovers", "departures",
                    "dashboard-counts", "break-glass-queue", "awaiting-approval", "assessments-needed",
                    "active-interventions", "missed-sessions", "quiet-interventions", "dashboard-observations",
-                   "keep-aparts-awaiting"],
+                   "keep-aparts-awaiting", "overdue-requests"],
 }
 EMPTY = ("<p>None.</p>", "<p>None waiting.</p>", "No open alerts.")
 

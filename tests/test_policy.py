@@ -119,6 +119,15 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "links.record_recruitment": CASE_WORKERS,
     "links.targeted": CASE_WORKERS,
     "links.review_target": {**CASE_WORKERS, "assessor": 404, "probation": 404, "supervisor": 404},
+    "sharing.send_package": SUPERVISORS,
+    "sharing.receive": SUPERVISORS,
+    "sharing.register": SUPERVISORS,
+    "sharing.export_register": SUPERVISORS,
+    "sharing.record_request": SUPERVISORS,
+    "sharing.record_disclosure": SUPERVISORS,
+    # no register entry exists in the matrix's data: supervisors get a plain 404
+    "sharing.show_request": {**SUPERVISORS, "supervisor": 404},
+    "sharing.show_disclosure": {**SUPERVISORS, "supervisor": 404},
 }
 # POST-only routes: what a CSRF-valid, empty POST gets (302: done or sent back; 403: refused).
 POST_MATRIX: dict[str, dict[str, int]] = {
@@ -161,6 +170,8 @@ POST_MATRIX: dict[str, dict[str, int]] = {
     "keep_apart.decline": {**SUPERVISORS, "supervisor": 404},
     "handover.acknowledge": {**SUPERVISORS, "supervisor": 404},
     "connections.set_group_active": {**SUPERVISORS, "supervisor": 404},
+    # an empty confirmation names no unit: back to the upload page
+    "sharing.confirm_receive": {**SUPERVISORS, "supervisor": 302},
 }
 STATIC = {"static", "bootstrap.static"}
 
@@ -176,7 +187,8 @@ def url_args(app: Flask, endpoint: str, users: dict[str, Any], units: dict[str, 
               "accreditation_id": 1, "intervention_id": records.get("intervention"),
               "request_id": 999999, "link_id": 999999, "handover_id": 999999, "departure_id": 999999,
               "session_id": "0" * 64, "section": "engagement", "group_id": 999999, "group_link_id": 999999,
-              "affiliation_id": 999999, "skill_id": 999999, "keep_apart_id": 999999, "target_id": 999999}
+              "affiliation_id": 999999, "skill_id": 999999, "keep_apart_id": 999999, "target_id": 999999,
+              "disclosure_id": 999999, "disclosure_request_id": 999999}
     if "event_id" in rule.arguments:
         with app.app_context():
             values["event_id"] = db.session.scalar(select(AuditEvent.id).where(

@@ -7,9 +7,11 @@ for the module, and looks for every generated person's reference and full name i
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +27,7 @@ from app.subjects.models import Subject
 from config import Config
 from tests import factories
 from tests.conftest import DatabaseFactory, login
+from tests.sharing_helpers import install_keys, record_request, send
 
 ROLES = ("assessor", "probation", "supervisor", "admin")
 # What a GET may write besides audit events (and their index of the people a list event names): the session's
@@ -113,6 +116,10 @@ def _build(app: Flask) -> World:
     conference = factories.make_conference(app, users["supervisor"].id, users["probation"].id, units["A"], archer,
                                            action_owner_id=users["probation"].id, dissent=True)
     handover_id, departure_id = _handover_and_departure(app, users, units, able)
+    # The disclosure register: a package of Alice sent, and a request about her past its due date.
+    install_keys(app, Path(tempfile.mkdtemp(prefix="waypoint-read-audit-keys-")))
+    disclosure = send(app, users["supervisor"].id, archer).disclosure_id
+    disclosure_request = record_request(app, users["supervisor"].id, archer)
     with app.app_context():
         assessor = _as(app, users["assessor"].id)
         a = db.session.get(Assessment, approved)
@@ -140,7 +147,8 @@ def _build(app: Flask) -> World:
                   "section": "engagement", "conference_id": conference["conference"],
                   "discussion_id": conference["discussion"], "action_id": conference["action"],
                   "handover_id": handover_id, "departure_id": departure_id,
-                  "link_id": link_id, "target_id": target_id, **connections}
+                  "link_id": link_id, "target_id": target_id, "disclosure_id": disclosure,
+                  "disclosure_request_id": disclosure_request, **connections}
     return World(app, users, values, people)
 
 

@@ -90,10 +90,14 @@ def test_a_table_cannot_be_held_twice():
 
 
 @pytest.fixture
-def everything_about_alice(app: Flask, users, units, records, assessed, full_record) -> int:  # noqa: F811
+def everything_about_alice(app: Flask, users, units, records, assessed, full_record, tmp_path) -> int:  # noqa: F811
     """Subject A with at least one row in every table about a person: the subject-access fixture's records,
-    plus an observation, an alert flag, an acknowledged break-glass alert, a row of each connection and a
-    conference decision with dissent and an action."""
+    plus an observation, an alert flag, an acknowledged break-glass alert, a row of each connection, a
+    conference decision with dissent and an action, and a request for information, a package sent and the same
+    package received back."""
+    from tests.sharing_helpers import make_sharing_records
+
+    make_sharing_records(app, tmp_path, users["supervisor"].id, records["subject_a"], units["A"])
     from app.interventions import services as iv_services
     from app.oversight import alerts
     from app.oversight.models import Alert
@@ -197,9 +201,10 @@ def test_every_table_about_a_person_is_erased_and_reported(app: Flask, users, ev
         db.session.commit()
         assert counts["observations"] == 1 and counts["assessments"] >= 2 and counts["alert_flags"] == 1
         conn = db.session.connection()
-        # Alerts and erasure requests are kept for accountability, without the person or their text.
+        # Alerts, erasure requests and the disclosure register are kept for accountability, without the person
+        # or their text; a received package keeps its id and provenance (no replay brings the person back).
         left = {t: n for t in tables if (n := rows_about(conn, t, sid))}
-        assert set(left) <= {"erasure_requests"}, left
+        assert set(left) <= {"erasure_requests", "disclosures", "disclosure_requests", "received_packages"}, left
         texts = db.session.scalars(sa.select(ErasureRequest.reason).where(ErasureRequest.subject_id == sid)).all()
         assert texts and all(t == "(removed when the record was erased)" for t in texts)
 
@@ -216,18 +221,19 @@ def test_the_timeline_and_panels_come_from_every_feature(app: Flask, everything_
         kinds = {e.kind for e in registry().timeline(subject)}
         assert {"record", "transfer", "allocation", "screening", "assessment", "challenge", "intervention",
                 "session", "observation", "conference", "handover", "affiliation", "skill", "link",
-                "recruitment"} <= kinds
+                "recruitment", "disclosure", "disclosure_request"} <= kinds
         entries = registry().timeline(subject)
         assert [e.when for e in entries] == sorted((e.when for e in entries), reverse=True)
         templates = [p.template for p in registry().panels_for_subject(supervisor, subject)]
         assert templates == ["assessments/_subject_panel.html", "interventions/_subject_panel.html",
                              "connections/groups_subject_panel.html", "connections/links_subject_panel.html",
-                             "connections/apart_subject_panel.html", "conferences/_subject_panel.html"]
+                             "connections/apart_subject_panel.html", "conferences/_subject_panel.html",
+                             "sharing/_subject_panel.html"]
         board = [p.template for p in registry().panels_for_dashboard(supervisor)]
         assert board == ["handover/_dashboard_panel.html", "assessments/_dashboard_panel.html",
                          "oversight/_dashboard_panel.html", "interventions/_dashboard_panel.html",
                          "connections/links_dashboard_panel.html", "connections/apart_dashboard_panel.html",
-                         "conferences/_dashboard_panel.html"]
+                         "conferences/_dashboard_panel.html", "sharing/_dashboard_panel.html"]
 
 
 def test_failed_sign_ins_reach_the_alerts_through_a_signal(app: Flask, users):

@@ -28,6 +28,7 @@ from app.connections.models import PersonLink
 from app.db import db, utcnow
 from app.interventions import services as interventions
 from app.interventions.models import Intervention
+from app.sharing import demo as sharing_demo
 from app.subjects import handover, moves
 from app.subjects import services as subject_services
 from app.subjects.models import Subject
@@ -278,6 +279,7 @@ def seed_case_work() -> None:
     _work_left_by_a_disabled_officer(today)
     seed_groups()
     seed_links()  # after seed_groups: the recruitment attempt names one of its groups
+    sharing_demo.seed()
     g.user = None
 
 

@@ -28,6 +28,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Nexus", "connections.nexus_picture"),
     ("Conferences", "conferences.index"),
     ("Alerts", "alerts.index"),
+    ("Disclosures", "sharing.register"),
     ("Audit trail", "audit.events"),
     ("Audit extract", "exports.audit_extract"),
     ("Users", "admin.users"),

@@ -30,7 +30,7 @@ ROLES = [
     RoleCase("probation", "Probation · Probation officer", CASE_WORK),
     RoleCase("supervisor", "Supervisor · Supervisor",
              ("Home", "People", "My caseload", "Observations", "Groups", "Nexus", "Conferences", "Alerts",
-              "Audit trail", "Audit extract", "My account")),
+              "Disclosures", "Audit trail", "Audit extract", "My account")),
     RoleCase(
         "admin",
         "Admin · Admin",

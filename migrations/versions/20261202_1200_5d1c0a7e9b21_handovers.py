@@ -2,7 +2,7 @@
 removed user left in a unit, listed for its supervisors until reassigned).
 
 Revision ID: 5d1c0a7e9b21
-Revises: cf23607cc3ef
+Revises: 5c0f3e2a9b71
 Create Date: 2026-12-02 11:30:00+00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5d1c0a7e9b21"
-down_revision: str | None = "cf23607cc3ef"
+down_revision: str | None = "5c0f3e2a9b71"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
