@@ -164,15 +164,15 @@ def test_details_stored_in_another_form_still_verify_and_changes_to_them_are_nam
     # rest of the chain rehashed after it: a chain that holds.
     set_details(db_url, dialect, 3, json.dumps({"z": 1, "a": "é"}))
     tamper(db_url, dialect, "UPDATE audit_events SET hash = :h WHERE id = 3", h=rehashed)
-    prev = rehashed
     with app.app_context():
-        for event_id in range(4, 7):
-            later = db.session.get(AuditEvent, event_id)
-            assert later is not None
-            digest = trail.chain_hash(prev, later.canonical_fields())
-            tamper(db_url, dialect, "UPDATE audit_events SET prev_hash = :p, hash = :h WHERE id = :i",
-                   p=prev, h=digest, i=event_id)
-            prev = digest
+        later = [e.canonical_fields() for e in
+                 db.session.scalars(select(AuditEvent).where(AuditEvent.id > 3).order_by(AuditEvent.id))]
+    prev = rehashed
+    for fields in later:
+        digest = trail.chain_hash(prev, fields)
+        tamper(db_url, dialect, "UPDATE audit_events SET prev_hash = :p, hash = :h WHERE id = :i",
+               p=prev, h=digest, i=fields["id"])
+        prev = digest
     assert agreed(app) == trail.Verification(6)
     set_details(db_url, dialect, 3, json.dumps({"z": 2, "a": "é"}))
     assert agreed(app) == trail.Verification(2, 3, trail.CONTENT_CHANGED)
