@@ -26,17 +26,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, create_engine, func, select
+from sqlalchemy import Row, Table, create_engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from app.audit.models import GENESIS_HASH
+from app.audit.models import GENESIS_HASH, AuditEvent
 from app.audit.trail import (
-    _CHAIN_COLUMNS,
-    _EVENTS,
+    CHAIN_COLUMNS,
     CONTENT_CHANGED,
     LINK_BROKEN,
     Verification,
@@ -46,6 +45,7 @@ from app.audit.trail import (
     verify,
 )
 
+_EVENTS = cast(Table, AuditEvent.__table__)
 # Below this many events per process, starting another process costs more than it saves.
 MIN_SPAN = 50_000
 # Rows per SELECT where the rows are read without COPY, and COPY messages (rows) joined before splitting.
@@ -167,7 +167,7 @@ def check_span(address: str, span: Span) -> SpanCheck:
 def _batches(session: Session, span: Span) -> Iterator[list[Row[Any]]]:
     after = span.low - 1
     while True:
-        query = select(*_CHAIN_COLUMNS).where(_EVENTS.c.id > after).order_by(_EVENTS.c.id).limit(BATCH)
+        query = select(*CHAIN_COLUMNS).where(_EVENTS.c.id > after).order_by(_EVENTS.c.id).limit(BATCH)
         if span.high is not None:
             query = query.where(_EVENTS.c.id <= span.high)
         rows = list(session.execute(query))
@@ -199,8 +199,8 @@ def _check_selected(address: str, span: Span) -> SpanCheck:
 
 # --- PostgreSQL: COPY, rows hashed from the copied text ---------------------------------------------------
 
-# The columns of trail._CHAIN_COLUMNS, in that order, in the session's time zone (UTC) and ISO date style.
-_COPY = ("COPY (SELECT id, occurred_at, actor_id, actor_username, actor_role, action, object_type, object_id, "
+# The columns of trail.CHAIN_COLUMNS, in that order, in the session's time zone (UTC) and ISO date style.
+COPY_RANGE = ("COPY (SELECT id, occurred_at, actor_id, actor_username, actor_role, action, object_type, object_id, "
          "subject_id, details::text, request_id, ip, prev_hash, hash FROM audit_events "
          "WHERE id >= {low} AND id <= {high} ORDER BY id) TO STDOUT")
 _NULL = b"\\N"  # COPY's text for NULL; a backslash in a value is always doubled, so this is only ever NULL
@@ -220,7 +220,7 @@ def _check_copied(conninfo: str, span: Span) -> SpanCheck:
     with psycopg.connect(conninfo) as conn:
         conn.execute("SET TIME ZONE 'UTC'")
         conn.execute("SET DateStyle = 'ISO, YMD'")
-        with conn.cursor() as cursor, cursor.copy(_COPY.format(low=int(span.low), high=int(high))) as copy:
+        with conn.cursor() as cursor, cursor.copy(COPY_RANGE.format(low=int(span.low), high=int(high))) as copy:
             for lines in _lines(copy):
                 if not _check_lines(lines, check):
                     break
@@ -296,17 +296,25 @@ def _value(field: bytes) -> str | None:
     return _COPY_ESCAPE.sub(lambda m: _COPY_ESCAPES.get(m[1], m[1]), field).decode()
 
 
-def _exact_hash(line: bytes) -> str:
-    """The row's hash computed as trail.verify() computes it, from the values the copied text stands for."""
+def copied_link(line: bytes) -> tuple[str, dict[str, Any], str] | None:
+    """A copied row as its previous hash, its canonical fields (as trail.chain_fields() makes them from its
+    decoded values) and its stored hash; None when the text cannot be such a row."""
     values = [_value(field) for field in line.split(b"\t")]
     (id_, at, actor_id, username, role, action, object_type, object_id, subject_id, details, request_id, ip,
-     prev, _stored) = values
-    if id_ is None or at is None or action is None or prev is None:
-        return ""
+     prev, stored) = values
+    if id_ is None or at is None or action is None or prev is None or stored is None:
+        return None
     try:
         occurred_at = datetime.fromisoformat(at)
-    except ValueError:
-        return ""
-    return chain_hash(prev, chain_fields(
-        int(id_), occurred_at, None if actor_id is None else int(actor_id), username, role, action, object_type,
-        object_id, None if subject_id is None else int(subject_id), details, request_id, ip))
+        fields = chain_fields(
+            int(id_), occurred_at, None if actor_id is None else int(actor_id), username, role, action,
+            object_type, object_id, None if subject_id is None else int(subject_id), details, request_id, ip)
+    except ValueError:  # json.JSONDecodeError included
+        return None
+    return prev, fields, stored
+
+
+def _exact_hash(line: bytes) -> str:
+    """The row's hash computed as trail.verify() computes it, from the values the copied text stands for."""
+    link = copied_link(line)
+    return "" if link is None else chain_hash(link[0], link[1])

@@ -18,12 +18,8 @@ GENESIS_HASH = "0" * 64
 # json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False) makes exactly this encoder
 # (every other argument at its default) for each call and calls its encode(); making it once gives the same
 # bytes. An encoder keeps no state between calls, so threads may share it.
-_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def canonical_json(fields: Any) -> bytes:
-    """The bytes the chain hashes: sorted keys, no spaces, text as it is (UTF-8)."""
-    return _CANONICAL_ENCODER.encode(fields).encode()
+# The chain hashes canonical_json() of an event's fields: this encoder's text, as UTF-8 (app/audit/trail.py).
+CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class ChainedJSON(TypeDecorator[Any]):
@@ -35,7 +31,7 @@ class ChainedJSON(TypeDecorator[Any]):
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], str | None]:
         def process(value: Any) -> str | None:
-            return None if value is None else _CANONICAL_ENCODER.encode(value)
+            return None if value is None else CANONICAL_ENCODER.encode(value)
 
         return process
 

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Row, Table, Text, event, insert, select, text
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from app.audit.models import GENESIS_HASH, AuditEvent, AuditEventPerson, canonical_json, people_named
+from app.audit.models import CANONICAL_ENCODER, GENESIS_HASH, AuditEvent, AuditEventPerson, people_named
 from app.db import db, utcnow
 
 _QUEUE_KEY = "waypoint_audit_queue"
@@ -40,7 +40,7 @@ _INSERT = insert(_EVENTS)
 _INSERT_PEOPLE = insert(cast(Table, AuditEventPerson.__table__))
 # The hashed columns as verify() reads them. `details` comes as its JSON text, parsed here by json.loads, as
 # the JSON type would; the cast makes PostgreSQL's driver hand over the text of a `json` column unparsed.
-_CHAIN_COLUMNS = (
+CHAIN_COLUMNS = (
     _EVENTS.c.id, _EVENTS.c.occurred_at, _EVENTS.c.actor_id, _EVENTS.c.actor_username, _EVENTS.c.actor_role,
     _EVENTS.c.action, _EVENTS.c.object_type, _EVENTS.c.object_id, _EVENTS.c.subject_id,
     sql_cast(_EVENTS.c.details, Text), _EVENTS.c.request_id, _EVENTS.c.ip, _EVENTS.c.prev_hash, _EVENTS.c.hash,
@@ -54,6 +54,11 @@ class Actor:
     id: int | None
     username: str | None
     role: str | None
+
+
+def canonical_json(fields: dict[str, Any]) -> bytes:
+    """The bytes the chain hashes: sorted keys, no spaces, text as it is (UTF-8)."""
+    return CANONICAL_ENCODER.encode(fields).encode()
 
 
 @dataclass
@@ -256,7 +261,7 @@ def chain_fields(id_: int, occurred_at: datetime, actor_id: int | None, actor_us
                  actor_role: str | None, action: str, object_type: str | None, object_id: str | None,
                  subject_id: int | None, details: str | None, request_id: str | None, ip: str | None
                  ) -> dict[str, Any]:
-    """The keys and values of AuditEvent.canonical_fields(), from a row of _CHAIN_COLUMNS (details as its
+    """The keys and values of AuditEvent.canonical_fields(), from a row of CHAIN_COLUMNS (details as its
     JSON text): what every way of verifying hashes when it must be exact."""
     return {
         "id": id_,
@@ -282,7 +287,7 @@ def _chain_batches(session: Session, batch: int = 2000, limit: int | None = None
     while left is None or left > 0:
         size = batch if left is None else min(batch, left)
         rows = list(session.execute(
-            select(*_CHAIN_COLUMNS).where(_EVENTS.c.id > after).order_by(_EVENTS.c.id).limit(size)
+            select(*CHAIN_COLUMNS).where(_EVENTS.c.id > after).order_by(_EVENTS.c.id).limit(size)
         ))
         if not rows:
             return
