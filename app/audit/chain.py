@@ -200,9 +200,9 @@ def _check_selected(address: str, span: Span) -> SpanCheck:
 # --- PostgreSQL: COPY, rows hashed from the copied text ---------------------------------------------------
 
 # The columns of trail.CHAIN_COLUMNS, in that order, in the session's time zone (UTC) and ISO date style.
-COPY_RANGE = ("COPY (SELECT id, occurred_at, actor_id, actor_username, actor_role, action, object_type, object_id, "
-         "subject_id, details::text, request_id, ip, prev_hash, hash FROM audit_events "
-         "WHERE id >= {low} AND id <= {high} ORDER BY id) TO STDOUT")
+COPY_RANGE = ("COPY (SELECT id, occurred_at, actor_id, actor_username, actor_role, action, object_type, "
+              "object_id, subject_id, details::text, request_id, ip, prev_hash, hash FROM audit_events "
+              "WHERE id >= {low} AND id <= {high} ORDER BY id) TO STDOUT")
 _NULL = b"\\N"  # COPY's text for NULL; a backslash in a value is always doubled, so this is only ever NULL
 # canonical_json() of the fields, keys sorted, every value but the strings' quotes filled in as bytes.
 _CANONICAL_ROW = (b'{"action":"%s","actor_id":%s,"actor_role":%s,"actor_username":%s,"details":%s,"id":%s,'
