@@ -49,11 +49,14 @@ def chain(app: Flask) -> trail.Verification:
 
 def test_verification_covers_every_event_and_records_nothing(bench: ModuleType, app: Flask, url: str) -> None:
     before = chain(app)
-    result = bench.measure_verification(url)
+    result = bench.measure_verification(url, jobs=2)
     assert result.events == before.count > 0
-    assert result.verify_rate > 0 and result.raw_rate > 0
-    assert result.ratio == pytest.approx(result.verify_rate / result.raw_rate)
-    assert result.raw_last_hash_matches
+    assert result.jobs == 2
+    assert min(result.verify_rate, result.one_job_rate, result.before_rate, result.floor_rate) > 0
+    assert result.floor_rate == pytest.approx(result.events / (result.floor_read_seconds + result.floor_hash_seconds))
+    assert result.ratio == pytest.approx(result.verify_rate / result.floor_rate)
+    assert result.ten_million_seconds == pytest.approx(10_000_000 / result.verify_rate)
+    assert result.floor_last_hash_matches
     after = chain(app)
     assert after.intact and after.count == before.count
 
@@ -62,7 +65,7 @@ def test_verification_limit_stops_after_the_first_events(bench: ModuleType, app:
     assert chain(app).count > 2
     result = bench.measure_verification(url, limit=2)
     assert result.events == 2
-    assert result.raw_last_hash_matches
+    assert result.floor_last_hash_matches
 
 
 def test_audited_writes_append_events_that_keep_the_chain_intact(bench: ModuleType, app: Flask, url: str) -> None:
@@ -83,9 +86,10 @@ def test_main_prints_both_results_and_their_json(bench: ModuleType, url: str,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert bench.main(["--database-url", url, "--writes", "2", "--json"]) == 0
     out = capsys.readouterr().out
-    assert "verify/raw:" in out and "audited/unaudited (median):" in out
+    assert "verify/floor:" in out and "audited/unaudited (median):" in out
     figures = json.loads(out[out.index("\n{") :])
     assert figures["verification"]["events"] > 0
+    assert figures["verification"]["ten_million_seconds"] > 0
     assert figures["writes"]["writes"] == 2
     assert isinstance(figures["writes"]["target_met"], bool)
 

@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Dialect, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from app.db import Base, UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
+
+# json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False) makes exactly this encoder
+# (every other argument at its default) for each call and calls its encode(); making it once gives the same
+# bytes. An encoder keeps no state between calls, so threads may share it.
+# The chain hashes canonical_json() of an event's fields: this encoder's text, as UTF-8 (app/audit/trail.py).
+CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class ChainedJSON(TypeDecorator[Any]):
+    """JSON stored in the canonical form the chain hashes it in, so that verification can hash the stored text as
+    it is instead of parsing and encoding it again (app/audit/chain.py). Read back as JSON always is."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], str | None]:
+        def process(value: Any) -> str | None:
+            return None if value is None else CANONICAL_ENCODER.encode(value)
+
+        return process
 
 
 class AuditEvent(Base):
@@ -30,7 +53,7 @@ class AuditEvent(Base):
     object_type: Mapped[str | None] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))
     subject_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(ChainedJSON, default=dict)
     request_id: Mapped[str | None] = mapped_column(String(32))
     ip: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))

@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from app import policy
 from app.audit import trail
+from app.audit.chain import verify_in_ranges
 from app.audit.models import AuditEvent, AuditEventPerson, AuditVerification
 from app.auth.models import User
 from app.db import db, utcnow
@@ -313,15 +314,16 @@ class VerificationRun:
     anchor_problem: str = ""
 
 
-def run_verification(run_by: str, anchors: tuple[Anchor, ...] = ()) -> VerificationRun:
-    """Walk the chain (and check `anchors`), add its AuditVerification row and a `verify` event.
+def run_verification(run_by: str, anchors: tuple[Anchor, ...] = (), *, jobs: int = 1) -> VerificationRun:
+    """Walk the chain in up to `jobs` processes (and check `anchors`), add its AuditVerification row and a
+    `verify` event. The result is the same however many processes walk it.
 
     Reads through `reading_session()`; writes in the current session, flushed, not committed.
     """
     started = utcnow()
     failed: tuple[Anchor, str] | None = None
     with reading_session() as reader:
-        chain = trail.verify(reader)
+        chain = verify_in_ranges(reader, jobs=jobs)
         if chain.intact:
             failed = next(((a, p) for a in anchors if (p := a.problem(reader)) is not None), None)
     first_bad, problem = chain.first_bad_id, chain.problem or ""

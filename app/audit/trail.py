@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Row, Table, Text, event, insert, select, text
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from app.audit.models import GENESIS_HASH, AuditEvent, AuditEventPerson, people_named
+from app.audit.models import CANONICAL_ENCODER, GENESIS_HASH, AuditEvent, AuditEventPerson, people_named
 from app.db import db, utcnow
 
 _QUEUE_KEY = "waypoint_audit_queue"
@@ -40,7 +40,7 @@ _INSERT = insert(_EVENTS)
 _INSERT_PEOPLE = insert(cast(Table, AuditEventPerson.__table__))
 # The hashed columns as verify() reads them. `details` comes as its JSON text, parsed here by json.loads, as
 # the JSON type would; the cast makes PostgreSQL's driver hand over the text of a `json` column unparsed.
-_CHAIN_COLUMNS = (
+CHAIN_COLUMNS = (
     _EVENTS.c.id, _EVENTS.c.occurred_at, _EVENTS.c.actor_id, _EVENTS.c.actor_username, _EVENTS.c.actor_role,
     _EVENTS.c.action, _EVENTS.c.object_type, _EVENTS.c.object_id, _EVENTS.c.subject_id,
     sql_cast(_EVENTS.c.details, Text), _EVENTS.c.request_id, _EVENTS.c.ip, _EVENTS.c.prev_hash, _EVENTS.c.hash,
@@ -56,6 +56,11 @@ class Actor:
     role: str | None
 
 
+def canonical_json(fields: dict[str, Any]) -> bytes:
+    """The bytes the chain hashes: sorted keys, no spaces, text as it is (UTF-8)."""
+    return CANONICAL_ENCODER.encode(fields).encode()
+
+
 @dataclass
 class PendingEvent:
     action: str
@@ -66,16 +71,6 @@ class PendingEvent:
     details: dict[str, Any] = field(default_factory=dict)
     request_id: str | None = None
     ip: str | None = None
-
-
-# json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False) makes exactly this encoder
-# (every other argument at its default) for each call and calls its encode(); making it once gives the same
-# bytes. An encoder keeps no state between calls, so threads may share it.
-_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def canonical_json(fields: dict[str, Any]) -> bytes:
-    return _CANONICAL_ENCODER.encode(fields).encode()
 
 
 def chain_hash(prev_hash: str, fields: dict[str, Any]) -> str:
@@ -243,6 +238,14 @@ def _drop_queued_events(session: Session, _previous_transaction: Any) -> None:
     session.info.pop(_QUEUE_KEY, None)
 
 
+LINK_BROKEN = "previous-hash link broken"
+CONTENT_CHANGED = "content does not match its hash"
+
+
+def out_of_sequence(expected_id: int, found_id: int) -> str:
+    return f"expected event {expected_id}, found {found_id}"
+
+
 @dataclass
 class Verification:
     count: int
@@ -254,6 +257,28 @@ class Verification:
         return self.first_bad_id is None
 
 
+def chain_fields(id_: int, occurred_at: datetime, actor_id: int | None, actor_username: str | None,
+                 actor_role: str | None, action: str, object_type: str | None, object_id: str | None,
+                 subject_id: int | None, details: str | None, request_id: str | None, ip: str | None
+                 ) -> dict[str, Any]:
+    """The keys and values of AuditEvent.canonical_fields(), from a row of CHAIN_COLUMNS (details as its
+    JSON text): what every way of verifying hashes when it must be exact."""
+    return {
+        "id": id_,
+        "occurred_at": _timestamp(occurred_at),
+        "actor_id": actor_id,
+        "actor_username": actor_username,
+        "actor_role": actor_role,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "subject_id": subject_id,
+        "details": None if details is None else json.loads(details),
+        "request_id": request_id,
+        "ip": ip,
+    }
+
+
 def _chain_batches(session: Session, batch: int = 2000, limit: int | None = None) -> Iterator[list[Row[Any]]]:
     """The events in id order, `batch` rows at a time (keyset paging), as plain rows: memory stays flat over
     millions of events and nothing enters the session. With `limit`, the first `limit` events only."""
@@ -262,7 +287,7 @@ def _chain_batches(session: Session, batch: int = 2000, limit: int | None = None
     while left is None or left > 0:
         size = batch if left is None else min(batch, left)
         rows = list(session.execute(
-            select(*_CHAIN_COLUMNS).where(_EVENTS.c.id > after).order_by(_EVENTS.c.id).limit(size)
+            select(*CHAIN_COLUMNS).where(_EVENTS.c.id > after).order_by(_EVENTS.c.id).limit(size)
         ))
         if not rows:
             return
@@ -282,25 +307,13 @@ def verify(session: Session, *, batch: int = 2000, limit: int | None = None) -> 
         for (id_, occurred_at, actor_id, actor_username, actor_role, action, object_type, object_id, subject_id,
              details, request_id, ip, row_prev_hash, row_hash) in rows:
             if id_ != expected_id:
-                return Verification(count, id_, f"expected event {expected_id}, found {id_}")
+                return Verification(count, id_, out_of_sequence(expected_id, id_))
             if row_prev_hash != prev_hash:
-                return Verification(count, id_, "previous-hash link broken")
-            fields = {  # the keys and values of AuditEvent.canonical_fields()
-                "id": id_,
-                "occurred_at": _timestamp(occurred_at),
-                "actor_id": actor_id,
-                "actor_username": actor_username,
-                "actor_role": actor_role,
-                "action": action,
-                "object_type": object_type,
-                "object_id": object_id,
-                "subject_id": subject_id,
-                "details": None if details is None else json.loads(details),
-                "request_id": request_id,
-                "ip": ip,
-            }
+                return Verification(count, id_, LINK_BROKEN)
+            fields = chain_fields(id_, occurred_at, actor_id, actor_username, actor_role, action, object_type,
+                                  object_id, subject_id, details, request_id, ip)
             if chain_hash(prev_hash, fields) != row_hash:
-                return Verification(count, id_, "content does not match its hash")
+                return Verification(count, id_, CONTENT_CHANGED)
             prev_hash = row_hash
             expected_id += 1
             count += 1
