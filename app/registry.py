@@ -225,6 +225,30 @@ class PackageSection:
     required: bool = False  # always sent (identity)
 
 
+@dataclass(frozen=True)
+class ExportDisclosure:
+    """A PDF about a person that left the service for an outside recipient (not for internal use)."""
+
+    kind: str  # "case_summary" or "subject_access_report"
+    recipient: str
+    country: str  # ISO 3166-1 alpha-2
+    legal_basis: str  # a code of the service's list
+    purpose: str
+    sha256: str  # of the file as sent
+
+
+@dataclass(frozen=True)
+class DisclosureLedger:
+    """How an export to an outside recipient goes on the disclosure register, registered by the feature that
+    keeps the register: the legal bases to choose from as (code, title), the service's own country (the
+    default), the problems of a chosen basis and country by field, and the entry itself (audited, flushing)."""
+
+    bases: Callable[[], Sequence[tuple[str, str]]]
+    home_country: Callable[[], str]
+    problems: Callable[[str, str], dict[str, list[str]]]
+    record: Callable[[User, Subject, ExportDisclosure], None]
+
+
 class Person(Protocol):
     @property
     def id(self) -> int: ...
@@ -251,6 +275,7 @@ class PersonRegistry:
     digested_texts: list[DigestedText] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     work_kinds: list[WorkKind] = field(default_factory=list)
+    disclosure_ledger: DisclosureLedger | None = None
     move_guards: list[MoveGuard] = field(default_factory=list)
     # Observation category -> the endpoint (taking `subject_id`) of a feature's fuller form for it: the
     # observation page sends such an observation there, with what was typed (a recruitment attempt names

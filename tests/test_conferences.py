@@ -520,7 +520,8 @@ def test_the_minutes_are_deterministic_and_withhold_a_person_now_out_of_scope(ap
 def test_the_subject_access_report_pdf_prints_the_persons_conferences(app, login_as, users, units, records):
     make_conference(app, users, units, records["subject_a"], decision="escalate")
     response = post_form(login_as("supervisor"), f"/subjects/{records['subject_a']}/export/subject-access",
-                         {"purpose": "Her request of 1 December", "recipient": "Alice Archer"})
+                         {"purpose": "Her request of 1 December", "legal_basis": "subject_access",
+                          "recipient": "Alice Archer"})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = minutes_text(response)
     conferences = text[text.index("Case conferences"):]

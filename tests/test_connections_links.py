@@ -274,7 +274,7 @@ def test_erasing_a_person_leaves_no_trace_of_them_on_the_other_persons_page(app,
 
 # --- reports and timeline ------------------------------------------------------------------------------------
 
-REQUEST = {"purpose": "Multi-agency review meeting", "recipient": "Internal use"}
+REQUEST = {"purpose": "Multi-agency review meeting", "legal_basis": "parole_board", "recipient": "Internal use"}
 
 
 def _pdf_text(data: bytes) -> str:

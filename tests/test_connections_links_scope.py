@@ -20,7 +20,7 @@ from tests.conftest import post_form, signed_in_client
 from tests.test_connections_links import make_people, record_link
 from tests.test_connections_links_recruitment import attempt
 
-REQUEST = {"purpose": "Multi-agency review meeting", "recipient": "Internal use"}
+REQUEST = {"purpose": "Multi-agency review meeting", "legal_basis": "parole_board", "recipient": "Internal use"}
 
 
 @pytest.fixture

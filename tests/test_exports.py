@@ -25,7 +25,8 @@ def exports(app) -> list[AuditEvent]:
                                        .order_by(AuditEvent.id)))
 
 
-REQUEST = {"purpose": "Parole board hearing on 12 January", "recipient": "Parole Board, case manager J. Smith"}
+REQUEST = {"purpose": "Parole board hearing on 12 January", "legal_basis": "parole_board",
+           "recipient": "Parole Board, case manager J. Smith"}
 
 
 def test_case_summary_needs_a_purpose_and_a_recipient(app, login_as, records):

@@ -35,7 +35,8 @@ def test_start_up_warns_that_exports_need_the_fonts(no_fonts: Path, app_config: 
 
 def test_export_without_the_fonts_says_what_to_install(app, login_as, records, no_fonts: Path) -> None:
     response = post_form(login_as("assessor"), f"/subjects/{records['subject_a']}/export/case-summary",
-                         {"purpose": "Parole board hearing", "recipient": "Parole Board"})
+                         {"purpose": "Parole board hearing", "legal_basis": "parole_board",
+                          "recipient": "Parole Board"})
     assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert "lacks the fonts" in page and "fonts-dejavu-core" in page and "Nothing was exported" in page

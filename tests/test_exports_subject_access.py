@@ -15,7 +15,7 @@ from app.db import db, utcnow
 from tests import factories
 from tests.conftest import post_form
 
-REQUEST = {"purpose": "Subject access request of 3 March", "recipient": "The person"}
+REQUEST = {"purpose": "Subject access request of 3 March", "legal_basis": "subject_access", "recipient": "The person"}
 
 
 def pdf_text(data: bytes) -> str:

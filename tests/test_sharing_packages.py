@@ -371,14 +371,14 @@ def test_the_command_line_sends_and_receives(app, records, assessed, receiver, t
 
 def test_a_section_the_receiver_does_not_know_is_kept_and_said_to_be_unreadable(app, sent, sender_keys, receiver):
     envelope = json.loads(sent)
-    envelope["payload"]["sections"]["conference_decisions"] = [{"decision": "refer_to_mappa"}]
+    envelope["payload"]["sections"]["mappa_levels"] = [{"level": "2"}]
     with app.app_context():
         key = signing.signing_key(app.config["PACKAGE_KEY_DIR"])
     content = signing.sign(key, envelope["payload"])
     got = receive(receiver["app"], receiver["users"]["supervisor"].id, receiver["units"]["A"], content)
     page = signed_in_client(receiver["app"], receiver["users"]["supervisor"]).get(f"/subjects/{got['subject_id']}")
     text = page.get_data(as_text=True)
-    assert "Section “conference_decisions”" in text and "cannot show this section" in text
+    assert "Section “mappa_levels”" in text and "cannot show this section" in text
     assert text.index("Identity as sent") < text.index("Assessment:") < text.index("cannot show this section")
 
 

@@ -216,7 +216,7 @@ def test_the_subject_access_report_lists_disclosures_and_requests(app, users, re
     c = login_as("supervisor")
     path = f"/subjects/{records['subject_a']}/export/subject-access"
     response = c.post(path, data={"csrf_token": csrf_token(c, path), "purpose": "Subject access request 7",
-                                  "recipient": "Alice Archer"})
+                                  "recipient": "Alice Archer", "legal_basis": "subject_access"})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     from tests.test_exports_subject_access import pdf_text
 

@@ -399,7 +399,7 @@ def test_stale_export_post_is_held_and_sent_again(app, users, login_as, records)
     with stale(client, start):
         token = csrf_token(client, "/")
         response = client.post(path, data={"csrf_token": token, "purpose": "Parole hearing",
-                                           "recipient": "Parole Board"})
+                                           "recipient": "Parole Board", "legal_basis": "parole_board"})
         assert response.headers["Location"] == "/account/confirm"
         assert events(app, "export") == []
         page = client.get("/account/confirm").get_data(as_text=True)

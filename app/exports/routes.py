@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from flask import Blueprint, current_app, flash, g, make_response, render_template
@@ -15,8 +16,9 @@ from app.audit.review import AuditFilters
 from app.auth.reauth import requires_recent_auth
 from app.errors import Invalid, NotAllowed
 from app.exports import gather, services
-from app.exports.forms import AuditExtractForm, ExportForm
+from app.exports.forms import AuditExtractForm, ExportForm, PersonExportForm
 from app.forms import SelectChoice, read_date_range, show_errors
+from app.registry import ExportDisclosure, registry
 from app.subjects.models import Subject
 from reports.audit_extract import audit_extract_csv, build_audit_extract_pdf, cut_notice
 from reports.case_summary import build_case_summary
@@ -51,6 +53,37 @@ def _request(form: ExportForm) -> services.ExportRequest:
     return services.ExportRequest(form.purpose.data or "", form.recipient.data or "", bool(form.internal_use.data))
 
 
+# A case summary or subject-access report sent outside the service is a disclosure: when a feature keeps the
+# disclosure register (app/sharing), the form asks its legal basis and the recipient's country, and the file
+# goes on the register with its SHA-256.
+
+
+def _person_form() -> PersonExportForm:
+    form = PersonExportForm()
+    ledger = registry().disclosure_ledger
+    if ledger is not None:
+        form.legal_basis.choices = [SelectChoice("", "Choose the legal basis")] + [
+            SelectChoice(code, title) for code, title in ledger.bases()]
+        if not form.is_submitted():
+            form.country.data = ledger.home_country()
+    return form
+
+
+def _person_request(form: PersonExportForm) -> services.ExportRequest:
+    ledger = registry().disclosure_ledger
+    country = (form.country.data or "").strip().upper() or (ledger.home_country() if ledger else "")
+    return services.ExportRequest(form.purpose.data or "", form.recipient.data or "", bool(form.internal_use.data),
+                                  form.legal_basis.data or "", country)
+
+
+def _disclose(subject: Subject, kind: str, request: services.ExportRequest, pdf: bytes) -> None:
+    ledger = registry().disclosure_ledger
+    if ledger is not None and not request.internal_use:
+        ledger.record(g.user, subject, ExportDisclosure(kind, request.recipient.strip(), request.country,
+                                                        request.legal_basis, request.purpose.strip(),
+                                                        hashlib.sha256(pdf).hexdigest()))
+
+
 def _file(content: bytes, mimetype: str, filename: str) -> Response:
     response = make_response(content)
     response.mimetype = mimetype
@@ -71,13 +104,13 @@ def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
         services.check_case_export(g.user, subject)
     except NotAllowed as exc:
         _refuse(exc, subject)
-    form = ExportForm()
+    form = _person_form()
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="export_form", details={"export": "case_summary"})
     if form.validate_on_submit():
-        request = _request(form)
+        request = _person_request(form)
         try:
-            services.check_request(request)
+            services.check_request(request, registry().disclosure_ledger)
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("exports/export.html", form=form, subject=subject, title="Case summary"), 400
@@ -85,6 +118,7 @@ def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
                              request.recipient_text, current_app.config["PROTECTIVE_MARKING"])
         pdf = build_case_summary(gather.case_summary(subject, head))
         services.record_export(g.user, "case_summary", request, subject_id=subject.id)
+        _disclose(subject, "case_summary", request, pdf)
         return _file(pdf, "application/pdf",
                      f"case-summary-{subject.reference}-{head.generated_at:%Y%m%d-%H%M}.pdf")
     return render_template("exports/export.html", form=form, subject=subject, title="Case summary"), \
@@ -100,14 +134,14 @@ def subject_access(subject_id: int) -> Response | str | tuple[str, int]:
         services.check_subject_access_report(g.user, subject)
     except NotAllowed as exc:
         _refuse(exc, subject)
-    form = ExportForm()
+    form = _person_form()
     title = "Subject-access report"
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="export_form", details={"export": "subject_access_report"})
     if form.validate_on_submit():
-        request = _request(form)
+        request = _person_request(form)
         try:
-            services.check_request(request)
+            services.check_request(request, registry().disclosure_ledger)
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("exports/export.html", form=form, subject=subject, title=title), 400
@@ -115,6 +149,7 @@ def subject_access(subject_id: int) -> Response | str | tuple[str, int]:
                              request.recipient_text, current_app.config["PROTECTIVE_MARKING"])
         pdf = build_subject_access_report(gather.subject_access_report(subject, head))
         services.record_export(g.user, "subject_access_report", request, subject_id=subject.id)
+        _disclose(subject, "subject_access_report", request, pdf)
         return _file(pdf, "application/pdf",
                      f"subject-access-{subject.reference}-{head.generated_at:%Y%m%d-%H%M}.pdf")
     return render_template("exports/export.html", form=form, subject=subject, title=title), \

@@ -13,6 +13,7 @@ from app.audit.review import AuditFilters
 from app.auth.models import User
 from app.db import db
 from app.errors import Invalid, NotAllowed
+from app.registry import DisclosureLedger
 from app.subjects.models import Subject
 from reports import model
 
@@ -24,18 +25,26 @@ class ExportRequest:
     purpose: str
     recipient: str
     internal_use: bool
+    legal_basis: str = ""  # for a person's record sent outside the service (the disclosure register's)
+    country: str = ""
 
     @property
     def recipient_text(self) -> str:
         return INTERNAL_USE if self.internal_use else self.recipient.strip()
 
 
-def check_request(request: ExportRequest) -> None:
+def check_request(request: ExportRequest, ledger: DisclosureLedger | None = None) -> None:
+    """The request's problems, all at once. With a `ledger` (a person's record), an export to an outside
+    recipient is a disclosure: its legal basis and the recipient's country are checked as the register's."""
     errors: dict[str, list[str]] = {}
+    if ledger is not None and not request.internal_use:
+        errors |= ledger.problems(request.legal_basis, request.country)
     if len(request.purpose.strip()) < 5:
         errors["purpose"] = ["Say what the export is for, for example “parole board hearing on 12 January”."]
     if not request.internal_use and not request.recipient.strip():
         errors["recipient"] = ["Name the recipient, or tick “Internal use only”."]
+    elif len(request.recipient.strip()) > 200:
+        errors["recipient"] = ["Use at most 200 characters."]
     if request.internal_use and request.recipient.strip():
         errors["recipient"] = ["Either name a recipient or tick “Internal use only”, not both."]
     if errors:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from app import policy
@@ -21,6 +22,7 @@ from app.interventions import package as intervention_package
 from app.registry import (
     REMOVED_TEXT,
     DigestedText,
+    DisclosureLedger,
     Holding,
     Panel,
     PersonRegistry,
@@ -131,6 +133,10 @@ def register(found: PersonRegistry) -> None:
                        subject_access=subject_access, timeline=timeline))
     found.subject_panels.append(subject_panel)
     found.dashboard_panels.append(dashboard_panel)
+    found.disclosure_ledger = DisclosureLedger(
+        bases=lambda: [(b.code, b.title) for b in legal_bases().bases],
+        home_country=lambda: str(current_app.config["SERVICE_COUNTRY"]),
+        problems=services.export_problems, record=services.record_export_disclosure)
     found.digested_texts.append(DigestedText("disclose", "purpose_sha256", Disclosure.purpose,
                                              id_in_details("disclosure_id")))
     found.digested_texts.append(DigestedText("withhold", "withheld_reason_sha256", Disclosure.withheld_reason,

@@ -25,12 +25,13 @@ DIRECTION_LABELS = {Direction.OUTBOUND.value: "Sent", Direction.INBOUND.value: "
 class DisclosureKind(StrEnum):
     CASE_PACKAGE = "case_package"
     CASE_SUMMARY = "case_summary"
+    SUBJECT_ACCESS_REPORT = "subject_access_report"
     OTHER = "other"
 
     @property
     def label(self) -> str:
         return {"case_package": "Signed case package", "case_summary": "Case summary (PDF)",
-                "other": "Other information"}[self.value]
+                "subject_access_report": "Subject-access report (PDF)", "other": "Other information"}[self.value]
 
 
 class Decision(StrEnum):

@@ -15,6 +15,7 @@ from app.audit import trail
 from app.auth.models import User
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
+from app.registry import ExportDisclosure
 from app.sharing.legal_bases import legal_bases
 from app.sharing.models import Decision, Direction, Disclosure, DisclosureKind, DisclosureRequest
 from app.subjects.models import Subject
@@ -83,6 +84,28 @@ def record_disclosure(actor: User | None, subject: Subject, party: Party, kind: 
 
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+# --- exports of a person's record to an outside recipient (the exports feature asks, through the registry) ---
+
+
+def export_problems(legal_basis: str, country: str) -> dict[str, list[str]]:
+    """What is wrong with a case summary's or subject-access report's legal basis and recipient's country."""
+    errors: dict[str, list[str]] = {}
+    if legal_bases().basis(legal_basis.strip()) is None:
+        errors["legal_basis"] = ["Choose the legal basis for sharing it, or tick “Internal use only”."]
+    if not COUNTRY.match(country.strip().upper()):
+        errors["country"] = ["Enter the country as its two-letter ISO code, for example GB, FR or NL."]
+    return errors
+
+
+def record_export_disclosure(actor: User, subject: Subject, export: ExportDisclosure) -> None:
+    """An export that left the service, on the register with the file's SHA-256 (checked by the exports
+    feature with `export_problems`; its policy decided who may export)."""
+    kind = (DisclosureKind.SUBJECT_ACCESS_REPORT if export.kind == "subject_access_report"
+            else DisclosureKind.CASE_SUMMARY)
+    party = Party(export.recipient, "", export.country, export.legal_basis, export.purpose).normalised()
+    record_disclosure(actor, subject, party, kind, sha256=export.sha256, sections=[])
 
 
 def record_other_disclosure(actor: User, subject: Subject, party: Party, kind: str, description: str,

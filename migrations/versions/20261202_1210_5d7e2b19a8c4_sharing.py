@@ -124,7 +124,7 @@ def upgrade() -> None:
         sa.Column("withheld_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint("direction IN ('outbound', 'inbound')", name=op.f("ck_disclosures_direction")),
-        sa.CheckConstraint("kind IN ('case_package', 'case_summary', 'other')", name=op.f("ck_disclosures_kind")),
+        sa.CheckConstraint("kind IN ('case_package', 'case_summary', 'subject_access_report', 'other')", name=op.f("ck_disclosures_kind")),
         sa.CheckConstraint("version >= 1", name=op.f("ck_disclosures_version_positive")),
         sa.ForeignKeyConstraint(
             ["disclosed_by_id"], ["users.id"], name=op.f("fk_disclosures_disclosed_by_id_users"), ondelete="RESTRICT"

@@ -30,6 +30,7 @@ def test_assessor_downloads_a_case_summary_after_giving_purpose_and_recipient(
 
     page.get_by_label("Purpose of the export").fill("Multi-agency meeting on 3 December")
     page.get_by_role("textbox", name="Recipient").fill("MAPPA coordinator, Eastern area")
+    page.get_by_label("Legal basis for sharing it").select_option(label="Multi-agency public protection arrangements")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download PDF").click()
     download = download_info.value
