@@ -96,8 +96,8 @@ def identity_section(identity: Identity, width: float) -> list[Flowable]:
             ("Reference", identity.reference),
             ("Name", identity.full_name),
             ("Date of birth", date_text(identity.date_of_birth)),
-            ("Unit", identity.unit),
-            ("Location in the unit", identity.location or "Not recorded"),
+            # Where in the unit on the same row: a row of its own sent a summary with nothing else to page two.
+            ("Unit", f"{identity.unit}, {identity.location}" if identity.location else identity.unit),
             ("Custody status", identity.custody_status),
             ("Case owner", identity.case_owner),
             ("Index offence", identity.index_offence),

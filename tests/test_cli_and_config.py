@@ -41,8 +41,10 @@ def test_demo_seed_creates_one_user_per_role_and_prints_logins(app):
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        roles = sorted(u.role for u in db.session.scalars(select(User)))
+        roles = sorted(u.role for u in db.session.scalars(select(User).where(User.is_active)))
+        disabled = [u.username for u in db.session.scalars(select(User).where(~User.is_active))]
     assert roles == ["admin", "assessor", "probation_officer", "supervisor"]
+    assert disabled == ["jordan"]  # an officer who left, whose work waits to be reassigned
     for username in ("assessor", "probation", "supervisor", "admin"):
         assert username in result.output
     from app.main.cli import DEMO_SUBJECTS
@@ -50,12 +52,13 @@ def test_demo_seed_creates_one_user_per_role_and_prints_logins(app):
 
     with app.app_context():
         subjects = list(db.session.scalars(select(Subject)))
-        assert len(subjects) == len(DEMO_SUBJECTS)
+        # The roll, and a man released to the probation region with his work handed over (A1006NG).
+        assert sorted(s.reference for s in subjects) == sorted([row[0] for row in DEMO_SUBJECTS] + ["A1006NG"])
         assert any(s.case_owner_id for s in subjects)
     again = app.test_cli_runner().invoke(args=["demo", "seed", "--if-empty"])
     assert again.exit_code == 0
     with app.app_context():
-        assert len(list(db.session.scalars(select(Subject)))) == len(DEMO_SUBJECTS)
+        assert len(list(db.session.scalars(select(Subject)))) == len(DEMO_SUBJECTS) + 1
     verified = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert verified.exit_code == 0, verified.output
 

@@ -20,7 +20,7 @@ def _client(app: Flask, username: str):  # type: ignore[no-untyped-def]
 def test_the_demo_lists_a_target_of_recruitment_and_a_link_awaiting_confirmation(seeded: Flask) -> None:  # noqa: F811
     supervisor = _client(seeded, "supervisor")
     targeted = supervisor.get("/recruitment/targeted").get_data(as_text=True)
-    assert "Daniel Marsh (A1001NG)" in targeted and "Black Banner Network" in targeted
+    assert "Daniel Marsh (A1001NG)" in targeted and "Black Standard Network" in targeted
     assert "Zoë Ødegård (A1002NG)" in targeted
     awaiting = supervisor.get("/links/awaiting").get_data(as_text=True)
     assert "O&#39;Neill (P2003ER)" in awaiting or "O'Neill (P2003ER)" in awaiting

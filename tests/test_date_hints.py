@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from wtforms.fields.core import UnboundField
 
+from app.db import db
 from app.forms import DATE_FORMAT, DATE_HINT, NOT_A_DATE, DateField, WaypointForm, parse_date
 from tests.conftest import post_form
 
@@ -77,13 +78,16 @@ def test_the_hint_and_the_error_for_a_date_quote_one_format_and_one_example() ->
 def pages(matrix) -> dict[str, dict[str, list[str]]]:
     """The date inputs of every page that has one, as the role that sees it."""
     r = matrix.records
+    group_id, request_id = _group_and_request(matrix)
     walk = {
         "assessor": ["/subjects/new", f"/subjects/{r['subject_a']}/edit", f"/subjects/{r['subject_a']}/screenings/new",
                      f"/subjects/{r['subject_a']}/interventions/new", f"/interventions/{r['intervention']}",
                      f"/subjects/{r['subject_a']}/observations/new", f"/assessments/{r['approved']}"],
         "probation": [f"/assessments/{r['draft']}/edit/overall-judgement",
                       f"/interventions/{r['intervention']}/sessions/new", f"/interventions/{r['intervention']}/close"],
-        "supervisor": [f"/subjects/{r['subject_a']}/transfer", "/audit/events", "/audit/extract"],
+        "supervisor": [f"/subjects/{r['subject_a']}/transfer", "/audit/events", "/audit/extract",
+                       f"/subjects/{r['subject_a']}/affiliations/new", f"/groups/{group_id}/links/new",
+                       f"/subjects/{r['subject_a']}/share/requests/new", f"/sharing/requests/{request_id}"],
         "admin": ["/admin/accreditations"],
     }
     found: dict[str, dict[str, list[str]]] = {}
@@ -94,6 +98,24 @@ def pages(matrix) -> dict[str, dict[str, list[str]]]:
             assert page.status_code == 200, path
             found[path] = date_hints(page.get_data(as_text=True))
     return found
+
+
+def _group_and_request(matrix) -> tuple[int, int]:
+    """A group (its link form has a date) and a request for information about Alice (its decision form has one)."""
+    from flask import g
+
+    from app.auth.models import User
+    from app.connections import groups
+    from tests.sharing_helpers import record_request
+
+    with matrix.app.app_context():
+        supervisor = db.session.get(User, matrix.users["supervisor"].id)
+        assert supervisor is not None
+        g.user = supervisor
+        group = groups.create_group(supervisor, groups.GroupValues("Northside Crew", "organised_crime"))
+        db.session.commit()
+        group_id = group.id
+    return group_id, record_request(matrix.app, matrix.users["supervisor"].id, matrix.records["subject_a"])
 
 
 def test_every_date_field_on_every_page_shows_the_one_hint(matrix, pages) -> None:
