@@ -98,6 +98,12 @@ class Instrument:
         raise KeyError(f"{self.id} {self.version} item {item_code} has no option {value!r}")
 
 
+# Instruments built from a file's exact bytes, by path and SHA-256: every app (each worker, each test) reads the
+# files again, and a file changed by one byte is a new key, read, validated and built anew. Instruments are frozen.
+_BUILT: dict[tuple[str, str], Instrument] = {}
+_BUILT_MAX = 64
+
+
 def load_file(path: str | Path) -> Instrument:
     """Read, validate and build one instrument; `source` keeps the path as given."""
     source = str(path)
@@ -105,6 +111,16 @@ def load_file(path: str | Path) -> Instrument:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise InstrumentError(f"{source}: cannot read file: {exc.strerror or exc}") from exc
+    key = (source, hashlib.sha256(raw).hexdigest())
+    if (built := _BUILT.get(key)) is not None:
+        return built
+    if len(_BUILT) >= _BUILT_MAX:
+        _BUILT.clear()
+    _BUILT[key] = _read(source, raw, key[1])
+    return _BUILT[key]
+
+
+def _read(source: str, raw: bytes, digest: str) -> Instrument:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -116,7 +132,7 @@ def load_file(path: str | Path) -> Instrument:
 
     _validate_schema(source, document)
     _check_rules(source, document)
-    return _build(document, content_hash=hashlib.sha256(raw).hexdigest(), source=source)
+    return _build(document, content_hash=digest, source=source)
 
 
 def load_directory(path: str | Path = DEFAULT_DIRECTORY) -> dict[tuple[str, str], Instrument]:

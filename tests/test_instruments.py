@@ -398,3 +398,19 @@ def test_one_bad_file_stops_the_whole_directory(tmp_path: Path) -> None:
 def test_missing_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InstrumentError, match="not a directory"):
         load_directory(tmp_path / "nowhere")
+
+
+def test_a_file_is_built_once_per_exact_content_and_again_when_a_byte_changes(tmp_path: Path) -> None:
+    # Every app (each worker, each test) loads the directory: the same bytes give the same built instrument,
+    # a changed byte is read, validated and built anew (and refused when it breaks the schema).
+    source = next(DEFAULT_DIRECTORY.glob("*.yaml"))
+    copy_ = tmp_path / source.name
+    shutil.copy(source, copy_)
+    first = load_file(copy_)
+    assert load_file(copy_) is first
+    copy_.write_text(copy_.read_text(encoding="utf-8").replace("title:", "title: Changed", 1), encoding="utf-8")
+    changed = load_file(copy_)
+    assert changed is not first and changed.content_hash != first.content_hash
+    copy_.write_text("id: [", encoding="utf-8")
+    with pytest.raises(InstrumentError):
+        load_file(copy_)
