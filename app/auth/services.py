@@ -86,8 +86,11 @@ def _take_turn(user: User) -> None:
     turns, across threads and hosts: each sees the failures counted before it, so at most the limit reach
     the password check, and no count is lost. FOR NO KEY UPDATE on PostgreSQL, which rows pointing at the
     user (a session, an alert) do not wait for; SQLite renders no lock, its requests already hold the write
-    lock from BEGIN IMMEDIATE. Unknown usernames have no row: nothing of theirs is checked anyway."""
-    db.session.refresh(user, with_for_update={"key_share": True})
+    lock from BEGIN IMMEDIATE. Unknown usernames have no row: nothing of theirs is checked anyway. The lock is
+    taken on the users row alone (the user may have come with their units, an outer join PostgreSQL cannot lock
+    through), then the row is read again."""
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
+    db.session.refresh(user)
 
 
 def _refuse_throttled(name: str, ip: str, user: User | None, stage: str) -> LoginResult | None:
