@@ -29,7 +29,7 @@ def test_assessor_downloads_a_case_summary_after_giving_purpose_and_recipient(
     expect(page.locator("[data-error-summary]")).to_contain_text("Say what the export is for")
 
     page.get_by_label("Purpose of the export").fill("Multi-agency meeting on 3 December")
-    page.get_by_role("textbox", name="Recipient").fill("MAPPA coordinator, Eastern area")
+    page.get_by_role("textbox", name="Recipient", exact=True).fill("MAPPA coordinator, Eastern area")
     page.get_by_label("Legal basis for sharing it").select_option(label="Multi-agency public protection arrangements")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download PDF").click()
