@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from app import policy
 from app.auth.models import User
 from app.connections.models import Affiliation, Group, LinkKind, LinkStatus, PersonLink, RecruitmentTarget
-from app.connections.recruitment import targeted_list
+from app.connections.recruitment import targeted_count
 from app.db import db
 from app.registry import Panel
 from app.subjects.models import Subject
@@ -134,18 +135,44 @@ class _Graph:
         return len(self.nodes) >= MAX_NODES
 
 
-def _current_links(person: Subject) -> list[PersonLink]:
-    return [link for link in links_of(person) if link.status in (LinkStatus.ACTIVE, LinkStatus.PENDING)]
+# The drawing reads each step in one statement per kind (links, ties to groups, members of groups), for every
+# person or group of the step at once, each row with what it points at: not two or three per person drawn.
 
 
-def _affiliations_of(person: Subject) -> list[Affiliation]:
-    return list(db.session.scalars(select(Affiliation).where(
-        Affiliation.subject_id == person.id, Affiliation.ended_at.is_(None)).order_by(Affiliation.id)))
+def _links_by_person(ids: Sequence[int]) -> dict[int, list[PersonLink]]:
+    """The current and pending links of each of these people, oldest first (a link between two of them is in
+    both lists)."""
+    found: dict[int, list[PersonLink]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    for link in db.session.scalars(
+            select(PersonLink).where(or_(PersonLink.subject_id.in_(ids), PersonLink.other_id.in_(ids)),
+                                     PersonLink.status.in_((LinkStatus.ACTIVE.value, LinkStatus.PENDING.value)))
+            .order_by(PersonLink.recorded_at, PersonLink.id)
+            .options(joinedload(PersonLink.subject), joinedload(PersonLink.other))):
+        for side in {link.subject_id, link.other_id} & found.keys():
+            found[side].append(link)
+    return found
 
 
-def _members_of(group: Group) -> list[Affiliation]:
-    return list(db.session.scalars(select(Affiliation).where(
-        Affiliation.group_id == group.id, Affiliation.ended_at.is_(None)).order_by(Affiliation.id)))
+def _ties_by_person(ids: Sequence[int]) -> dict[int, list[Affiliation]]:
+    found: dict[int, list[Affiliation]] = {i: [] for i in ids}
+    if ids:
+        for tie in db.session.scalars(select(Affiliation).where(
+                Affiliation.subject_id.in_(ids), Affiliation.ended_at.is_(None))
+                .order_by(Affiliation.id).options(joinedload(Affiliation.group))):
+            found[tie.subject_id].append(tie)
+    return found
+
+
+def _members_by_group(ids: Sequence[int]) -> dict[int, list[Affiliation]]:
+    found: dict[int, list[Affiliation]] = {i: [] for i in ids}
+    if ids:
+        for tie in db.session.scalars(select(Affiliation).where(
+                Affiliation.group_id.in_(ids), Affiliation.ended_at.is_(None))
+                .order_by(Affiliation.id).options(joinedload(Affiliation.subject))):
+            found[tie.group_id].append(tie)
+    return found
 
 
 def _link_label(link: PersonLink, side: Subject) -> str:
@@ -153,10 +180,11 @@ def _link_label(link: PersonLink, side: Subject) -> str:
     return relation(link, side) + pending
 
 
-def _expand_person(graph: _Graph, person: Subject, key: str, step: int, came_from: int | None) -> list[Follow]:
+def _expand_person(graph: _Graph, person: Subject, key: str, step: int, came_from: int | None,
+                   links: Sequence[PersonLink], ties: Sequence[Affiliation]) -> list[Follow]:
     """Draw the person's links and affiliations at `step`; what may be followed one step further."""
     follow: list[Follow] = []
-    for link in _current_links(person):
+    for link in links:
         other = other_side(link, person)
         if other.id == came_from or graph.full():
             continue
@@ -164,7 +192,7 @@ def _expand_person(graph: _Graph, person: Subject, key: str, step: int, came_fro
         graph.edge(key, other_key, _link_label(link, person), step)
         if new:
             follow.append(("person", other, other_key))
-    for affiliation in _affiliations_of(person):
+    for affiliation in ties:
         if graph.full():
             break
         group_key, new = graph.group(affiliation.group, step, key)
@@ -177,11 +205,16 @@ def _expand_person(graph: _Graph, person: Subject, key: str, step: int, came_fro
 def connections(user: User, subject: Subject) -> _Graph:
     """The people and groups within two steps of the person, as the viewer may see them."""
     graph = _Graph(user, subject)
-    for kind, found, key in _expand_person(graph, subject, "n0", 1, None):
+    first = _expand_person(graph, subject, "n0", 1, None, _links_by_person([subject.id])[subject.id],
+                           _ties_by_person([subject.id])[subject.id])
+    people = [found.id for kind, found, _key in first if kind == "person"]
+    links, ties = _links_by_person(people), _ties_by_person(people)
+    members = _members_by_group([found.id for kind, found, _key in first if kind == "group"])
+    for kind, found, key in first:
         if kind == "person":
-            _expand_person(graph, found, key, 2, subject.id)
+            _expand_person(graph, found, key, 2, subject.id, links[found.id], ties[found.id])
             continue
-        for member in _members_of(found):
+        for member in members[found.id]:
             if member.subject_id == subject.id or graph.full():
                 continue
             person_key, _new = graph.person(member.subject, 2, key)
@@ -219,11 +252,17 @@ def awaiting_confirmation(user: User) -> Sequence[PersonLink]:
         .where(policy.links_confirmable_by(user)).order_by(PersonLink.recorded_at, PersonLink.id)).all()
 
 
+def awaiting_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(PersonLink)
+                             .join(Subject, Subject.id == PersonLink.other_id)
+                             .where(policy.links_confirmable_by(user))) or 0
+
+
 def dashboard_panel(user: User) -> Panel | None:
     """Counts only (no person named): the targeted-for-recruitment list and, for supervisors, the links that
     wait for their confirmation."""
-    targeted = len(targeted_list(user))
-    awaiting = len(awaiting_confirmation(user)) if policy.is_supervisor(user) else None
+    targeted = targeted_count(user)
+    awaiting = awaiting_count(user) if policy.is_supervisor(user) else None
     return Panel("connections/links_dashboard_panel.html", {"targeted": targeted, "awaiting": awaiting})
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 
 from app import policy
 from app.audit import trail
@@ -152,13 +152,25 @@ def record_recruitment_attempt(actor: User, recruiter: Subject, values: Recruitm
     return observation
 
 
+def _on_the_list(actor: User) -> tuple[ColumnElement[bool], ...]:
+    """Entries not yet reviewed about people whose case owner or unit supervisor the user is (with the target's
+    Subject joined)."""
+    return RecruitmentTarget.reviewed_at.is_(None), policy.recruitment_targets_reviewable_by(actor)
+
+
 def targeted_list(actor: User) -> Sequence[RecruitmentTarget]:
-    """The unit's "targeted for recruitment" list for the user: entries not yet reviewed about people whose
-    case owner or unit supervisor they are, newest first."""
+    """The unit's "targeted for recruitment" list for the user, newest first."""
     return db.session.scalars(
         select(RecruitmentTarget).join(Subject, Subject.id == RecruitmentTarget.target_id)
-        .where(RecruitmentTarget.reviewed_at.is_(None), policy.recruitment_targets_reviewable_by(actor))
+        .where(*_on_the_list(actor))
         .order_by(RecruitmentTarget.recorded_at.desc(), RecruitmentTarget.id.desc())).all()
+
+
+def targeted_count(actor: User) -> int:
+    """How many entries the list has (the dashboard's count), without reading them."""
+    return db.session.scalar(select(func.count()).select_from(RecruitmentTarget)
+                             .join(Subject, Subject.id == RecruitmentTarget.target_id)
+                             .where(*_on_the_list(actor))) or 0
 
 
 def review_target(actor: User, target: RecruitmentTarget, note: str) -> None:
