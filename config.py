@@ -122,6 +122,13 @@ class Config:
     SERVICE_NAME = os.environ.get("WAYPOINT_SERVICE_NAME", "Waypoint")
     SERVICE_COUNTRY = os.environ.get("WAYPOINT_SERVICE_COUNTRY", "GB")  # ISO 3166-1 alpha-2
     PACKAGE_MAX_BYTES = 5 * 1024 * 1024
+    # Languages (app/i18n.py): those offered (code → name in itself), the service's default
+    # (WAYPOINT_LANGUAGE), used for users who chose none and for the command line. Times are shown in UTC.
+    LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "ar": "العربية"}
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = "translations"  # app/translations
+    PSEUDO_LOCALE: str | None = None  # tests only (tests/pseudo_locale.py)
     # Days an inbound request for information may wait for its decision when the request names no date.
     DISCLOSURE_REQUEST_DAYS = 30
 
@@ -133,6 +140,10 @@ class Config:
         values["MAX_CONTENT_LENGTH"] = _bytes_from_env("WAYPOINT_MAX_REQUEST_BYTES", cls.MAX_CONTENT_LENGTH)
         values["MAX_UPLOAD_BYTES"] = _bytes_from_env("WAYPOINT_MAX_UPLOAD_BYTES", cls.MAX_UPLOAD_BYTES)
         values["CONFERENCE_DECISIONS_FILE"] = os.environ.get("WAYPOINT_CONFERENCE_DECISIONS") or None
+        language = os.environ.get("WAYPOINT_LANGUAGE", "").strip() or cls.BABEL_DEFAULT_LOCALE
+        if language not in cls.LANGUAGES:
+            raise ConfigError(f"WAYPOINT_LANGUAGE={language!r}: Waypoint speaks {', '.join(cls.LANGUAGES)}")
+        values["BABEL_DEFAULT_LOCALE"] = language
         # One field of a form may fill the request (Flask's own default stops a field at 500 KB, less than the
         # limit above, with the same 413 but a limit the page could not name).
         values["MAX_FORM_MEMORY_SIZE"] = values["MAX_CONTENT_LENGTH"]

@@ -39,6 +39,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from app import i18n
     from app.assessments import catalogue
     from app.conferences import decisions
     from app.extensions import bootstrap, csrf, db
@@ -46,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    i18n.init_app(app)
     catalogue.init_app(app)  # an invalid or changed instrument file stops start-up here
     decisions.init_app(app)  # so does an invalid list of conference decisions
 

@@ -34,6 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 _counter = itertools.count()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The catalogues compiled as `make test` compiles them, for a run of pytest on its own."""
+    from app.catalogues import compile_all
+
+    compile_all(only_stale=True)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--db", choices=["sqlite", "postgresql"], default="sqlite",
                      help="database for the tests (PostgreSQL is started in a temporary directory)")

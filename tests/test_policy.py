@@ -26,6 +26,7 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "main.home": SIGNED_IN,
     "main.health": dict.fromkeys(ROLES, 200),
     "auth.login": {"anonymous": 200, "assessor": 302, "probation": 302, "supervisor": 302, "admin": 302},
+    "auth.account": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
     # the code step of sign-in: without a password just given, back to the sign-in page (or home)
     "auth.login_code": dict.fromkeys(ROLES, 302),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from wtforms import PasswordField, StringField
+from flask_babel import lazy_gettext as _l
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.forms import WaypointForm
@@ -36,3 +37,10 @@ class ReauthForm(WaypointForm):
 
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)])
     code = StringField("Code", validators=[Length(max=16)], render_kw=CODE_INPUT)
+
+
+class LanguageForm(WaypointForm):
+    """The language a user reads Waypoint in; "" is the service's default. The route fills the choices from
+    the languages the installation offers."""
+
+    language = SelectField(_l("Language"), choices=[], validate_choice=True)

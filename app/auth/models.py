@@ -91,6 +91,8 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language the user reads Waypoint in (a code of LANGUAGES); None: the service's default.
+    language: Mapped[str | None] = mapped_column(String(16))
     # Bumped by administrative edits only (optimistic locking of the admin form), not by sign-ins.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

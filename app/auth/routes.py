@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
 from werkzeug.wrappers import Response
 
-from app import policy
+from app import i18n, policy
 from app.auth import reauth, services, totp
-from app.auth.forms import ChangePasswordForm, CodeForm, LoginForm, ReauthForm
+from app.auth.forms import ChangePasswordForm, CodeForm, LanguageForm, LoginForm, ReauthForm
 from app.auth.models import User
 from app.auth.redirects import local_path
 from app.auth.services import LoginOutcome, LoginResult
@@ -127,6 +129,27 @@ def logout() -> Response:
     services.record_logout(g.user)
     session.sign_out()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@policy.requires(policy.authenticated)
+def account() -> Response | str | tuple[str, int]:
+    """The user's own page: who they are, their language, and the ways to their password and second factor."""
+    user: User = g.user
+    form = LanguageForm()
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = i18n.offered()
+    form.language.choices = [("", _("The service's language (%(language)s)", language=languages.get(default, default)))]
+    form.language.choices += [(code, name) for code, name in languages.items()]
+    if request.method == "GET":
+        form.language.data = user.language if user.language in languages else ""
+    if form.validate_on_submit():
+        services.set_language(user, form.language.data or None)
+        refresh()  # this response, and the next page, in the new language
+        flash(_("Your language has been changed."), "success")
+        return redirect(url_for("auth.account"))
+    status = 400 if form.errors else 200
+    return render_template("auth/account.html", form=form, user=user), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -224,6 +224,17 @@ def _count_failure(name: str, ip: str, user: User | None, *, reason: str | None 
     signals.emit(signals.sign_in_failed, username=name, ip=ip, user=user)
 
 
+def set_language(user: User, language: str | None) -> None:
+    """The user's own language (a code the installation offers), or None for the service's default."""
+    if language == user.language:
+        return
+    before = user.language
+    user.language = language
+    db.session.flush()
+    trail.record("account_language", object_type="user", object_id=user.id,
+                 details={"from": before, "to": language})
+
+
 def record_logout(user: User) -> None:
     trail.record("logout", object_type="user", object_id=user.id)
 

@@ -34,7 +34,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Users", "admin.users"),
     ("Units", "admin.units"),
     ("Accreditations", "admin.accreditations"),
-    ("My account", "auth.change_password"),
+    ("My account", "auth.account"),
 )
 
 
