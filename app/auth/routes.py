@@ -19,7 +19,7 @@ from app.auth.services import LoginOutcome, LoginResult
 from app.auth.sessions import ServerSession, current_session, purge_expired
 from app.db import utcnow
 from app.errors import Invalid
-from app.forms import show_errors
+from app.forms import SelectChoice, show_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -139,8 +139,11 @@ def account() -> Response | str | tuple[str, int]:
     form = LanguageForm()
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = i18n.offered()
-    form.language.choices = [("", _("The service's language (%(language)s)", language=languages.get(default, default)))]
-    form.language.choices += [(code, name) for code, name in languages.items()]
+    service = languages.get(default, default)
+    # Each language named in itself, marked as such for screen readers (the page may be in another).
+    form.language.choices = [SelectChoice("", _("The service's language (%(language)s)", language=service))]
+    form.language.choices += [SelectChoice(code, name, render_kw={"lang": i18n.html_lang(code)})
+                              for code, name in languages.items()]
     if request.method == "GET":
         form.language.data = user.language if user.language in languages else ""
     if form.validate_on_submit():
