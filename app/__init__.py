@@ -5,8 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from config import config_for
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once per process and shared by every app it builds (each worker's one app; the test
+    suite's thousands): Jinja checks each template's source against its checksum, so an edited template is
+    compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 def create_app(config: str | dict[str, Any] | None = None) -> Flask:
@@ -15,6 +37,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     from app.web import WaypointFlask, register_request_hooks
 
     app = WaypointFlask(__name__, instance_relative_config=True)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED_TEMPLATES}
     # Before any route is added: every <int:...> in a path is an id a BIGINT holds, or the route is a 404.
     app.url_map.converters["int"] = IdConverter
     if isinstance(config, dict):
