@@ -1,6 +1,10 @@
 """Fixtures: a fresh, migrated database for every test (SQLite, or PostgreSQL with --db=postgresql),
 the app, clients, and helpers that sign in the way a browser does (CSRF token included).
 
+A test that takes the `users` fixture (one user per role in two units) starts from a copy of a second template
+that already holds them, made once per run through the same services: making five users with their
+passwords and second factors for each of two thousand tests was a tenth of the run.
+
 A module whose tests all start from the same data can build it once: `databases.keep(url)` keeps a
 database's state, and the KeptDatabase it returns puts it back before each test (the `matrix` fixture at
 the end builds the role matrix's data this way)."""
@@ -72,18 +76,36 @@ class DatabaseFactory:
             self.template_path = tmp / "template.sqlite3"
             self.template_url = f"sqlite:///{self.template_path}"
         command.upgrade(alembic_config(self.template_url), "head")
+        # The second template, with units and users (`peopled`), is made when a test first asks for it.
+        self.people: tuple[dict[str, int], dict[str, factories.UserInfo]] | None = None
+        self._next: dict[str, Future[str]] = {}
         if self.server is not None:
             # CREATE DATABASE takes a quarter of a second, longer than many a test: the next test's copy
             # is made in the background while the current test runs (the server works on another core).
             self._maker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="next-database")
-            self._next: Future[str] = self._maker.submit(self._copy_template)
+            self._next["waypoint_template"] = self._maker.submit(self._copy_template, "waypoint_template")
 
-    def _copy_template(self) -> str:
+    def _copy_template(self, template: str) -> str:
         assert self.server is not None
         n = next(_counter)
         with self._admin_engine.connect() as conn:
-            conn.execute(sa.text(f"CREATE DATABASE t_{n} TEMPLATE waypoint_template"))
+            conn.execute(sa.text(f"CREATE DATABASE t_{n} TEMPLATE {template}"))
         return self.server.url(f"t_{n}")
+
+    def _make_people_template(self) -> None:
+        """Units A and B and one user per role (factories.make_role_users), made through the services in a
+        copy of the migrated template, which becomes the second template."""
+        if self.server is not None:
+            with self._admin_engine.connect() as conn:
+                conn.execute(sa.text("CREATE DATABASE waypoint_people TEMPLATE waypoint_template"))
+            url = self.server.url("waypoint_people")
+        else:
+            self.people_path = self.tmp / "template_people.sqlite3"
+            shutil.copyfile(self.template_path, self.people_path)
+            url = f"sqlite:///{self.people_path}"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        self.people = (factories.make_units(app), factories.make_role_users(app))
+        app.extensions["waypoint_engine"].dispose()
 
     def empty_url(self) -> str:
         """A database with nothing in it (for migration tests)."""
@@ -94,15 +116,29 @@ class DatabaseFactory:
             return self.server.url(f"t_empty_{n}")
         return f"sqlite:///{self.tmp / f'empty_{n}.sqlite3'}"
 
-    def fresh_url(self) -> str:
+    def fresh_url(self, *, peopled: bool = False) -> str:
+        """A new database migrated to head; `peopled`: holding the units and users of `people_of` too."""
+        if peopled and self.people is None:
+            self._make_people_template()
         if self.server is not None:
-            url = self._next.result()
-            self._next = self._maker.submit(self._copy_template)
+            template = "waypoint_people" if peopled else "waypoint_template"
+            coming = self._next.pop(template, None)
+            url = coming.result() if coming is not None else self._copy_template(template)
+            self._next[template] = self._maker.submit(self._copy_template, template)
             return url
         n = next(_counter)
         path = self.tmp / f"test_{n}.sqlite3"
-        shutil.copyfile(self.template_path, path)
+        shutil.copyfile(self.people_path if peopled else self.template_path, path)
         return f"sqlite:///{path}"
+
+    def people_of(self) -> tuple[dict[str, int], dict[str, factories.UserInfo]]:
+        """The units and users a peopled database holds (the users' second-factor secrets known again to
+        the sign-in helpers, as if just made)."""
+        assert self.people is not None
+        units, users = self.people
+        for info in users.values():
+            factories.remember_secret(info)
+        return dict(units), dict(users)
 
     def keep(self, url: str) -> KeptDatabase:
         """The database at `url` as it is now, to be restored before each test of a module."""
@@ -119,6 +155,8 @@ class DatabaseFactory:
     def close(self) -> None:
         if self.server is not None:
             self._maker.shutdown(wait=True)
+            for coming in self._next.values():
+                self.drop(coming.result())
             self._admin_engine.dispose()
             self.server.stop()
 
@@ -196,8 +234,10 @@ def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture
-def db_url(databases: DatabaseFactory) -> Iterator[str]:
-    url = databases.fresh_url()
+def db_url(databases: DatabaseFactory, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test's database: a copy of the migrated template, or of the one with units and users when the test
+    takes `users`."""
+    url = databases.fresh_url(peopled="users" in request.fixturenames)
     yield url
     databases.drop(url)
 
@@ -231,15 +271,19 @@ def dialect(db_url: str) -> str:
 
 
 @pytest.fixture
-def units(app: Flask) -> dict[str, int]:
-    """Two units: A (a prison) and B (a probation region)."""
+def units(app: Flask, databases: DatabaseFactory, request: pytest.FixtureRequest) -> dict[str, int]:
+    """Two units: A (a prison) and B (a probation region). Already in the database when the test takes
+    `users` (db_url)."""
+    if "users" in request.fixturenames:
+        return databases.people_of()[0]
     return factories.make_units(app)
 
 
 @pytest.fixture
-def users(app: Flask, units: dict[str, int]) -> dict[str, factories.UserInfo]:
-    """One user per role in unit A (admin: no unit), plus an assessor of unit B."""
-    return factories.make_role_users(app)
+def users(app: Flask, units: dict[str, int], databases: DatabaseFactory) -> dict[str, factories.UserInfo]:
+    """One user per role in unit A (admin: no unit), plus an assessor of unit B: already in the database
+    (db_url), made by factories.make_role_users."""
+    return databases.people_of()[1]
 
 
 # --- browser-like helpers ----------------------------------------------------------------------------

@@ -38,6 +38,14 @@ def enrolled_secret(username: str) -> str | None:
     return _enrolled_secrets.get(username)
 
 
+def remember_secret(info: UserInfo) -> None:
+    """The sign-in helpers know `info`'s secret (a user copied in with a database rather than made here)."""
+    if info.totp_secret is not None:
+        _enrolled_secrets[info.username] = info.totp_secret
+    else:
+        _enrolled_secrets.pop(info.username, None)
+
+
 @dataclass
 class UserInfo:
     id: int

@@ -74,10 +74,9 @@ class LiveServer:
 @pytest.fixture
 def live_server(databases: DatabaseFactory) -> Iterator[LiveServer]:
     """Waypoint on 127.0.0.1 (a free port) over a fresh database with units A and B and one user per role."""
-    db_url = databases.fresh_url()
+    db_url = databases.fresh_url(peopled=True)
     app = create_app({"SQLALCHEMY_DATABASE_URI": db_url})
-    units = factories.make_units(app)
-    users = factories.make_role_users(app)
+    units, users = databases.people_of()
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="waypoint-live-server", daemon=True)
     thread.start()
