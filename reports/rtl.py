@@ -63,7 +63,11 @@ def display_line(text: str, base: str | None = None) -> str:
 
 class RtlParagraph(Paragraph):
     """A paragraph of shaped text in logical order (see reports.pdf.literal) whose lines are put in display
-    order as they are drawn: lines are broken, and the paragraph split across pages, on the logical text."""
+    order as they are drawn: lines are broken, and the paragraph split across pages, on the logical text.
+    `base` is the paragraph's direction when the document sets it (a right-to-left document: "R"); else the
+    direction of the paragraph's first strong letter."""
+
+    base: str | None = None
 
     def drawPara(self, debug: int = 0) -> None:
         para: Any = self.blPara  # type: ignore[attr-defined]  # set by wrap(); not in the stubs
@@ -71,9 +75,16 @@ class RtlParagraph(Paragraph):
             super().drawPara(debug)
             return
         logical = para.lines
-        base = base_direction(" ".join(word for _space, words in logical for word in words))
+        base = self.base or base_direction(" ".join(word for _space, words in logical for word in words))
         para.lines = [(space, display_line(" ".join(words), base).split(" ")) for space, words in logical]
         try:
             super().drawPara(debug)
         finally:
             para.lines = logical
+
+
+class RightToLeftParagraph(RtlParagraph):
+    """A paragraph of a right-to-left document: its lines are ordered from the right whatever its first letter
+    (a class, not an instance's attribute, so that the parts of a paragraph split across pages keep it)."""
+
+    base = "R"
