@@ -53,7 +53,8 @@ def audit_extract_story(data: AuditExtract, width: float) -> list[Flowable]:
         [_("ID"), _("When (UTC)"), _("Actor"), _("Role"), _("Action"), _("Object"), _("Subject"), _("Details")],
         [(str(e.id), utc_text(e.at).removesuffix(" UTC"), e.actor, e.role, e.action, e.object,
           str(e.subject_id) if e.subject_id is not None else EMPTY, e.details) for e in data.events],
-        [0.6, 1.5, 1.7, 1.1, 1.1, 1.4, 0.8, 3.5], width))
+        # Role and object wide enough for their codes ("probation_officer", "conference_discussion 12") unbroken.
+        [0.5, 1.5, 1.3, 1.3, 1.4, 1.8, 0.7, 3.2], width))
     return story
 
 

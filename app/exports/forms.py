@@ -23,7 +23,9 @@ class PersonExportForm(ExportForm):
 class AuditExtractForm(ExportForm):
     actor = StringField(_l("User (username)"), render_kw={"autocomplete": "off"})
     subject_reference = StringField(_l("Person's reference"), render_kw={"autocomplete": "off"})
-    action = SelectField(_l("Action"), choices=[], validate_choice=False)
+    # An audit action is a code, the same in every language (as on the audit trail's page): typed, with the
+    # actions recorded so far offered as suggestions.
+    action = StringField(_l("Action"), render_kw={"autocomplete": "off", "list": "audit-actions"})
     date_from = DateField(_l("From"))
     date_to = DateField(_l("To"))
     format = RadioField(_l("Format"),

@@ -166,7 +166,6 @@ def audit_extract() -> Response | str | tuple[str, int]:
 
     form = AuditExtractForm()
     actions = db.session.scalars(select(distinct(AuditEvent.action)).order_by(AuditEvent.action)).all()
-    form.action.choices = [SelectChoice("", _("Any"))] + [SelectChoice(a, a) for a in actions]
     if form.validate_on_submit():
         request = _request(form)
         date_from, date_to, errors = read_date_range(form, "date_from", "date_to")
@@ -182,7 +181,8 @@ def audit_extract() -> Response | str | tuple[str, int]:
                 raise Invalid(_("Nothing was exported."), field_errors=errors)
         except Invalid as exc:
             show_errors(form, exc)
-            return render_template("exports/audit_extract.html", form=form, limit=_extract_limit()), 400
+            return render_template("exports/audit_extract.html", form=form, limit=_extract_limit(),
+                                   actions=actions), 400
         limit = _extract_limit()
         events = services.audit_events(g.user, filters, limit)
         head = gather.header(_("Audit extract"), g.user, request.purpose.strip(), request.recipient_text,
@@ -200,7 +200,7 @@ def audit_extract() -> Response | str | tuple[str, int]:
         if fmt == "csv":
             return _file(audit_extract_csv(extract), "text/csv", f"audit-extract-{stamp}.csv")
         return _file(build_audit_extract_pdf(extract), "application/pdf", f"audit-extract-{stamp}.pdf")
-    return render_template("exports/audit_extract.html", form=form, limit=_extract_limit()), \
+    return render_template("exports/audit_extract.html", form=form, limit=_extract_limit(), actions=actions), \
         400 if form.errors else 200
 
 
