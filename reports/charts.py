@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Shape, String
 from reportlab.lib import colors
 
-from reports import styles
+from reports import language, styles
 from reports.language import LazyText, ngettext
 from reports.language import gettext as _
 from reports.language import lazy_gettext as _l
@@ -144,7 +144,12 @@ def text_alternative(layout: Layout) -> str:
     """Every point and mark in date order, in words: the chart's description, and its caption in a PDF."""
     items = sorted([(p.point.when, 0, p.point.label) for p in layout.points]
                    + [(m.mark.when, 1, m.mark.label) for m in layout.marks])
-    return "; ".join(f"{when.isoformat()}: {label}" for when, _, label in items)
+    return language.list_separator().join(dated(when, label) for when, _, label in items)
+
+
+def dated(when: date, label: str) -> str:
+    """A point or a mark in words: its day in the reader's language (ISO in English) and what it was."""
+    return _("%(date)s: %(label)s", date=language.day(when), label=label)
 
 
 def legend_items(layout: Layout) -> list[tuple[str, MarkKind | None]]:
@@ -207,15 +212,15 @@ def line_chart_svg(points: list[ChartPoint], levels: list[str], *, width: int, h
     for p in layout.points:
         when = quoteattr(p.point.when.isoformat())
         parts.append(f'<circle cx="{p.x}" cy="{p.y}" r="5" fill="#0d6efd" data-date={when} '
-                     f'data-level="{p.level:g}"><title>{escape(p.point.when.isoformat())}: '
-                     f'{escape(p.point.label)}</title></circle>')
+                     f'data-level="{p.level:g}"><title>{escape(dated(p.point.when, p.point.label))}'
+                     '</title></circle>')
     for m in layout.marks:
         when = quoteattr(m.mark.when.isoformat())
         parts.append(_svg_mark(m.mark.kind, m.x, layout.bottom, f" data-date={when} data-mark=\"{m.mark.kind}\"",
-                               f"<title>{escape(m.mark.when.isoformat())}: {escape(m.mark.label)}</title>"))
+                               f"<title>{escape(dated(m.mark.when, m.mark.label))}</title>"))
     for x, day in date_labels(layout):
         parts.append(f'<text x="{x}" y="{layout.bottom + 20}" text-anchor="middle" font-size="12" '
-                     f'fill="#212529">{day.isoformat()}</text>')
+                     f'fill="#212529">{escape(language.day(day))}</text>')
     x = float(layout.left)
     legend = legend_items(layout)
     if legend:
@@ -279,7 +284,7 @@ def layout_drawing(layout: Layout, *, max_width: float | None = None) -> Drawing
     for m in layout.marks:
         shapes += mark(m.mark.kind, m.x, layout.bottom)
     for x, day in date_labels(layout):
-        shapes.append(label(x, layout.bottom + 20, day.isoformat(), "middle"))
+        shapes.append(label(x, layout.bottom + 20, language.day(day), "middle"))
     legend_x = float(layout.left)
     for name, kind in legend_items(layout):
         if kind is None:

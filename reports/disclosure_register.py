@@ -24,7 +24,7 @@ def build_register_pdf(data: DisclosureRegister) -> bytes:
 
 def register_story(data: DisclosureRegister, width: float) -> list[Flowable]:
     story: list[Flowable] = [*export_details(data.header, width)]
-    story.append(facts_table([(_("Units"), ", ".join(data.units))], width))
+    story.append(facts_table([(_("Units"), language.comma().join(data.units))], width))
     story += heading(_("Entries (%(count)s)", count=language.number(len(data.lines))))
     if not data.lines:
         story.append(literal(_("The register has no entry."), styles.EMPTY))

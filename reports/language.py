@@ -114,6 +114,16 @@ def moment_utc(value: datetime) -> str:
     return f"{format_datetime(aware, MOMENT_PATTERN, tzinfo=UTC, locale=code)} UTC"
 
 
+def list_separator() -> str:
+    """What separates the items of a list in a line: "; " (the Arabic semicolon in Arabic)."""
+    return "؛ " if base() == "ar" else "; "
+
+
+def comma() -> str:
+    """A comma and a space (the Arabic comma in Arabic)."""
+    return "، " if base() == "ar" else ", "
+
+
 def number(value: int) -> str:
     """A count with the language's separators ("1,000", "1 000")."""
     from babel.numbers import format_decimal

@@ -96,7 +96,7 @@ def paragraphs(text: str, style: ParagraphStyle = styles.BODY, empty: str = EMPT
 
 def joined(items: Sequence[str]) -> str:
     """Items of a list in a line, separated as the report's language does ("; ", or the Arabic "؛ ")."""
-    return ("؛ " if language.base() == "ar" else "; ").join(items)
+    return language.list_separator().join(items)
 
 
 def date_text(value: date | None, empty: str = EMPTY) -> str:
