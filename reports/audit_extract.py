@@ -8,8 +8,9 @@ from datetime import UTC
 
 from reportlab.platypus import Flowable
 
-from reports import styles
+from reports import language, styles
 from reports.case_summary import heading
+from reports.language import gettext as _
 from reports.model import AuditExtract, AuditLine
 from reports.pdf import EMPTY, data_table, export_details, facts_table, literal, render, utc_text
 
@@ -25,33 +26,35 @@ def build_audit_extract_pdf(data: AuditExtract) -> bytes:
 
 
 def cut_notice(limit: int) -> str:
-    """What an extract cut at `limit` events says, in the PDF, the CSV and on the page."""
-    return (f"Incomplete: this extract holds only the first {limit:,} of more events that match these filters "
-            "(oldest first). Narrow the filters (a shorter date range, one user, one action) and export again "
-            "for the rest.")
+    """What an extract cut at `limit` events says, in the PDF, the CSV and on the page (in the request's
+    language: the CSV's columns and codes stay as they are, but this row is a note for its reader)."""
+    return str(_("Incomplete: this extract holds only the first %(limit)s of more events that match these filters "
+             "(oldest first). Narrow the filters (a shorter date range, one user, one action) and export again "
+             "for the rest.", limit=language.number(limit)))
 
 
 def audit_extract_story(data: AuditExtract, width: float) -> list[Flowable]:
     story: list[Flowable] = [*export_details(data.header, width)]
     if data.cut_at is not None:
         story.append(literal(cut_notice(data.cut_at), styles.NOTICE_TEXT))
-    story += heading("Filters applied")
+    story += heading(_("Filters applied"))
     story.append(facts_table(list(data.filters), width) if data.filters
-                 else literal("None: every event.", styles.EMPTY))
+                 else literal(_("None: every event."), styles.EMPTY))
     count = len(data.events)
     if data.cut_at is not None:
-        story += heading(f"Events (the first {count:,} of more)")
+        story += heading(_("Events (the first %(count)s of more)", count=language.number(count)))
         story.append(literal(cut_notice(data.cut_at), styles.NOTICE_TEXT))
     else:
-        story += heading(f"Events ({count:,})")
+        story += heading(_("Events (%(count)s)", count=language.number(count)))
     if not data.events:
-        story.append(literal("No event matches these filters.", styles.EMPTY))
+        story.append(literal(_("No event matches these filters."), styles.EMPTY))
         return story
     story.append(data_table(
-        ["ID", "When (UTC)", "Actor", "Role", "Action", "Object", "Subject", "Details"],
+        [_("ID"), _("When (UTC)"), _("Actor"), _("Role"), _("Action"), _("Object"), _("Subject"), _("Details")],
         [(str(e.id), utc_text(e.at).removesuffix(" UTC"), e.actor, e.role, e.action, e.object,
           str(e.subject_id) if e.subject_id is not None else EMPTY, e.details) for e in data.events],
-        [0.6, 1.5, 1.7, 1.1, 1.1, 1.4, 0.8, 3.5], width))
+        # Role and object wide enough for their codes ("probation_officer", "conference_discussion 12") unbroken.
+        [0.5, 1.5, 1.3, 1.3, 1.4, 1.8, 0.7, 3.2], width))
     return story
 
 

@@ -16,6 +16,7 @@ from reportlab.platypus.flowables import KeepTogether
 
 from reports import charts, styles
 from reports.charts import ChartPoint
+from reports.language import gettext as _
 from reports.model import (
     AffiliationLine,
     AssessmentSection,
@@ -34,12 +35,17 @@ from reports.pdf import (
     date_text,
     export_details,
     facts_table,
+    joined,
     literal,
     paragraphs,
     render,
 )
 
-NONE_RECORDED = "None recorded."
+
+def none_recorded() -> str:
+    return str(_("None recorded."))
+
+
 ITEM_ROOM = 48  # points: an item's line and its first lines of evidence
 HEADING_ROOM = 50  # points: what must fit below a heading on the same page
 
@@ -53,21 +59,21 @@ def case_summary_story(data: CaseSummary, width: float) -> list[Flowable]:
     story: list[Flowable] = [*export_details(data.header, width)]
     story += identity_section(data.identity, width)
     story += review_dates_section(data, width)
-    story += heading("Latest approved assessment")
+    story += heading(_("Latest approved assessment"))
     if data.assessment is None:
-        story.append(literal("No approved assessment.", styles.EMPTY))
+        story.append(literal(_("No approved assessment."), styles.EMPTY))
     else:
         story += assessment_body(data.assessment, width)
-    story += chart("Judgement history", styles.H1, data.judgement_history, data.judgement_levels, width,
-                   empty="No approved overall judgement yet.", engagement=False)
-    story += section("Interventions", interventions_body(data.interventions, width), width)
+    story += chart(_("Judgement history"), styles.H1, data.judgement_history, data.judgement_levels, width,
+                   empty=_("No approved overall judgement yet."), engagement=False)
+    story += section(_("Interventions"), interventions_body(data.interventions, width), width)
     if data.affiliations or data.skills:  # when there are neither, the review dates say so in one line
-        story += section("Groups and skills of concern",
+        story += section(_("Groups and skills of concern"),
                          groups_and_skills_body(data.affiliations, data.skills, width), width)
-    story += section("Observations in the last 90 days", [observations_table(data.observations, width)], width)
-    story += section("Challenges", [challenges_table(data.challenges, width)], width)
+    story += section(_("Observations in the last 90 days"), [observations_table(data.observations, width)], width)
+    story += section(_("Challenges"), [challenges_table(data.challenges, width)], width)
     if data.links or data.targeted:  # a person with no connections keeps the one-page summary
-        story += section("Links with other people", links_body(data.links, data.targeted, width), width)
+        story += section(_("Links with other people"), links_body(data.links, data.targeted, width), width)
     return story
 
 
@@ -91,19 +97,20 @@ def heading(text: str, style: ParagraphStyle = styles.H1) -> list[Flowable]:
 
 def identity_section(identity: Identity, width: float) -> list[Flowable]:
     return [
-        *heading("Identity and status"),
+        *heading(_("Identity and status")),
         facts_table([
-            ("Reference", identity.reference),
-            ("Name", identity.full_name),
-            ("Date of birth", date_text(identity.date_of_birth)),
+            (_("Reference"), identity.reference),
+            (_("Name"), identity.full_name),
+            (_("Date of birth"), date_text(identity.date_of_birth)),
             # Where in the unit on the same row: a row of its own sent a summary with nothing else to page two.
-            ("Unit", f"{identity.unit}, {identity.location}" if identity.location else identity.unit),
-            ("Custody status", identity.custody_status),
-            ("Case owner", identity.case_owner),
-            ("Index offence", identity.index_offence),
-            ("Sentence date", date_text(identity.sentence_date)),
-            ("Release date", date_text(identity.release_date)),
-            ("Alerts", "; ".join(identity.alerts) if identity.alerts else "None"),
+            (_("Unit"), _("%(unit)s, %(location)s", unit=identity.unit, location=identity.location)
+             if identity.location else identity.unit),
+            (_("Custody status"), identity.custody_status),
+            (_("Case owner"), identity.case_owner),
+            (_("Index offence"), identity.index_offence),
+            (_("Sentence date"), date_text(identity.sentence_date)),
+            (_("Release date"), date_text(identity.release_date)),
+            (_("Alerts"), joined(identity.alerts) if identity.alerts else _("None")),
         ], width),
     ]
 
@@ -111,11 +118,11 @@ def identity_section(identity: Identity, width: float) -> list[Flowable]:
 def review_dates_section(data: CaseSummary, width: float) -> list[Flowable]:
     assessment_review = data.assessment.review_due if data.assessment is not None else None
     return [
-        *heading("Review dates"),
+        *heading(_("Review dates")),
         facts_table([
-            ("Next case review", date_text(data.identity.next_review_due, "Not set")),
-            ("Assessment review due", date_text(assessment_review, "Not set")),
-            ("Next affiliation review", affiliation_review(data)),
+            (_("Next case review"), date_text(data.identity.next_review_due, _("Not set"))),
+            (_("Assessment review due"), date_text(assessment_review, _("Not set"))),
+            (_("Next affiliation review"), affiliation_review(data)),
         ], width),
     ]
 
@@ -126,40 +133,43 @@ def affiliation_review(data: CaseSummary) -> str:
     if due:
         return date_text(min(due))
     if data.affiliations:
-        return "Not set"
-    return "No affiliation with a group" + ("" if data.skills else " and no skill of concern recorded")
+        return str(_("Not set"))
+    if data.skills:
+        return str(_("No affiliation with a group"))
+    return str(_("No affiliation with a group and no skill of concern recorded"))
 
 
 def assessment_body(a: AssessmentSection, width: float) -> list[Flowable]:
     """One assessment: who made and approved it, each item with its rating and evidence (grouped by domain, in
     the instrument's order), the overall judgement with its rationale, and the person's own view."""
-    shared = f"Yes, on {date_text(a.shared_on)}" if a.shared_with_person else "No"
+    shared = _("Yes, on %(date)s", date=date_text(a.shared_on)) if a.shared_with_person else _("No")
     story: list[Flowable] = [
         facts_table([
-            ("Instrument", a.instrument),
-            ("Status", a.status),
-            ("Author", a.author),
-            ("Approved by", a.approved_by or EMPTY),
-            ("Approved on", date_text(a.approved_on)),
-            ("Review due", date_text(a.review_due, "Not set")),
-            ("Shared with the person", shared),
+            (_("Instrument"), a.instrument),
+            (_("Status"), a.status),
+            (_("Author"), a.author),
+            (_("Approved by"), a.approved_by or EMPTY),
+            (_("Approved on"), date_text(a.approved_on)),
+            (_("Review due"), date_text(a.review_due, _("Not set"))),
+            (_("Shared with the person"), shared),
         ], width),
     ]
     if a.status_notice:
         story.append(literal(a.status_notice, styles.NOTICE_TEXT))
     if not a.items:
-        story.append(literal("No items rated.", styles.EMPTY))
+        story.append(literal(_("No items rated."), styles.EMPTY))
     for domain, items in groupby(a.items, key=lambda item: item.domain):
         story += heading(domain, styles.H3)
         for item in items:
             # An item's line never ends a page; a long evidence text still starts right below it.
             story.append(CondPageBreak(ITEM_ROOM))
             # One style for the whole line: a paragraph without <b> runs is much quicker to lay out.
-            story.append(literal(f"{item.code} {item.title} — rating: {item.rating}", styles.ITEM))
-            story += paragraphs(item.evidence, styles.EVIDENCE, empty="No evidence recorded.")
-    story += [*heading("Overall judgement", styles.H3), literal(a.overall_judgement or EMPTY)]
-    story += [*heading("Rationale", styles.H3), *paragraphs(a.rationale)]
-    story += [*heading("The person's view", styles.H3), *paragraphs(a.person_view, empty="Not recorded.")]
+            story.append(literal(_("%(code)s %(title)s — rating: %(rating)s", code=item.code, title=item.title,
+                                   rating=item.rating), styles.ITEM))
+            story += paragraphs(item.evidence, styles.EVIDENCE, empty=_("No evidence recorded."))
+    story += [*heading(_("Overall judgement"), styles.H3), literal(a.overall_judgement or EMPTY)]
+    story += [*heading(_("Rationale"), styles.H3), *paragraphs(a.rationale)]
+    story += [*heading(_("The person's view"), styles.H3), *paragraphs(a.person_view, empty=_("Not recorded."))]
     return story
 
 
@@ -180,7 +190,7 @@ def chart(title: str, style: ParagraphStyle, points: Sequence[ChartPoint], level
 
 def interventions_body(interventions: Sequence[InterventionSection], width: float) -> list[Flowable]:
     if not interventions:
-        return [literal(NONE_RECORDED, styles.EMPTY)]
+        return [literal(none_recorded(), styles.EMPTY)]
     story: list[Flowable] = []
     for iv in interventions:
         story += intervention_section(iv, width)
@@ -192,30 +202,30 @@ def intervention_section(iv: InterventionSection, width: float) -> list[Flowable
     story: list[Flowable] = [
         *heading(f"{iv.type} — {iv.provider}", styles.H2),
         facts_table([
-            ("Owner", iv.owner),
-            ("Status", iv.status),
-            ("Referred on", date_text(iv.referred_on)),
-            ("Started on", date_text(iv.started_on)),
-            ("Ended on", date_text(iv.ended_on)),
-            *([("Reason for ending", iv.end_reason)] if iv.end_reason else []),
-            ("Attendance", iv.attendance),
-            ("Factors addressed", "; ".join(iv.factors) if iv.factors else "None linked"),
+            (_("Owner"), iv.owner),
+            (_("Status"), iv.status),
+            (_("Referred on"), date_text(iv.referred_on)),
+            (_("Started on"), date_text(iv.started_on)),
+            (_("Ended on"), date_text(iv.ended_on)),
+            *([(_("Reason for ending"), iv.end_reason)] if iv.end_reason else []),
+            (_("Attendance"), iv.attendance),
+            (_("Factors addressed"), joined(iv.factors) if iv.factors else _("None linked")),
         ], width),
-        *heading("Goals and outcomes", styles.H3),
+        *heading(_("Goals and outcomes"), styles.H3),
     ]
     if iv.goals:
-        story.append(data_table(["Goal", "Outcome"],
-                                [(goal, outcome or "Not yet assessed") for goal, outcome in iv.goals],
+        story.append(data_table([_("Goal"), _("Outcome")],
+                                [(goal, outcome or _("Not yet assessed")) for goal, outcome in iv.goals],
                                 [3, 1], width))
     else:
-        story.append(literal(NONE_RECORDED, styles.EMPTY))
-    story += [*heading("Outcome summary", styles.H3), *paragraphs(iv.outcome_summary)]
-    story += chart("Engagement over time", styles.H3, iv.engagement, (), width, empty="No session rated yet.",
+        story.append(literal(none_recorded(), styles.EMPTY))
+    story += [*heading(_("Outcome summary"), styles.H3), *paragraphs(iv.outcome_summary)]
+    story += chart(_("Engagement over time"), styles.H3, iv.engagement, (), width, empty=_("No session rated yet."),
                    engagement=True, marks=iv.absences)
     if iv.sessions:
-        story += heading("Sessions", styles.H3)
+        story += heading(_("Sessions"), styles.H3)
         story.append(data_table(
-            ["Date", "Attendance", "Engagement", "Notes", "Next steps"],
+            [_("Date"), _("Attendance"), _("Engagement"), _("Notes"), _("Next steps")],
             [(date_text(s.held_on), s.attendance, str(s.engagement) if s.engagement is not None else EMPTY,
               s.notes, s.next_steps) for s in iv.sessions],
             [1.1, 1.3, 1.1, 3.6, 2.4], width))
@@ -224,21 +234,22 @@ def intervention_section(iv: InterventionSection, width: float) -> list[Flowable
 
 def observations_table(observations: Sequence[ObservationLine], width: float) -> Flowable:
     if not observations:
-        return literal(NONE_RECORDED, styles.EMPTY)
+        return literal(none_recorded(), styles.EMPTY)
     return data_table(
-        ["Date", "Category", "Source", "Observation", "Recorded by"],
+        [_("Date"), _("Category"), _("Source"), _("Observation"), _("Recorded by")],
         [(date_text(o.observed_on), o.category, o.source, o.text, o.recorded_by) for o in observations],
         [1.1, 1.2, 1.2, 4.5, 1.4], width)
 
 
 def challenges_table(challenges: Sequence[ChallengeLine], width: float) -> Flowable:
     if not challenges:
-        return literal(NONE_RECORDED, styles.EMPTY)
+        return literal(none_recorded(), styles.EMPTY)
     return data_table(
-        ["Raised on", "Raised by", "Grounds", "Outcome", "Reason"],
+        [_("Raised on"), _("Raised by"), _("Grounds"), _("Outcome"), _("Reason")],
         [(date_text(c.raised_on), c.raised_by, c.grounds,
-          f"{c.outcome}, {date_text(c.decided_on)} by {c.decided_by}" if c.outcome and c.decided_by and c.decided_on
-          else c.outcome or "Undecided", c.outcome_reason)
+          _("%(outcome)s, %(date)s by %(name)s", outcome=c.outcome, date=date_text(c.decided_on), name=c.decided_by)
+          if c.outcome and c.decided_by and c.decided_on
+          else c.outcome or _("Undecided"), c.outcome_reason)
          for c in challenges],
         [1.1, 1.3, 3, 1.2, 3], width)
 
@@ -247,39 +258,42 @@ def challenges_table(challenges: Sequence[ChallengeLine], width: float) -> Flowa
 def groups_and_skills_body(affiliations: Sequence[AffiliationLine], skills: Sequence[SkillLine],
                            width: float) -> list[Flowable]:
     """Current ties to groups and skills of concern."""
-    return [*heading("Affiliations with groups", styles.H2), affiliations_table(affiliations, width),
-            *heading("Skills of concern", styles.H2), skills_table(skills, width)]
+    return [*heading(_("Affiliations with groups"), styles.H2), affiliations_table(affiliations, width),
+            *heading(_("Skills of concern"), styles.H2), skills_table(skills, width)]
 
 
 def affiliations_table(affiliations: Sequence[AffiliationLine], width: float) -> Flowable:
     """Each tie to a group with its grading, evidence and source; an ended one says when and why."""
     if not affiliations:
-        return literal(NONE_RECORDED, styles.EMPTY)
+        return literal(none_recorded(), styles.EMPTY)
     return data_table(
-        ["Group", "Role", "Grading", "Evidence and source", "Learnt", "Review", "Status"],
-        [(a.group, a.role, a.grading, f"{a.evidence}\nSource: {a.source}. Recorded by {a.recorded_by}.",
-          date_text(a.learnt_on), date_text(a.review_on, "Not set"), a.ended or "Current")
+        [_("Group"), _("Role"), _("Grading"), _("Evidence and source"), _("Learnt"), _("Review"), _("Status")],
+        [(a.group, a.role, a.grading, a.evidence + "\n"
+          + _("Source: %(source)s. Recorded by %(name)s.", source=a.source, name=a.recorded_by),
+          date_text(a.learnt_on), date_text(a.review_on, _("Not set")), a.ended or _("Current"))
          for a in affiliations],
         [1.6, 1, 0.8, 3.2, 1, 1, 1.4], width)
 
 
 def skills_table(skills: Sequence[SkillLine], width: float) -> Flowable:
     if not skills:
-        return literal(NONE_RECORDED, styles.EMPTY)
+        return literal(none_recorded(), styles.EMPTY)
     return data_table(
-        ["Skill", "Evidence", "Learnt", "Recorded by", "Status"],
-        [(s.skill, s.evidence, date_text(s.learnt_on), s.recorded_by, s.ended or "Current") for s in skills],
+        [_("Skill"), _("Evidence"), _("Learnt"), _("Recorded by"), _("Status")],
+        [(s.skill, s.evidence, date_text(s.learnt_on), s.recorded_by, s.ended or _("Current")) for s in skills],
         [1.6, 4, 1.1, 1.4, 1.9], width)
 
 
 def links_table(links: Sequence[LinkLine], width: float) -> Flowable:
     if not links:
-        return literal(NONE_RECORDED, styles.EMPTY)
+        return literal(none_recorded(), styles.EMPTY)
     return data_table(
-        ["Link", "With", "Status", "Grading", "Learnt", "Evidence and source", "Recorded by"],
+        [_("Link"), _("With"), _("Status"), _("Grading"), _("Learnt"), _("Evidence and source"), _("Recorded by")],
         [(ln.relation, ln.other, f"{ln.status}. {ln.ended}".strip() if ln.ended else ln.status, ln.grading,
-          date_text(ln.learnt_on) + (f", review {date_text(ln.review_on)}" if ln.review_on else ""),
-          f"{ln.evidence} (source: {ln.source})" if ln.evidence else "Held by the other person's unit.",
+          _("%(learnt)s, review %(review)s", learnt=date_text(ln.learnt_on), review=date_text(ln.review_on))
+          if ln.review_on else date_text(ln.learnt_on),
+          _("%(evidence)s (source: %(source)s)", evidence=ln.evidence, source=ln.source) if ln.evidence
+          else _("Held by the other person's unit."),
           ln.recorded_by) for ln in links],
         [1.3, 1.6, 1.3, 0.8, 1.2, 3, 1.2], width)
 
@@ -289,13 +303,13 @@ def links_body(links: Sequence[LinkLine], targeted: Sequence[TargetedLine], widt
     summary stays one line a section)."""
     body = [links_table(links, width)]
     if targeted:
-        body += [*heading("Targeted for recruitment", styles.H2), targeted_table(targeted, width)]
+        body += [*heading(_("Targeted for recruitment"), styles.H2), targeted_table(targeted, width)]
     return body
 
 
 def targeted_table(targeted: Sequence[TargetedLine], width: float) -> Flowable:
     if not targeted:
-        return literal(NONE_RECORDED, styles.EMPTY)
-    return data_table(["Observed", "By", "Group", "Reviewed"],
-                      [(date_text(t.observed_on), t.recruiter, t.group, t.reviewed or "Not yet") for t in targeted],
+        return literal(none_recorded(), styles.EMPTY)
+    return data_table([_("Observed"), _("By"), _("Group"), _("Reviewed")],
+                      [(date_text(t.observed_on), t.recruiter, t.group, t.reviewed or _("Not yet")) for t in targeted],
                       [1.2, 2.4, 2.2, 3.6], width)

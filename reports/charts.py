@@ -12,7 +12,11 @@ from xml.sax.saxutils import escape, quoteattr
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Shape, String
 from reportlab.lib import colors
 
-from reports import styles
+from reports import language, styles
+from reports.language import LazyText, ngettext
+from reports.language import gettext as _
+from reports.language import lazy_gettext as _l
+from reports.rtl import display_line
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,8 @@ class PlotMark:
 
 
 # The marks' look, shared by the SVG and the PDF, and said in the legend.
-MARK_NAMES: dict[MarkKind, str] = {"missed": "missed session", "cancelled": "cancelled session"}
+MARK_NAMES: dict[MarkKind, LazyText] = {"missed": _l("missed session"),  # str() on use
+                                        "cancelled": _l("cancelled session")}
 RIGHT_MARGIN = 50  # half a centred date label (about 76 units wide at 12) and a little air
 
 
@@ -86,7 +91,11 @@ def same_day(points: list[ChartPoint]) -> tuple[ChartPoint, float]:
     if len(points) == 1:
         return points[0], float(points[0].level)
     average = sum(p.level for p in points) / len(points)
-    label = f"{' and '.join(p.label for p in points)} ({len(points)} on the same day, drawn at their average)"
+    values = points[0].label
+    for p in points[1:]:
+        values = _("%(first)s and %(second)s", first=values, second=p.label)
+    label = ngettext("%(values)s (%(num)d on the same day, drawn at their average)",
+                     "%(values)s (%(num)d on the same day, drawn at their average)", len(points), values=values)
     return ChartPoint(points[0].when, points[0].level, label), average
 
 
@@ -135,28 +144,34 @@ def text_alternative(layout: Layout) -> str:
     """Every point and mark in date order, in words: the chart's description, and its caption in a PDF."""
     items = sorted([(p.point.when, 0, p.point.label) for p in layout.points]
                    + [(m.mark.when, 1, m.mark.label) for m in layout.marks])
-    return "; ".join(f"{when.isoformat()}: {label}" for when, _, label in items)
+    return language.list_separator().join(dated(when, label) for when, _, label in items)
+
+
+def dated(when: date, label: str) -> str:
+    """A point or a mark in words: its day in the reader's language (ISO in English) and what it was."""
+    return _("%(date)s: %(label)s", date=language.day(when), label=label)
 
 
 def legend_items(layout: Layout) -> list[tuple[str, MarkKind | None]]:
     """What the legend names, in order: the rated points, then each kind of mark drawn."""
     kinds = [k for k in MARK_NAMES if any(m.mark.kind == k for m in layout.marks)]
-    return [("rated session", None)] + [(MARK_NAMES[k], k) for k in kinds] if kinds else []
+    return [(_("rated session"), None)] + [(str(MARK_NAMES[k]), k) for k in kinds] if kinds else []
 
 
 def judgement_history_svg(points: list[ChartPoint], levels: list[str], *, width: int = 640,
-                          height: int = 220, title: str = "Overall judgement over time") -> str:
+                          height: int = 220, title: str | None = None) -> str:
     """An accessible SVG line chart of approved overall judgements (empty string when there are none)."""
-    return line_chart_svg(points, levels, width=width, height=height, title=title, ident="jh")
+    return line_chart_svg(points, levels, width=width, height=height,
+                          title=title or _("Overall judgement over time"), ident="jh")
 
 
 def engagement_svg(points: list[ChartPoint], *, ident: str, width: int = 640, height: int = 200,
-                   title: str = "Engagement over time", marks: list[AxisMark] | tuple[AxisMark, ...] = ()) -> str:
+                   title: str | None = None, marks: list[AxisMark] | tuple[AxisMark, ...] = ()) -> str:
     """Engagement ratings (1-5) session by session, with missed and cancelled sessions marked on the time
     axis; `ident` keeps element ids unique on the page."""
     levels = ["1", "2", "3", "4", "5"]
-    return line_chart_svg(points, levels, width=width, height=height, title=title, ident=ident, marks=marks,
-                          average_same_day=True)
+    return line_chart_svg(points, levels, width=width, height=height, title=title or _("Engagement over time"),
+                          ident=ident, marks=marks, average_same_day=True)
 
 
 def _svg_mark(kind: MarkKind, x: float, y: float, extra: str = "", inner: str = "") -> str:
@@ -197,15 +212,15 @@ def line_chart_svg(points: list[ChartPoint], levels: list[str], *, width: int, h
     for p in layout.points:
         when = quoteattr(p.point.when.isoformat())
         parts.append(f'<circle cx="{p.x}" cy="{p.y}" r="5" fill="#0d6efd" data-date={when} '
-                     f'data-level="{p.level:g}"><title>{escape(p.point.when.isoformat())}: '
-                     f'{escape(p.point.label)}</title></circle>')
+                     f'data-level="{p.level:g}"><title>{escape(dated(p.point.when, p.point.label))}'
+                     '</title></circle>')
     for m in layout.marks:
         when = quoteattr(m.mark.when.isoformat())
         parts.append(_svg_mark(m.mark.kind, m.x, layout.bottom, f" data-date={when} data-mark=\"{m.mark.kind}\"",
-                               f"<title>{escape(m.mark.when.isoformat())}: {escape(m.mark.label)}</title>"))
+                               f"<title>{escape(dated(m.mark.when, m.mark.label))}</title>"))
     for x, day in date_labels(layout):
         parts.append(f'<text x="{x}" y="{layout.bottom + 20}" text-anchor="middle" font-size="12" '
-                     f'fill="#212529">{day.isoformat()}</text>')
+                     f'fill="#212529">{escape(language.day(day))}</text>')
     x = float(layout.left)
     legend = legend_items(layout)
     if legend:
@@ -242,7 +257,7 @@ def layout_drawing(layout: Layout, *, max_width: float | None = None) -> Drawing
         return layout.height - y
 
     def label(x: float, y: float, text: str, anchor: Literal["start", "middle", "end"]) -> String:
-        return String(x, flip(y), text, textAnchor=anchor, fontName=styles.CHART_FONT,
+        return String(x, flip(y), display_line(text), textAnchor=anchor, fontName=styles.CHART_FONT,
                       fontSize=styles.CHART_FONT_SIZE, fillColor=styles.CHART_TEXT)
 
     shapes: list[Shape] = []
@@ -269,7 +284,7 @@ def layout_drawing(layout: Layout, *, max_width: float | None = None) -> Drawing
     for m in layout.marks:
         shapes += mark(m.mark.kind, m.x, layout.bottom)
     for x, day in date_labels(layout):
-        shapes.append(label(x, layout.bottom + 20, day.isoformat(), "middle"))
+        shapes.append(label(x, layout.bottom + 20, language.day(day), "middle"))
     legend_x = float(layout.left)
     for name, kind in legend_items(layout):
         if kind is None:
@@ -351,12 +366,16 @@ def connections_text(nodes: list[NetworkNode], edges: list[NetworkEdge]) -> str:
     people = sum(1 for n in nodes if n.kind == "person")
     others = sum(1 for n in nodes if n.kind == "other_unit")
     groups = sum(1 for n in nodes if n.kind == "group")
-    return (f"{people} people, {others} in another unit and {groups} groups within two steps, joined by "
-            f"{len(edges)} links. The table beside the drawing lists each link.")
+    return str(_("%(people)s, %(others)s and %(groups)s within two steps, joined by %(links)s. The table beside the "
+             "drawing lists each link.",
+             people=ngettext("%(num)d person", "%(num)d people", people),
+             others=ngettext("%(num)d in another unit", "%(num)d in another unit", others),
+             groups=ngettext("%(num)d group", "%(num)d groups", groups),
+             links=ngettext("%(num)d link", "%(num)d links", len(edges))))
 
 
 def connections_svg(nodes: list[NetworkNode], edges: list[NetworkEdge], *, ident: str, width: int = 640,
-                    height: int = 480, title: str = "Connections within two steps") -> str:
+                    height: int = 480, title: str | None = None) -> str:
     """People (circles; dashed grey: a person in another unit) and groups (squares) within two steps of the
     person at the centre, joined by their links (empty string when there are none)."""
     if len(nodes) < 2:
@@ -366,7 +385,7 @@ def connections_svg(nodes: list[NetworkNode], edges: list[NetworkEdge], *, ident
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" '
         'class="network-chart">',
-        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<title id="{ident}-title">{escape(title or _("Connections within two steps"))}</title>',
         f'<desc id="{ident}-desc">{escape(connections_text(nodes, edges))}</desc>',
     ]
     label_of = {n.key: n.label for n in nodes}

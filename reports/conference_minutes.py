@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from reportlab.platypus import Flowable
 
 from reports import styles
-from reports.case_summary import NONE_RECORDED, heading
+from reports.case_summary import heading, none_recorded
+from reports.language import gettext as _
 from reports.model import ActionLine, AttendeeLine, ConferenceMinutes, DiscussionLine
 from reports.pdf import EMPTY, data_table, date_text, export_details, facts_table, literal, paragraphs, render
 
@@ -23,24 +24,24 @@ def build_conference_minutes(data: ConferenceMinutes) -> bytes:
 
 def minutes_story(data: ConferenceMinutes, width: float) -> list[Flowable]:
     story: list[Flowable] = [*export_details(data.header, width)]
-    story += heading("The conference")
-    story.append(facts_table([("Kind", data.kind), ("Date", date_text(data.held_on)), ("Unit", data.unit),
-                              ("Chair", data.chair)], width))
-    story += heading("Attendees")
+    story += heading(_("The conference"))
+    story.append(facts_table([(_("Kind"), data.kind), (_("Date"), date_text(data.held_on)), (_("Unit"), data.unit),
+                              (_("Chair"), data.chair)], width))
+    story += heading(_("Attendees"))
     story.append(attendees_table(data.attendees, width))
-    story += heading("People discussed")
+    story += heading(_("People discussed"))
     if not data.people:
-        story.append(literal(NONE_RECORDED, styles.EMPTY))
+        story.append(literal(none_recorded(), styles.EMPTY))
     for number, person in enumerate(data.people, start=1):
-        story += heading(f"{number}. {person.person}", styles.H2)
+        story += heading(_("%(number)s. %(person)s", number=number, person=person.person), styles.H2)
         story += discussion_body(person, width)
     return story
 
 
 def attendees_table(attendees: Sequence[AttendeeLine], width: float) -> Flowable:
     if not attendees:
-        return literal(NONE_RECORDED, styles.EMPTY)
-    return data_table(["Name", "Agency", "Role", "Attendance"],
+        return literal(none_recorded(), styles.EMPTY)
+    return data_table([_("Name"), _("Agency"), _("Role"), _("Attendance")],
                       [(a.name, a.agency or EMPTY, a.role or EMPTY, a.attendance) for a in attendees],
                       [2.2, 2.4, 2, 1.4], width)
 
@@ -48,22 +49,22 @@ def attendees_table(attendees: Sequence[AttendeeLine], width: float) -> Flowable
 def discussion_body(d: DiscussionLine, width: float) -> list[Flowable]:
     """One person's part: nothing but a line when the reader may not see them."""
     if d.withheld:
-        return [literal("Discussed at this conference; the record is outside your units.", styles.EMPTY)]
-    story: list[Flowable] = [*heading("What was presented", styles.H3), *paragraphs(d.presented)]
-    story += [*heading("Discussion", styles.H3), *paragraphs(d.notes)]
-    story += [*heading("Decision", styles.H3), literal(d.decision)]
-    story += [*heading("Rationale", styles.H3), *paragraphs(d.rationale)]
-    story += heading("Dissent", styles.H3)
-    story.append(data_table(["Attendee", "Their view"], list(d.dissents), [1, 3], width) if d.dissents
-                 else literal("None recorded.", styles.EMPTY))
-    story += heading("Actions", styles.H3)
+        return [literal(_("Discussed at this conference; the record is outside your units."), styles.EMPTY)]
+    story: list[Flowable] = [*heading(_("What was presented"), styles.H3), *paragraphs(d.presented)]
+    story += [*heading(_("Discussion"), styles.H3), *paragraphs(d.notes)]
+    story += [*heading(_("Decision"), styles.H3), literal(d.decision)]
+    story += [*heading(_("Rationale"), styles.H3), *paragraphs(d.rationale)]
+    story += heading(_("Dissent"), styles.H3)
+    story.append(data_table([_("Attendee"), _("Their view")], list(d.dissents), [1, 3], width) if d.dissents
+                 else literal(_("None recorded."), styles.EMPTY))
+    story += heading(_("Actions"), styles.H3)
     story.append(actions_table(d.actions, width))
     return story
 
 
 def actions_table(actions: Sequence[ActionLine], width: float) -> Flowable:
     if not actions:
-        return literal("No actions agreed.", styles.EMPTY)
-    return data_table(["Action", "Owner", "Due", "Status", "Note"],
+        return literal(_("No actions agreed."), styles.EMPTY)
+    return data_table([_("Action"), _("Owner"), _("Due"), _("Status"), _("Note")],
                       [(a.description, a.owner, date_text(a.due_on), a.status, a.note or EMPTY) for a in actions],
                       [3, 1.5, 1.1, 1, 2.4], width)

@@ -16,16 +16,18 @@ from datetime import UTC, date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer, Table
 from reportlab.platypus.paraparser import ParaFrag
 
-from reports import styles
+from reports import language, styles
 from reports.fonts import register_fonts
+from reports.language import gettext as _
 from reports.model import Header
-from reports.rtl import RtlParagraph, display_line, has_rtl, shaped
+from reports.rtl import RightToLeftParagraph, RtlParagraph, display_line, has_rtl, shaped
 
 if TYPE_CHECKING:
     from reportlab.platypus.doctemplate import _CanvasMaker  # the stubs' protocol; not at run time
@@ -49,19 +51,40 @@ def literal(text: str, style: ParagraphStyle = styles.BODY) -> Paragraph:
     the markup parser never sees it: nothing to escape, nothing to misread. A paragraph of one fragment also
     takes ReportLab's fast line-breaking path, several times quicker than parsed text with entities or <br/>.
     Line breaks become spaces; see paragraphs() for text whose lines matter.
+
+    In a right-to-left document (reports.language) the paragraph is aligned to the right and its lines are
+    ordered from the right.
     """
+    rtl = language.right_to_left()
+    if rtl:
+        style = mirrored(style)
     entry = _fragments.get(id(style))
     if entry is None:
         entry = _fragments[id(style)] = (style, Paragraph("x", style).frags[0])
     text = clean(text).replace("\n", " ")
     if has_rtl(text):  # joined now, put in display order line by line as it is drawn (reports.rtl)
         text = shaped(text)
-        return RtlParagraph(text, style, frags=[entry[1].clone(text=text)])
+        kind = RightToLeftParagraph if rtl else RtlParagraph
+        return kind(text, style, frags=[entry[1].clone(text=text)])
     return Paragraph(text, style, frags=[entry[1].clone(text=text)])
 
 
 # A parsed fragment per style, for literal() to copy (the style is kept so that its id stays its own).
 _fragments: dict[int, tuple[ParagraphStyle, ParaFrag]] = {}
+# Each style's right-to-left twin (the style is kept so that its id stays its own).
+_mirrored: dict[int, tuple[ParagraphStyle, ParagraphStyle]] = {}
+
+
+def mirrored(style: ParagraphStyle) -> ParagraphStyle:
+    """The style of a right-to-left document: text aligned to the right (centred stays centred), indents
+    swapped."""
+    entry = _mirrored.get(id(style))
+    if entry is None:
+        alignment = TA_RIGHT if style.alignment == TA_LEFT else style.alignment
+        twin = ParagraphStyle(f"{style.name}-rtl", parent=style, alignment=alignment, leftIndent=style.rightIndent,
+                              rightIndent=style.leftIndent)
+        entry = _mirrored[id(style)] = (style, twin)
+    return entry[1]
 
 
 def paragraphs(text: str, style: ParagraphStyle = styles.BODY, empty: str = EMPTY) -> list[Flowable]:
@@ -71,14 +94,20 @@ def paragraphs(text: str, style: ParagraphStyle = styles.BODY, empty: str = EMPT
     return [literal(line, style) for line in lines] if lines else [literal(empty, style)]
 
 
+def joined(items: Sequence[str]) -> str:
+    """Items of a list in a line, separated as the report's language does ("; ", or the Arabic "؛ ")."""
+    return language.list_separator().join(items)
+
+
 def date_text(value: date | None, empty: str = EMPTY) -> str:
-    return value.isoformat() if value is not None else empty
+    """A date in the report's language (reports.language: ISO 8601 in English)."""
+    return language.day(value) if value is not None else empty
 
 
 def utc_text(value: datetime) -> str:
-    """YYYY-MM-DD HH:MM UTC (a naive datetime is taken to be UTC already)."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """A date and time followed by UTC, in the report's language: YYYY-MM-DD HH:MM UTC in English (a naive
+    datetime is taken to be UTC already)."""
+    return language.moment_utc(value)
 
 
 TableCell = str | Flowable | list[Flowable]
@@ -90,7 +119,7 @@ def cell(text: str, width: float, style: ParagraphStyle = styles.CELL) -> TableC
     cleaned = clean(text)
     room = width - 2 * styles.CELL_PADDING
     if "\n" not in cleaned:
-        line = display_line(cleaned)
+        line = display_line(cleaned, "R" if language.right_to_left() else None)
         if stringWidth(line, style.fontName, style.fontSize) <= room:
             return line
     lines = paragraphs(cleaned, style)
@@ -98,9 +127,13 @@ def cell(text: str, width: float, style: ParagraphStyle = styles.CELL) -> TableC
 
 
 def facts_table(rows: Sequence[tuple[str, str]], width: float, label_width: float = 120) -> Table:
-    """Label / value pairs, one a row; the values wrap and a long one splits across pages."""
+    """Label / value pairs, one a row; the values wrap and a long one splits across pages. In a right-to-left
+    document the label is at the right."""
     value_width = width - label_width
     data = [[cell(label, label_width, styles.LABEL), cell(value, value_width)] for label, value in rows]
+    if language.right_to_left():
+        return _RowSplittingTable([row[::-1] for row in data], colWidths=[value_width, label_width],
+                                  style=styles.FACTS_TABLE_RTL, hAlign="RIGHT", splitInRow=SPLIT_IN_ROW)
     return _RowSplittingTable(data, colWidths=[label_width, value_width], style=styles.FACTS_TABLE, hAlign="LEFT",
                               splitInRow=SPLIT_IN_ROW)
 
@@ -127,13 +160,18 @@ class _RowSplittingTable(Table):
 def data_table(headings: Sequence[str], rows: Sequence[Sequence[str]], fractions: Sequence[float],
                width: float) -> Table:
     """A table of user text: the heading row repeats on every page, every cell wraps, and a row taller than
-    a page splits inside its cells rather than failing the layout."""
+    a page splits inside its cells rather than failing the layout. In a right-to-left document the columns are
+    mirrored: the first is at the right."""
     total = sum(fractions)
     widths = fit_headings(headings, [width * f / total for f in fractions])
     data: list[list[TableCell]] = [[cell(h, w, styles.CELL_HEAD) for h, w in zip(headings, widths, strict=True)]]
     data += [[cell(text, w) for text, w in zip(row, widths, strict=True)] for row in rows]
-    return _RowSplittingTable(data, colWidths=widths, style=styles.DATA_TABLE, repeatRows=1, hAlign="LEFT",
-                              splitByRow=1, splitInRow=SPLIT_IN_ROW, longTableOptimize=1)
+    rtl = language.right_to_left()
+    if rtl:
+        data, widths = [row[::-1] for row in data], widths[::-1]
+    return _RowSplittingTable(data, colWidths=widths, style=styles.DATA_TABLE_RTL if rtl else styles.DATA_TABLE,
+                              repeatRows=1, hAlign="RIGHT" if rtl else "LEFT", splitByRow=1,
+                              splitInRow=SPLIT_IN_ROW, longTableOptimize=1)
 
 
 def fit_headings(headings: Sequence[str], widths: list[float]) -> list[float]:
@@ -156,14 +194,27 @@ def export_details(header: Header, width: float) -> list[Flowable]:
     return [
         literal(header.title, styles.TITLE),
         facts_table([
-            ("Purpose", header.purpose),
-            ("Recipient", header.recipient),
-            ("Generated by", header.generated_by),
-            ("Generated at", utc_text(header.generated_at)),
-            ("Protective marking", header.marking),
+            (_("Purpose"), header.purpose),
+            (_("Recipient"), recipient_text(header.recipient)),
+            (_("Generated by"), header.generated_by),
+            (_("Generated at"), utc_text(header.generated_at)),
+            (_("Protective marking"), header.marking),
         ], width),
         Spacer(1, 6),
     ]
+
+
+# What the services record as the recipient of an export for internal use (a code in the audit trail).
+INTERNAL_USE = "Internal use"
+
+
+def recipient_text(recipient: str) -> str:
+    """The recipient as printed: the internal-use code in the report's language, a name as it was typed."""
+    return _("Internal use") if recipient == INTERNAL_USE else recipient
+
+
+def page_text(number: int, total: int) -> str:
+    return display_line(_("Page %(number)s of %(total)s", number=number, total=total))
 
 
 def fit(text: str, font: str, size: float, max_width: float, min_size: float = 6.0) -> tuple[str, float]:
@@ -182,9 +233,11 @@ def fit(text: str, font: str, size: float, max_width: float, min_size: float = 6
 class NumberedCanvas(Canvas):
     """Keeps every page until the end so that each can say 'Page n of m' (one pass, no second build)."""
 
-    def __init__(self, *args: Any, geometry: styles.PageGeometry, generated_at: datetime, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, geometry: styles.PageGeometry, generated_at: datetime, rtl: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._geometry = geometry
+        self._rtl = rtl
         self._pages: list[dict[str, Any]] = []
         stamp = generated_at if generated_at.tzinfo is not None else generated_at.replace(tzinfo=UTC)
         creation = stamp.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
@@ -209,33 +262,42 @@ class NumberedCanvas(Canvas):
         self.saveState()
         self.setFont(styles.BAND_FONT, styles.BAND_SIZE)
         self.setFillColor(styles.INK)
-        self.drawRightString(g.width - g.margin, g.margin + styles.MARKING_SIZE + 4, f"Page {number} of {total}")
+        # At the end of the footer line: the right in a left-to-right document, the left in a right-to-left one.
+        if self._rtl:
+            self.drawString(g.margin, g.margin + styles.MARKING_SIZE + 4, page_text(number, total))
+        else:
+            self.drawRightString(g.width - g.margin, g.margin + styles.MARKING_SIZE + 4, page_text(number, total))
         self.restoreState()
 
 
-def _draw_bands(header: Header, geometry: styles.PageGeometry, canvas: Canvas, _doc: BaseDocTemplate) -> None:
-    """The marking at the top and the bottom, the title, and who generated the export and when."""
+def _draw_bands(header: Header, geometry: styles.PageGeometry, rtl: bool, canvas: Canvas,
+                _doc: BaseDocTemplate) -> None:
+    """The marking at the top and the bottom, the title, and who generated the export and when (at the left, or
+    at the right in a right-to-left document)."""
     g = geometry
+    start = partial(canvas.drawRightString, g.width - g.margin) if rtl else partial(canvas.drawString, g.margin)
+    base = "R" if rtl else None
     canvas.saveState()
     canvas.setFillColor(styles.MARKING)
-    marking, size = fit(header.marking, styles.BAND_FONT_BOLD, styles.MARKING_SIZE, g.frame_width)
+    marking, size = fit(display_line(header.marking, base), styles.BAND_FONT_BOLD, styles.MARKING_SIZE, g.frame_width)
     canvas.setFont(styles.BAND_FONT_BOLD, size)
     canvas.drawCentredString(g.width / 2, g.height - g.margin - styles.MARKING_SIZE, marking)
     canvas.drawCentredString(g.width / 2, g.margin, marking)
 
     canvas.setFillColor(styles.MUTED)
-    title, size = fit(display_line(header.title), styles.BAND_FONT, styles.BAND_SIZE, g.frame_width)
+    title, size = fit(display_line(header.title, base), styles.BAND_FONT, styles.BAND_SIZE, g.frame_width)
     canvas.setFont(styles.BAND_FONT, size)
     top_line = g.height - g.margin - styles.MARKING_SIZE - 12
-    canvas.drawString(g.margin, top_line, title)
+    start(top_line, title)
 
     footer_line = g.margin + styles.MARKING_SIZE + 4
-    room = g.frame_width - stringWidth("Page 9999 of 9999", styles.BAND_FONT, styles.BAND_SIZE) - 12
-    generated = display_line(f"Generated by {header.generated_by} on {utc_text(header.generated_at)}")
+    room = g.frame_width - stringWidth(page_text(9999, 9999), styles.BAND_FONT, styles.BAND_SIZE) - 12
+    generated = display_line(_("Generated by %(name)s on %(when)s", name=header.generated_by,
+                               when=utc_text(header.generated_at)), base)
     generated, size = fit(generated, styles.BAND_FONT, styles.BAND_SIZE, room)
     canvas.setFillColor(styles.INK)
     canvas.setFont(styles.BAND_FONT, size)
-    canvas.drawString(g.margin, footer_line, generated)
+    start(footer_line, generated)
 
     canvas.setStrokeColor(styles.RULE)
     canvas.setLineWidth(0.5)
@@ -267,6 +329,7 @@ def render(header: Header, story: Callable[[float], list[Flowable]], *,
     """Lay out the story (made by `story(frame width)` once the fonts are registered: a Paragraph resolves
     its font when it is made) on marked, numbered, watermarked pages and return the PDF's bytes."""
     register_fonts()
+    rtl = language.right_to_left()
     flowables = story(geometry.frame_width)
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -284,12 +347,13 @@ def render(header: Header, story: Callable[[float], list[Flowable]], *,
         pageCompression=1,
         initialFontName=styles.BAND_FONT,  # else the canvas lists Helvetica, a font the PDF does not embed
         initialFontSize=styles.BAND_SIZE,
+        lang=language.pdf_lang(),  # the document's /Lang: what a screen reader reads it in
     )
     frame = Frame(geometry.margin, geometry.margin + geometry.footer_band, geometry.frame_width,
                   geometry.frame_height, id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame],
-                                       onPage=partial(_draw_bands, header, geometry),
+                                       onPage=partial(_draw_bands, header, geometry, rtl),
                                        onPageEnd=partial(_draw_watermark, header, geometry))])
-    maker: _CanvasMaker = partial(NumberedCanvas, geometry=geometry, generated_at=header.generated_at)
+    maker: _CanvasMaker = partial(NumberedCanvas, geometry=geometry, generated_at=header.generated_at, rtl=rtl)
     doc.build(flowables, canvasmaker=maker)
     return buffer.getvalue()

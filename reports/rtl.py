@@ -24,7 +24,7 @@ import unicodedata
 from typing import Any
 
 import arabic_reshaper  # type: ignore[import-untyped]  # no type information shipped
-from bidi import get_display  # type: ignore[import-untyped]
+from bidi.algorithm import get_display  # type: ignore[import-untyped]  # mirrors brackets (see marked_pairs)
 from reportlab.platypus import Paragraph
 
 # Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan, Mandaic, Arabic Extended, and the presentation forms.
@@ -57,13 +57,64 @@ def display_line(text: str, base: str | None = None) -> str:
     bands, the watermark). `base` is the paragraph's direction when the line is part of one."""
     if not has_rtl(text):
         return text
-    result = get_display(shaped(text), base_dir=base or base_direction(text))
-    return str(result)
+    direction = base or base_direction(text)
+    result = get_display(marked_pairs(shaped(text), direction), base_dir=direction)
+    return str(result).replace(_MARKS["L"], "").replace(_MARKS["R"], "")
+
+
+# Brackets, and the direction marks that settle a pair's direction (removed once the line is ordered).
+_OPENING = {"(": ")", "[": "]", "{": "}", "«": "»"}
+_CLOSING = {close: open_ for open_, close in _OPENING.items()}
+_MARKS = {"L": "\u200e", "R": "\u200f"}
+
+
+def _strong(char: str) -> str | None:
+    """A character's direction for rule N0 (European digits take the direction of the text before them, rule
+    W7, so they are passed over)."""
+    kind = unicodedata.bidirectional(char)
+    return "L" if kind == "L" else "R" if kind in ("R", "AL", "AN") else None
+
+
+def marked_pairs(text: str, base: str) -> str:
+    """The text with each pair of brackets held to its direction by Unicode's rule N0 (the pair takes the
+    paragraph's direction when it holds a letter of it; holding only the other direction's, it takes the
+    direction of the text before it): a direction mark on either side of each bracket. The ordering then keeps
+    a pair together, and mirrors the glyphs of a pair in a right-to-left run ("(" drawn as ")", facing the
+    text it encloses). python-bidi's algorithm mirrors but lacks N0; its Rust one has N0 but does not mirror."""
+    pairs: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []
+    for index, char in enumerate(text):
+        if char in _OPENING:
+            stack.append((char, index))
+        elif char in _CLOSING:
+            for depth in range(len(stack) - 1, -1, -1):
+                if stack[depth][0] == _CLOSING[char]:
+                    pairs.append((stack[depth][1], index))
+                    del stack[depth:]
+                    break
+    resolved: dict[int, str] = {}
+    for opening, closing in pairs:
+        inside = {_strong(c) for c in text[opening + 1:closing]} - {None}
+        if base in inside:
+            direction = base
+        elif inside:
+            direction = next((d for c in reversed(text[:opening]) if (d := _strong(c)) is not None), base)
+        else:
+            continue
+        resolved[opening] = resolved[closing] = direction
+    if not resolved:
+        return text
+    return "".join(f"{_MARKS[resolved[i]]}{c}{_MARKS[resolved[i]]}" if i in resolved else c
+                   for i, c in enumerate(text))
 
 
 class RtlParagraph(Paragraph):
     """A paragraph of shaped text in logical order (see reports.pdf.literal) whose lines are put in display
-    order as they are drawn: lines are broken, and the paragraph split across pages, on the logical text."""
+    order as they are drawn: lines are broken, and the paragraph split across pages, on the logical text.
+    `base` is the paragraph's direction when the document sets it (a right-to-left document: "R"); else the
+    direction of the paragraph's first strong letter."""
+
+    base: str | None = None
 
     def drawPara(self, debug: int = 0) -> None:
         para: Any = self.blPara  # type: ignore[attr-defined]  # set by wrap(); not in the stubs
@@ -71,9 +122,16 @@ class RtlParagraph(Paragraph):
             super().drawPara(debug)
             return
         logical = para.lines
-        base = base_direction(" ".join(word for _space, words in logical for word in words))
+        base = self.base or base_direction(" ".join(word for _space, words in logical for word in words))
         para.lines = [(space, display_line(" ".join(words), base).split(" ")) for space, words in logical]
         try:
             super().drawPara(debug)
         finally:
             para.lines = logical
+
+
+class RightToLeftParagraph(RtlParagraph):
+    """A paragraph of a right-to-left document: its lines are ordered from the right whatever its first letter
+    (a class, not an instance's attribute, so that the parts of a paragraph split across pages keep it)."""
+
+    base = "R"

@@ -119,6 +119,16 @@ FACTS_TABLE = TableStyle([
     ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
 ])
 
+# A right-to-left document's tables (reports.pdf mirrors their columns): text at the right of each cell, and the
+# facts' labels in the last column, which is drawn at the right.
+DATA_TABLE_RTL = TableStyle([*DATA_TABLE.getCommands(), ("ALIGN", (0, 0), (-1, -1), "RIGHT")])
+FACTS_TABLE_RTL = TableStyle([
+    *(command for command in FACTS_TABLE.getCommands() if tuple(command[1:3]) != ((0, 0), (0, -1))),
+    ("FONTNAME", (-1, 0), (-1, -1), BOLD),
+    ("TEXTCOLOR", (-1, 0), (-1, -1), MUTED),
+    ("ALIGN", (0, 0), (-1, -1), "RIGHT"),
+])
+
 # Charts (the PDF renderer of reports.charts): the web's colours, the embedded font.
 CHART_GRID = RULE
 CHART_AXIS = MUTED

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import g
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.assessments import holdings as assessment_holdings
@@ -59,36 +61,106 @@ def case_summary(subject: Subject, head: model.Header) -> model.CaseSummary:
 # The access log is read by the person and their representatives: it says what was done and looked at in
 # words, never in the audit trail's codes ("intervention_session 2", a username).
 ACTION_WORDS = {
-    "view": "looked at", "create": "recorded", "update": "changed", "submit": "submitted", "approve": "approved",
-    "return": "returned to its author", "amend": "started an amendment of", "decide": "decided",
-    "export": "exported", "transfer": "transferred", "allocate": "allocated", "break_glass": "opened by break-glass",
-    "denied": "was refused", "erase": "erased", "erase_request": "asked to erase", "erase_cancel":
-    "cancelled the erasure of", "search": "searched", "review": "reviewed", "acknowledge": "acknowledged",
-    "import": "imported", "close": "closed", "delete": "removed", "handover": "handed over to another unit",
-    "reassign": "gave a new owner to", "end": "ended",
+    "view": _l("looked at"),
+    "create": _l("recorded"),
+    "update": _l("changed"),
+    "submit": _l("submitted"),
+    "approve": _l("approved"),
+    "return": _l("returned to its author"),
+    "amend": _l("started an amendment of"),
+    "decide": _l("decided"),
+    "export": _l("exported"),
+    "transfer": _l("transferred"),
+    "allocate": _l("allocated"),
+    "break_glass": _l("opened by break-glass"),
+    "denied": _l("was refused"),
+    "erase": _l("erased"),
+    "erase_request": _l("asked to erase"),
+    "erase_cancel": _l("cancelled the erasure of"),
+    "search": _l("searched"),
+    "review": _l("reviewed"),
+    "acknowledge": _l("acknowledged"),
+    "import": _l("imported"),
+    "close": _l("closed"),
+    "delete": _l("removed"),
+    "handover": _l("handed over to another unit"),
+    "reassign": _l("gave a new owner to"),
+    "end": _l("ended"),
+    "disclose": _l("disclosed"),
+    "withhold": _l("withheld from the subject-access report"),
+    "authorise_keep_apart": _l("authorised a keep-apart in"),
+    "decline_keep_apart": _l("declined a keep-apart in"),
+    "override_keep_apart": _l("confirmed a move over a keep-apart in"),
+    "discard": _l("discarded"),
+    "revoke": _l("revoked"),
 }
 OBJECT_WORDS = {
-    "subject": "the person's record", "subject_page": "another person's record, which mentions them",
-    "subject_list": "the unit list", "caseload": "a caseload list", "dashboard": "a dashboard",
-    "observations": "the list of observations", "observation": "an observation", "screening": "a screening",
-    "assessment": "an assessment", "challenge": "a challenge to an assessment", "alerts": "the alerts list",
-    "alert": "an alert for supervisors", "break_glass": "the person's record, from outside its unit",
-    "transfer_form": "the transfer form", "allocation_form": "the allocation form",
-    "referral_form": "the referral form", "observation_form": "the observation form",
-    "screening_form": "the screening form", "export_form": "the export form",
-    "erasure_form": "the erasure form", "erasure_request": "a request to erase the record",
-    "retention_review": "the retention review list", "case_summary": "the case summary",
-    "subject_access_report": "the subject-access report", "audit_extract": "an audit extract",
-    "audit_events": "the audit trail", "conference": "a case conference that discussed them",
-    "conference_discussion": "their discussion at a case conference",
-    "conference_dissent": "a dissent from a case conference's decision about them",
-    "conference_action": "an action agreed at a case conference", "conference_minutes": "a case conference's minutes",
-    "handover": "a handover between units",
-    "departed_work": "the work a departed colleague left to reassign",
-    "affiliation": "an affiliation with a group", "affiliation_form": "the affiliation form",
-    "person_skill": "a skill of concern", "skill_form": "the skill-of-concern form",
-    "group": "a group's page, which lists them", "nexus": "the nexus picture, which counts them",
-    "nexus_people": "a list of the nexus picture",
+    "subject": _l("the person's record"),
+    "subject_page": _l("another person's record, which mentions them"),
+    "subject_list": _l("the unit list"),
+    "caseload": _l("a caseload list"),
+    "dashboard": _l("a dashboard"),
+    "observations": _l("the list of observations"),
+    "observation": _l("an observation"),
+    "screening": _l("a screening"),
+    "assessment": _l("an assessment"),
+    "challenge": _l("a challenge to an assessment"),
+    "alerts": _l("the alerts list"),
+    "alert": _l("an alert for supervisors"),
+    "break_glass": _l("the person's record, from outside its unit"),
+    "transfer_form": _l("the transfer form"),
+    "allocation_form": _l("the allocation form"),
+    "referral_form": _l("the referral form"),
+    "observation_form": _l("the observation form"),
+    "screening_form": _l("the screening form"),
+    "export_form": _l("the export form"),
+    "erasure_form": _l("the erasure form"),
+    "erasure_request": _l("a request to erase the record"),
+    "retention_review": _l("the retention review list"),
+    "case_summary": _l("the case summary"),
+    "subject_access_report": _l("the subject-access report"),
+    "audit_extract": _l("an audit extract"),
+    "audit_events": _l("the audit trail"),
+    "conference": _l("a case conference that discussed them"),
+    "conference_discussion": _l("their discussion at a case conference"),
+    "conference_dissent": _l("a dissent from a case conference's decision about them"),
+    "conference_action": _l("an action agreed at a case conference"),
+    "conference_minutes": _l("a case conference's minutes"),
+    "handover": _l("a handover between units"),
+    "departed_work": _l("the work a departed colleague left to reassign"),
+    "affiliation": _l("an affiliation with a group"),
+    "affiliation_form": _l("the affiliation form"),
+    "person_skill": _l("a skill of concern"),
+    "skill_form": _l("the skill-of-concern form"),
+    "group": _l("a group's page, which lists them"),
+    "nexus": _l("the nexus picture, which counts them"),
+    "nexus_people": _l("a list of the nexus picture"),
+    "case_package": _l("a case package sent to another agency"),
+    "disclosure": _l("a disclosure to or from another agency"),
+    "disclosure_form": _l("the disclosure form"),
+    "disclosure_register": _l("the disclosure register"),
+    "disclosure_request": _l("a request for information from another agency"),
+    "disclosure_request_form": _l("the form for a request for information"),
+    "package_form": _l("the case package form"),
+    "package_match": _l("a case package received, matched to the record"),
+    "received_package": _l("a case package received"),
+    "person_link": _l("a link with another person"),
+    "person_link_request": _l("a link with another person, awaiting confirmation"),
+    "link_form": _l("the link form"),
+    "links_awaiting": _l("the list of links awaiting confirmation"),
+    "group_link": _l("a link between groups"),
+    "keep_apart": _l("a keep-apart"),
+    "keep_apart_override": _l("a move confirmed over a keep-apart"),
+    "keep_aparts_awaiting": _l("the list of keep-aparts awaiting authorisation"),
+    "move_conflicts": _l("the check of a move against keep-aparts"),
+    "recruitment_target": _l("a recruitment attempt that targeted them"),
+    "recruitment_target_request": _l("a recruitment attempt, awaiting confirmation"),
+    "recruitment_form": _l("the recruitment attempt form"),
+    "targeted_for_recruitment": _l("the list of people targeted for recruitment"),
+    "location_form": _l("the location form"),
+    "conference_attendee": _l("an attendee of a case conference"),
+    "subject_import": _l("a roll import"),
+    "departure": _l("a colleague's departure"),
 }
 
 
@@ -101,7 +173,7 @@ def _intervention_words(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
     interventions = ids("intervention")
     if interventions:
         for i in db.session.scalars(select(Intervention).where(Intervention.id.in_(interventions))):
-            words[("intervention", str(i.id))] = f"the {i.type_label.lower()} intervention"
+            words[("intervention", str(i.id))] = _("the %(type)s intervention", type=str(i.type_label).lower())
     sessions = ids("intervention_session")
     if sessions:
         for session_id, kind in db.session.execute(
@@ -109,7 +181,7 @@ def _intervention_words(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
                 .join(Intervention, Intervention.id == InterventionSession.intervention_id)
                 .where(InterventionSession.id.in_(sessions))):
             words[("intervention_session", str(session_id))] = \
-                f"a session of the {InterventionType(kind).label.lower()} intervention"
+                _("a session of the %(type)s intervention", type=str(InterventionType(kind).label).lower())
     return words
 
 
@@ -122,13 +194,15 @@ def access_lines(events: list[AuditEvent]) -> tuple[model.AccessLine, ...]:
     roles = {r.value: r.label for r in Role}
     lines = []
     for e in events:
-        who = names.get(e.actor_id or 0) or ("Waypoint itself" if e.actor_id is None else "a former user")
+        who = names.get(e.actor_id or 0) or (_("Waypoint itself") if e.actor_id is None else _("a former user"))
         kind = e.object_type or ""
-        what = specific.get((kind, e.object_id or "")) or OBJECT_WORDS.get(kind) or (
-            "a session of an intervention" if kind == "intervention_session"
-            else "an intervention" if kind == "intervention" else kind.replace("_", " "))
-        lines.append(model.AccessLine(at=e.occurred_at, who=who, role=roles.get(e.actor_role or "", ""),
-                                      action=ACTION_WORDS.get(e.action, e.action.replace("_", " ")), what=what))
+        known = OBJECT_WORDS.get(kind)
+        what = specific.get((kind, e.object_id or "")) or (str(known) if known else None) or (
+            _("a session of an intervention") if kind == "intervention_session"
+            else _("an intervention") if kind == "intervention" else kind.replace("_", " "))
+        action = ACTION_WORDS.get(e.action)
+        lines.append(model.AccessLine(at=e.occurred_at, who=who, role=str(roles.get(e.actor_role or "", "")),
+                                      action=str(action) if action else e.action.replace("_", " "), what=what))
     return tuple(lines)
 
 

@@ -6,6 +6,7 @@ import hashlib
 import logging
 
 from flask import Blueprint, current_app, flash, g, make_response, render_template
+from flask_babel import gettext as _
 from sqlalchemy import distinct, select
 from werkzeug.wrappers import Response
 
@@ -44,8 +45,8 @@ def _fonts_missing(exc: FontsMissing) -> tuple[str, int]:
     """A server without the reports' fonts: a page that says so (and nothing exported or recorded: a 5xx
     rolls the request back), not a bare "something went wrong"."""
     log.error("PDF export failed: %s", exc)
-    message = ("The PDF could not be made because this server lacks the fonts the reports print with. "
-               f"Nothing was exported. Please tell your system administrator: {exc}.")
+    message = _("The PDF could not be made because this server lacks the fonts the reports print with. "
+                "Nothing was exported. Please tell your system administrator: %(problem)s.", problem=str(exc))
     return render_template("errors/error.html", status=503, message=message), 503
 
 
@@ -62,7 +63,7 @@ def _person_form() -> PersonExportForm:
     form = PersonExportForm()
     ledger = registry().disclosure_ledger
     if ledger is not None:
-        form.legal_basis.choices = [SelectChoice("", "Choose the legal basis")] + [
+        form.legal_basis.choices = [SelectChoice("", _("Choose the legal basis"))] + [
             SelectChoice(code, title) for code, title in ledger.bases()]
         if not form.is_submitted():
             form.country.data = ledger.home_country()
@@ -113,15 +114,15 @@ def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
             services.check_request(request, registry().disclosure_ledger)
         except Invalid as exc:
             show_errors(form, exc)
-            return render_template("exports/export.html", form=form, subject=subject, title="Case summary"), 400
-        head = gather.header(f"Case summary: {subject.full_name}", g.user, request.purpose.strip(),
+            return render_template("exports/export.html", form=form, subject=subject, title=_("Case summary")), 400
+        head = gather.header(_("Case summary: %(name)s", name=subject.full_name), g.user, request.purpose.strip(),
                              request.recipient_text, current_app.config["PROTECTIVE_MARKING"])
         pdf = build_case_summary(gather.case_summary(subject, head))
         services.record_export(g.user, "case_summary", request, subject_id=subject.id)
         _disclose(subject, "case_summary", request, pdf)
         return _file(pdf, "application/pdf",
                      f"case-summary-{subject.reference}-{head.generated_at:%Y%m%d-%H%M}.pdf")
-    return render_template("exports/export.html", form=form, subject=subject, title="Case summary"), \
+    return render_template("exports/export.html", form=form, subject=subject, title=_("Case summary")), \
         400 if form.errors else 200
 
 
@@ -135,7 +136,7 @@ def subject_access(subject_id: int) -> Response | str | tuple[str, int]:
     except NotAllowed as exc:
         _refuse(exc, subject)
     form = _person_form()
-    title = "Subject-access report"
+    title = _("Subject-access report")
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="export_form", details={"export": "subject_access_report"})
     if form.validate_on_submit():
@@ -145,7 +146,8 @@ def subject_access(subject_id: int) -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("exports/export.html", form=form, subject=subject, title=title), 400
-        head = gather.header(f"Subject-access report: {subject.full_name}", g.user, request.purpose.strip(),
+        head = gather.header(_("Subject-access report: %(name)s", name=subject.full_name), g.user,
+                             request.purpose.strip(),
                              request.recipient_text, current_app.config["PROTECTIVE_MARKING"])
         pdf = build_subject_access_report(gather.subject_access_report(subject, head))
         services.record_export(g.user, "subject_access_report", request, subject_id=subject.id)
@@ -164,7 +166,6 @@ def audit_extract() -> Response | str | tuple[str, int]:
 
     form = AuditExtractForm()
     actions = db.session.scalars(select(distinct(AuditEvent.action)).order_by(AuditEvent.action)).all()
-    form.action.choices = [SelectChoice("", "Any")] + [SelectChoice(a, a) for a in actions]
     if form.validate_on_submit():
         request = _request(form)
         date_from, date_to, errors = read_date_range(form, "date_from", "date_to")
@@ -177,27 +178,29 @@ def audit_extract() -> Response | str | tuple[str, int]:
             except Invalid as exc:
                 errors = {**exc.field_errors, **errors}
             if errors:
-                raise Invalid("Nothing was exported.", field_errors=errors)
+                raise Invalid(_("Nothing was exported."), field_errors=errors)
         except Invalid as exc:
             show_errors(form, exc)
-            return render_template("exports/audit_extract.html", form=form, limit=_extract_limit()), 400
+            return render_template("exports/audit_extract.html", form=form, limit=_extract_limit(),
+                                   actions=actions), 400
         limit = _extract_limit()
         events = services.audit_events(g.user, filters, limit)
-        head = gather.header("Audit extract", g.user, request.purpose.strip(), request.recipient_text,
+        head = gather.header(_("Audit extract"), g.user, request.purpose.strip(), request.recipient_text,
                              current_app.config["PROTECTIVE_MARKING"])
-        extract = services.audit_extract(head, filters, events, limit)
+        extract = services.audit_extract(head, filters, events, limit, readable=fmt == "pdf")
         services.record_export(g.user, "audit_extract", request, fmt=fmt,
                                extra={"filters": dict(filters.as_pairs()), "events": len(extract.events),
                                       "cut": extract.cut_at is not None})
         stamp = f"{head.generated_at:%Y%m%d-%H%M}"
         if extract.cut_at is not None:
             # The download leaves this page as it is; the warning shows on the next page the user opens.
-            flash(f"The audit extract you downloaded is incomplete. {cut_notice(extract.cut_at)}", "warning")
+            flash(_("The audit extract you downloaded is incomplete. %(notice)s", notice=cut_notice(extract.cut_at)),
+                  "warning")
             stamp += f"-first-{extract.cut_at}"
         if fmt == "csv":
             return _file(audit_extract_csv(extract), "text/csv", f"audit-extract-{stamp}.csv")
         return _file(build_audit_extract_pdf(extract), "application/pdf", f"audit-extract-{stamp}.pdf")
-    return render_template("exports/audit_extract.html", form=form, limit=_extract_limit()), \
+    return render_template("exports/audit_extract.html", form=form, limit=_extract_limit(), actions=actions), \
         400 if form.errors else 200
 
 

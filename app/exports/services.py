@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import policy
@@ -17,6 +19,8 @@ from app.registry import DisclosureLedger
 from app.subjects.models import Subject
 from reports import model
 
+# The recipient recorded (audited, and printed through reports.pdf.recipient_text) for an internal export: a
+# code, the same in every language.
 INTERNAL_USE = "Internal use"
 
 
@@ -40,15 +44,15 @@ def check_request(request: ExportRequest, ledger: DisclosureLedger | None = None
     if ledger is not None and not request.internal_use:
         errors |= ledger.problems(request.legal_basis, request.country)
     if len(request.purpose.strip()) < 5:
-        errors["purpose"] = ["Say what the export is for, for example “parole board hearing on 12 January”."]
+        errors["purpose"] = [_("Say what the export is for, for example “parole board hearing on 12 January”.")]
     if not request.internal_use and not request.recipient.strip():
-        errors["recipient"] = ["Name the recipient, or tick “Internal use only”."]
+        errors["recipient"] = [_("Name the recipient, or tick “Internal use only”.")]
     elif len(request.recipient.strip()) > 200:
-        errors["recipient"] = ["Use at most 200 characters."]
+        errors["recipient"] = [_("Use at most 200 characters.")]
     if request.internal_use and request.recipient.strip():
-        errors["recipient"] = ["Either name a recipient or tick “Internal use only”, not both."]
+        errors["recipient"] = [_("Either name a recipient or tick “Internal use only”, not both.")]
     if errors:
-        raise Invalid("Nothing was exported.", field_errors=errors)
+        raise Invalid(_("Nothing was exported."), field_errors=errors)
 
 
 def record_export(actor: User, report: str, request: ExportRequest, *, subject_id: int | None = None,
@@ -80,23 +84,32 @@ def audit_events(actor: User, filters: AuditFilters, limit: int) -> list[AuditEv
     return list(db.session.scalars(stmt.order_by(AuditEvent.id).limit(limit + 1)))
 
 
-def _details_text(e: AuditEvent) -> str:
-    """Content-free: field names of changes, reasons and codes, never narrative values."""
+# The keys of an event's details the extract shows, and how the PDF names them (the CSV keeps the keys).
+DETAIL_KEYS = {"reason": _l("reason"), "status": _l("status"), "outcome": _l("outcome"), "purpose": _l("purpose"),
+               "recipient": _l("recipient"), "format": _l("format"), "category": _l("category")}
+
+
+def _details_text(e: AuditEvent, readable: bool = False) -> str:
+    """Content-free: field names of changes, reasons and codes, never narrative values. `readable` (the PDF):
+    the keys named in the request's language; the values stay as audited (codes, and the field names)."""
     details = e.details or {}
     parts = []
     if "changes" in details:
-        parts.append("changed: " + ", ".join(sorted(details["changes"])))
-    for key in ("reason", "status", "outcome", "purpose", "recipient", "format", "category"):
+        fields = ", ".join(sorted(details["changes"]))
+        parts.append(_("changed: %(fields)s", fields=fields) if readable else "changed: " + fields)
+    for key, label in DETAIL_KEYS.items():
         if key in details and details[key] not in (None, ""):
-            parts.append(f"{key}: {details[key]}")
+            parts.append(_("%(key)s: %(value)s", key=label, value=details[key]) if readable
+                         else f"{key}: {details[key]}")
     return "; ".join(parts)
 
 
 def audit_extract(head: model.Header, filters: AuditFilters, events: list[AuditEvent],
-                  limit: int) -> model.AuditExtract:
-    """The extract of audit_events()' result: the first `limit` events, marked as cut when there were more."""
+                  limit: int, *, readable: bool = False) -> model.AuditExtract:
+    """The extract of audit_events()' result: the first `limit` events, marked as cut when there were more.
+    `readable` for the PDF (_details_text); the CSV's details stay in the audit's own words."""
     return model.AuditExtract(header=head, filters=filters.as_pairs(), events=tuple(
         model.AuditLine(id=e.id, at=e.occurred_at, actor=e.actor_username or "system", role=e.actor_role or "",
                         action=e.action, object=f"{e.object_type or ''} {e.object_id or ''}".strip(),
-                        subject_id=e.subject_id, details=_details_text(e))
+                        subject_id=e.subject_id, details=_details_text(e, readable))
         for e in events[:limit]), cut_at=limit if len(events) > limit else None)
