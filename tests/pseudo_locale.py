@@ -63,12 +63,13 @@ def pseudo_config(directory: Path) -> dict[str, Any]:
 
 
 class _Text(HTMLParser):
-    """The text of a page a user reads: text nodes (but scripts and styles) and the attributes read aloud or
-    shown on hover, and the labels of buttons made of inputs."""
+    """The text of a page a user reads: its text nodes (but scripts and styles), in order, and apart from them
+    the attributes read aloud or shown on hover, and the labels of buttons made of inputs."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+        self.nodes: list[str] = []
+        self.attributes: list[str] = []
         self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -77,9 +78,9 @@ class _Text(HTMLParser):
         values = dict(attrs)
         for name, value in attrs:
             if name in READ_ATTRIBUTES and value:
-                self.parts.append(value)
+                self.attributes.append(value)
         if tag == "input" and values.get("type") in ("submit", "button", "reset") and values.get("value"):
-            self.parts.append(values["value"] or "")
+            self.attributes.append(values["value"] or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style") and self._skip:
@@ -87,21 +88,23 @@ class _Text(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skip and data.strip():
-            self.parts.append(data)
+            self.nodes.append(data)
 
 
 def visible_text(html: str) -> list[str]:
+    """The page's text as one run (a message with markup inside, a link in a sentence, spans several text
+    nodes: its markers are matched across them), then each attribute a user reads, on its own."""
     parser = _Text()
     parser.feed(html)
     parser.close()
-    return parser.parts
+    return ["\n".join(parser.nodes), *parser.attributes]
 
 
 def strip_marked(text: str) -> str:
     """The text without its marked runs (innermost first: a marked message may hold another's words)."""
     innermost = re.compile(re.escape(PSEUDO_OPEN) + "[^" + PSEUDO_OPEN + PSEUDO_CLOSE + "]*" + re.escape(PSEUDO_CLOSE))
     while True:
-        shorter = innermost.sub(" ", text)
+        shorter = innermost.sub(lambda m: "\n" * m.group(0).count("\n") or " ", text)
         if shorter == text:
             break
         text = shorter
@@ -146,14 +149,16 @@ class Checker:
             self._allowed.update(get_day_names(width, locale="en").values())
 
     def unmarked(self, parts: Iterable[str]) -> list[str]:
+        """Each run of unmarked words (a text node, a line of a PDF, an attribute) left in `parts`."""
         found = []
         for part in parts:
             text = strip_marked(part)
             if self._data is not None:
                 text = self._data.sub(" ", text)
-            words = [w for w in LETTERS.findall(text) if w not in self._allowed]
-            if words:
-                found.append(" ".join(words))
+            for run in text.split("\n"):
+                words = [w for w in LETTERS.findall(run) if w not in self._allowed]
+                if words:
+                    found.append(" ".join(words))
         return found
 
     def unmarked_in_html(self, html: str) -> list[str]:

@@ -94,5 +94,6 @@ def test_the_sign_in_page_and_the_error_pages_speak_the_browsers_language(pseudo
 def test_the_check_finds_a_word_written_into_a_page(pseudo_world, checker):
     """The walk proves something: an English word outside the catalogue is found; a catalogued one and stored
     data are not."""
-    html = '<p>⟦Saved⟧ Alice Archer</p><p title="Delete this">x</p><button>Send</button>'
-    assert checker.unmarked_in_html(html) == ["Delete this", "Send"]
+    html = ('<p>⟦Saved⟧ Alice Archer</p><p title="Delete this">x</p><button>Send</button>'
+            '<p>⟦Go back to <a href="/x">the record</a> of Alice Archer.⟧</p>')
+    assert checker.unmarked_in_html(html) == ["Send", "Delete this"]
