@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import policy
@@ -20,17 +21,17 @@ def grant(user: User | None, instrument_id: str, valid_until: date | None, *, gr
     """Record an accreditation; Invalid lists every problem at once."""
     errors: dict[str, list[str]] = {}
     if user is None or not policy.works_cases(user) or not user.is_active:
-        errors["user"] = ["Choose an active case worker."]
+        errors["user"] = [_("Choose an active case worker.")]
     if instrument_id not in {i.id for i in catalogue.all_instruments().values()}:
-        errors["instrument"] = ["Choose an instrument."]
+        errors["instrument"] = [_("Choose an instrument.")]
     if date_problem:
         errors["valid_until"] = [date_problem]
     elif valid_until is None:
-        errors["valid_until"] = ["Enter the date the accreditation ends, for example 2027-11-30."]
+        errors["valid_until"] = [_("Enter the date the accreditation ends, for example 2027-11-30.")]
     elif valid_until <= utcnow().date():
-        errors["valid_until"] = ["The end date must be in the future."]
+        errors["valid_until"] = [_("The end date must be in the future.")]
     if errors:
-        raise Invalid("The accreditation was not recorded.", field_errors=errors)
+        raise Invalid(_("The accreditation was not recorded."), field_errors=errors)
     assert user is not None and valid_until is not None  # noqa: S101 - checked above
     row = Accreditation(user_id=user.id, instrument_id=instrument_id, valid_until=valid_until,
                         granted_by_id=granted_by.id if granted_by else None)

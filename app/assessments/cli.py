@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -30,8 +32,10 @@ def validate(files: tuple[Path, ...]) -> None:
     except InstrumentError as exc:
         raise click.ClickException(str(exc)) from exc
     for instrument in loaded:
-        click.echo(f"ok  {instrument.source}: {instrument.id} {instrument.version} ({instrument.kind}, "
-                   f"{len(instrument.items())} items)")
+        click.echo(ngettext("ok  %(source)s: %(id)s %(version)s (%(kind)s, %(num)d item)",
+                            "ok  %(source)s: %(id)s %(version)s (%(kind)s, %(num)d items)", len(instrument.items()),
+                            source=instrument.source, id=instrument.id, version=instrument.version,
+                            kind=instrument.kind))
     problems = _changed_under_registered_version(loaded)
     if problems:
         raise click.ClickException("\n".join(problems))
@@ -42,15 +46,15 @@ def _changed_under_registered_version(loaded: list[Instrument]) -> list[str]:
     unreachable or not migrated yet (said on stderr)."""
     engine = current_app.extensions["waypoint_engine"]
     if catalogue.database_file_missing(engine):
-        click.echo("note: there is no database yet; registered versions were not compared", err=True)
+        click.echo(_("note: there is no database yet; registered versions were not compared"), err=True)
         return []
     try:
         if not inspect(engine).has_table(InstrumentVersion.__tablename__):
-            click.echo("note: the database is not migrated; registered versions were not compared", err=True)
+            click.echo(_("note: the database is not migrated; registered versions were not compared"), err=True)
             return []
         with Session(engine) as session:
             return catalogue.changed_files(session, loaded)
     except SQLAlchemyError as exc:
-        click.echo(f"note: the database could not be read ({type(exc).__name__}); registered versions were not "
-                   "compared", err=True)
+        click.echo(_("note: the database could not be read (%(error)s); registered versions were not compared",
+                     error=type(exc).__name__), err=True)
         return []

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -17,6 +19,7 @@ from app import policy
 from app.assessments import services, tasks
 from app.assessments.forms import DecisionForm, assessment_form_class
 from app.assessments.models import Assessment
+from app.assessments.refusals import audited
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import read_dates, show_errors
@@ -92,7 +95,7 @@ def _editable(assessment: Assessment) -> Response | None:
         return None
     _record_edit_refused(302, assessment)
     if assessment.locked:
-        flash("An approved assessment cannot be changed. Use “Amend” to make a new version.", "warning")
+        flash(_("An approved assessment cannot be changed. Use “Amend” to make a new version."), "warning")
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
 
 
@@ -113,9 +116,9 @@ def edit(assessment_id: int) -> Response | str | tuple[str, int]:
         if failed is not None:
             return failed
         if submitting:
-            flash("Assessment submitted for countersignature.", "success")
+            flash(_("Assessment submitted for countersignature."), "success")
             return redirect(url_for("assessments.show", assessment_id=assessment.id))
-        flash("Draft saved.", "success")
+        flash(_("Draft saved."), "success")
         return redirect(url_for("assessments.edit", assessment_id=assessment.id))
     return _form_page(form, assessment, 400 if form.errors else 200)
 
@@ -141,7 +144,7 @@ def edit_section(assessment_id: int, section: str) -> Response | str | tuple[str
         failed = _save(form, assessment, lambda status: _section_page(form, assessment, current, status))
         if failed is not None:
             return failed
-        flash("Draft saved.", "success")
+        flash(_("Draft saved."), "success")
         action = request.form.get("action")
         if action == "continue":
             following = _following(instrument, current)
@@ -168,7 +171,7 @@ def _save(form: FlaskForm, assessment: Assessment, page: Callable[[int], tuple[s
     data, date_errors = _input(form, assessment)
     try:
         if date_errors:
-            raise Invalid("The draft was not saved.", field_errors=date_errors)
+            raise Invalid(_("The draft was not saved."), field_errors=date_errors)
         services.save_draft(g.user, assessment, data, version_of(form))
         if submitting:
             services.submit(g.user, assessment, assessment.version)
@@ -176,23 +179,23 @@ def _save(form: FlaskForm, assessment: Assessment, page: Callable[[int], tuple[s
         if submitting and not date_errors:
             # The draft itself was saved: nothing typed is lost; only the submission was refused.
             form.version.data = str(assessment.version)
-            flash("Your draft was saved, but it cannot be submitted yet.", "warning")
+            flash(_("Your draft was saved, but it cannot be submitted yet."), "warning")
         show_errors(form, exc)
         return page(400)
     except NotAllowed as exc:
         # Only the submission is refused (an accreditation that lapsed while the draft was open): the
         # draft itself was saved and this response commits it, with the refusal on the record.
-        policy.record_refusal(403, exc.message, object_type="assessment", object_id=assessment.id,
+        policy.record_refusal(403, audited(exc), object_type="assessment", object_id=assessment.id,
                               subject_id=assessment.subject_id)
         form.version.data = str(assessment.version)
-        flash("Your draft was saved, but it cannot be submitted: the reason is given below.", "warning")
+        flash(_("Your draft was saved, but it cannot be submitted: the reason is given below."), "warning")
         return page(403)
     except Conflict as exc:
         db.session.rollback()
         db.session.refresh(assessment)
-        form.form_errors.append(f"{exc.message} Your text is still below and was not saved. Open the "
-                                "assessment in a new tab to see the saved version, then save again here "
-                                "to keep yours.")
+        form.form_errors.append(_("%(problem)s Your text is still below and was not saved. Open the assessment in "
+                                  "a new tab to see the saved version, then save again here to keep yours.",
+                                  problem=exc.message))
         form.version.data = str(assessment.version)
         return page(409)
     return None
@@ -204,17 +207,22 @@ def _record_edit_refused(status: int, assessment: Assessment) -> None:
                           object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id)
 
 
+def _problem(instrument: Instrument) -> str | None:
+    """Why the user may not submit this instrument, in their language (None when they may)."""
+    problem = services.accreditation_problem(g.user, instrument)
+    return None if problem is None else str(problem)
+
+
 def _form_page(form: FlaskForm, assessment: Assessment, status: int) -> tuple[str, int]:
     instrument = services.instrument_of(assessment)
     return render_template("assessments/form.html", form=form, assessment=assessment, instrument=instrument,
-                           accreditation_problem=services.accreditation_problem(g.user, instrument)), status
+                           accreditation_problem=_problem(instrument)), status
 
 
 def _task_list_page(assessment: Assessment) -> str:
     instrument = services.instrument_of(assessment)
     return render_template("assessments/edit_tasks.html", assessment=assessment, instrument=instrument,
-                           tasks=tasks.tasks(assessment),
-                           accreditation_problem=services.accreditation_problem(g.user, instrument))
+                           tasks=tasks.tasks(assessment), accreditation_problem=_problem(instrument))
 
 
 def _section_page(form: FlaskForm, assessment: Assessment, current: tasks.Section, status: int
@@ -223,7 +231,7 @@ def _section_page(form: FlaskForm, assessment: Assessment, current: tasks.Sectio
     return render_template("assessments/edit_section.html", form=form, assessment=assessment,
                            instrument=instrument, section=current, following=_following(instrument, current),
                            required=tasks.required_fields(instrument),
-                           accreditation_problem=services.accreditation_problem(g.user, instrument)), status
+                           accreditation_problem=_problem(instrument)), status
 
 
 @case_workers
@@ -243,7 +251,7 @@ def _check_page(assessment: Assessment, form: DecisionForm, status: int = 200, r
     instrument = services.instrument_of(assessment)
     return render_template("assessments/check.html", assessment=assessment, instrument=instrument, form=form,
                            tasks=tasks.tasks(assessment), incomplete=incomplete, refusal=refusal,
-                           accreditation_problem=services.accreditation_problem(g.user, instrument)), status
+                           accreditation_problem=_problem(instrument)), status
 
 
 @case_workers
@@ -264,15 +272,15 @@ def submit(assessment_id: int) -> Response | str | tuple[str, int]:
         services.record_view(g.user, assessment)  # the page shows the whole assessment again
         return _check_page(assessment, DecisionForm(version=str(assessment.version)), 400, incomplete=True)
     except NotAllowed as exc:
-        policy.record_refusal(403, exc.message, object_type="assessment", object_id=assessment.id,
+        policy.record_refusal(403, audited(exc), object_type="assessment", object_id=assessment.id,
                               subject_id=assessment.subject_id)
         services.record_view(g.user, assessment)
         return _check_page(assessment, DecisionForm(version=str(assessment.version)), 403, refusal=exc.message)
     except Conflict as exc:
         db.session.rollback()
-        flash(f"{exc.message} Check the answers again before submitting.", "warning")
+        flash(_("%(problem)s Check the answers again before submitting.", problem=exc.message), "warning")
         return redirect(url_for("assessments.check", assessment_id=assessment.id))
-    flash("Assessment submitted for countersignature.", "success")
+    flash(_("Assessment submitted for countersignature."), "success")
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
 
 
@@ -283,26 +291,27 @@ def autosave(assessment_id: int) -> tuple[Response, int]:
     assessment = policy.load_assessment(assessment_id)
     if not policy.can_edit_assessment(g.user, assessment):
         _record_edit_refused(403, assessment)
-        return jsonify(saved=False, message="This assessment can no longer be edited."), 403
+        return jsonify(saved=False, message=_("This assessment can no longer be edited.")), 403
     instrument = services.instrument_of(assessment)
     section = request.args.get("section")
     if section is not None and section not in {s.code for s in tasks.sections(instrument)}:
-        return jsonify(saved=False, message="The form could not be read; use Save draft."), 400
+        return jsonify(saved=False, message=_("The form could not be read; use Save draft.")), 400
     form = assessment_form_class(instrument, section)()
     if not form.validate_on_submit():
         refused = next(((f.label.text, f.errors[0]) for f in form if f.errors), None)
-        message = f"{refused[0]}: {refused[1]}" if refused else "The form could not be read; use Save draft."
+        message = _("%(field)s: %(problem)s", field=refused[0], problem=refused[1]) if refused \
+            else _("The form could not be read; use Save draft.")
         return jsonify(saved=False, message=message), 400
     data, date_errors = _input(form, assessment)
     if date_errors:
-        return jsonify(saved=False, message="A date is not valid; fix it and use Save draft."), 400
+        return jsonify(saved=False, message=_("A date is not valid; fix it and use Save draft.")), 400
     try:
         services.save_draft(g.user, assessment, data, version_of(form))
     except Conflict:
         db.session.rollback()
         return jsonify(saved=False, conflict=True,
-                       message="Saved elsewhere meanwhile: your text is kept here; use Save draft to keep "
-                               "yours."), 409
+                       message=_("Saved elsewhere meanwhile: your text is kept here; use Save draft to keep "
+                                 "yours.")), 409
     except Invalid as exc:
         return jsonify(saved=False, message=exc.message), 400
-    return jsonify(saved=True, version=assessment.version, at=assessment.updated_at.strftime("%H:%M:%S")), 200
+    return jsonify(saved=True, version=assessment.version, at=format_datetime(assessment.updated_at, "HH:mm:ss")), 200

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from contextlib import suppress
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from app.assessments import catalogue, queries, work
@@ -34,13 +35,14 @@ def assessment_section(a: Assessment) -> model.AssessmentSection:
     for domain in instrument.domains:
         for item in domain.items:
             rating = a.rating_for(item.code)
-            label = instrument.option_label(item.code, rating.rating) if rating and rating.rating else "Not rated"
+            label = instrument.option_label(item.code, rating.rating) if rating and rating.rating else _("Not rated")
             items.append(model.RatedItem(domain.title, item.code, item.title, label,
                                          rating.evidence if rating else ""))
     judgement = next((o.label for o in instrument.overall_judgements if o.value == a.overall_judgement),
-                     "Not recorded")
+                     _("Not recorded"))
     return model.AssessmentSection(
-        instrument=f"{instrument.title} (version {instrument.version})", status_notice=instrument.status_notice,
+        instrument=_("%(instrument)s (version %(version)s)", instrument=instrument.title, version=instrument.version),
+        status_notice=instrument.status_notice,
         status=a.status_enum.label, author=a.author.display_name,
         approved_by=a.approved_by.display_name if a.approved_by else None,
         approved_on=a.approved_at.date() if a.approved_at else None, items=tuple(items),
@@ -60,7 +62,8 @@ def _subject_challenges(subject: Subject) -> list[Challenge]:
 
 def challenges(subject: Subject) -> tuple[model.ChallengeLine, ...]:
     return tuple(model.ChallengeLine(
-        raised_on=c.raised_on, raised_by=f"{c.raised_by_name} ({c.raised_by_kind})", grounds=c.grounds,
+        raised_on=c.raised_on, raised_by=_("%(name)s (%(who)s)", name=c.raised_by_name, who=c.raised_by_label),
+        grounds=c.grounds,
         outcome=ChallengeOutcome(c.outcome).label if c.outcome else None, outcome_reason=c.outcome_reason,
         decided_by=c.decided_by.display_name if c.decided_by else None,
         decided_on=c.decided_at.date() if c.decided_at else None,
@@ -78,11 +81,11 @@ def screening_line(s: Screening) -> model.ScreeningLine:
             with suppress(KeyError):  # an answer the instrument no longer lists prints as stored
                 answer = instrument.option_label(r.item_code, r.value)
         answers.append(model.ScreeningAnswer(r.item_code, question, answer, r.note))
-    title = f"{instrument.title} (version {s.instrument_version})" if instrument is not None \
-        else f"{s.instrument_id} {s.instrument_version}"
+    title = _("%(instrument)s (version %(version)s)", instrument=instrument.title, version=s.instrument_version) \
+        if instrument is not None else f"{s.instrument_id} {s.instrument_version}"
     return model.ScreeningLine(
         screened_on=s.screened_on, instrument=title,
-        outcome="Referred for assessment" if s.outcome == "refer_for_assessment" else "No concern identified",
+        outcome=_("Referred for assessment") if s.outcome == "refer_for_assessment" else _("No concern identified"),
         rationale=s.rationale, author=s.author.display_name, occasion=s.occasion, answers=tuple(answers))
 
 
@@ -124,30 +127,39 @@ def _decisions(subject: Subject) -> list[tuple[str, str, datetime, str | None]]:
 
 def timeline(subject: Subject) -> Iterable[TimelineEntry]:
     for s in queries.subject_screenings(subject):
-        outcome = "referred for assessment" if s.outcome == "refer_for_assessment" else "no concern identified"
-        yield TimelineEntry(dated(s.screened_on, s.created_at), "screening", f"Screening: {outcome}", s.occasion,
+        title = _("Screening: referred for assessment") if s.outcome == "refer_for_assessment" \
+            else _("Screening: no concern identified")
+        yield TimelineEntry(dated(s.screened_on, s.created_at), "screening", title, s.occasion,
                             s.author.display_name)
     assessments = {str(a.id): a for a in queries.subject_assessments(subject)}
     for a in assessments.values():
         what = f"{a.instrument_id} {a.instrument_version}"
-        yield TimelineEntry(a.created_at, "assessment", "Assessment started" if not a.supersedes_id
-                            else "Amendment started", what, a.author.display_name)
+        yield TimelineEntry(a.created_at, "assessment", _("Assessment started") if not a.supersedes_id
+                            else _("Amendment started"), what, a.author.display_name)
         if a.approved_at:
-            yield TimelineEntry(a.approved_at, "assessment", "Assessment approved", what,
+            yield TimelineEntry(a.approved_at, "assessment", _("Assessment approved"), what,
                                 a.approved_by.display_name if a.approved_by else None)
     for action, assessment_id, when, by in _decisions(subject):
         decided = assessments.get(assessment_id)
         if decided is None:  # a draft discarded since: its submissions went with it
             continue
-        title = ("Assessment submitted for countersignature" if action == "submit"
-                 else "Assessment returned to its author")
+        title = (_("Assessment submitted for countersignature") if action == "submit"
+                 else _("Assessment returned to its author"))
         yield TimelineEntry(when, "assessment", title, f"{decided.instrument_id} {decided.instrument_version}", by)
     for c in _subject_challenges(subject):
-        yield TimelineEntry(c.recorded_at, "challenge", "Challenge recorded against an assessment", "",
+        yield TimelineEntry(c.recorded_at, "challenge", _("Challenge recorded against an assessment"), "",
                             c.recorded_by.display_name)
         if c.decided_at and c.outcome:
-            yield TimelineEntry(c.decided_at, "challenge", f"Challenge {c.outcome.replace('_', ' ')}", "",
+            yield TimelineEntry(c.decided_at, "challenge", _CHALLENGE_DECIDED[c.outcome](), "",
                                 c.decided_by.display_name if c.decided_by else None)
+
+
+# "Challenge upheld", … on the timeline, one whole message per outcome.
+_CHALLENGE_DECIDED = {
+    "upheld": lambda: _("Challenge upheld"),
+    "partly_upheld": lambda: _("Challenge partly upheld"),
+    "not_upheld": lambda: _("Challenge not upheld"),
+}
 
 
 def register(registry: PersonRegistry) -> None:

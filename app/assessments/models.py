@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -33,7 +34,11 @@ class AssessmentStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return str(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {AssessmentStatus.DRAFT: _l("Draft"), AssessmentStatus.SUBMITTED: _l("Submitted"),
+                  AssessmentStatus.APPROVED: _l("Approved"), AssessmentStatus.SUPERSEDED: _l("Superseded")}
 
 
 class InstrumentVersion(Base):
@@ -209,6 +214,15 @@ class ChallengeRaisedBy(StrEnum):
     LAWYER = "lawyer"
     STAFF = "staff"
 
+    @property
+    def label(self) -> str:
+        """Who raised it, as said after their name: "A. Person (lawyer or representative)"."""
+        return str(_RAISED_BY_LABELS[self])
+
+
+_RAISED_BY_LABELS = {ChallengeRaisedBy.PERSON: _l("the person"),
+                     ChallengeRaisedBy.LAWYER: _l("lawyer or representative"), ChallengeRaisedBy.STAFF: _l("staff")}
+
 
 class ChallengeOutcome(StrEnum):
     UPHELD = "upheld"
@@ -217,7 +231,11 @@ class ChallengeOutcome(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return str(_OUTCOME_LABELS[self])
+
+
+_OUTCOME_LABELS = {ChallengeOutcome.UPHELD: _l("Upheld"), ChallengeOutcome.PARTLY_UPHELD: _l("Partly upheld"),
+                   ChallengeOutcome.NOT_UPHELD: _l("Not upheld")}
 
 
 class Challenge(Base):
@@ -245,3 +263,11 @@ class Challenge(Base):
     assessment: Mapped[Assessment] = relationship(back_populates="challenges")
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def raised_by_label(self) -> str:
+        return ChallengeRaisedBy(self.raised_by_kind).label
+
+    @property
+    def outcome_label(self) -> str:
+        return ChallengeOutcome(self.outcome).label if self.outcome else ""

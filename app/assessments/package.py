@@ -5,13 +5,17 @@ codes, so that a service that does not hold the instrument can still show what w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.assessments import catalogue
 from app.assessments.models import Assessment, AssessmentStatus
 from app.db import db
+from app.i18n import day
 from app.registry import PackageSection, PersonRegistry, ReceivedItem
 from app.subjects.models import Subject
 from instruments.loader import Instrument
@@ -57,13 +61,25 @@ def _words(sent: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, st
         notice = ""
     else:
         text = sent.get("instrument_text")
-        notice = ("This service does not hold this instrument version: its words are shown from the package's "
-                  "own text.")
+        notice = _("This service does not hold this instrument version: its words are shown from the package's "
+                   "own text.")
     if not text:
-        return {}, {}, {}, sent["instrument_id"], notice + " The package carried no text for it: codes are shown."
+        return {}, {}, {}, sent["instrument_id"], _(
+            "This service does not hold this instrument version, and the package carried no text for it: codes "
+            "are shown.")
     items = {i["code"]: i["title"] for i in text["items"]}
     options = {i["code"]: i["options"] for i in text["items"]}
     return items, options, text["overall_judgements"], text["title"], notice
+
+
+def _iso_day(value: Any) -> str:
+    """A date sent as YYYY-MM-DD, shown in the reader's language ("—" when there is none)."""
+    if not value:
+        return "—"
+    try:
+        return day(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
 
 
 def read(data: Any) -> Sequence[ReceivedItem]:
@@ -71,20 +87,21 @@ def read(data: Any) -> Sequence[ReceivedItem]:
     for sent in data:
         items, options, judgements, title, notice = _words(sent)
         judgement = judgements.get(sent["overall_judgement"], sent["overall_judgement"])
-        facts = (("Instrument", f"{title} ({sent['instrument_id']} {sent['instrument_version']})"),
-                 ("Approved on", sent.get("approved_on") or "—"),
-                 ("Status when sent", AssessmentStatus(sent["status"]).label
+        facts = ((_("Instrument"), f"{title} ({sent['instrument_id']} {sent['instrument_version']})"),
+                 (_("Approved on"), _iso_day(sent.get("approved_on"))),
+                 (_("Status when sent"), AssessmentStatus(sent["status"]).label
                   if sent["status"] in AssessmentStatus.__members__.values() else sent["status"]),
-                 ("Overall judgement", judgement))
+                 (_("Overall judgement"), judgement))
         ratings = tuple(
             (f"{r['item_code']} {items.get(r['item_code'], '')}".strip(),
              f"{options.get(r['item_code'], {}).get(r['rating'], r['rating'])}: {r['evidence']}")
             for r in sent["ratings"])
-        shown.append(ReceivedItem(f"Assessment: {title}", facts, (("Rationale", sent["rationale"]), *ratings),
+        shown.append(ReceivedItem(_("Assessment: %(instrument)s", instrument=title), facts,
+                                  ((_("Rationale"), sent["rationale"]), *ratings),
                                   notice.strip()))
     return shown
 
 
 def register(registry: PersonRegistry) -> None:
-    registry.add_package_section(PackageSection("assessments", "Approved assessments (ratings, evidence, judgement)",
-                                                build, read))
+    registry.add_package_section(PackageSection(
+        "assessments", _l("Approved assessments (ratings, evidence, judgement)"), build, read))

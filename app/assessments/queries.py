@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -167,6 +168,7 @@ def consistency(user: User) -> tuple[list[str], list[ConsistencyRow], list[Consi
                                          sum(1 for a in submitted if a.returned_at is not None)))
         return result
 
-    by_unit = build(lambda _a, unit_id: units.get(unit_id, "Other"))
+    other = _("Other")
+    by_unit = build(lambda _a, unit_id: units.get(unit_id, other))
     by_assessor = build(lambda a, _unit_id: a.author.display_name)
     return labels, by_unit, by_assessor

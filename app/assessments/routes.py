@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -15,6 +16,7 @@ from app.assessments.forms import (
     screening_form_class,
 )
 from app.assessments.models import Assessment
+from app.assessments.refusals import audited
 from app.audit import trail
 from app.auth.reauth import requires_recent_auth
 from app.db import db, utcnow
@@ -55,14 +57,15 @@ def new_screening(subject_id: int) -> Response | str | tuple[str, int]:
         for code, value in none_observed.items():
             item_field = getattr(form, f"item_{code}")
             item_field.data = item_field.data or value
-        flash("Every item you had not answered is now “Not observed”. Check them, then save the screening.", "info")
+        flash(_("Every item you had not answered is now “Not observed”. Check them, then save the screening."),
+              "info")
         return render_template("assessments/screening_form.html", form=form, subject=subject,
                                instrument=instrument, none_observed=none_observed), 200
     if form.validate_on_submit():
         try:
             values = screening.ScreeningValues(
                 instrument_id=instrument.id, instrument_version=instrument.version,
-                screened_on=read_date(form, "screened_on", "The screening was not saved."),
+                screened_on=read_date(form, "screened_on", _("The screening was not saved.")),
                 occasion=form.occasion.data or "", outcome=form.outcome.data or "",
                 rationale=form.rationale.data or "",
                 answers={i.code: getattr(form, f"item_{i.code}").data or "" for i in instrument.items()},
@@ -73,8 +76,8 @@ def new_screening(subject_id: int) -> Response | str | tuple[str, int]:
             show_errors(form, exc)
             return render_template("assessments/screening_form.html", form=form, subject=subject,
                                    instrument=instrument, none_observed=none_observed), 400
-        flash("Screening saved." + (" The person is now on the assessment-needed list."
-                                    if record.outcome == "refer_for_assessment" else ""), "success")
+        flash(_("Screening saved. The person is now on the assessment-needed list.")
+              if record.outcome == "refer_for_assessment" else _("Screening saved."), "success")
         return redirect(url_for("subjects.show", subject_id=subject.id))
     return render_template("assessments/screening_form.html", form=form, subject=subject,
                            instrument=instrument, none_observed=none_observed), 400 if form.errors else 200
@@ -111,10 +114,11 @@ def start(subject_id: int) -> Response:
     if existing is None:
         return redirect(url_for("assessments.edit", assessment_id=assessment.id))
     if policy.can_edit_assessment(g.user, assessment):
-        flash("You already have a draft of this assessment for this person: here it is.", "info")
+        flash(_("You already have a draft of this assessment for this person: here it is."), "info")
         return redirect(url_for("assessments.edit", assessment_id=assessment.id))
-    flash(f"{assessment.author.display_name}'s assessment of this person with this instrument is in progress "
-          f"({assessment.status_enum.label.lower()}): a person has one at a time.", "info")
+    flash(_("%(author)s's assessment of this person with this instrument is in progress (%(status)s): a person has "
+            "one at a time.", author=assessment.author.display_name, status=assessment.status_enum.label.lower()),
+          "info")
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
 
 
@@ -128,14 +132,14 @@ def discard(assessment_id: int) -> Response | str:
         try:
             services.discard(g.user, assessment)
         except NotAllowed as exc:
-            policy.record_refusal(302, exc.message, object_type="assessment", object_id=assessment.id,
+            policy.record_refusal(302, audited(exc), object_type="assessment", object_id=assessment.id,
                                   subject_id=assessment.subject_id)
             flash(exc.message, "warning")
         return redirect(url_for("assessments.show", assessment_id=assessment.id))
     if form.validate_on_submit():
         subject_id = assessment.subject_id
         services.discard(g.user, assessment)
-        flash("Draft discarded.", "success")
+        flash(_("Draft discarded."), "success")
         return redirect(url_for("subjects.show", subject_id=subject_id))
     services.record_view(g.user, assessment)
     return render_template("assessments/discard.html", assessment=assessment, form=form,
@@ -187,13 +191,13 @@ def approve(assessment_id: int) -> Response | tuple[str, int]:
         try:
             services.approve(g.user, assessment, _version(form))
         except NotAllowed as exc:
-            policy.refuse(403, exc.message, object_type="assessment", object_id=assessment.id,
+            policy.refuse(403, audited(exc), object_type="assessment", object_id=assessment.id,
                           subject_id=assessment.subject_id)
         except Conflict as exc:
             db.session.rollback()
-            flash(exc.message + " Check it again before approving.", "warning")
+            flash(_("%(problem)s Check it again before approving.", problem=exc.message), "warning")
             return redirect(url_for("assessments.show", assessment_id=assessment.id))
-        flash("Assessment approved. It can no longer be changed; corrections are made by amending it.", "success")
+        flash(_("Assessment approved. It can no longer be changed; corrections are made by amending it."), "success")
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
 
 
@@ -222,7 +226,7 @@ def return_to_author(assessment_id: int) -> Response | tuple[str, int]:
         try:
             services.return_to_author(g.user, assessment, form.comment.data or "", _version(form))
         except NotAllowed as exc:
-            policy.refuse(403, exc.message, object_type="assessment", object_id=assessment.id,
+            policy.refuse(403, audited(exc), object_type="assessment", object_id=assessment.id,
                           subject_id=assessment.subject_id)
         except Invalid as exc:
             show_errors(form, exc)
@@ -231,7 +235,7 @@ def return_to_author(assessment_id: int) -> Response | tuple[str, int]:
             db.session.rollback()
             flash(exc.message, "warning")
             return redirect(url_for("assessments.show", assessment_id=assessment.id))
-        flash("Assessment returned to its author with your comment.", "success")
+        flash(_("Assessment returned to its author with your comment."), "success")
     elif form.errors:  # a field the form refused (a control character): the comment is kept, the error shown
         return _assessment_page(assessment, return_form=form, status=400)
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
@@ -280,16 +284,16 @@ def record_challenge(assessment_id: int) -> Response | tuple[str, int]:
     form = ChallengeForm()
     if form.validate_on_submit():
         try:
-            raised_on = read_date(form, "raised_on", "The challenge was not recorded.")
+            raised_on = read_date(form, "raised_on", _("The challenge was not recorded."))
             challenges.record(g.user, assessment, raised_on, form.raised_by_kind.data or "",
                               form.raised_by_name.data or "", form.grounds.data or "")
         except Invalid as exc:
             show_errors(form, exc)
             return _assessment_page(assessment, challenge_form=form, status=400)
         except NotAllowed as exc:
-            policy.refuse(403, exc.message, object_type="assessment", object_id=assessment.id,
+            policy.refuse(403, audited(exc), object_type="assessment", object_id=assessment.id,
                           subject_id=assessment.subject_id)
-        flash("Challenge recorded. A supervisor will record the outcome.", "success")
+        flash(_("Challenge recorded. A supervisor will record the outcome."), "success")
     elif form.errors:
         return _assessment_page(assessment, challenge_form=form, status=400)
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
@@ -306,13 +310,13 @@ def decide_challenge(challenge_id: int) -> Response | tuple[str, int]:
             challenges.decide(g.user, challenge, form.outcome.data or "", form.reason.data or "")
         except Invalid as exc:
             show_errors(form, exc)
-            flash("The decision was not recorded: " + " ".join(
-                p for problems in exc.field_errors.values() for p in problems), "warning")
+            flash(_("The decision was not recorded: %(problems)s", problems=" ".join(
+                p for problems in exc.field_errors.values() for p in problems)), "warning")
         except NotAllowed as exc:
-            policy.refuse(403, exc.message, object_type="challenge", object_id=challenge.id,
+            policy.refuse(403, audited(exc), object_type="challenge", object_id=challenge.id,
                           subject_id=assessment.subject_id)
         else:
-            flash("Outcome of the challenge recorded.", "success")
+            flash(_("Outcome of the challenge recorded."), "success")
     elif form.errors:
         return _assessment_page(assessment, decision_form=(challenge.id, form), status=400)
     return redirect(url_for("assessments.show", assessment_id=assessment.id))

@@ -10,13 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app import policy
 from app.assessments import catalogue
 from app.assessments.models import Screening, ScreeningResponse
+from app.assessments.refusals import Refused
 from app.audit import trail
 from app.auth.models import User
 from app.db import db, utcnow
-from app.errors import Invalid, NotAllowed
+from app.errors import Invalid
 from app.subjects.models import Subject
 from instruments.loader import Instrument
 
@@ -50,30 +54,30 @@ class ScreeningValues:
 def record_screening(actor: User, subject: Subject, values: ScreeningValues) -> Screening:
     """Save a complete screening; every problem is reported at once (Invalid)."""
     if not policy.can_screen(actor, subject):
-        raise NotAllowed("You can screen only the people of your units or caseload.")
+        raise Refused(_l("You can screen only the people of your units or caseload."))
     try:
         instrument = catalogue.get(values.instrument_id, values.instrument_version)
     except KeyError as exc:
-        raise Invalid("That screening instrument is not available.") from exc
+        raise Invalid(_("That screening instrument is not available.")) from exc
     if instrument.kind != "screening":
-        raise Invalid("That instrument is not a screening.")
+        raise Invalid(_("That instrument is not a screening."))
     errors: dict[str, list[str]] = {}
     for item in instrument.items():
         answer = values.answers.get(item.code, "")
         if answer not in {o.value for o in item.options}:
-            errors[f"item_{item.code}"] = [f"Answer “{item.title}”."]
+            errors[f"item_{item.code}"] = [_("Answer “%(item)s”.", item=item.title)]
     if values.screened_on is None:
-        errors["screened_on"] = ["Enter the date of the screening, for example 2026-11-25."]
+        errors["screened_on"] = [_("Enter the date of the screening, for example 2026-11-25.")]
     elif values.screened_on > utcnow().date() + timedelta(days=1):
-        errors["screened_on"] = ["The screening date cannot be in the future."]
+        errors["screened_on"] = [_("The screening date cannot be in the future.")]
     if not values.occasion.strip():
-        errors["occasion"] = ["Say what prompted the screening, for example reception or a named incident."]
+        errors["occasion"] = [_("Say what prompted the screening, for example reception or a named incident.")]
     if values.outcome not in {o.value for o in instrument.outcomes}:
-        errors["outcome"] = ["Choose the outcome."]
+        errors["outcome"] = [_("Choose the outcome.")]
     if len(values.rationale.strip()) < 10:
-        errors["rationale"] = ["Give the reasons for the outcome in a sentence or more."]
+        errors["rationale"] = [_("Give the reasons for the outcome in a sentence or more.")]
     if errors:
-        raise Invalid("The screening was not saved.", field_errors=errors)
+        raise Invalid(_("The screening was not saved."), field_errors=errors)
     assert values.screened_on is not None  # noqa: S101 - checked above
     catalogue.register(db.session, instrument)
     screening = Screening(

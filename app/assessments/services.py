@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import policy
@@ -22,10 +24,12 @@ from app.assessments.models import (
     AssessmentReturn,
     AssessmentStatus,
 )
+from app.assessments.refusals import Refused
 from app.audit import trail
 from app.auth.models import User
 from app.db import bump_version, db, utcnow
-from app.errors import Invalid, NotAllowed
+from app.errors import Invalid
+from app.i18n import day
 from app.subjects.models import Subject
 from instruments.loader import Instrument
 
@@ -50,20 +54,31 @@ def instrument_of(assessment: Assessment) -> Instrument:
     return catalogue.get(assessment.instrument_id, assessment.instrument_version)
 
 
-def accreditation_problem(user: User, instrument: Instrument, today: date | None = None) -> str | None:
-    """Why the user may not complete this instrument, or None when they may."""
+def accreditation_problem(user: User, instrument: Instrument, today: date | None = None) -> Any:
+    """Why the user may not complete this instrument (a lazy text: str() it in the current language, or give it
+    to Refused), or None when they may."""
     today = today or utcnow().date()
     rows = db.session.scalars(select(Accreditation).where(
         Accreditation.user_id == user.id, Accreditation.instrument_id == instrument.id,
         Accreditation.revoked_at.is_(None)))
     latest = max((r.valid_until for r in rows), default=None)
     if latest is None:
-        return (f"You are not accredited for “{instrument.title}”. An administrator records accreditation "
-                "once you have completed the training.")
+        return _l("You are not accredited for “%(instrument)s”. An administrator records accreditation once you "
+                  "have completed the training.", instrument=instrument.title)
     if latest < today:
-        return (f"Your accreditation for “{instrument.title}” expired on {latest.isoformat()}. Ask an "
-                "administrator to renew it after refresher training.")
+        return _l("Your accreditation for “%(instrument)s” expired on %(day)s. Ask an administrator to renew it "
+                  "after refresher training.", instrument=instrument.title, day=_LazyDay(latest))
     return None
+
+
+class _LazyDay:
+    """A date shown in the language its message is rendered in."""
+
+    def __init__(self, value: date) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return day(self.value)
 
 
 def _snapshot(a: Assessment) -> dict[str, Any]:
@@ -87,7 +102,7 @@ def _redacted(values: dict[str, Any]) -> frozenset[str]:
 
 def _bump(assessment: Assessment, expected_version: int) -> None:
     bump_version(assessment, expected_version,
-                 "This assessment was saved elsewhere (another tab or person) after you opened it.",
+                 _("This assessment was saved elsewhere (another tab or person) after you opened it."),
                  updated_at=utcnow())
 
 
@@ -107,9 +122,9 @@ def start(actor: User, subject: Subject, instrument: Instrument) -> Assessment:
     has an assessment with this instrument in progress, that one (one draft per person and instrument,
     whoever clicks and however often)."""
     if not policy.in_scope(actor, subject):
-        raise NotAllowed("You can assess only the people of your units or caseload.")
+        raise Refused(_l("You can assess only the people of your units or caseload."))
     if instrument.kind != "assessment":
-        raise Invalid("That instrument is not an assessment.")
+        raise Invalid(_("That instrument is not an assessment."))
     # Two clicks at once (two app processes on PostgreSQL) would each find no draft and make one: the person's
     # row is locked first, so the second waits for the first to commit and then finds its draft. (SQLite takes
     # the database's write lock at the start of every request already.)
@@ -119,7 +134,7 @@ def start(actor: User, subject: Subject, instrument: Instrument) -> Assessment:
         return existing
     problem = accreditation_problem(actor, instrument)
     if problem:
-        raise NotAllowed(problem)
+        raise Refused(problem)
     catalogue.register(db.session, instrument)
     assessment = Assessment(
         subject_id=subject.id, instrument_id=instrument.id, instrument_version=instrument.version,
@@ -140,24 +155,24 @@ def _check_values(instrument: Instrument, data: AssessmentInput) -> dict[str, li
     for item in instrument.items():
         value = data.ratings.get(item.code, "")
         if value and value not in {o.value for o in item.options}:
-            errors[f"rating_{item.code}"] = ["Choose one of the instrument's ratings."]
+            errors[f"rating_{item.code}"] = [_("Choose one of the instrument's ratings.")]
     if data.overall_judgement and data.overall_judgement not in {o.value for o in instrument.overall_judgements}:
-        errors["overall_judgement"] = ["Choose one of the instrument's overall judgements."]
+        errors["overall_judgement"] = [_("Choose one of the instrument's overall judgements.")]
     if data.shared_on and data.shared_on > utcnow().date():
-        errors["shared_on"] = ["The date it was shared cannot be in the future."]
+        errors["shared_on"] = [_("The date it was shared cannot be in the future.")]
     return errors
 
 
 def save_draft(actor: User, assessment: Assessment, data: AssessmentInput, expected_version: int) -> None:
     """Save what is typed so far (drafts may be incomplete). Conflict if saved elsewhere meanwhile."""
     if assessment.locked:
-        raise NotAllowed("An approved assessment cannot be changed. Amend it to make a new version.")
+        raise Refused(_l("An approved assessment cannot be changed. Amend it to make a new version."))
     if not policy.can_edit_assessment(actor, assessment):
-        raise NotAllowed("Only the author can change a draft assessment.")
+        raise Refused(_l("Only the author can change a draft assessment."))
     instrument = instrument_of(assessment)
     errors = _check_values(instrument, data)
     if errors:
-        raise Invalid("The draft was not saved.", field_errors=errors)
+        raise Invalid(_("The draft was not saved."), field_errors=errors)
     _bump(assessment, expected_version)
     before = _snapshot(assessment)
     for rating in assessment.ratings:
@@ -184,19 +199,20 @@ def completeness_problems(assessment: Assessment) -> dict[str, list[str]]:
     for item in instrument.items():
         rating = assessment.rating_for(item.code)
         if rating is None or not rating.rating:
-            problems[f"rating_{item.code}"] = [f"Rate {item.code} “{item.title}”."]
+            problems[f"rating_{item.code}"] = [_("Rate %(code)s “%(item)s”.", code=item.code, item=item.title)]
         if rating is None or not rating.evidence.strip():
-            problems[f"evidence_{item.code}"] = [f"Write the evidence for {item.code} “{item.title}”."]
+            problems[f"evidence_{item.code}"] = [_("Write the evidence for %(code)s “%(item)s”.", code=item.code,
+                                                   item=item.title)]
     if not assessment.overall_judgement:
-        problems["overall_judgement"] = ["Record your overall judgement."]
+        problems["overall_judgement"] = [_("Record your overall judgement.")]
     if not assessment.rationale.strip():
-        problems["rationale"] = ["Explain the reasons for your overall judgement."]
+        problems["rationale"] = [_("Explain the reasons for your overall judgement.")]
     if assessment.review_due is None:
-        problems["review_due"] = ["Set the date by which this assessment must be reviewed."]
+        problems["review_due"] = [_("Set the date by which this assessment must be reviewed.")]
     elif assessment.review_due <= utcnow().date():
-        problems["review_due"] = ["The review date must be in the future."]
+        problems["review_due"] = [_("The review date must be in the future.")]
     if assessment.shared_with_person and assessment.shared_on is None:
-        problems["shared_on"] = ["Give the date the assessment was shared with the person."]
+        problems["shared_on"] = [_("Give the date the assessment was shared with the person.")]
     return problems
 
 
@@ -207,14 +223,14 @@ def submit(actor: User, assessment: Assessment, expected_version: int) -> None:
     started: NotAllowed says why. Saving the draft stays allowed, so that nothing typed is lost while the
     accreditation is renewed."""
     if not policy.can_edit_assessment(actor, assessment):
-        raise NotAllowed("Only the author can submit a draft assessment.")
+        raise Refused(_l("Only the author can submit a draft assessment."))
     problem = accreditation_problem(actor, instrument_of(assessment))
     if problem:
-        raise NotAllowed(f"{problem} Your draft is kept and you can go on saving it; it can be submitted once "
-                         "the accreditation is renewed.")
+        raise Refused(_l("%(problem)s Your draft is kept and you can go on saving it; it can be submitted once "
+                         "the accreditation is renewed.", problem=problem))
     problems = completeness_problems(assessment)
     if problems:
-        raise Invalid("The assessment is not complete yet. Everything still missing is listed below.",
+        raise Invalid(_("The assessment is not complete yet. Everything still missing is listed below."),
                       field_errors=problems)
     _bump(assessment, expected_version)
     assessment.status = AssessmentStatus.SUBMITTED.value
@@ -229,8 +245,8 @@ def approve(actor: User, assessment: Assessment, expected_version: int) -> None:
     review date becomes this assessment's, and they leave the "assessment needed" list."""
     if not policy.can_decide_assessment(actor, assessment):
         if assessment.author_id == actor.id:
-            raise NotAllowed("You cannot approve an assessment you wrote: another supervisor must countersign it.")
-        raise NotAllowed("Only a supervisor of the person's unit can approve a submitted assessment.")
+            raise Refused(_l("You cannot approve an assessment you wrote: another supervisor must countersign it."))
+        raise Refused(_l("Only a supervisor of the person's unit can approve a submitted assessment."))
     _bump(assessment, expected_version)
     assessment.status = AssessmentStatus.APPROVED.value
     assessment.approved_at = utcnow()
@@ -251,11 +267,11 @@ def approve(actor: User, assessment: Assessment, expected_version: int) -> None:
 def return_to_author(actor: User, assessment: Assessment, comment: str, expected_version: int) -> None:
     if not policy.can_decide_assessment(actor, assessment):
         if assessment.author_id == actor.id:
-            raise NotAllowed("You cannot return an assessment you wrote.")
-        raise NotAllowed("Only a supervisor of the person's unit can return a submitted assessment.")
+            raise Refused(_l("You cannot return an assessment you wrote."))
+        raise Refused(_l("Only a supervisor of the person's unit can return a submitted assessment."))
     if len(comment.strip()) < 5:
-        raise Invalid("The assessment was not returned.",
-                      field_errors={"comment": ["Tell the author what to change."]})
+        raise Invalid(_("The assessment was not returned."),
+                      field_errors={"comment": [_("Tell the author what to change.")]})
     _bump(assessment, expected_version)
     returned_at = utcnow()
     # Every return is kept, with what the assessment said, so that the resubmission is read against it.
@@ -279,9 +295,9 @@ def discard(actor: User, assessment: Assessment) -> None:
     if not policy.can_discard_assessment(actor, assessment):
         if assessment.status == AssessmentStatus.DRAFT and assessment.returned_at is not None \
                 and assessment.author_id == actor.id:
-            raise NotAllowed("A returned assessment cannot be discarded: a supervisor has read it and the "
-                             "return is on its record. Correct it and submit it again.")
-        raise NotAllowed("Only the author can discard a draft, and only before it is first submitted.")
+            raise Refused(_l("A returned assessment cannot be discarded: a supervisor has read it and the return "
+                             "is on its record. Correct it and submit it again."))
+        raise Refused(_l("Only the author can discard a draft, and only before it is first submitted."))
     trail.record("discard", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id,
                  details={"instrument": f"{assessment.instrument_id} {assessment.instrument_version}",
                           "amends": assessment.supersedes_id})
@@ -301,14 +317,14 @@ def amend(actor: User, assessment: Assessment) -> Assessment:
     If an amendment is already open, that one is returned rather than starting a second.
     """
     if not policy.can_amend_assessment(actor, assessment):
-        raise NotAllowed("Only an approved assessment of a person in your units or caseload can be amended.")
+        raise Refused(_l("Only an approved assessment of a person in your units or caseload can be amended."))
     existing = open_amendment(assessment)
     if existing is not None:
         return existing
     instrument = instrument_of(assessment)
     problem = accreditation_problem(actor, instrument)
     if problem:
-        raise NotAllowed(problem)
+        raise Refused(problem)
     draft = Assessment(
         subject_id=assessment.subject_id, instrument_id=assessment.instrument_id,
         instrument_version=assessment.instrument_version, author_id=actor.id, status=AssessmentStatus.DRAFT.value,
@@ -373,6 +389,16 @@ def compare(left: Assessment, right: Assessment) -> list[ComparedRow]:
     return rows
 
 
+def _iso_day(value: object) -> str:
+    """A date kept as YYYY-MM-DD in a snapshot, shown in the current language (as kept when it is no date)."""
+    if not value:
+        return ""
+    try:
+        return day(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
 @dataclass(frozen=True)
 class ChangedField:
     """A part of the assessment that differs from what it said when it was last returned."""
@@ -394,7 +420,7 @@ def changes_since_return(assessment: Assessment) -> tuple[AssessmentReturn, list
 
     def rating_label(code: str, value: object) -> str:
         try:
-            return instrument.option_label(code, str(value)) if value else "Not rated"
+            return instrument.option_label(code, str(value)) if value else _("Not rated")
         except KeyError:
             return str(value)
 
@@ -402,21 +428,24 @@ def changes_since_return(assessment: Assessment) -> tuple[AssessmentReturn, list
     for item in instrument.items():
         key = f"rating:{item.code}"
         if before.get(key, "") != now.get(key, ""):
-            changed.append(ChangedField(f"{item.code} {item.title}: rating", rating_label(item.code, before.get(key)),
+            changed.append(ChangedField(_("%(code)s %(item)s: rating", code=item.code, item=item.title),
+                                        rating_label(item.code, before.get(key)),
                                         rating_label(item.code, now.get(key))))
         key = f"evidence:{item.code}"
         if before.get(key, "") != now.get(key, ""):
-            changed.append(ChangedField(f"{item.code} {item.title}: evidence", str(before.get(key) or ""),
-                                        str(now.get(key) or "")))
-    labels = {"overall_judgement": "Overall judgement", "rationale": "Reasons for the judgement",
-              "person_view": "The person's view", "shared_with_person": "Shared with the person",
-              "shared_on": "Date shared", "review_due": "Review due by"}
+            changed.append(ChangedField(_("%(code)s %(item)s: evidence", code=item.code, item=item.title),
+                                        str(before.get(key) or ""), str(now.get(key) or "")))
+    labels = {"overall_judgement": _("Overall judgement"), "rationale": _("Reasons for the judgement"),
+              "person_view": _("The person's view"), "shared_with_person": _("Shared with the person"),
+              "shared_on": _("Date shared"), "review_due": _("Review due by")}
     for key, label in labels.items():
         if before.get(key) != now.get(key):
             if key == "overall_judgement":
                 old, new = judgements.get(str(before.get(key)), ""), judgements.get(str(now.get(key)), "")
             elif key == "shared_with_person":
-                old, new = ("Yes" if before.get(key) else "No"), ("Yes" if now.get(key) else "No")
+                old, new = (_("Yes") if before.get(key) else _("No")), (_("Yes") if now.get(key) else _("No"))
+            elif key in ("shared_on", "review_due"):
+                old, new = _iso_day(before.get(key)), _iso_day(now.get(key))
             else:
                 old, new = str(before.get(key) or ""), str(now.get(key) or "")
             changed.append(ChangedField(label, old, new))

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.assessments import services
 from app.assessments.models import Assessment
 from instruments.loader import Instrument, Item
@@ -27,7 +30,11 @@ class TaskState(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"not_started": "Not started", "in_progress": "In progress", "complete": "Complete"}[self.value]
+        return str(_TASK_STATE_LABELS[self])
+
+
+_TASK_STATE_LABELS = {TaskState.NOT_STARTED: _l("Not started"), TaskState.IN_PROGRESS: _l("In progress"),
+                      TaskState.COMPLETE: _l("Complete")}
 
 
 @dataclass(frozen=True)
@@ -55,9 +62,9 @@ class Task:
 def sections(instrument: Instrument) -> list[Section]:
     """Every domain in the order of the file, then the overall judgement."""
     found = [Section(d.code, d.title, d.description, d.items) for d in instrument.domains]
-    found.append(Section(OVERALL, "Overall judgement, the person's view and review date",
-                         "Your professional judgement, with its reasons. Waypoint does not calculate it from the "
-                         "ratings.", ()))
+    found.append(Section(OVERALL, _("Overall judgement, the person's view and review date"),
+                         _("Your professional judgement, with its reasons. Waypoint does not calculate it from the "
+                           "ratings."), ()))
     return found
 
 

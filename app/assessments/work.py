@@ -8,6 +8,8 @@ may do it and that the new author will have access (app/policy.py)."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.assessments.models import Assessment, AssessmentStatus
@@ -16,6 +18,7 @@ from app.audit import trail
 from app.auth.models import User
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid
+from app.i18n import day
 from app.registry import WorkItem, WorkKind
 from app.subjects.models import Subject
 
@@ -23,9 +26,11 @@ KIND = "assessment_draft"
 
 
 def work_item(assessment: Assessment) -> WorkItem:
-    returned = ", returned" if assessment.returned_at is not None else ""
-    title = (f"Assessment draft ({instrument_of(assessment).title}{returned}), "
-             f"started {assessment.created_at.date().isoformat()}")
+    instrument, started = instrument_of(assessment).title, day(assessment.created_at)
+    if assessment.returned_at is not None:
+        title = _("Assessment draft (%(instrument)s, returned), started %(day)s", instrument=instrument, day=started)
+    else:
+        title = _("Assessment draft (%(instrument)s), started %(day)s", instrument=instrument, day=started)
     return WorkItem(KIND, assessment.id, assessment.subject_id, assessment.author_id, title)
 
 
@@ -49,20 +54,20 @@ def reassign(item_id: int, new_author: User, _actor: User) -> None:
     """Make `new_author` the draft's author, if accredited for its instrument (else Invalid, naming both)."""
     assessment = db.session.get(Assessment, item_id)
     if assessment is None or assessment.status != AssessmentStatus.DRAFT:
-        raise Invalid("This assessment is no longer a draft: reload the page.")
+        raise Invalid(_("This assessment is no longer a draft: reload the page."))
     if assessment.author_id == new_author.id:
         return
     instrument = instrument_of(assessment)
     if accreditation_problem(new_author, instrument) is not None:
-        raise Invalid(f"{new_author.display_name} holds no current accreditation for “{instrument.title}”: choose "
-                      "an accredited case worker to take the draft over.")
+        raise Invalid(_("%(name)s holds no current accreditation for “%(instrument)s”: choose an accredited case "
+                        "worker to take the draft over.", name=new_author.display_name, instrument=instrument.title))
     before = assessment.author_id
-    bump_version(assessment, None, "This assessment was removed while it was being changed.", updated_at=utcnow())
+    bump_version(assessment, None, _("This assessment was removed while it was being changed."), updated_at=utcnow())
     assessment.author_id = new_author.id
     db.session.flush()
     trail.record("reassign", object_type="assessment", object_id=assessment.id, subject_id=assessment.subject_id,
                  details={"changes": {"author_id": [before, new_author.id]}})
 
 
-WORK_KIND = WorkKind(KIND, "Assessment draft", for_subject=for_subject, owned_in_unit=owned_in_unit,
+WORK_KIND = WorkKind(KIND, _l("Assessment draft"), for_subject=for_subject, owned_in_unit=owned_in_unit,
                      reassign=reassign)

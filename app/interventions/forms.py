@@ -2,69 +2,84 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from app.forms import DateField, SelectChoice, WaypointForm
 from app.interventions.models import (
     ENGAGEMENT_ANCHORS,
     Attendance,
+    GoalOutcome,
     InterventionType,
     ObservationCategory,
 )
 
-TYPE_CHOICES = [SelectChoice("", "Choose a type")] + [SelectChoice(t.value, t.label) for t in InterventionType]
-ATTENDANCE_CHOICES = [SelectChoice(a.value, a.label) for a in Attendance]
+
+class _Label:
+    """An enum member's label, read when the page is rendered (choices are made once, at import)."""
+
+    def __init__(self, member: Attendance | GoalOutcome | InterventionType | ObservationCategory) -> None:
+        self.member = member
+
+    def __str__(self) -> str:
+        return self.member.label
+
+    def __html__(self) -> Markup:
+        return escape(self.member.label)
+
+
+TYPE_CHOICES = [SelectChoice("", _l("Choose a type"))] + [SelectChoice(t.value, _Label(t)) for t in InterventionType]
+ATTENDANCE_CHOICES = [SelectChoice(a.value, _Label(a)) for a in Attendance]
 # "Not rated" can be chosen to take back a rating picked by mistake (a radio cannot be unticked).
-ENGAGEMENT_CHOICES = [SelectChoice("", "Not rated (they did not attend)")] + [
+ENGAGEMENT_CHOICES = [SelectChoice("", _l("Not rated (they did not attend)"))] + [
     SelectChoice(str(k), v) for k, v in ENGAGEMENT_ANCHORS.items()]
-CATEGORY_CHOICES = [SelectChoice("", "Choose a category")] + [
-    SelectChoice(c.value, c.label) for c in ObservationCategory]
+CATEGORY_CHOICES = [SelectChoice("", _l("Choose a category"))] + [
+    SelectChoice(c.value, _Label(c)) for c in ObservationCategory]
 
 
 class ReferralForm(WaypointForm):
-    type = SelectField("Type of intervention", choices=TYPE_CHOICES, validate_choice=False)
-    provider = StringField("Provider")
-    owner = SelectField("Owner", choices=[], validate_choice=False)
-    referred_on = DateField("Date of referral")
-    goals = TextAreaField("Goals, one per line", render_kw={"rows": 4})
-    item_codes = SelectMultipleField("Factors it addresses", choices=[], validate_choice=False)
+    type = SelectField(_l("Type of intervention"), choices=TYPE_CHOICES, validate_choice=False)
+    provider = StringField(_l("Provider"))
+    owner = SelectField(_l("Owner"), choices=[], validate_choice=False)
+    referred_on = DateField(_l("Date of referral"))
+    goals = TextAreaField(_l("Goals, one per line"), render_kw={"rows": 4})
+    item_codes = SelectMultipleField(_l("Factors it addresses"), choices=[], validate_choice=False)
 
 
 class TransitionForm(WaypointForm):
-    to_status = SelectField("New status", choices=[], validate_choice=False)
-    on = DateField("Date")
-    reason = TextAreaField("Reason (needed to withdraw or decline)", render_kw={"rows": 2})
+    to_status = SelectField(_l("New status"), choices=[], validate_choice=False)
+    on = DateField(_l("Date"))
+    reason = TextAreaField(_l("Reason (needed to withdraw or decline)"), render_kw={"rows": 2})
     version = HiddenField()
 
 
 class SessionForm(WaypointForm):
-    held_on = DateField("Date of the session")
-    attendance = RadioField("Attendance", choices=ATTENDANCE_CHOICES, validate_choice=False, default="")
-    engagement = RadioField("Engagement (only if they attended)", choices=ENGAGEMENT_CHOICES, validate_choice=False,
+    held_on = DateField(_l("Date of the session"))
+    attendance = RadioField(_l("Attendance"), choices=ATTENDANCE_CHOICES, validate_choice=False, default="")
+    engagement = RadioField(_l("Engagement (only if they attended)"), choices=ENGAGEMENT_CHOICES, validate_choice=False,
                             default="")
-    notes = TextAreaField("Notes", render_kw={"rows": 3})
-    next_steps = TextAreaField("Next steps", render_kw={"rows": 2})
+    notes = TextAreaField(_l("Notes"), render_kw={"rows": 3})
+    next_steps = TextAreaField(_l("Next steps"), render_kw={"rows": 2})
 
 
 class CloseForm(WaypointForm):
-    on = DateField("End date")
-    summary = TextAreaField("End-of-intervention summary", render_kw={"rows": 5})
+    on = DateField(_l("End date"))
+    summary = TextAreaField(_l("End-of-intervention summary"), render_kw={"rows": 5})
     version = HiddenField()
 
 
 class ObservationForm(WaypointForm):
-    observed_on = DateField("Date observed")
-    category = SelectField("Category", choices=CATEGORY_CHOICES, validate_choice=False)
-    source = StringField("Source", render_kw={"autocomplete": "off"})
-    text = TextAreaField("What was observed", render_kw={"rows": 4})
+    observed_on = DateField(_l("Date observed"))
+    category = SelectField(_l("Category"), choices=CATEGORY_CHOICES, validate_choice=False)
+    source = StringField(_l("Source"), render_kw={"autocomplete": "off"})
+    text = TextAreaField(_l("What was observed"), render_kw={"rows": 4})
 
 
 def close_form_class(goals: list[tuple[int, str]]) -> type[CloseForm]:
     """CloseForm with one outcome choice per goal (goal id, goal text)."""
-    from app.interventions.models import GoalOutcome
-
     attrs = {
-        f"goal_{goal_id}": RadioField(text, choices=[SelectChoice(o.value, o.label) for o in GoalOutcome],
+        f"goal_{goal_id}": RadioField(text, choices=[SelectChoice(o.value, _Label(o)) for o in GoalOutcome],
                                       validate_choice=False, default="")
         for goal_id, text in goals
     }
@@ -72,5 +87,5 @@ def close_form_class(goals: list[tuple[int, str]]) -> type[CloseForm]:
 
 
 class ReassignOwnerForm(WaypointForm):
-    owner = SelectField("New owner", choices=[], validate_choice=False)
+    owner = SelectField(_l("New owner"), choices=[], validate_choice=False)
     version = HiddenField()

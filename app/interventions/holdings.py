@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from app.assessments import catalogue
@@ -97,25 +98,40 @@ def _status_changes_by(subject: Subject) -> dict[tuple[str, str], str]:
 def timeline(subject: Subject) -> Iterable[TimelineEntry]:
     steps_by = _status_changes_by(subject)
     for i in queries.subject_interventions(subject):
-        yield TimelineEntry(dated(i.referred_on, i.created_at), "intervention", f"Referred to {i.type_label}",
-                            f"Provider: {i.provider}. Owner: {i.owner.display_name}.", i.created_by.display_name)
+        kind = i.type_label
+        yield TimelineEntry(dated(i.referred_on, i.created_at), "intervention", _("Referred to %(type)s", type=kind),
+                            _("Provider: %(provider)s. Owner: %(owner)s.", provider=i.provider,
+                              owner=i.owner.display_name), i.created_by.display_name)
         if i.accepted_on:
             yield TimelineEntry(dated(i.accepted_on, i.accepted_at or i.created_at), "intervention",
-                                f"{i.type_label} accepted", by=steps_by.get((str(i.id), "accepted")))
+                                _("%(type)s accepted", type=kind), by=steps_by.get((str(i.id), "accepted")))
         if i.started_on:
             yield TimelineEntry(dated(i.started_on, i.started_at or i.created_at), "intervention",
-                                f"{i.type_label} started", by=steps_by.get((str(i.id), "active")))
+                                _("%(type)s started", type=kind), by=steps_by.get((str(i.id), "active")))
         if i.ended_on and not i.is_open:
             yield TimelineEntry(dated(i.ended_on, i.ended_at or i.created_at), "intervention",
-                                f"{i.type_label} {i.status}", i.end_reason, steps_by.get((str(i.id), i.status)))
+                                _ended(kind, i.status), i.end_reason, steps_by.get((str(i.id), i.status)))
         for s in i.sessions:
-            rating = f", engagement {s.engagement}" if s.engagement else ""
-            yield TimelineEntry(dated(s.held_on, s.recorded_at), "session",
-                                f"{i.type_label} session: {s.attendance_label.lower()}{rating}",
-                                by=s.recorded_by.display_name)
+            attendance = s.attendance_label.lower()
+            title = _("%(type)s session: %(attendance)s, engagement %(engagement)s", type=kind, attendance=attendance,
+                      engagement=s.engagement) if s.engagement \
+                else _("%(type)s session: %(attendance)s", type=kind, attendance=attendance)
+            yield TimelineEntry(dated(s.held_on, s.recorded_at), "session", title, by=s.recorded_by.display_name)
     for o in queries.subject_observations(subject):
-        yield TimelineEntry(dated(o.observed_on, o.recorded_at), "observation", f"Observation: {o.category_label}",
-                            f"Source: {o.source}", o.recorded_by.display_name)
+        yield TimelineEntry(dated(o.observed_on, o.recorded_at), "observation",
+                            _("Observation: %(category)s", category=o.category_label),
+                            _("Source: %(source)s", source=o.source), o.recorded_by.display_name)
+
+
+def _ended(kind: str, status: str) -> str:
+    """The timeline's title for the end of an intervention, one whole message per way it ends."""
+    if status == "completed":
+        return str(_("%(type)s completed", type=kind))
+    if status == "withdrawn":
+        return str(_("%(type)s withdrawn", type=kind))
+    if status == "declined":
+        return str(_("%(type)s declined", type=kind))
+    return f"{kind} {status}"
 
 
 def register(registry: PersonRegistry) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,8 +28,20 @@ class InterventionType(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"ideological_dialogue": "Ideological or theological dialogue"}.get(
-            self.value, self.value.replace("_", " ").capitalize())
+        return str(_TYPE_LABELS[self])
+
+
+_TYPE_LABELS = {
+    InterventionType.MENTORING: _l("Mentoring"),
+    InterventionType.DIALOGUE: _l("Ideological or theological dialogue"),
+    InterventionType.EDUCATION: _l("Education"),
+    InterventionType.VOCATIONAL: _l("Vocational training"),
+    InterventionType.FAMILY: _l("Family support"),
+    InterventionType.MENTAL_HEALTH: _l("Mental health support"),
+    InterventionType.DESISTANCE: _l("Desistance programme"),
+    InterventionType.EXIT: _l("Exit programme"),
+    InterventionType.OTHER: _l("Other"),
+}
 
 
 class InterventionStatus(StrEnum):
@@ -40,7 +54,17 @@ class InterventionStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return str(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {
+    InterventionStatus.REFERRED: _l("Referred"),
+    InterventionStatus.ACCEPTED: _l("Accepted"),
+    InterventionStatus.ACTIVE: _l("Active"),
+    InterventionStatus.COMPLETED: _l("Completed"),
+    InterventionStatus.WITHDRAWN: _l("Withdrawn"),
+    InterventionStatus.DECLINED: _l("Declined"),
+}
 
 
 # The lifecycle: which status may follow which. Withdrawals and declines need a reason.
@@ -65,26 +89,29 @@ class Attendance(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "attended": "Attended",
-            "late": "Attended, late",
-            "missed_acceptable": "Missed, with an acceptable reason",
-            "missed_unacceptable": "Missed, without an acceptable reason",
-            "cancelled_by_provider": "Cancelled by the provider",
-        }[self.value]
+        return str(_ATTENDANCE_LABELS[self.value])
 
     @property
     def present(self) -> bool:
         return self in (Attendance.ATTENDED, Attendance.LATE)
 
 
-# A written anchor for each engagement rating, so that a 3 means the same to every officer.
-ENGAGEMENT_ANCHORS: dict[int, str] = {
-    1: "1 — Refused to take part, or was hostile throughout",
-    2: "2 — Present but withdrawn; took almost no part",
-    3: "3 — Took part when prompted; kept to the surface",
-    4: "4 — Took part readily and reflected on their own views or conduct",
-    5: "5 — Led or deepened the work; applied it beyond the session",
+_ATTENDANCE_LABELS = {
+    "attended": _l("Attended"),
+    "late": _l("Attended, late"),
+    "missed_acceptable": _l("Missed, with an acceptable reason"),
+    "missed_unacceptable": _l("Missed, without an acceptable reason"),
+    "cancelled_by_provider": _l("Cancelled by the provider"),
+}
+
+# A written anchor for each engagement rating, so that a 3 means the same to every officer (lazy: each reader's
+# language; str() one for a plain string).
+ENGAGEMENT_ANCHORS: dict[int, Any] = {
+    1: _l("1 — Refused to take part, or was hostile throughout"),
+    2: _l("2 — Present but withdrawn; took almost no part"),
+    3: _l("3 — Took part when prompted; kept to the surface"),
+    4: _l("4 — Took part readily and reflected on their own views or conduct"),
+    5: _l("5 — Led or deepened the work; applied it beyond the session"),
 }
 
 
@@ -95,7 +122,11 @@ class GoalOutcome(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return str(_GOAL_LABELS[self.value])
+
+
+_GOAL_LABELS = {"achieved": _l("Achieved"), "partly_achieved": _l("Partly achieved"),
+                "not_achieved": _l("Not achieved")}
 
 
 class ObservationCategory(StrEnum):
@@ -108,14 +139,17 @@ class ObservationCategory(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "extremist_material": "Contact with extremist material",
-            "recruitment_attempt": "Recruitment attempt",
-            "positive_engagement": "Positive engagement",
-            "family_contact": "Family contact",
-            "incident": "Incident",
-            "other": "Other",
-        }[self.value]
+        return str(_CATEGORY_LABELS[self.value])
+
+
+_CATEGORY_LABELS = {
+    "extremist_material": _l("Contact with extremist material"),
+    "recruitment_attempt": _l("Recruitment attempt"),
+    "positive_engagement": _l("Positive engagement"),
+    "family_contact": _l("Family contact"),
+    "incident": _l("Incident"),
+    "other": _l("Other"),
+}
 
 
 class Intervention(Base):

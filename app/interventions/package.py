@@ -7,6 +7,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.i18n import day
 from app.interventions.models import Attendance, GoalOutcome, InterventionStatus, InterventionType
 from app.interventions.queries import subject_interventions
 from app.registry import PackageSection, PersonRegistry, ReceivedItem
@@ -35,7 +39,7 @@ def _label(enum: type[InterventionType] | type[InterventionStatus] | type[GoalOu
     try:
         return enum(code).label
     except ValueError:
-        return f"{code} (a code this service does not use)"
+        return str(_("%(code)s (a code this service does not use)", code=code))
 
 
 def _attendance(code: str) -> str:
@@ -45,19 +49,31 @@ def _attendance(code: str) -> str:
         return code
 
 
+def _iso_day(value: Any) -> str:
+    """A date sent as YYYY-MM-DD, shown in the reader's language ("—" when there is none)."""
+    if not value:
+        return "—"
+    try:
+        return day(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
 def read(data: Any) -> Sequence[ReceivedItem]:
     shown = []
     for sent in data:
-        attendance = "; ".join(f"{_attendance(code)}: {count}" for code, count in sorted(sent["attendance"].items())
-                               if count)
-        facts = (("Provider", sent["provider"]), ("Status", _label(InterventionStatus, sent["status"])),
-                 ("Referred on", sent["referred_on"]), ("Started on", sent.get("started_on") or "—"),
-                 ("Ended on", sent.get("ended_on") or "—"), ("Sessions", attendance or "none"))
-        goals = tuple((f"Goal ({_label(GoalOutcome, g.get('outcome'))})", g["text"]) for g in sent["goals"])
-        summary = (("Outcome", sent["outcome_summary"]),) if sent.get("outcome_summary") else ()
-        shown.append(ReceivedItem(f"Intervention: {_label(InterventionType, sent['type'])}", facts, goals + summary))
+        attendance = _("; ").join(_("%(attendance)s: %(count)s", attendance=_attendance(code), count=count)
+                                  for code, count in sorted(sent["attendance"].items()) if count)
+        facts = ((_("Provider"), sent["provider"]), (_("Status"), _label(InterventionStatus, sent["status"])),
+                 (_("Referred on"), _iso_day(sent["referred_on"])), (_("Started on"), _iso_day(sent.get("started_on"))),
+                 (_("Ended on"), _iso_day(sent.get("ended_on"))), (_("Sessions"), attendance or _("none")))
+        goals = tuple((_("Goal (%(outcome)s)", outcome=_label(GoalOutcome, g.get("outcome"))), g["text"])
+                      for g in sent["goals"])
+        summary = ((_("Outcome"), sent["outcome_summary"]),) if sent.get("outcome_summary") else ()
+        shown.append(ReceivedItem(_("Intervention: %(type)s", type=_label(InterventionType, sent["type"])), facts,
+                                  goals + summary))
     return shown
 
 
 def register(registry: PersonRegistry) -> None:
-    registry.add_package_section(PackageSection("interventions", "Interventions and their outcomes", build, read))
+    registry.add_package_section(PackageSection("interventions", _l("Interventions and their outcomes"), build, read))

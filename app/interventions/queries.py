@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app import policy
 from app.auth.models import User
 from app.db import db, per_request, utcnow
+from app.i18n import number
 from app.ids import parse_id
 from app.interventions.models import (
     Attendance,
@@ -48,8 +50,9 @@ class AttendanceRate:
     @property
     def text(self) -> str:
         if self.percent is None:
-            return "no sessions yet"
-        return f"{self.percent}% ({self.present} of {self.expected})"
+            return str(_("no sessions yet"))
+        return str(_("%(percent)s%% (%(present)s of %(expected)s)", percent=number(self.percent),
+                     present=number(self.present), expected=number(self.expected)))
 
 
 def attendance_rate(sessions: Sequence[InterventionSession]) -> AttendanceRate:
@@ -102,7 +105,7 @@ def _observation_cursor(observation: Observation) -> str:
 
 
 def _parse_observation_cursor(cursor: str) -> tuple[date, int] | None:
-    day, _, ident = cursor.partition(".")
+    day, _dot, ident = cursor.partition(".")
     found = parse_id(ident)  # not an id a BIGINT holds: no cursor, like any other garbage
     try:
         return (date.fromisoformat(day), found) if found is not None else None
@@ -198,7 +201,8 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
     return Panel("interventions/_subject_panel.html", {
         "subject": subject,
         "interventions": [(i, attendance_rate(i.sessions), engagement_svg(engagement_points(i), ident=f"eng-{i.id}",
-                                                                          title=f"Engagement: {i.type_label}",
+                                                                          title=_("Engagement: %(type)s",
+                                                                                  type=i.type_label),
                                                                           marks=engagement_marks(i)))
                           for i in interventions],
         "observations": subject_observations(subject),

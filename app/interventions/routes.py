@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app import policy
+from app.assessments.refusals import audited
 from app.assessments.services import instrument_of
 from app.audit import trail
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import SelectChoice, read_date, show_errors
+from app.i18n import day
 from app.ids import form_id
 from app.interventions import queries, services, work
 from app.interventions.forms import (
@@ -21,7 +24,7 @@ from app.interventions.forms import (
     TransitionForm,
     close_form_class,
 )
-from app.interventions.models import TRANSITIONS, Attendance, Intervention, InterventionStatus
+from app.interventions.models import TRANSITIONS, Attendance, GoalOutcome, Intervention, InterventionStatus
 from app.registry import registry
 from app.subjects.services import eligible_owners
 from app.subjects.work import owners_in
@@ -41,8 +44,9 @@ def _version(text: str | None) -> int:
 def refer(subject_id: int) -> Response | str | tuple[str, int]:
     subject = policy.load_subject(subject_id, policy.can_edit_subject)
     form = ReferralForm()
-    form.owner.choices = [SelectChoice("", "Choose the owner")] + [
-        SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in eligible_owners(subject)]
+    form.owner.choices = [SelectChoice("", _("Choose the owner"))] + [
+        SelectChoice(str(u.id), _("%(name)s (%(role)s)", name=u.display_name, role=u.role_enum.label))
+        for u in eligible_owners(subject)]
     assessment = services.latest_approved_assessment(subject)
     instrument = instrument_of(assessment) if assessment else None
     form.item_codes.choices = [SelectChoice(i.code, f"{i.code} {i.title}") for i in instrument.items()] \
@@ -57,14 +61,14 @@ def refer(subject_id: int) -> Response | str | tuple[str, int]:
             referral = services.Referral(
                 type=form.type.data or "", provider=form.provider.data or "",
                 owner_id=form_id(owner),
-                referred_on=read_date(form, "referred_on", "The referral was not saved."),
+                referred_on=read_date(form, "referred_on", _("The referral was not saved.")),
                 goals=(form.goals.data or "").splitlines(), item_codes=[c for c in form.item_codes.data or [] if c])
             intervention = services.refer(g.user, subject, referral)
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("interventions/refer.html", form=form, subject=subject,
                                    assessment=assessment), 400
-        flash(f"Referral to {intervention.type_label} recorded.", "success")
+        flash(_("Referral to %(type)s recorded.", type=intervention.type_label), "success")
         return redirect(url_for("interventions.show", intervention_id=intervention.id))
     return render_template("interventions/refer.html", form=form, subject=subject, assessment=assessment), \
         400 if form.errors else 200
@@ -95,6 +99,7 @@ def _page(intervention: Intervention, transition_form: TransitionForm | None = N
         can_manage=policy.can_manage_intervention(g.user, intervention),
         can_record=policy.can_record_session(g.user, intervention),
         can_reassign=policy.can_reassign_intervention(g.user, intervention),
+        goal_labels={o.value: o.label for o in GoalOutcome},
     ), status
 
 
@@ -107,8 +112,8 @@ def reassign(intervention_id: int) -> Response | tuple[str, int]:
         policy.refuse(403, "changing the owner needs a supervisor of the person's unit and an open intervention",
                       object_type="intervention", object_id=intervention.id, subject_id=intervention.subject_id)
     form = ReassignOwnerForm()
-    form.owner.choices = [SelectChoice("", "Choose the new owner")] + [
-        SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})")
+    form.owner.choices = [SelectChoice("", _("Choose the new owner"))] + [
+        SelectChoice(str(u.id), _("%(name)s (%(role)s)", name=u.display_name, role=u.role_enum.label))
         for u in owners_in(intervention.subject.unit_id) if u.id != intervention.owner_id]
     if not form.is_submitted():
         services.record_view(g.user, intervention)
@@ -123,7 +128,7 @@ def reassign(intervention_id: int) -> Response | tuple[str, int]:
             db.session.rollback()
             flash(exc.message, "warning")
             return redirect(url_for("interventions.show", intervention_id=intervention.id))
-        flash(f"{intervention.owner.display_name} now owns this intervention.", "success")
+        flash(_("%(name)s now owns this intervention.", name=intervention.owner.display_name), "success")
         return redirect(url_for("interventions.show", intervention_id=intervention.id))
     return render_template("interventions/reassign.html", form=form, intervention=intervention), \
         400 if form.errors else 200
@@ -144,11 +149,11 @@ def transition(intervention_id: int) -> Response | tuple[str, int]:
     form = _transition_form(intervention)
     if form.validate_on_submit():
         try:
-            on = read_date(form, "on", "The status was not changed.")
+            on = read_date(form, "on", _("The status was not changed."))
             services.transition(g.user, intervention, form.to_status.data or "", on, form.reason.data or "",
                                 _version(form.version.data))
         except NotAllowed as exc:
-            policy.refuse(403, exc.message, object_type="intervention", object_id=intervention.id,
+            policy.refuse(403, audited(exc), object_type="intervention", object_id=intervention.id,
                           subject_id=intervention.subject_id)
         except Invalid as exc:
             show_errors(form, exc)
@@ -157,7 +162,7 @@ def transition(intervention_id: int) -> Response | tuple[str, int]:
             db.session.rollback()
             flash(exc.message, "warning")
             return redirect(url_for("interventions.show", intervention_id=intervention.id))
-        flash(f"Status changed to {intervention.status_label.lower()}.", "success")
+        flash(_("Status changed to %(status)s.", status=intervention.status_label.lower()), "success")
     elif form.errors:  # a field the form refused (a control character): shown with what was typed
         return _page(intervention, form, 400)
     return redirect(url_for("interventions.show", intervention_id=intervention.id))
@@ -168,7 +173,7 @@ def transition(intervention_id: int) -> Response | tuple[str, int]:
 def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
     intervention = policy.load_intervention(intervention_id)
     if not policy.can_record_session(g.user, intervention):
-        flash("Sessions are recorded while the intervention is active.", "warning")
+        flash(_("Sessions are recorded while the intervention is active."), "warning")
         return redirect(url_for("interventions.show", intervention_id=intervention.id))
     form = SessionForm()
     if not form.is_submitted():
@@ -182,7 +187,7 @@ def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         engagement = form.engagement.data or ""
         try:
-            held_on = read_date(form, "held_on", "The session was not saved.")
+            held_on = read_date(form, "held_on", _("The session was not saved."))
             values = services.SessionValues(held_on=held_on, attendance=form.attendance.data or "",
                                             engagement=form_id(engagement),
                                             notes=form.notes.data or "", next_steps=form.next_steps.data or "")
@@ -190,7 +195,7 @@ def record_session(intervention_id: int) -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("interventions/session.html", form=form, intervention=intervention), 400
-        flash(f"Session of {held_on.isoformat() if held_on else ''} saved.", "success")
+        flash(_("Session of %(day)s saved.", day=day(held_on)), "success")
         if request.form.get("next") == "another":
             return redirect(url_for("interventions.record_session", intervention_id=intervention.id))
         return redirect(url_for("interventions.show", intervention_id=intervention.id))
@@ -205,7 +210,8 @@ def close(intervention_id: int) -> Response | str | tuple[str, int]:
     if not policy.can_manage_intervention(g.user, intervention):
         policy.refuse(403, "closing needs the owner or a supervisor of the unit", object_type="intervention",
                       object_id=intervention.id, subject_id=intervention.subject_id)
-    form = close_form_class([(goal.id, f"Goal {goal.position}: {goal.text}") for goal in intervention.goals])()
+    form = close_form_class([(goal.id, _("Goal %(position)d: %(goal)s", position=goal.position, goal=goal.text))
+                             for goal in intervention.goals])()
     if not form.is_submitted():
         services.record_view(g.user, intervention)  # the form shows the person and the intervention's goals
         form.version.data = str(intervention.version)
@@ -213,7 +219,7 @@ def close(intervention_id: int) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         outcomes = {goal.id: getattr(form, f"goal_{goal.id}").data or "" for goal in intervention.goals}
         try:
-            on = read_date(form, "on", "The intervention was not closed.")
+            on = read_date(form, "on", _("The intervention was not closed."))
             services.close(g.user, intervention, on, outcomes, form.summary.data or "", _version(form.version.data))
         except Invalid as exc:
             show_errors(form, exc)
@@ -222,10 +228,10 @@ def close(intervention_id: int) -> Response | str | tuple[str, int]:
             db.session.rollback()
             db.session.refresh(intervention)
             form.version.data = str(intervention.version)
-            form.form_errors.append(exc.message + " Your text is kept below; check the intervention and close "
-                                                  "it again.")
+            form.form_errors.append(_("%(problem)s Your text is kept below; check the intervention and close it "
+                                      "again.", problem=exc.message))
             return render_template("interventions/close.html", form=form, intervention=intervention), 409
-        flash("Intervention completed with its outcomes.", "success")
+        flash(_("Intervention completed with its outcomes."), "success")
         return redirect(url_for("interventions.show", intervention_id=intervention.id))
     return render_template("interventions/close.html", form=form, intervention=intervention), \
         400 if form.errors else 200
@@ -245,14 +251,14 @@ def observe(subject_id: int) -> Response | str | tuple[str, int]:
             # 307 keeps the method and the body: the fuller form opens with what was typed here.
             return redirect(url_for(fuller, subject_id=subject.id), code=307)
         try:
-            observed_on = read_date(form, "observed_on", "The observation was not saved.")
+            observed_on = read_date(form, "observed_on", _("The observation was not saved."))
             services.record_observation(g.user, subject, observed_on, form.category.data or "",
                                         form.source.data or "", form.text.data or "")
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("interventions/observe.html", form=form, subject=subject,
                                    fuller=registry().observation_forms), 400
-        flash("Observation recorded.", "success")
+        flash(_("Observation recorded."), "success")
         return redirect(url_for("subjects.show", subject_id=subject.id))
     return render_template("interventions/observe.html", form=form, subject=subject,
                            fuller=registry().observation_forms), 400 if form.errors else 200

@@ -6,13 +6,17 @@ that the acting supervisor may do it and that the new owner will have access (ap
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import policy
+from app.assessments.refusals import Refused
 from app.audit import trail
 from app.auth.models import User
 from app.db import bump_version, db, utcnow
-from app.errors import Invalid, NotAllowed
+from app.errors import Invalid
+from app.i18n import day
 from app.interventions.models import OPEN_STATUSES, Intervention, InterventionStatus
 from app.registry import WorkItem, WorkKind
 from app.subjects.models import Subject
@@ -21,8 +25,9 @@ KIND = "intervention"
 
 
 def work_item(intervention: Intervention) -> WorkItem:
-    title = (f"{intervention.type_label} ({intervention.status_label.lower()}), "
-             f"referred {intervention.referred_on.isoformat()}, provider {intervention.provider}")
+    title = _("%(type)s (%(status)s), referred %(day)s, provider %(provider)s", type=intervention.type_label,
+              status=intervention.status_label.lower(), day=day(intervention.referred_on),
+              provider=intervention.provider)
     return WorkItem(KIND, intervention.id, intervention.subject_id, intervention.owner_id, title)
 
 
@@ -44,7 +49,7 @@ def owned_in_unit(user: User, unit_id: int) -> list[WorkItem]:
 def _open(intervention_id: int) -> Intervention:
     intervention = db.session.get(Intervention, intervention_id)
     if intervention is None or not intervention.is_open:
-        raise Invalid("This intervention is no longer open: reload the page.")
+        raise Invalid(_("This intervention is no longer open: reload the page."))
     return intervention
 
 
@@ -54,7 +59,7 @@ def change_owner(intervention: Intervention, new_owner: User, expected_version: 
     if before == new_owner.id:
         return
     bump_version(intervention, expected_version,
-                 "This intervention was changed by someone else after you opened it. Nothing was saved.")
+                 _("This intervention was changed by someone else after you opened it. Nothing was saved."))
     intervention.owner_id = new_owner.id
     db.session.flush()
     trail.record("reassign", object_type="intervention", object_id=intervention.id,
@@ -64,12 +69,12 @@ def change_owner(intervention: Intervention, new_owner: User, expected_version: 
 def reassign_owner(actor: User, intervention: Intervention, owner_id: int | None, expected_version: int) -> None:
     """A supervisor's change of owner: an open intervention of their unit, to an active case worker there."""
     if not policy.can_reassign_intervention(actor, intervention):
-        raise NotAllowed("Only a supervisor of the person's unit can change the owner of an open intervention.")
+        raise Refused(_l("Only a supervisor of the person's unit can change the owner of an open intervention."))
     owner = db.session.get(User, owner_id) if owner_id is not None else None
     if owner is None or owner.id == intervention.owner_id \
             or not policy.can_own_work_in(owner, intervention.subject.unit_id):
-        raise Invalid("The owner was not changed.", field_errors={
-            "owner": ["Choose a new owner: a case worker of the person's unit other than the owner now."]})
+        raise Invalid(_("The owner was not changed."), field_errors={
+            "owner": [_("Choose a new owner: a case worker of the person's unit other than the owner now.")]})
     change_owner(intervention, owner, expected_version)
 
 
@@ -80,7 +85,7 @@ def reassign(item_id: int, new_owner: User, _actor: User) -> None:
 def end(item_id: int, reason: str, _actor: User) -> None:
     """Withdraw the intervention today, with the reason (kept on the intervention, not in the trail)."""
     intervention = _open(item_id)
-    bump_version(intervention, None, "This intervention was removed while it was being changed.")
+    bump_version(intervention, None, _("This intervention was removed while it was being changed."))
     before = intervention.status
     intervention.status = InterventionStatus.WITHDRAWN.value
     intervention.ended_on, intervention.ended_at = utcnow().date(), utcnow()
@@ -92,5 +97,5 @@ def end(item_id: int, reason: str, _actor: User) -> None:
                           "on": utcnow().date().isoformat(), "reason_sha256": trail.digest(intervention.end_reason)})
 
 
-WORK_KIND = WorkKind(KIND, "Intervention", for_subject=for_subject, owned_in_unit=owned_in_unit,
+WORK_KIND = WorkKind(KIND, _l("Intervention"), for_subject=for_subject, owned_in_unit=owned_in_unit,
                      reassign=reassign, end=end)

@@ -1,6 +1,8 @@
 // Autosave for long forms: every 30 seconds when something changed, and when the page is hidden or left.
 // The form works without this script (its Save draft button); the script only saves more often. The status
 // line it writes to ("Saving…", "Draft saved automatically at …", "Not saved: …") stays in sight at the top.
+// Its words come translated from the form's data-autosave-* attributes (the template sets them); "{time}" and
+// "{reason}" in them are replaced here.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave-url]");
@@ -13,6 +15,11 @@
   var dirty = false;
   var saving = null; // the save in flight, if any
   var stopped = false;
+
+  // The words of the status line, in the page's language.
+  function words(name) {
+    return form.getAttribute("data-autosave-" + name) || "";
+  }
 
   function say(text) {
     if (status) {
@@ -51,7 +58,7 @@
     var data = new FormData(form);
     data.set("action", "save");
     dirty = false;
-    say("Saving…");
+    say(words("saving"));
     // keepalive lets the request finish when the page is being left; when the page stays (a tab switch)
     // the answer still updates the version, so the next save does not conflict with this one.
     saving = fetch(url, { method: "POST", body: data, credentials: "same-origin", keepalive: leaving })
@@ -62,11 +69,11 @@
         saving = null;
         if (result.ok && result.body.saved) {
           versionField.value = String(result.body.version);
-          say("Draft saved automatically at " + result.body.at + " UTC.");
+          say(words("saved").replace("{time}", result.body.at));
           return !dirty;
         }
         dirty = true;
-        say("Not saved: " + (result.body.message || "use Save draft."));
+        say(words("failed").replace("{reason}", result.body.message || words("fallback")));
         if (result.body.conflict) {
           stopped = true;
         }
@@ -75,7 +82,7 @@
       .catch(function () {
         saving = null;
         dirty = true;
-        say("Not saved: the server could not be reached; your text is still here. Use Save draft when you can.");
+        say(words("offline"));
         return false;
       });
     return saving;
