@@ -85,14 +85,18 @@ class Config:
         "ended": timedelta(days=round(365.25 * 6)),
     }
     # Case conferences (app/conferences/decisions.py): the decisions a conference may record about a person, as
-    # (code, label); the code is stored, the label shown. A service with its own list names a file of
-    # "code = Label" lines in WAYPOINT_CONFERENCE_DECISIONS; either is checked at start-up.
-    CONFERENCE_DECISIONS: tuple[tuple[str, str], ...] = (
-        ("continue_monitoring", "Continue monitoring"),
-        ("refer_to_intervention", "Refer to an intervention"),
-        ("start_assessment", "Start an assessment"),
-        ("escalate", "Escalate"),
-        ("close", "Close"),
+    # (code, label); the code is stored, the label shown in the reader's language (a string, or a mapping of
+    # language code to string that holds the service's language). A service with its own list names a file of
+    # "code = Label" and "code[fr] = Libellé" lines in WAYPOINT_CONFERENCE_DECISIONS; either is checked at
+    # start-up.
+    CONFERENCE_DECISIONS: tuple[tuple[str, str | dict[str, str]], ...] = (
+        ("continue_monitoring", {"en": "Continue monitoring", "fr": "Poursuivre le suivi",
+                                 "ar": "مواصلة المتابعة"}),
+        ("refer_to_intervention", {"en": "Refer to an intervention", "fr": "Orienter vers une intervention",
+                                   "ar": "الإحالة إلى تدخل"}),
+        ("start_assessment", {"en": "Start an assessment", "fr": "Engager une évaluation", "ar": "بدء تقييم"}),
+        ("escalate", {"en": "Escalate", "fr": "Saisir l'échelon supérieur", "ar": "الرفع إلى المستوى الأعلى"}),
+        ("close", {"en": "Close", "fr": "Clôturer le dossier", "ar": "إغلاق الملف"}),
     )
     CONFERENCE_DECISIONS_FILE: str | None = None
     # How many reverse proxies in front of Waypoint set X-Forwarded-For/-Proto (0: none, trust no header).

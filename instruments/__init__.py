@@ -1,5 +1,6 @@
 """Screening and assessment instruments: YAML files in this folder, checked against schema.json and loaded
-into frozen dataclasses by loader.py. Pure Python: no Flask, no database."""
+into frozen dataclasses by loader.py. No database; texts are app.i18n.LocalText, shown in the current
+language (English outside an application)."""
 
 from instruments.loader import (
     DEFAULT_DIRECTORY,

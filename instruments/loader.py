@@ -1,13 +1,22 @@
 """Load instrument files: YAML in, checked against schema.json and the rules beside it, frozen dataclasses out.
 
+Every text a user reads (titles, guidance, scale labels and descriptions, notices, domain and item texts) is
+either a string or a mapping of language code to string (`title: {en: …, fr: …, ar: …}`); the file's top-level
+`language` (default "en") is the language a mapping must hold and the one shown when the reader's is missing.
+Each becomes an app.i18n.LocalText (`title_text`, `label_text`, …), read as a string in the current language
+through the plain name (`title`, `label`, …), so that pages and PDFs show the reader's language. Codes (ids, item
+codes, option values) are what is stored and never change with the language.
+
 Every problem is an InstrumentError whose message names the file, the place in the document and the
 problem, so that an operator can fix a file that stopped start-up without reading this code.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import re
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -19,63 +28,112 @@ from jsonschema import Draft202012Validator, ValidationError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from app.i18n import LocalText
+
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent
 SCHEMA_PATH = DEFAULT_DIRECTORY / "schema.json"
 
 InstrumentKind = Literal["screening", "assessment"]
 ItemKind = Literal["risk", "protective", "context"]
 PathPart = str | int
-# How deeply collections may nest. The deepest place of a valid file (an option of an item's own scale) is 7
-# levels down; PyYAML composes nested collections recursively, so a small file nested thousands deep would
-# otherwise end in a RecursionError instead of a message.
+# How deeply collections may nest. The deepest place of a valid file (one language of the description of an
+# option of an item's own scale) is 8 levels down; PyYAML composes nested collections recursively, so a small
+# file nested thousands deep would otherwise end in a RecursionError instead of a message.
 MAX_DEPTH = 32
 # How many values a file may hold once its aliases (`*name`, repeating an anchored `&name` collection) are
 # expanded. The shipped files hold a few hundred; a 400-byte file of aliases of aliases holds a hundred million,
 # which the schema check would walk one by one, holding up start-up for minutes.
 MAX_VALUES = 100_000
+# The language of a file that does not say (its top-level `language`).
+DEFAULT_LANGUAGE = "en"
+# A language code in a text's mapping and in `language`: ISO 639-1 or 639-3, lower case ("en", "fr", "ar").
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 class InstrumentError(ValueError):
     """An instrument file that cannot be read, parsed or accepted."""
 
 
+def _no_text() -> LocalText:
+    return LocalText("")
+
+
+# Each text is kept as a LocalText (`*_text`: every language the file gives) and read through a property of the
+# plain name (`title`, `label`, …) as a string in the current language: in a request, the reader's. Loaded once,
+# an instrument serves every user in their language; callers that need a string (sorting, JSON, dictionary keys,
+# f-strings) get one.
+
+
 @dataclass(frozen=True)
 class Option:
     value: str
-    label: str
-    description: str = ""
+    label_text: LocalText
+    description_text: LocalText = dataclasses.field(default_factory=_no_text)
+
+    @property
+    def label(self) -> str:
+        return str(self.label_text)
+
+    @property
+    def description(self) -> str:
+        return str(self.description_text)
 
 
 @dataclass(frozen=True)
 class Item:
     code: str
-    title: str
-    guidance: str
+    title_text: LocalText
+    guidance_text: LocalText
     kind: ItemKind
     options: tuple[Option, ...]
+
+    @property
+    def title(self) -> str:
+        return str(self.title_text)
+
+    @property
+    def guidance(self) -> str:
+        return str(self.guidance_text)
 
 
 @dataclass(frozen=True)
 class Domain:
     code: str
-    title: str
-    description: str
+    title_text: LocalText
+    description_text: LocalText
     items: tuple[Item, ...]
+
+    @property
+    def title(self) -> str:
+        return str(self.title_text)
+
+    @property
+    def description(self) -> str:
+        return str(self.description_text)
 
 
 @dataclass(frozen=True)
 class Instrument:
     id: str
     version: str
-    title: str
+    title_text: LocalText
     kind: InstrumentKind
-    status_notice: str
+    status_notice_text: LocalText
     review_interval_days: int
     domains: tuple[Domain, ...]
     outcomes: tuple[Option, ...]
     overall_judgements: tuple[Option, ...]
     content_hash: str
     source: str
+    language: str = DEFAULT_LANGUAGE  # the file's own: a text's fallback
+
+    @property
+    def title(self) -> str:
+        return str(self.title_text)
+
+    @property
+    def status_notice(self) -> str:
+        return str(self.status_notice_text)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -259,6 +317,8 @@ def _check_rules(source: str, doc: Mapping[str, Any]) -> None:
         if value.endswith("\n"):
             raise _problem(source, parts, f"{value!r} must not end with a line break")
 
+    _check_languages(source, doc)
+
     kind = doc["kind"]
     needed, refused = ("outcomes", "overall_judgements")
     if kind == "assessment":
@@ -283,6 +343,48 @@ def _check_rules(source: str, doc: Mapping[str, Any]) -> None:
             if "options" in item:
                 _check_unique(source, ["domains", d, "items", i, "options"], item["options"], "value",
                               "option value")
+
+
+def _check_languages(source: str, doc: Mapping[str, Any]) -> None:
+    """Language codes are 2 or 3 lower-case letters (the schema's pattern lets "fr\\n" through), and every text
+    given in several languages holds the file's own, the one shown when the reader's is missing."""
+    language = doc.get("language", DEFAULT_LANGUAGE)
+    if not LANGUAGE_CODE.fullmatch(language):
+        raise _problem(source, ["language"], f"{language!r} is not a language code (2 or 3 lower-case letters)")
+    for parts, value in _texts(doc):
+        if not isinstance(value, Mapping):
+            continue
+        for code in value:
+            if not LANGUAGE_CODE.fullmatch(code):
+                raise _problem(source, [*parts, code],
+                               f"{code!r} is not a language code (2 or 3 lower-case letters)")
+        if language not in value:
+            raise _problem(source, parts, f"no text in {language!r}, the file's language (given: "
+                                          f"{', '.join(repr(code) for code in value)})")
+
+
+def _texts(doc: Mapping[str, Any]) -> Iterator[tuple[list[PathPart], Any]]:
+    """Every text of the document a user reads, with its place."""
+    for field in ("title", "status_notice"):
+        yield [field], doc[field]
+    for list_name in ("rating_scale", "outcomes", "overall_judgements"):
+        for index, option in enumerate(doc.get(list_name, [])):
+            yield from _option_texts([list_name, index], option)
+    for d, domain in enumerate(doc["domains"]):
+        for field in ("title", "description"):
+            if field in domain:
+                yield ["domains", d, field], domain[field]
+        for i, item in enumerate(domain["items"]):
+            for field in ("title", "guidance"):
+                yield ["domains", d, "items", i, field], item[field]
+            for o, option in enumerate(item.get("options", [])):
+                yield from _option_texts(["domains", d, "items", i, "options", o], option)
+
+
+def _option_texts(parts: list[PathPart], option: Mapping[str, Any]) -> Iterator[tuple[list[PathPart], Any]]:
+    for field in ("label", "description"):
+        if field in option:
+            yield [*parts, field], option[field]
 
 
 def _check_unique(source: str, parts: list[PathPart], entries: Sequence[Mapping[str, Any]], field: str,
@@ -321,24 +423,33 @@ def _describe_yaml_error(exc: yaml.YAMLError) -> str:
 # --- building -------------------------------------------------------------------------------------------
 
 
-def _options(entries: Iterable[Mapping[str, Any]]) -> tuple[Option, ...]:
-    return tuple(Option(e["value"], e["label"], e.get("description", "")) for e in entries)
+def _text(value: str | Mapping[str, str] | None, language: str) -> LocalText:
+    """A text of the file: a string, or its languages (a copy: instruments are frozen), the file's as fallback."""
+    if value is None:
+        return LocalText("", language)
+    return LocalText(value if isinstance(value, str) else dict(value), language)
+
+
+def _options(entries: Iterable[Mapping[str, Any]], language: str) -> tuple[Option, ...]:
+    return tuple(Option(e["value"], _text(e["label"], language), _text(e.get("description"), language))
+                 for e in entries)
 
 
 def _build(doc: Mapping[str, Any], *, content_hash: str, source: str) -> Instrument:
-    default_scale = _options(doc["rating_scale"])
+    language = doc.get("language", DEFAULT_LANGUAGE)
+    default_scale = _options(doc["rating_scale"], language)
     domains = tuple(
         Domain(
             code=d["code"],
-            title=d["title"],
-            description=d.get("description", ""),
+            title_text=_text(d["title"], language),
+            description_text=_text(d.get("description"), language),
             items=tuple(
                 Item(
                     code=i["code"],
-                    title=i["title"],
-                    guidance=i["guidance"],
+                    title_text=_text(i["title"], language),
+                    guidance_text=_text(i["guidance"], language),
                     kind=cast(ItemKind, i["kind"]),  # the schema's enum guarantees it
-                    options=_options(i["options"]) if "options" in i else default_scale,
+                    options=_options(i["options"], language) if "options" in i else default_scale,
                 )
                 for i in d["items"]
             ),
@@ -348,13 +459,14 @@ def _build(doc: Mapping[str, Any], *, content_hash: str, source: str) -> Instrum
     return Instrument(
         id=doc["id"],
         version=doc["version"],
-        title=doc["title"],
+        title_text=_text(doc["title"], language),
         kind=cast(InstrumentKind, doc["kind"]),  # the schema's enum guarantees it
-        status_notice=doc["status_notice"],
+        status_notice_text=_text(doc["status_notice"], language),
         review_interval_days=int(doc["review_interval_days"]),  # JSON Schema counts 90.0 as an integer
         domains=domains,
-        outcomes=_options(doc.get("outcomes", [])),
-        overall_judgements=_options(doc.get("overall_judgements", [])),
+        outcomes=_options(doc.get("outcomes", []), language),
+        overall_judgements=_options(doc.get("overall_judgements", []), language),
         content_hash=content_hash,
         source=source,
+        language=language,
     )

@@ -135,8 +135,11 @@ def test_demonstration_titles_and_notices_say_they_are_not_validated(path: Path)
 
 
 def test_default_directory_holds_exactly_the_two_demonstration_instruments() -> None:
+    """Each in version 1.0 (English, kept for the work pinned to it) and 1.1 (the same in English, French and
+    Arabic)."""
     loaded = load_directory(DEFAULT_DIRECTORY)
-    assert set(loaded) == {("wp-reception-screening", "1.0"), ("wp-structured-assessment", "1.0")}
+    assert set(loaded) == {("wp-reception-screening", "1.0"), ("wp-structured-assessment", "1.0"),
+                           ("wp-reception-screening", "1.1"), ("wp-structured-assessment", "1.1")}
     assert all(key == instrument.key for key, instrument in loaded.items())
 
 

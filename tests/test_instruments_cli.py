@@ -12,6 +12,9 @@ from app import create_app
 from instruments.loader import DEFAULT_DIRECTORY
 from tests import factories
 
+# The shipped files: each demonstration instrument in version 1.0 and 1.1 (the same, in three languages).
+SHIPPED = 4
+
 
 def copy_instruments(directory: Path) -> None:
     for path in DEFAULT_DIRECTORY.glob("*.yaml"):
@@ -24,14 +27,14 @@ def app_reading(directory: Path, db_url: str) -> Flask:
 
 def test_validate_without_files_reads_the_configured_instruments_dir(tmp_path, db_url):
     copy_instruments(tmp_path)
-    newer = tmp_path / "wp-reception-screening-1.1.yaml"
+    newer = tmp_path / "wp-reception-screening-9.0.yaml"
     newer.write_text((tmp_path / "wp-reception-screening-1.0.yaml").read_text()
-                     .replace('version: "1.0"', 'version: "1.1"', 1))
+                     .replace('version: "1.0"', 'version: "9.0"', 1))
     app = app_reading(tmp_path, db_url)
     result = app.test_cli_runner().invoke(args=["instruments", "validate"])
     assert result.exit_code == 0, result.output
-    assert result.output.count("ok  ") == 3
-    assert f"ok  {newer}: wp-reception-screening 1.1" in result.output
+    assert result.output.count("ok  ") == SHIPPED + 1
+    assert f"ok  {newer}: wp-reception-screening 9.0" in result.output
     app.extensions["waypoint_engine"].dispose()
 
 
@@ -78,6 +81,6 @@ def test_validate_says_when_there_is_no_database_to_compare_with(tmp_path):
     copy_instruments(tmp_path)
     app = app_reading(tmp_path, f"sqlite:///{tmp_path / 'not-migrated.sqlite3'}")
     result = app.test_cli_runner().invoke(args=["instruments", "validate"])
-    assert result.exit_code == 0 and result.output.count("ok  ") == 2
+    assert result.exit_code == 0 and result.output.count("ok  ") == SHIPPED
     assert "registered versions were not compared" in result.output
     app.extensions["waypoint_engine"].dispose()

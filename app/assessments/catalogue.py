@@ -104,7 +104,8 @@ def find(instrument_id: str, version: str) -> Instrument | None:
 
 
 def item_title(instrument: Instrument | None, code: str) -> str:
-    """The item's title in `instrument`, or "" when there is no instrument or no such item."""
+    """The item's title in `instrument` in the current language, or "" when there is no instrument or no such
+    item."""
     if instrument is None:
         return ""
     try:
@@ -118,7 +119,8 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def current(kind: str) -> list[Instrument]:
-    """The newest version of each instrument of `kind` (screening or assessment), by title."""
+    """The newest version of each instrument of `kind` (screening or assessment), by title (in the current
+    language)."""
     newest: dict[str, Instrument] = {}
     for instrument in all_instruments().values():
         if instrument.kind != kind:
@@ -130,12 +132,14 @@ def current(kind: str) -> list[Instrument]:
 
 
 def register(session: Session, instrument: Instrument) -> None:
-    """Record the instrument's hash on first use (flushes; part of the caller's transaction)."""
+    """Record the instrument's hash on first use (flushes; part of the caller's transaction). The title recorded
+    is the file's own language's: what is stored does not change with the language of whoever used it first."""
     row = session.scalar(select(InstrumentVersion).where(
         InstrumentVersion.instrument_id == instrument.id, InstrumentVersion.version == instrument.version))
     if row is None:
+        title = instrument.title_text.in_language(instrument.language)
         session.add(InstrumentVersion(instrument_id=instrument.id, version=instrument.version, kind=instrument.kind,
-                                      title=instrument.title[:200], content_hash=instrument.content_hash))
+                                      title=title[:200], content_hash=instrument.content_hash))
         session.flush()
     elif (problem := changed_since_registered(instrument, row.content_hash)) is not None:
         raise InstrumentError(problem)
