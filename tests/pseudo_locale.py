@@ -37,6 +37,7 @@ LETTERS = re.compile(r"[^\W\d_]{2,}")
 # A stored code (a status, a kind): shown through its label, never as stored, so not taken as data. Usernames
 # look the same and are shown as they are.
 CODE = re.compile(r"^[a-z0-9_]+$")
+HEX = re.compile(r"(?<![\w])[0-9a-fA-F:]{16,}(?![\w])")
 
 
 def pseudo_config(directory: Path) -> dict[str, Any]:
@@ -152,7 +153,7 @@ class Checker:
         """Each run of unmarked words (a text node, a line of a PDF, an attribute) left in `parts`."""
         found = []
         for part in parts:
-            text = strip_marked(part)
+            text = HEX.sub(" ", strip_marked(part))  # a digest or a key's fingerprint
             if self._data is not None:
                 text = self._data.sub(" ", text)
             for run in text.split("\n"):
