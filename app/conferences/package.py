@@ -35,7 +35,7 @@ def _kind(code: str) -> str:
 
 
 def _unknown(code: str) -> str:
-    return _("%(code)s (a code this service does not use)", code=code)
+    return str(_("%(code)s (a code this service does not use)", code=code))
 
 
 def _decision(code: str) -> str:

@@ -72,7 +72,7 @@ def _meeting_form(form: ConferenceForm, unit_id: int | None) -> ConferenceForm:
 
 
 def _user_choice(user: User) -> str:
-    return _("%(name)s (%(role)s)", name=user.display_name, role=user.role_enum.label)
+    return str(_("%(name)s (%(role)s)", name=user.display_name, role=user.role_enum.label))
 
 
 def _meeting(form: ConferenceForm, not_done: str) -> services.Meeting:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -166,10 +166,15 @@ def verify(content: bytes) -> packages.VerifiedPackage:
     verified = packages.read(content, signing.trusted_keys(config["TRUSTED_KEYS_DIR"]), config["PACKAGE_MAX_BYTES"])
     for text in _strings(verified.payload):
         if control_character_problem(text, multiline=True):
-            raise packages.PackageRefused(lambda held=text: _("The package holds text this service refuses: "
-                                                              "%(problem)s",
-                                                              problem=control_character_problem(held, multiline=True)))
+            raise packages.PackageRefused(_refusing(text))
     return verified
+
+
+def _refusing(text: str) -> Callable[[], str]:
+    def words() -> str:
+        return str(_("The package holds text this service refuses: %(problem)s",
+                     problem=control_character_problem(text, multiline=True)))
+    return words
 
 
 def receive(actor: User | None, unit: Unit, content: bytes, *, confirmed_reference: str | None = None) -> Received:

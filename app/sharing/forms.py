@@ -73,6 +73,6 @@ class ConfirmReceiveForm(WaypointForm):
 
 
 class RegisterExportForm(ExportForm):
-    format = RadioField(_l("Format"), choices=[SelectChoice("pdf", "PDF"),
+    format = RadioField(_l("Format"), choices=[SelectChoice("pdf", _l("PDF")),
                                                SelectChoice("csv", _l("CSV (spreadsheet)"))],
                         validate_choice=False, default="pdf")

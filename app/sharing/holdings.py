@@ -45,17 +45,25 @@ from reports import model
 DIRECTION_WORDS = {Direction.OUTBOUND.value: _l("Sent to"), Direction.INBOUND.value: _l("Received from")}
 
 
-def what_was_shared(entry: Disclosure) -> str:
-    """The kind of what was shared, then its description (or the package's sections) and the start of the file's
-    SHA-256 when there was a file."""
-    shared = entry.description or ", ".join(entry.sections or [])
+def section_names(codes: Iterable[str]) -> str:
+    """A package's sections as this service names them (a section it does not know, by its code)."""
+    labels = {s.code: s.label for s in registry().package_sections}
+    return ", ".join(str(labels.get(code, code)) for code in codes)
+
+
+def what_was_shared(entry: Disclosure, *, as_codes: bool = False) -> str:
+    """The kind of what was shared, then its description (or the package's sections, by name, or `as_codes` for
+    a data file) and the start of the file's SHA-256 when there was a file."""
+    sections = entry.sections or []
+    shared = entry.description or (", ".join(sections) if as_codes else section_names(sections))
     digest = entry.sha256[:16] if entry.sha256 else ""
     if shared and digest:
-        return _("%(kind)s: %(shared)s (SHA-256 %(digest)s…)", kind=entry.kind_label, shared=shared, digest=digest)
+        return str(_("%(kind)s: %(shared)s (SHA-256 %(digest)s…)", kind=entry.kind_label, shared=shared,
+                     digest=digest))
     if shared:
-        return _("%(kind)s: %(shared)s", kind=entry.kind_label, shared=shared)
+        return str(_("%(kind)s: %(shared)s", kind=entry.kind_label, shared=shared))
     if digest:
-        return _("%(kind)s (SHA-256 %(digest)s…)", kind=entry.kind_label, digest=digest)
+        return str(_("%(kind)s (SHA-256 %(digest)s…)", kind=entry.kind_label, digest=digest))
     return entry.kind_label
 
 

@@ -29,8 +29,8 @@ def _iso(value: date) -> str:
 def _status(r: DisclosureRequest, show: Callable[[date], str]) -> str:
     overdue = r.decision == Decision.PENDING and r.due_on < utcnow().date()
     if r.responded_on:
-        return _("%(decision)s on %(date)s", decision=r.decision_label, date=show(r.responded_on))
-    return _("%(decision)s (overdue)", decision=r.decision_label) if overdue else r.decision_label
+        return str(_("%(decision)s on %(date)s", decision=r.decision_label, date=show(r.responded_on)))
+    return str(_("%(decision)s (overdue)", decision=r.decision_label)) if overdue else r.decision_label
 
 
 def lines(found: services.Register, *, iso_dates: bool = False) -> tuple[model.RegisterLine, ...]:
@@ -40,7 +40,7 @@ def lines(found: services.Register, *, iso_dates: bool = False) -> tuple[model.R
     show: Callable[[date], str] = _iso if iso_dates else day
     rows = [model.RegisterLine(
         f"D{d.id}", d.disclosed_at.date(), str(DIRECTION_LABELS[d.direction]), d.subject.reference, d.agency,
-        d.country, str(bases.basis_title(d.legal_basis)), d.purpose, what_was_shared(d),
+        d.country, str(bases.basis_title(d.legal_basis)), d.purpose, what_was_shared(d, as_codes=iso_dates),
         _("Withheld from subject access: %(exemption)s", exemption=bases.exemption_title(d.withheld_exemption))
         if d.withheld_exemption else "") for d in found.disclosures]
     rows += [model.RegisterLine(

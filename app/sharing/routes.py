@@ -28,6 +28,7 @@ from app.sharing.forms import (
     RequestForm,
     WithholdForm,
 )
+from app.sharing.holdings import section_names
 from app.sharing.legal_bases import legal_bases
 from app.sharing.models import DisclosureKind, DisclosureRequest
 from app.web import accepts_upload
@@ -212,7 +213,7 @@ def register() -> str:
     trail.record_view(found.subject_ids, object_type="disclosure_register",
                       details={"unit_id": unit_id} if unit_id else None)
     return render_template("sharing/register.html", register=found, units=units, unit_id=unit_id,
-                           bases=legal_bases(), today=utcnow().date())
+                           bases=legal_bases(), today=utcnow().date(), section_names=section_names)
 
 
 @bp.route("/sharing/register/export", methods=["GET", "POST"])
@@ -305,6 +306,7 @@ def show_disclosure(disclosure_id: int) -> Response | str | tuple[str, int]:
 
     def page(status: int = 200) -> tuple[str, int]:
         return render_template("sharing/disclosure.html", entry=entry, form=form, bases=legal_bases(),
+                               section_names=section_names,
                                can_withhold=policy.can_withhold_disclosure(g.user, entry)), status
 
     if not form.is_submitted():
