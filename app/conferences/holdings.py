@@ -36,7 +36,7 @@ DISCUSSED_AT = {ConferenceKind.CASE_REVIEW: _l("Discussed at a case review"),
 
 
 def attendee_lines(attendees: Iterable[ConferenceAttendee]) -> tuple[model.AttendeeLine, ...]:
-    return tuple(model.AttendeeLine(a.name, a.agency, a.role, a.attendance_label) for a in attendees)
+    return tuple(model.AttendeeLine(a.name, a.agency, a.role_shown, a.attendance_label) for a in attendees)
 
 
 def action_status(action: ConferenceAction, today: date) -> str:

@@ -52,6 +52,10 @@ STATUS_LABELS = {ActionStatus.OPEN: _l("Open"), ActionStatus.DONE: _l("Done"),
                   ActionStatus.CANCELLED: _l("Cancelled")}
 
 
+# The role Waypoint records for a conference's chair among its attendees (stored as is, shown translated).
+CHAIR_ROLE = "Chair"
+
+
 class Conference(Base):
     __tablename__ = "conferences"
     __table_args__ = (
@@ -107,9 +111,14 @@ class ConferenceAttendee(Base):
         return Attendance(self.attendance).label
 
     @property
+    def role_shown(self) -> str:
+        """The role as recorded, but the chair's (which Waypoint records, as CHAIR_ROLE) in the reader's language."""
+        return str(_l("Chair")) if self.role == CHAIR_ROLE else self.role
+
+    @property
     def described(self) -> str:
         """"Dr Ruth Okafor (Eastern NHS Trust, forensic psychologist)": the name as the minutes print it."""
-        details = ", ".join(part for part in (self.agency, self.role) if part)
+        details = ", ".join(part for part in (self.agency, self.role_shown) if part)
         return f"{self.name} ({details})" if details else self.name
 
 

@@ -17,6 +17,7 @@ from app.audit import trail
 from app.auth.models import Unit, User, user_units
 from app.conferences import decisions
 from app.conferences.models import (
+    CHAIR_ROLE,
     ActionStatus,
     Attendance,
     Conference,
@@ -98,7 +99,7 @@ def hold(actor: User, meeting: Meeting) -> Conference:
     conference = Conference(unit_id=meeting.unit_id, held_on=meeting.held_on, kind=meeting.kind,
                             chair_id=chair.id, created_by_id=actor.id, version=1)
     conference.attendees.append(ConferenceAttendee(user_id=chair.id, name=chair.display_name, agency=unit_name(
-        meeting.unit_id), role="Chair", attendance=Attendance.ATTENDED.value))
+        meeting.unit_id), role=CHAIR_ROLE, attendance=Attendance.ATTENDED.value))
     db.session.add(conference)
     db.session.flush()
     trail.record("create", object_type="conference", object_id=conference.id,
@@ -130,7 +131,7 @@ def amend(actor: User, conference: Conference, meeting: Meeting, expected_versio
     if all(a.user_id != conference.chair_id for a in conference.attendees):
         chair = db.session.get(User, conference.chair_id)
         assert chair is not None  # noqa: S101 - a case worker of the unit, checked above
-        add_attendee(actor, conference, Attendee(chair.id, "", "", "Chair", Attendance.ATTENDED.value))
+        add_attendee(actor, conference, Attendee(chair.id, "", "", CHAIR_ROLE, Attendance.ATTENDED.value))
 
 
 # --- attendees --------------------------------------------------------------------------------------------
