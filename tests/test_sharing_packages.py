@@ -79,7 +79,7 @@ def test_a_package_arrives_intact_and_read_only_in_another_installation(app, use
     page = signed_in_client(other, receiver["users"]["supervisor"]).get(f"/subjects/{got['subject_id']}")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Received, read-only" in text and f"From <strong>{SENDER}</strong>" in text
+    assert "Received, read-only" in text and f"From {SENDER}, signed by key" in text
     assert "Assessment:" in text and "Intervention: Mentoring" in text and "Pathways Mentoring Trust" in text
     with app.app_context():
         from app.assessments.models import AssessmentRating

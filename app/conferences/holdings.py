@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from app.conferences import decisions, queries
-from app.conferences.models import ConferenceAction, ConferenceAttendee, Discussion, Dissent
+from app.conferences.models import ConferenceAction, ConferenceAttendee, ConferenceKind, Discussion, Dissent
 from app.db import utcnow
 from app.registry import (
     REMOVED_TEXT,
@@ -27,22 +29,25 @@ from app.registry import (
 from app.subjects.models import Subject
 from reports import model
 
-OTHER_UNIT = "A person in another unit"
+OTHER_UNIT = _l("A person in another unit")
+DISCUSSED_AT = {ConferenceKind.CASE_REVIEW: _l("Discussed at a case review"),
+                ConferenceKind.MULTI_AGENCY_PANEL: _l("Discussed at a multi-agency panel"),
+                ConferenceKind.PRE_RELEASE_PLANNING: _l("Discussed at a pre-release planning")}
 
 
 def attendee_lines(attendees: Iterable[ConferenceAttendee]) -> tuple[model.AttendeeLine, ...]:
-    return tuple(model.AttendeeLine(a.name, a.agency, a.role, a.attendance_label) for a in attendees)
+    return tuple(model.AttendeeLine(a.name, a.agency, a.role_shown, a.attendance_label) for a in attendees)
 
 
 def action_status(action: ConferenceAction, today: date) -> str:
-    return "Overdue" if action.overdue_on(today) else action.status_label
+    return _("Overdue") if action.overdue_on(today) else action.status_label
 
 
 def discussion_line(d: Discussion, *, withheld: bool = False) -> model.DiscussionLine:
     """The discussion as a report prints it; `withheld` prints only that a person the reader may not see was
     discussed."""
     if withheld:
-        return model.DiscussionLine(person=OTHER_UNIT, presented="", notes="", decision="", rationale="",
+        return model.DiscussionLine(person=str(OTHER_UNIT), presented="", notes="", decision="", rationale="",
                                     withheld=True)
     today = utcnow().date()
     return model.DiscussionLine(
@@ -75,11 +80,12 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
     for d in queries.subject_discussions(subject):
         c = d.conference
         if d.decision is None:
-            yield TimelineEntry(dated(c.held_on, d.added_at), "conference", f"Discussed at a {c.kind_label.lower()}",
-                                "No decision recorded yet.", c.chair.display_name)
+            yield TimelineEntry(dated(c.held_on, d.added_at), "conference", str(DISCUSSED_AT[ConferenceKind(c.kind)]),
+                                _("No decision recorded yet."), c.chair.display_name)
             continue
         yield TimelineEntry(dated(c.held_on, d.decided_at or d.added_at), "conference",
-                            f"{c.kind_label}: {decisions.label(d.decision)}", d.rationale,
+                            _("%(kind)s: %(decision)s", kind=c.kind_label, decision=decisions.label(d.decision)),
+                            d.rationale,
                             d.decided_by.display_name if d.decided_by else None)
 
 

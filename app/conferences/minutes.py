@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app import policy
 from app.auth.models import User
 from app.conferences import holdings
 from app.conferences.models import Conference
 from app.exports.gather import header
+from app.i18n import day
 from reports import model
 from reports.conference_minutes import build_conference_minutes
 
@@ -22,7 +25,8 @@ def gather(user: User, conference: Conference, purpose: str, recipient: str,
         people.append(holdings.discussion_line(d, withheld=not visible))
         if visible:
             shown.append(d.subject_id)
-    head = header(f"Minutes: {conference.kind_label}, {conference.unit.name}, {conference.held_on.isoformat()}",
+    head = header(_("Minutes: %(kind)s, %(unit)s, %(date)s", kind=conference.kind_label, unit=conference.unit.name,
+                    date=day(conference.held_on)),
                   user, purpose, recipient, marking)
     return model.ConferenceMinutes(
         header=head, unit=conference.unit.name, held_on=conference.held_on, kind=conference.kind_label,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,8 +22,7 @@ class ConferenceKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"case_review": "Case review", "multi_agency_panel": "Multi-agency panel",
-                "pre_release_planning": "Pre-release planning"}[self.value]
+        return str(KIND_LABELS[self])
 
 
 class Attendance(StrEnum):
@@ -31,7 +31,7 @@ class Attendance(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"attended": "Attended", "apologies": "Sent apologies"}[self.value]
+        return str(ATTENDANCE_LABELS[self])
 
 
 class ActionStatus(StrEnum):
@@ -41,7 +41,19 @@ class ActionStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return str(STATUS_LABELS[self])
+
+
+KIND_LABELS = {ConferenceKind.CASE_REVIEW: _l("Case review"),
+                ConferenceKind.MULTI_AGENCY_PANEL: _l("Multi-agency panel"),
+                ConferenceKind.PRE_RELEASE_PLANNING: _l("Pre-release planning")}
+ATTENDANCE_LABELS = {Attendance.ATTENDED: _l("Attended"), Attendance.APOLOGIES: _l("Sent apologies")}
+STATUS_LABELS = {ActionStatus.OPEN: _l("Open"), ActionStatus.DONE: _l("Done"),
+                  ActionStatus.CANCELLED: _l("Cancelled")}
+
+
+# The role Waypoint records for a conference's chair among its attendees (stored as is, shown translated).
+CHAIR_ROLE = "Chair"
 
 
 class Conference(Base):
@@ -99,9 +111,14 @@ class ConferenceAttendee(Base):
         return Attendance(self.attendance).label
 
     @property
+    def role_shown(self) -> str:
+        """The role as recorded, but the chair's (which Waypoint records, as CHAIR_ROLE) in the reader's language."""
+        return str(_l("Chair")) if self.role == CHAIR_ROLE else self.role
+
+    @property
     def described(self) -> str:
         """"Dr Ruth Okafor (Eastern NHS Trust, forensic psychologist)": the name as the minutes print it."""
-        details = ", ".join(part for part in (self.agency, self.role) if part)
+        details = ", ".join(part for part in (self.agency, self.role_shown) if part)
         return f"{self.name} ({details})" if details else self.name
 
 

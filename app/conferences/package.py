@@ -5,11 +5,16 @@ terms. Minimised: no attendees, dissent, notes or actions (they name staff and o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import date
+from typing import Any, cast
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.conferences import decisions
 from app.conferences.models import ConferenceKind
 from app.conferences.queries import subject_discussions
+from app.i18n import day
 from app.registry import PackageSection, PersonRegistry, ReceivedItem
 from app.subjects.models import Subject
 
@@ -26,19 +31,33 @@ def _kind(code: str) -> str:
     try:
         return ConferenceKind(code).label
     except ValueError:
-        return f"{code} (a code this service does not use)"
+        return _unknown(code)
+
+
+def _unknown(code: str) -> str:
+    return str(_("%(code)s (a code this service does not use)", code=code))
 
 
 def _decision(code: str) -> str:
-    return decisions.offered().get(code, f"{code} (a code this service does not use)")
+    offered = decisions.offered()
+    return str(offered[code]) if code in offered else _unknown(code)
+
+
+def _day(text: str) -> str:
+    try:
+        return day(date.fromisoformat(text))
+    except (TypeError, ValueError):
+        return str(text)
 
 
 def read(data: Any) -> Sequence[ReceivedItem]:
-    return [ReceivedItem(f"Case conference on {sent['held_on']}: {_kind(sent['kind'])}",
-                         (("Decision", _decision(sent["decision"])),),
-                         (("Rationale", sent["rationale"]),) if sent.get("rationale") else ())
+    return [ReceivedItem(_("Case conference on %(date)s: %(kind)s", date=_day(sent["held_on"]),
+                           kind=_kind(sent["kind"])),
+                         ((_("Decision"), _decision(sent["decision"])),),
+                         ((_("Rationale"), sent["rationale"]),) if sent.get("rationale") else ())
             for sent in data]
 
 
 def register(registry: PersonRegistry) -> None:
-    registry.add_package_section(PackageSection("conference_decisions", "Case conference decisions", build, read))
+    registry.add_package_section(PackageSection("conference_decisions", cast(str, _l("Case conference decisions")),
+                                                build, read))

@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -16,6 +19,7 @@ from app.conferences import decisions, services
 from app.conferences.models import ActionStatus, Conference, ConferenceAction, Discussion, Dissent
 from app.db import db, per_request, utcnow
 from app.errors import NotAllowed
+from app.i18n import day
 from app.registry import Panel, WorkItem, WorkKind
 from app.subjects.models import Subject
 
@@ -101,7 +105,7 @@ def dashboard_panel(user: User) -> Panel | None:
 def _item(action: ConferenceAction, subject_id: int, held_on: date) -> WorkItem:
     text = action.description if len(action.description) <= 60 else action.description[:59] + "…"
     return WorkItem(kind=WORK_KIND, id=action.id, subject_id=subject_id, owner_id=action.owner_id,
-                    title=f"Conference action of {held_on:%d %b %Y}: {text}", due=action.due_on)
+                    title=_("Conference action of %(date)s: %(text)s", date=day(held_on), text=text), due=action.due_on)
 
 
 def _open_actions(*where: object) -> list[WorkItem]:
@@ -138,5 +142,5 @@ def end_work(item_id: int, reason: str, actor: User) -> None:
     services.end_action(actor, _action(item_id), reason)
 
 
-WORK = WorkKind(name=WORK_KIND, label="Conference actions", for_subject=work_for_subject,
+WORK = WorkKind(name=WORK_KIND, label=cast(str, _l("Conference actions")), for_subject=work_for_subject,
                 owned_in_unit=work_owned_in_unit, reassign=reassign_work, end=end_work)

@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app import policy
 from app.audit import trail
+from app.auth.models import User
 from app.auth.reauth import requires_recent_auth
 from app.conferences import decisions, minutes, queries, services
 from app.conferences.forms import (
@@ -22,12 +24,20 @@ from app.conferences.forms import (
     DiscussForm,
     DissentForm,
 )
-from app.conferences.models import Attendance, Conference, ConferenceAction, ConferenceAttendee, Discussion
+from app.conferences.models import (
+    ActionStatus,
+    Attendance,
+    Conference,
+    ConferenceAction,
+    ConferenceAttendee,
+    Discussion,
+)
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.exports import services as exports
 from app.exports.forms import ExportForm
 from app.forms import SelectChoice, read_date, show_errors
+from app.i18n import day
 from app.ids import form_id
 
 bp = Blueprint("conferences", __name__)
@@ -51,14 +61,18 @@ def index() -> str:
 
 
 def _meeting_form(form: ConferenceForm, unit_id: int | None) -> ConferenceForm:
-    form.unit.choices = [SelectChoice("", "Choose the unit")] + [
+    form.unit.choices = [SelectChoice("", _("Choose the unit"))] + [
         SelectChoice(str(u.id), u.name) for u in sorted(g.user.units, key=lambda u: u.name)]
     # Before a unit is chosen, the case workers of all the user's units, each once.
     units = [unit_id] if unit_id is not None else [u.id for u in g.user.units]
     chairs = {u.id: u for unit in units for u in services.case_workers_of(unit)}
-    form.chair.choices = [SelectChoice("", "Choose the chair")] + [
-        SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in chairs.values()]
+    form.chair.choices = [SelectChoice("", _("Choose the chair"))] + [
+        SelectChoice(str(u.id), _user_choice(u)) for u in chairs.values()]
     return form
+
+
+def _user_choice(user: User) -> str:
+    return str(_("%(name)s (%(role)s)", name=user.display_name, role=user.role_enum.label))
 
 
 def _meeting(form: ConferenceForm, not_done: str) -> services.Meeting:
@@ -78,12 +92,12 @@ def hold() -> Response | Page:
     _meeting_form(form, form_id(form.unit.data))
     if form.validate_on_submit():
         try:
-            conference = services.hold(g.user, _meeting(form, "The conference was not saved."))
+            conference = services.hold(g.user, _meeting(form, _("The conference was not saved.")))
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("conferences/form.html", form=form, conference=None), 400
-        flash(f"{conference.kind_label} of {conference.held_on.isoformat()} recorded. Add the attendees and the "
-              "people discussed.", "success")
+        flash(_("%(kind)s of %(date)s recorded. Add the attendees and the people discussed.",
+                kind=conference.kind_label, date=day(conference.held_on)), "success")
         return redirect(url_for("conferences.show", conference_id=conference.id))
     return render_template("conferences/form.html", form=form, conference=None), 400 if form.errors else 200
 
@@ -96,8 +110,8 @@ def _page(conference: Conference, *, attendee_form: AttendeeForm | None = None,
     trail.record_view([d.subject_id for d in conference.discussions if visible[d.id]], object_type="conference",
                       object_id=conference.id)
     attendee_form = attendee_form or AttendeeForm(formdata=None)
-    attendee_form.user.choices = [SelectChoice("", "An outside participant (give the name and agency below)")] + [
-        SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})")
+    attendee_form.user.choices = [SelectChoice("", _("An outside participant (give the name and agency below)"))] + [
+        SelectChoice(str(u.id), _user_choice(u))
         for u in services.case_workers_of(conference.unit_id)
         if all(a.user_id != u.id for a in conference.attendees)]
     return render_template(
@@ -129,7 +143,7 @@ def edit(conference_id: int) -> Response | Page:
     _meeting_form(form, conference.unit_id)
     if form.validate_on_submit():
         try:
-            services.amend(g.user, conference, _meeting(form, "The conference was not changed."),
+            services.amend(g.user, conference, _meeting(form, _("The conference was not changed.")),
                            form_id(form.version.data) or 0)
         except Invalid as exc:
             show_errors(form, exc)
@@ -138,9 +152,10 @@ def edit(conference_id: int) -> Response | Page:
             db.session.rollback()
             db.session.refresh(conference)
             form.version.data = str(conference.version)
-            form.form_errors.append(exc.message + " What you typed is kept below; check and save again.")
+            form.form_errors.append(_("%(problem)s What you typed is kept below; check and save again.",
+                                      problem=exc.message))
             return render_template("conferences/form.html", form=form, conference=conference), 409
-        flash("Conference changed.", "success")
+        flash(_("Conference changed."), "success")
         return redirect(url_for("conferences.show", conference_id=conference.id))
     return render_template("conferences/form.html", form=form, conference=conference), 400 if form.errors else 200
 
@@ -160,7 +175,7 @@ def add_attendee(conference_id: int) -> Response | Page:
         except Invalid as exc:
             show_errors(form, exc)
             return _page(conference, attendee_form=form, status=400)
-        flash(f"{attendee.name} added to the attendees.", "success")
+        flash(_("%(name)s added to the attendees.", name=attendee.name), "success")
         return redirect(url_for("conferences.show", conference_id=conference.id, _anchor="attendees"))
     return _page(conference, attendee_form=form, status=400)
 
@@ -181,7 +196,7 @@ def remove_attendee(conference_id: int, attendee_id: int) -> Response:
         except Invalid as exc:
             flash(exc.message, "warning")
         else:
-            flash(f"{name} removed from the attendees.", "success")
+            flash(_("%(name)s removed from the attendees.", name=name), "success")
     return redirect(url_for("conferences.show", conference_id=conference.id, _anchor="attendees"))
 
 
@@ -215,12 +230,12 @@ def _discussion_page(discussion: Discussion, *, decision_form: DecisionForm | No
                                      version=str(discussion.version))
     decision_form.decision.choices = [SelectChoice(code, text) for code, text in decisions.offered().items()]
     dissent_form = dissent_form or DissentForm(formdata=None)
-    dissent_form.attendee.choices = [SelectChoice("", "Choose the attendee")] + [
+    dissent_form.attendee.choices = [SelectChoice("", _("Choose the attendee"))] + [
         SelectChoice(str(a.id), a.described) for a in discussion.conference.attendees
         if a.attendance == Attendance.ATTENDED]
     action_form = action_form or ActionForm(formdata=None)
-    action_form.owner.choices = [SelectChoice("", "Choose the owner")] + [
-        SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})")
+    action_form.owner.choices = [SelectChoice("", _("Choose the owner"))] + [
+        SelectChoice(str(u.id), _user_choice(u))
         for u in services.action_owners(discussion.subject)]
     can_edit = policy.can_edit_discussion(g.user, discussion)
     return render_template(
@@ -251,9 +266,10 @@ def discussion(conference_id: int, discussion_id: int) -> Response | Page:
             db.session.rollback()
             db.session.refresh(found)
             form.version.data = str(found.version)
-            form.form_errors.append(exc.message + " What you typed is kept below; check and save again.")
+            form.form_errors.append(_("%(problem)s What you typed is kept below; check and save again.",
+                                      problem=exc.message))
             return _discussion_page(found, decision_form=form, status=409)
-        flash("Discussion and decision saved." if found.decision else "Discussion saved; no decision yet.",
+        flash(_("Discussion and decision saved.") if found.decision else _("Discussion saved; no decision yet."),
               "success")
         return redirect(url_for("conferences.discussion", conference_id=conference.id, discussion_id=found.id))
     return _discussion_page(found, decision_form=form, status=400)
@@ -272,7 +288,7 @@ def add_dissent(conference_id: int, discussion_id: int) -> Response | Page:
         except Invalid as exc:
             show_errors(form, exc)
             return _discussion_page(found, dissent_form=form, status=400)
-        flash("Dissent recorded.", "success")
+        flash(_("Dissent recorded."), "success")
         return redirect(url_for("conferences.discussion", conference_id=conference_id, discussion_id=found.id,
                                 _anchor="dissent"))
     return _discussion_page(found, dissent_form=form, status=400)
@@ -285,7 +301,7 @@ def add_action(conference_id: int, discussion_id: int) -> Response | Page:
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            due_on = read_date(form, "due_on", "The action was not saved.")
+            due_on = read_date(form, "due_on", _("The action was not saved."))
             action = services.agree_action(g.user, found, services.NewAction(
                 description=form.description.data or "", owner_id=form_id(form.owner.data), due_on=due_on))
         except NotAllowed as exc:
@@ -293,7 +309,8 @@ def add_action(conference_id: int, discussion_id: int) -> Response | Page:
         except Invalid as exc:
             show_errors(form, exc)
             return _discussion_page(found, action_form=form, status=400)
-        flash(f"Action for {action.owner.display_name} recorded, due {action.due_on.isoformat()}.", "success")
+        flash(_("Action for %(name)s recorded, due %(date)s.", name=action.owner.display_name,
+                date=day(action.due_on)), "success")
         return redirect(url_for("conferences.discussion", conference_id=conference_id, discussion_id=found.id,
                                 _anchor="actions"))
     return _discussion_page(found, action_form=form, status=400)
@@ -331,9 +348,9 @@ def action(action_id: int) -> Response | Page:
             db.session.rollback()
             db.session.refresh(found)
             form.version.data = str(found.version)
-            form.form_errors.append(exc.message + " Your note is kept below.")
+            form.form_errors.append(_("%(problem)s Your note is kept below.", problem=exc.message))
             return _action_page(found, form, 409)
-        flash(f"Action {found.status_label.lower()}.", "success")
+        flash(_("Action done.") if found.status == ActionStatus.DONE else _("Action cancelled."), "success")
         return redirect(url_for("conferences.action", action_id=found.id))
     return _action_page(found, form, 400)
 
@@ -349,7 +366,7 @@ def export_minutes(conference_id: int) -> Response | Page:
     it shows. A person no longer in the downloader's scope is printed as "a person in another unit"."""
     conference = policy.load_conference(conference_id)
     form = ExportForm()
-    context: dict[str, Any] = {"form": form, "conference": conference, "title": "Minutes"}
+    context: dict[str, Any] = {"form": form, "conference": conference, "title": _("Minutes")}
     if not form.is_submitted():
         trail.record_view([d.subject_id for d in conference.discussions if policy.can_view_discussion(g.user, d)],
                           object_type="export_form", object_id=conference.id, details={"export": "minutes"})

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import policy
@@ -15,6 +17,7 @@ from app.audit import trail
 from app.auth.models import Unit, User, user_units
 from app.conferences import decisions
 from app.conferences.models import (
+    CHAIR_ROLE,
     ActionStatus,
     Attendance,
     Conference,
@@ -26,24 +29,18 @@ from app.conferences.models import (
 )
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
+from app.i18n import day
 from app.subjects.models import Subject
 
 SHORT = 200
 MIN_RATIONALE = 10
 
 
-def _date(value: date | None, name: str, label: str, errors: dict[str, list[str]], *, future: bool = False) -> None:
-    if value is None:
-        errors[name] = [f"Enter the {label}, for example {utcnow().date().isoformat()}."]
-    elif not future and value > utcnow().date():
-        errors[name] = [f"The {label} cannot be in the future."]
-
-
 def _short(value: str, name: str, what: str, errors: dict[str, list[str]], *, required: bool = True) -> None:
     if required and not value.strip():
         errors[name] = [what]
     elif len(value.strip()) > SHORT:
-        errors[name] = [f"Use at most {SHORT} characters."]
+        errors[name] = [_("Use at most %(num)d characters.", num=SHORT)]
 
 
 def case_workers_of(unit_id: int) -> list[User]:
@@ -77,16 +74,20 @@ def _check_meeting(actor: User, meeting: Meeting) -> None:
     errors: dict[str, list[str]] = {}
     chairs: set[int] = set()
     if meeting.unit_id is None or not policy.can_hold_conference(actor, meeting.unit_id):
-        errors["unit"] = ["Choose one of your units."]
+        errors["unit"] = [_("Choose one of your units.")]
     else:
         chairs = {u.id for u in case_workers_of(meeting.unit_id)}
-    _date(meeting.held_on, "held_on", "date of the conference", errors)
+    if meeting.held_on is None:
+        errors["held_on"] = [_("Enter the date of the conference, for example %(example)s.",
+                               example=utcnow().date().isoformat())]
+    elif meeting.held_on > utcnow().date():
+        errors["held_on"] = [_("The date of the conference cannot be in the future.")]
     if meeting.kind not in {k.value for k in ConferenceKind}:
-        errors["kind"] = ["Choose the kind of conference."]
+        errors["kind"] = [_("Choose the kind of conference.")]
     if meeting.chair_id not in chairs:
-        errors["chair"] = ["Choose the chair: a case worker of the unit."]
+        errors["chair"] = [_("Choose the chair: a case worker of the unit.")]
     if errors:
-        raise Invalid("The conference was not saved.", field_errors=errors)
+        raise Invalid(_("The conference was not saved."), field_errors=errors)
 
 
 def hold(actor: User, meeting: Meeting) -> Conference:
@@ -98,7 +99,7 @@ def hold(actor: User, meeting: Meeting) -> Conference:
     conference = Conference(unit_id=meeting.unit_id, held_on=meeting.held_on, kind=meeting.kind,
                             chair_id=chair.id, created_by_id=actor.id, version=1)
     conference.attendees.append(ConferenceAttendee(user_id=chair.id, name=chair.display_name, agency=unit_name(
-        meeting.unit_id), role="Chair", attendance=Attendance.ATTENDED.value))
+        meeting.unit_id), role=CHAIR_ROLE, attendance=Attendance.ATTENDED.value))
     db.session.add(conference)
     db.session.flush()
     trail.record("create", object_type="conference", object_id=conference.id,
@@ -122,7 +123,7 @@ def amend(actor: User, conference: Conference, meeting: Meeting, expected_versio
     before = {"held_on": conference.held_on.isoformat(), "kind": conference.kind, "chair_id": conference.chair_id}
     assert meeting.held_on is not None and meeting.chair_id is not None  # noqa: S101 - checked above
     bump_version(conference, expected_version,
-                 "This conference was changed by someone else after you opened it. Nothing was saved.",
+                 _("This conference was changed by someone else after you opened it. Nothing was saved."),
                  held_on=meeting.held_on, kind=meeting.kind, chair_id=meeting.chair_id)
     after = {"held_on": conference.held_on.isoformat(), "kind": conference.kind, "chair_id": conference.chair_id}
     trail.record("update", object_type="conference", object_id=conference.id,
@@ -130,7 +131,7 @@ def amend(actor: User, conference: Conference, meeting: Meeting, expected_versio
     if all(a.user_id != conference.chair_id for a in conference.attendees):
         chair = db.session.get(User, conference.chair_id)
         assert chair is not None  # noqa: S101 - a case worker of the unit, checked above
-        add_attendee(actor, conference, Attendee(chair.id, "", "", "Chair", Attendance.ATTENDED.value))
+        add_attendee(actor, conference, Attendee(chair.id, "", "", CHAIR_ROLE, Attendance.ATTENDED.value))
 
 
 # --- attendees --------------------------------------------------------------------------------------------
@@ -155,19 +156,19 @@ def add_attendee(actor: User, conference: Conference, attendee: Attendee) -> Con
     if attendee.user_id is not None:
         user = db.session.get(User, attendee.user_id)
         if user is None or user.id not in {u.id for u in case_workers_of(conference.unit_id)}:
-            errors["user"] = ["Choose a case worker of the unit, or leave it empty for an outside participant."]
+            errors["user"] = [_("Choose a case worker of the unit, or leave it empty for an outside participant.")]
         elif any(a.user_id == user.id for a in conference.attendees):
-            errors["user"] = [f"{user.display_name} is already on the list."]
+            errors["user"] = [_("%(name)s is already on the list.", name=user.display_name)]
         elif attendee.name.strip() or attendee.agency.strip():
-            errors["name"] = ["Leave the name and agency empty for a user of Waypoint: they are recorded for you."]
+            errors["name"] = [_("Leave the name and agency empty for a user of Waypoint: they are recorded for you.")]
     else:
-        _short(attendee.name, "name", "Name the participant, or choose a user of Waypoint.", errors)
-        _short(attendee.agency, "agency", "Name their agency or service.", errors)
+        _short(attendee.name, "name", _("Name the participant, or choose a user of Waypoint."), errors)
+        _short(attendee.agency, "agency", _("Name their agency or service."), errors)
     _short(attendee.role, "role", "", errors, required=False)
     if attendee.attendance not in {a.value for a in Attendance}:
-        errors["attendance"] = ["Say whether they attended or sent apologies."]
+        errors["attendance"] = [_("Say whether they attended or sent apologies.")]
     if errors:
-        raise Invalid("The attendee was not added.", field_errors=errors)
+        raise Invalid(_("The attendee was not added."), field_errors=errors)
     row = ConferenceAttendee(
         conference_id=conference.id, user_id=user.id if user else None,
         name=user.display_name if user else attendee.name.strip(),
@@ -186,9 +187,10 @@ def remove_attendee(actor: User, conference: Conference, attendee: ConferenceAtt
     if not policy.can_edit_conference(actor, conference) or attendee.conference_id != conference.id:
         raise NotAllowed("Only the chair, whoever recorded the conference or a supervisor of the unit can change it.")
     if attendee.user_id == conference.chair_id:
-        raise Invalid("The chair attends their conference: choose another chair first.")
+        raise Invalid(_("The chair attends their conference: choose another chair first."))
     if db.session.scalar(select(Dissent.id).where(Dissent.attendee_id == attendee.id).limit(1)) is not None:
-        raise Invalid(f"{attendee.name} dissented from a decision: their dissent names them, so they stay.")
+        raise Invalid(_("%(name)s dissented from a decision: their dissent names them, so they stay.",
+                        name=attendee.name))
     ident = attendee.id
     db.session.delete(attendee)
     db.session.flush()
@@ -200,7 +202,7 @@ def remove_attendee(actor: User, conference: Conference, attendee: ConferenceAtt
 # --- people discussed -------------------------------------------------------------------------------------
 
 # Said alike for a reference that does not exist and one of a person the actor may not see here.
-NOT_FOUND = "No person with this reference is in this unit's scope."
+NOT_FOUND = _l("No person with this reference is in this unit's scope.")
 
 
 def discuss(actor: User, conference: Conference, reference: str) -> Discussion:
@@ -210,11 +212,12 @@ def discuss(actor: User, conference: Conference, reference: str) -> Discussion:
     typed = reference.strip().upper()
     subject = db.session.scalar(select(Subject).where(Subject.reference == typed)) if typed else None
     if not typed:
-        raise Invalid("Nobody was added.", field_errors={"reference": ["Enter the person's reference."]})
+        raise Invalid(_("Nobody was added."), field_errors={"reference": [_("Enter the person's reference.")]})
     if subject is None or not policy.can_discuss(actor, conference, subject):
-        raise Invalid("Nobody was added.", field_errors={"reference": [NOT_FOUND]})
+        raise Invalid(_("Nobody was added."), field_errors={"reference": [str(NOT_FOUND)]})
     if any(d.subject_id == subject.id for d in conference.discussions):
-        raise Invalid("Nobody was added.", field_errors={"reference": [f"{subject.full_name} is already on the list."]})
+        raise Invalid(_("Nobody was added."), field_errors={
+            "reference": [_("%(name)s is already on the list.", name=subject.full_name)]})
     discussion = Discussion(conference_id=conference.id, subject_id=subject.id, added_by_id=actor.id, version=1)
     db.session.add(discussion)
     db.session.flush()
@@ -244,15 +247,15 @@ def record_decision(actor: User, discussion: Discussion, values: Decision, expec
     code = values.decision.strip()
     rationale = values.rationale.strip()
     if code and code not in decisions.offered():
-        errors["decision"] = ["Choose a decision from the list."]
+        errors["decision"] = [_("Choose a decision from the list.")]
     if code and len(rationale) < MIN_RATIONALE:
-        errors["rationale"] = ["Give the rationale for the decision: why the conference decided it."]
+        errors["rationale"] = [_("Give the rationale for the decision: why the conference decided it.")]
     if rationale and not code:
-        errors["decision"] = ["Choose the decision this rationale explains, or leave both empty for now."]
+        errors["decision"] = [_("Choose the decision this rationale explains, or leave both empty for now.")]
     if discussion.dissents and not code:
-        errors["decision"] = ["Dissent is on record from this decision: a decision cannot be taken back."]
+        errors["decision"] = [_("Dissent is on record from this decision: a decision cannot be taken back.")]
     if errors:
-        raise Invalid("The decision was not saved.", field_errors=errors)
+        raise Invalid(_("The decision was not saved."), field_errors=errors)
     before = {"presented": discussion.presented, "notes": discussion.notes, "decision": discussion.decision,
               "rationale": discussion.rationale}
     after = {"presented": values.presented.strip(), "notes": values.notes.strip(), "decision": code or None,
@@ -260,7 +263,7 @@ def record_decision(actor: User, discussion: Discussion, values: Decision, expec
     decided = code and code != discussion.decision
     also = {**after, **({"decided_at": utcnow(), "decided_by_id": actor.id} if decided else {})}
     bump_version(discussion, expected_version,
-                 "This discussion was changed by someone else after you opened it. Nothing was saved.", **also)
+                 _("This discussion was changed by someone else after you opened it. Nothing was saved."), **also)
     trail.record("update", object_type="conference_discussion", object_id=discussion.id,
                  subject_id=discussion.subject_id,
                  details={"conference_id": discussion.conference_id,
@@ -274,15 +277,15 @@ def record_dissent(actor: User, discussion: Discussion, attendee_id: int | None,
     errors: dict[str, list[str]] = {}
     present = {a.id: a for a in discussion.conference.attendees if a.attendance == Attendance.ATTENDED}
     if discussion.decision is None:
-        errors["attendee"] = ["Record the decision first: dissent is from a decision."]
+        errors["attendee"] = [_("Record the decision first: dissent is from a decision.")]
     elif attendee_id not in present:
-        errors["attendee"] = ["Choose an attendee who was there."]
+        errors["attendee"] = [_("Choose an attendee who was there.")]
     elif any(d.attendee_id == attendee_id for d in discussion.dissents):
-        errors["attendee"] = [f"The dissent of {present[attendee_id].name} is already recorded."]
+        errors["attendee"] = [_("The dissent of %(name)s is already recorded.", name=present[attendee_id].name)]
     if len(view.strip()) < MIN_RATIONALE:
-        errors["view"] = ["Record their view: what they disagreed with and why."]
+        errors["view"] = [_("Record their view: what they disagreed with and why.")]
     if errors:
-        raise Invalid("The dissent was not recorded.", field_errors=errors)
+        raise Invalid(_("The dissent was not recorded."), field_errors=errors)
     dissent = Dissent(discussion_id=discussion.id, attendee_id=attendee_id, view=view.strip(),
                       recorded_by_id=actor.id)
     db.session.add(dissent)
@@ -310,16 +313,17 @@ def agree_action(actor: User, discussion: Discussion, values: NewAction) -> Conf
         raise NotAllowed("Only the chair, whoever recorded the conference or a supervisor of the unit can record it.")
     errors: dict[str, list[str]] = {}
     if len(values.description.strip()) < 5:
-        errors["description"] = ["Say what is to be done."]
+        errors["description"] = [_("Say what is to be done.")]
     owner = db.session.get(User, values.owner_id) if values.owner_id is not None else None
     if owner is None or not policy.can_own_action(owner, discussion.subject):
-        errors["owner"] = ["Choose an owner who can open the person's record."]
+        errors["owner"] = [_("Choose an owner who can open the person's record.")]
     held_on = discussion.conference.held_on
-    _date(values.due_on, "due_on", "due date", errors, future=True)
-    if values.due_on is not None and values.due_on < held_on:
-        errors["due_on"] = [f"The due date cannot be before the conference ({held_on.isoformat()})."]
+    if values.due_on is None:
+        errors["due_on"] = [_("Enter the due date, for example %(example)s.", example=utcnow().date().isoformat())]
+    elif values.due_on < held_on:
+        errors["due_on"] = [_("The due date cannot be before the conference (%(date)s).", date=day(held_on))]
     if errors:
-        raise Invalid("The action was not saved.", field_errors=errors)
+        raise Invalid(_("The action was not saved."), field_errors=errors)
     assert owner is not None and values.due_on is not None  # noqa: S101 - checked above
     action = ConferenceAction(discussion_id=discussion.id, description=values.description.strip(),
                               owner_id=owner.id, due_on=values.due_on, status=ActionStatus.OPEN.value,
@@ -350,16 +354,17 @@ def end_action(actor: User, action: ConferenceAction, reason: str) -> None:
 
 def _close(actor: User, action: ConferenceAction, outcome: str, note: str, expected_version: int | None) -> None:
     if not action.is_open:
-        raise Invalid(f"This action is already {action.status}.")
+        raise Invalid(_("This action is already done.") if action.status == ActionStatus.DONE
+                      else _("This action is already cancelled."))
     errors: dict[str, list[str]] = {}
     if outcome not in (ActionStatus.DONE, ActionStatus.CANCELLED):
-        errors["outcome"] = ["Say whether it was done or is cancelled."]
+        errors["outcome"] = [_("Say whether it was done or is cancelled.")]
     if len(note.strip()) < 5:
-        errors["note"] = ["Say what was done." if outcome == ActionStatus.DONE else "Give the reason."]
+        errors["note"] = [_("Say what was done.") if outcome == ActionStatus.DONE else _("Give the reason.")]
     if errors:
-        raise Invalid("The action was not closed.", field_errors=errors)
+        raise Invalid(_("The action was not closed."), field_errors=errors)
     bump_version(action, expected_version,
-                 "This action was changed by someone else after you opened it. Nothing was saved.",
+                 _("This action was changed by someone else after you opened it. Nothing was saved."),
                  status=outcome, note=note.strip(), closed_at=utcnow(), closed_by_id=actor.id)
     trail.record("close", object_type="conference_action", object_id=action.id,
                  subject_id=action.discussion.subject_id,
@@ -372,8 +377,8 @@ def reassign_action(actor: User, action: ConferenceAction, new_owner: User) -> N
     if not policy.can_reassign_action(actor, action):
         raise NotAllowed("Only a supervisor of the conference's or the person's unit can reassign an action.")
     if not policy.can_own_action(new_owner, action.discussion.subject):
-        raise Invalid("The action was not reassigned.",
-                      field_errors={"owner": [f"{new_owner.display_name} cannot open the person's record."]})
+        raise Invalid(_("The action was not reassigned."), field_errors={
+            "owner": [_("%(name)s cannot open the person's record.", name=new_owner.display_name)]})
     before = action.owner_id
     if before == new_owner.id:
         return

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit.trail import cli_actor
@@ -29,9 +30,9 @@ def keygen(force: bool) -> None:
     except signing.KeyProblem as exc:
         raise click.ClickException(str(exc)) from None
     key = signing.signing_key(current_app.config["PACKAGE_KEY_DIR"])
-    click.echo(f"Key pair written; key id {signing.key_id(key.public_key())}.")
-    click.echo(f"Give receivers this public key, to save as <your service's name>.pub in their TRUSTED_KEYS_DIR: "
-               f"{public}")
+    click.echo(_("Key pair written; key id %(key_id)s.", key_id=signing.key_id(key.public_key())))
+    click.echo(_("Give receivers this public key, to save as <your service's name>.pub in their TRUSTED_KEYS_DIR: "
+                 "%(path)s", path=public))
 
 
 @packages_cli.command("export")
@@ -52,7 +53,7 @@ def export_command(reference: str, recipient: str, recipient_person: str, countr
     subject = db.session.scalar(select(Subject).where(Subject.reference == reference.strip().upper(),
                                                       Subject.erased_at.is_(None)))
     if subject is None:
-        raise click.ClickException(f"No person with reference {reference}.")
+        raise click.ClickException(_("No person with reference %(reference)s.", reference=reference))
     chosen = list(sections) or [code for code, _label, default, _required in exchange.section_choices() if default]
     party = services.Party(recipient, recipient_person, country or current_app.config["SERVICE_COUNTRY"],
                            legal_basis, purpose)
@@ -71,10 +72,12 @@ def export_command(reference: str, recipient: str, recipient_person: str, countr
         summary.write_bytes(sent.summary_pdf)
     except OSError as exc:
         db.session.rollback()  # a package that was not written was not disclosed
-        raise click.ClickException(f"Cannot write {out}: {exc.strerror or exc}") from None
+        raise click.ClickException(_("Cannot write %(path)s: %(problem)s", path=out,
+                                     problem=exc.strerror or exc)) from None
     db.session.commit()
-    click.echo(f"{out} (SHA-256 {packages.sha256(sent.package)}) and {summary} written; "
-               f"recorded on the register as disclosure D{sent.disclosure_id}.")
+    click.echo(_("%(package)s (SHA-256 %(sha256)s) and %(summary)s written; recorded on the register as "
+                 "disclosure D%(id)s.", package=out, sha256=packages.sha256(sent.package), summary=summary,
+                 id=sent.disclosure_id))
 
 
 @packages_cli.command("import")
@@ -88,7 +91,7 @@ def import_command(package_file: Path, unit_code: str, confirm_reference: str | 
     cli_actor()
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.strip().upper()))
     if unit is None:
-        raise click.ClickException(f"No unit with code {unit_code}.")
+        raise click.ClickException(_("No unit with code %(code)s.", code=unit_code))
     limit = current_app.config["PACKAGE_MAX_BYTES"]
     with package_file.open("rb") as source:
         content = source.read(limit + 1)
@@ -97,10 +100,12 @@ def import_command(package_file: Path, unit_code: str, confirm_reference: str | 
     except exchange.NeedsConfirmation as exc:
         db.session.rollback()
         differences = " ".join(exc.differences)
-        raise click.ClickException(f"{exc.message} {differences} If it is the same person, run again with "
-                                   f"--confirm-reference {exc.subject.reference}. Nothing was written.") from None
+        raise click.ClickException(_("%(problem)s %(differences)s If it is the same person, run again with "
+                                     "--confirm-reference %(reference)s. Nothing was written.", problem=exc.message,
+                                     differences=differences, reference=exc.subject.reference)) from None
     except Invalid as exc:
         db.session.rollback()
-        raise click.ClickException(f"{package_file}: {exc.message} Nothing was written.") from None
+        raise click.ClickException(_("%(file)s: %(problem)s Nothing was written.", file=package_file,
+                                     problem=exc.message)) from None
     db.session.commit()
     click.echo(result.subject.reference)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import policy
@@ -19,6 +20,7 @@ from app.auth.models import Unit, User
 from app.db import db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.exports import gather
+from app.i18n import day
 from app.registry import registry
 from app.sharing import packages, services, signing
 from app.sharing.models import Direction, DisclosureKind, ReceivedPackage
@@ -53,7 +55,7 @@ def section_choices() -> list[tuple[str, str, bool, bool]]:
 
 def check_sections(chosen: list[str]) -> dict[str, list[str]]:
     known = {s.code for s in registry().package_sections}
-    return {"sections": ["Choose sections from the list."]} if set(chosen) - known else {}
+    return {"sections": [_("Choose sections from the list.")]} if set(chosen) - known else {}
 
 
 def send(actor: User | None, subject: Subject, party: services.Party, sections: list[str]) -> SentPackage:
@@ -65,12 +67,12 @@ def send(actor: User | None, subject: Subject, party: services.Party, sections: 
     party = party.normalised()
     errors = services.party_problems(party) | check_sections(sections)
     if errors:
-        raise Invalid("Nothing was sent.", field_errors=errors)
+        raise Invalid(_("Nothing was sent."), field_errors=errors)
     config = current_app.config
     key = signing.signing_key(config["PACKAGE_KEY_DIR"])
     now = utcnow()
     recipient = party.agency + (f", {party.person}" if party.person else "") + f" ({party.country})"
-    head = model.Header(title=f"Case summary: {subject.full_name}", marking=config["PROTECTIVE_MARKING"],
+    head = model.Header(title=_("Case summary: %(name)s", name=subject.full_name), marking=config["PROTECTIVE_MARKING"],
                         generated_by=services.actor_name(actor), generated_at=now, purpose=party.purpose,
                         recipient=recipient)
     pdf = build_case_summary(gather.case_summary(subject, head))
@@ -100,7 +102,7 @@ class NeedsConfirmation(Invalid):
     person before the received history is attached. `differences` lists what the package says otherwise."""
 
     def __init__(self, subject: Subject, differences: list[str]) -> None:
-        super().__init__(f"{subject.reference} is already on record here.")
+        super().__init__(_("%(reference)s is already on record here.", reference=subject.reference))
         self.subject = subject
         self.differences = differences
 
@@ -133,8 +135,8 @@ def _values(verified: packages.VerifiedPackage) -> subject_services.SubjectValue
     identity = verified.identity
     custody = verified.payload["sections"].get("custody")
     if custody is None:
-        raise packages.PackageRefused("The package has no custody section, which a new record needs (status and "
-                                      "index offence). Ask the sender to include it.")
+        raise packages.PackageRefused(lambda: _("The package has no custody section, which a new record needs "
+                                                "(status and index offence). Ask the sender to include it."))
     return subject_services.SubjectValues(
         reference=identity["reference"], given_name=identity["given_name"], family_name=identity["family_name"],
         date_of_birth=_date(identity["date_of_birth"]), status=custody["status"],
@@ -145,9 +147,16 @@ def _values(verified: packages.VerifiedPackage) -> subject_services.SubjectValue
 def _differences(subject: Subject, identity: dict[str, Any]) -> list[str]:
     mine = {"given_name": subject.given_name, "family_name": subject.family_name,
             "date_of_birth": subject.date_of_birth.isoformat()}
-    words = {"given_name": "given name", "family_name": "family name", "date_of_birth": "date of birth"}
-    return [f"The package gives the {words[k]} as “{identity[k]}”, this record as “{v}”."
-            for k, v in mine.items() if identity[k] != v]
+    words = {"given_name": _("The package gives the given name as “%(package)s”, this record as “%(record)s”."),
+             "family_name": _("The package gives the family name as “%(package)s”, this record as “%(record)s”."),
+             "date_of_birth": _("The package gives the date of birth as “%(package)s”, this record as "
+                                "“%(record)s”.")}
+    return [words[k] % {"package": identity[k], "record": v} for k, v in mine.items() if identity[k] != v]
+
+
+def _problems(values: subject_services.SubjectValues) -> str:
+    """What is wrong with the record a package would create, field by field, in the current language."""
+    return "; ".join(f"{name}: {' '.join(found)}" for name, found in subject_services.validate(values).items())
 
 
 def verify(content: bytes) -> packages.VerifiedPackage:
@@ -156,9 +165,16 @@ def verify(content: bytes) -> packages.VerifiedPackage:
     config = current_app.config
     verified = packages.read(content, signing.trusted_keys(config["TRUSTED_KEYS_DIR"]), config["PACKAGE_MAX_BYTES"])
     for text in _strings(verified.payload):
-        if problem := control_character_problem(text, multiline=True):
-            raise packages.PackageRefused(f"The package holds text this service refuses: {problem}")
+        if control_character_problem(text, multiline=True):
+            raise packages.PackageRefused(_refusing(text))
     return verified
+
+
+def _refusing(text: str) -> Callable[[], str]:
+    def words() -> str:
+        return str(_("The package holds text this service refuses: %(problem)s",
+                     problem=control_character_problem(text, multiline=True)))
+    return words
 
 
 def receive(actor: User | None, unit: Unit, content: bytes, *, confirmed_reference: str | None = None) -> Received:
@@ -170,16 +186,17 @@ def receive(actor: User | None, unit: Unit, content: bytes, *, confirmed_referen
     verified = verify(content)
     earlier = db.session.scalar(select(ReceivedPackage).where(ReceivedPackage.package_id == verified.package_id))
     if earlier is not None:
-        raise packages.PackageRefused(f"This package was already received on {earlier.received_at:%d %b %Y}: the "
-                                      "same package cannot be imported twice.")
+        received_at = earlier.received_at
+        raise packages.PackageRefused(lambda: _("This package was already received on %(date)s: the same package "
+                                                "cannot be imported twice.", date=day(received_at)))
     reference = str(verified.identity["reference"])
     subject = db.session.scalar(select(Subject).where(Subject.reference == reference))
     created = subject is None
     if subject is None:
         values = _values(verified)
-        if errors := subject_services.validate(values):
-            problems = "; ".join(f"{name}: {' '.join(found)}" for name, found in errors.items())
-            raise packages.PackageRefused(f"The person's record in the package cannot be saved here: {problems}")
+        if subject_services.validate(values):
+            raise packages.PackageRefused(lambda: _("The person's record in the package cannot be saved here: "
+                                                    "%(problems)s", problems=_problems(values)))
         subject = subject_services.add_subject(unit.id, values)
         db.session.flush()
         trail.record("create", object_type="subject", object_id=subject.id, subject_id=subject.id,
@@ -188,9 +205,9 @@ def receive(actor: User | None, unit: Unit, content: bytes, *, confirmed_referen
                               "unit_id": unit.id, "from_package": verified.package_id})
     elif subject.unit_id != unit.id or subject.erased_at is not None or (
             actor is not None and not policy.can_edit_subject(actor, subject)):
-        raise packages.PackageRefused(f"The reference {reference} is already in use in this installation outside "
-                                      "the unit chosen: nothing was written. A supervisor of the person's unit "
-                                      "can receive the package there.")
+        raise packages.PackageRefused(lambda: _("The reference %(reference)s is already in use in this installation "
+                                                "outside the unit chosen: nothing was written. A supervisor of the "
+                                                "person's unit can receive the package there.", reference=reference))
     elif confirmed_reference != reference:
         raise NeedsConfirmation(subject, _differences(subject, verified.identity))
     return Received(_keep(actor, subject, verified), subject, created)

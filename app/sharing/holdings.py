@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app import policy
@@ -18,6 +20,7 @@ from app.assessments import package as assessment_package
 from app.auth.models import User
 from app.conferences import package as conference_package
 from app.db import db, utcnow
+from app.i18n import day
 from app.interventions import package as intervention_package
 from app.registry import (
     REMOVED_TEXT,
@@ -39,16 +42,29 @@ from app.subjects import package as subject_package
 from app.subjects.models import Subject
 from reports import model
 
-DIRECTION_WORDS = {Direction.OUTBOUND.value: "Sent to", Direction.INBOUND.value: "Received from"}
+DIRECTION_WORDS = {Direction.OUTBOUND.value: _l("Sent to"), Direction.INBOUND.value: _l("Received from")}
 
 
-def what_was_shared(entry: Disclosure) -> str:
-    if entry.description:
-        digest = f" (SHA-256 {entry.sha256[:16]}…)" if entry.sha256 else ""
-        return f"{entry.kind_label}: {entry.description}{digest}"
-    sections = ", ".join(entry.sections) if entry.sections else ""
-    digest = f" (SHA-256 {entry.sha256[:16]}…)" if entry.sha256 else ""
-    return f"{entry.kind_label}{': ' + sections if sections else ''}{digest}"
+def section_names(codes: Iterable[str]) -> str:
+    """A package's sections as this service names them (a section it does not know, by its code)."""
+    labels = {s.code: s.label for s in registry().package_sections}
+    return ", ".join(str(labels.get(code, code)) for code in codes)
+
+
+def what_was_shared(entry: Disclosure, *, as_codes: bool = False) -> str:
+    """The kind of what was shared, then its description (or the package's sections, by name, or `as_codes` for
+    a data file) and the start of the file's SHA-256 when there was a file."""
+    sections = entry.sections or []
+    shared = entry.description or (", ".join(sections) if as_codes else section_names(sections))
+    digest = entry.sha256[:16] if entry.sha256 else ""
+    if shared and digest:
+        return str(_("%(kind)s: %(shared)s (SHA-256 %(digest)s…)", kind=entry.kind_label, shared=shared,
+                     digest=digest))
+    if shared:
+        return str(_("%(kind)s: %(shared)s", kind=entry.kind_label, shared=shared))
+    if digest:
+        return str(_("%(kind)s (SHA-256 %(digest)s…)", kind=entry.kind_label, digest=digest))
+    return entry.kind_label
 
 
 def subject_access(subject: Subject) -> dict[str, object]:
@@ -56,7 +72,7 @@ def subject_access(subject: Subject) -> dict[str, object]:
     bases = legal_bases()
     return {
         "disclosures": tuple(
-            model.DisclosureLine(d.disclosed_at, DIRECTION_WORDS[d.direction], d.agency, d.country,
+            model.DisclosureLine(d.disclosed_at, str(DIRECTION_WORDS[d.direction]), d.agency, d.country,
                                  bases.basis_title(d.legal_basis), d.purpose, what_was_shared(d))
             for d in services.subject_disclosures(subject) if not d.is_withheld),
         "disclosure_requests": tuple(
@@ -78,11 +94,15 @@ def erase(subject: Subject) -> dict[str, int]:
 
 def timeline(subject: Subject) -> Iterable[TimelineEntry]:
     for d in services.subject_disclosures(subject):
-        title = f"{DIRECTION_WORDS[d.direction]} {d.agency} ({d.country})"
+        if d.direction == Direction.INBOUND:
+            title = _("Received from %(agency)s (%(country)s)", agency=d.agency, country=d.country)
+        else:
+            title = _("Sent to %(agency)s (%(country)s)", agency=d.agency, country=d.country)
         yield TimelineEntry(d.disclosed_at, "disclosure", title, d.kind_label, d.disclosed_by_name)
     for r in services.subject_requests(subject):
-        yield TimelineEntry(r.recorded_at, "disclosure_request", f"Request for information from {r.agency}",
-                            f"Due {r.due_on.isoformat()}. {r.decision_label}.",
+        yield TimelineEntry(r.recorded_at, "disclosure_request",
+                            _("Request for information from %(agency)s", agency=r.agency),
+                            _("Due %(date)s. %(decision)s.", date=day(r.due_on), decision=r.decision_label),
                             r.recorded_by.display_name if r.recorded_by else None)
 
 
@@ -94,8 +114,9 @@ def received_history(subject: Subject) -> list[tuple[ReceivedPackage, list[tuple
     for package in packages:
         sent = dict((package.payload or {}).get("sections", {}))
         sections = [(s.label, list(s.read(sent.pop(s.code)))) for s in registry().package_sections if s.code in sent]
-        sections += [(code, [ReceivedItem(f"Section “{code}”", (), (), "This service cannot show this section: it "
-                                          "does not know its format.")]) for code in sorted(sent)]
+        sections += [(code, [ReceivedItem(_("Section “%(code)s”", code=code), (), (),
+                                          _("This service cannot show this section: it does not know its format."))])
+                     for code in sorted(sent)]
         shown.append((package, sections))
     return shown
 

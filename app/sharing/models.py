@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,7 +20,7 @@ class Direction(StrEnum):
     INBOUND = "inbound"  # another service disclosed to this one (a case package received)
 
 
-DIRECTION_LABELS = {Direction.OUTBOUND.value: "Sent", Direction.INBOUND.value: "Received"}
+DIRECTION_LABELS = {Direction.OUTBOUND.value: _l("Sent"), Direction.INBOUND.value: _l("Received")}
 
 
 class DisclosureKind(StrEnum):
@@ -30,8 +31,7 @@ class DisclosureKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"case_package": "Signed case package", "case_summary": "Case summary (PDF)",
-                "subject_access_report": "Subject-access report (PDF)", "other": "Other information"}[self.value]
+        return str(KIND_LABELS[self])
 
 
 class Decision(StrEnum):
@@ -42,8 +42,15 @@ class Decision(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"pending": "Awaiting decision", "granted": "Granted", "partly": "Partly granted",
-                "refused": "Refused"}[self.value]
+        return str(DECISION_LABELS[self])
+
+
+KIND_LABELS = {DisclosureKind.CASE_PACKAGE: _l("Signed case package"),
+               DisclosureKind.CASE_SUMMARY: _l("Case summary (PDF)"),
+               DisclosureKind.SUBJECT_ACCESS_REPORT: _l("Subject-access report (PDF)"),
+               DisclosureKind.OTHER: _l("Other information")}
+DECISION_LABELS = {Decision.PENDING: _l("Awaiting decision"), Decision.GRANTED: _l("Granted"),
+                   Decision.PARTLY: _l("Partly granted"), Decision.REFUSED: _l("Refused")}
 
 
 class Disclosure(Base):

@@ -10,18 +10,21 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from app.db import utcnow
 from app.errors import Invalid
+from app.i18n import number
 from app.registry import PersonRegistry
 from app.sharing import signing
 from app.subjects.models import Subject
@@ -34,7 +37,14 @@ ENVELOPE_KEYS = frozenset({"algorithm", "payload", "signature", "signer"})
 
 
 class PackageRefused(Invalid):
-    """A received package that cannot be accepted; the message says why, in words an operator can act on."""
+    """A received package that cannot be accepted; the message says why, in words an operator can act on, in
+    the reader's language. `words` says it (it is called twice): `english` is the same in English, for the audit
+    trail, which does not change with the language."""
+
+    def __init__(self, words: Callable[[], str]) -> None:
+        super().__init__(words())
+        with force_locale("en"):
+            self.english = words()
 
 
 @cache
@@ -110,30 +120,38 @@ class VerifiedPackage:
 def read(content: bytes, trusted: dict[str, signing.TrustedKey], max_bytes: int) -> VerifiedPackage:
     """The package in `content`, verified; PackageRefused with the reason otherwise."""
     if len(content) > max_bytes:
-        raise PackageRefused(f"The file is larger than the {max_bytes:,} bytes a case package may be.")
+        raise PackageRefused(lambda: _("The file is larger than the %(size)s bytes a case package may be.",
+                                       size=number(max_bytes)))
     try:
         text = content.decode("utf-8")
         envelope = json.loads(text)
     except (UnicodeDecodeError, ValueError):
-        raise PackageRefused("The file is not a case package: it is not JSON text.") from None
+        raise PackageRefused(lambda: _("The file is not a case package: it is not JSON text.")) from None
     if not isinstance(envelope, dict) or set(envelope) != ENVELOPE_KEYS or envelope.get("algorithm") != "Ed25519":
-        raise PackageRefused("The file is not a case package: it has no Ed25519-signed payload.")
+        raise PackageRefused(lambda: _("The file is not a case package: it has no Ed25519-signed payload."))
     if signing.canonical(envelope) != content:
-        raise PackageRefused("The file was changed after it was signed (it is no longer in its signed form).")
+        raise PackageRefused(lambda: _("The file was changed after it was signed (it is no longer in its signed "
+                                       "form)."))
     signer = envelope["signer"]
     found = trusted.get(signer) if isinstance(signer, str) else None
     if found is None:
-        raise PackageRefused(f"The package is signed by a key this service does not trust (key id {str(signer)[:32]}). "
-                             "Add the sender's public key to the trusted keys only after checking it with them.")
+        raise PackageRefused(lambda: _("The package is signed by a key this service does not trust (key id "
+                                       "%(key_id)s). Add the sender's public key to the trusted keys only after "
+                                       "checking it with them.", key_id=str(signer)[:32]))
     if not isinstance(envelope["signature"], str) or not signing.verify(found, envelope["payload"],
                                                                          envelope["signature"]):
-        raise PackageRefused(f"The signature does not match: the package was changed after {found.sender} signed it.")
+        sender = found.sender
+        raise PackageRefused(lambda: _("The signature does not match: the package was changed after %(sender)s "
+                                       "signed it.", sender=sender))
     body = envelope["payload"]
     version = body.get("format_version") if isinstance(body, dict) else None
     if not isinstance(body, dict) or body.get("format") != FORMAT or version not in SUPPORTED_VERSIONS:
-        raise PackageRefused(f"The package is in format version {version!r}, which this service cannot read "
-                             f"(it reads version{'s' if len(SUPPORTED_VERSIONS) > 1 else ''} "
-                             f"{', '.join(map(str, sorted(SUPPORTED_VERSIONS)))}).")
+        readable = ", ".join(map(str, sorted(SUPPORTED_VERSIONS)))
+        raise PackageRefused(lambda: ngettext(
+            "The package is in format version %(version)s, which this service cannot read (it reads version "
+            "%(readable)s).",
+            "The package is in format version %(version)s, which this service cannot read (it reads versions "
+            "%(readable)s).", len(SUPPORTED_VERSIONS), version=repr(version), readable=readable))
     if problem := schema_problem(envelope):
-        raise PackageRefused(f"The package does not follow its format: {problem}")
+        raise PackageRefused(lambda: _("The package does not follow its format: %(problem)s", problem=problem))
     return VerifiedPackage(body, found.sender, signer, sha256(content), text)

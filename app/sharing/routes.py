@@ -4,6 +4,7 @@ withholding, export). Each handler checks access through app/policy.py and audit
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -14,6 +15,7 @@ from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.exports.services import ExportRequest, check_request
 from app.forms import SelectChoice, read_dates, show_errors
+from app.i18n import day
 from app.ids import form_id
 from app.sharing import exchange, packages, register_export, services, signing
 from app.sharing.forms import (
@@ -26,6 +28,7 @@ from app.sharing.forms import (
     RequestForm,
     WithholdForm,
 )
+from app.sharing.holdings import section_names
 from app.sharing.legal_bases import legal_bases
 from app.sharing.models import DisclosureKind, DisclosureRequest
 from app.web import accepts_upload
@@ -35,7 +38,7 @@ supervisors = policy.requires(policy.supervises_cases)
 
 
 def _bases(form: PackageForm | RequestForm | OtherDisclosureForm) -> None:
-    form.legal_basis.choices = [SelectChoice("", "Choose the legal basis")] + [
+    form.legal_basis.choices = [SelectChoice("", _("Choose the legal basis"))] + [
         SelectChoice(b.code, b.title) for b in legal_bases().bases]
 
 
@@ -58,7 +61,7 @@ def send_package(subject_id: int) -> Response | str | tuple[str, int]:
     subject = policy.load_subject(subject_id, policy.can_send_package)
     form = PackageForm()
     _bases(form)
-    form.sections.choices = [SelectChoice(code, label + (" (always sent)" if required else ""))
+    form.sections.choices = [SelectChoice(code, _("%(section)s (always sent)", section=label) if required else label)
                              for code, label, _default, required in exchange.section_choices()]
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="package_form")
@@ -71,7 +74,7 @@ def send_package(subject_id: int) -> Response | str | tuple[str, int]:
             show_errors(form, exc)
             return render_template("sharing/send.html", form=form, subject=subject), 400
         except signing.KeyProblem as exc:
-            form.form_errors.append(f"Nothing was sent. {exc}")
+            form.form_errors.append(_("Nothing was sent. %(problem)s", problem=str(exc)))
             return render_template("sharing/send.html", form=form, subject=subject), 503
         return _download(sent.zip_bytes(), "application/zip", sent.package_name.removesuffix(".json") + ".zip")
     return render_template("sharing/send.html", form=form, subject=subject), 400 if form.errors else 200
@@ -84,8 +87,9 @@ def record_disclosure(subject_id: int) -> Response | str | tuple[str, int]:
     subject = policy.load_subject(subject_id, policy.can_send_package)
     form = OtherDisclosureForm()
     _bases(form)
-    form.answers.choices = [SelectChoice("", "No request: on the service's own initiative")] + [
-        SelectChoice(str(r.id), f"R{r.id}: {r.agency}, received {r.received_on.isoformat()}")
+    form.answers.choices = [SelectChoice("", _("No request: on the service's own initiative"))] + [
+        SelectChoice(str(r.id), _("R%(id)s: %(agency)s, received %(date)s", id=r.id, agency=r.agency,
+                                  date=day(r.received_on)))
         for r in services.subject_requests(subject)]
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="disclosure_form")
@@ -98,7 +102,7 @@ def record_disclosure(subject_id: int) -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("sharing/record_disclosure.html", form=form, subject=subject), 400
-        flash("The disclosure was recorded on the register.", "success")
+        flash(_("The disclosure was recorded on the register."), "success")
         return redirect(url_for("sharing.show_disclosure", disclosure_id=entry.id))
     return render_template("sharing/record_disclosure.html", form=form, subject=subject), \
         400 if form.errors else 200
@@ -115,9 +119,12 @@ def _unit_choices(form: ReceiveForm) -> None:
 
 
 def _received(result: exchange.Received) -> Response:
-    verb = "created" if result.created else "added to the existing record"
-    flash(f"The case package from {result.package.sender} was verified and {verb}. Its history is shown "
-          "read-only on the person's page.", "success")
+    if result.created:
+        flash(_("The case package from %(sender)s was verified and created. Its history is shown read-only on the "
+                "person's page.", sender=result.package.sender), "success")
+    else:
+        flash(_("The case package from %(sender)s was verified and added to the existing record. Its history is "
+                "shown read-only on the person's page.", sender=result.package.sender), "success")
     return redirect(url_for("subjects.show", subject_id=result.subject.id))
 
 
@@ -132,10 +139,10 @@ def receive() -> Response | str | tuple[str, int]:
     unit = _chosen_unit(form.unit.data)
     upload = form.package.data
     if unit is None:
-        form.unit.errors = ["Choose one of your units."]
+        form.unit.errors = [_("Choose one of your units.")]
         return _receive_page(form, 400)
     if upload is None or not getattr(upload, "filename", ""):
-        form.package.errors = ["Choose the case package file to receive."]
+        form.package.errors = [_("Choose the case package file to receive.")]
         return _receive_page(form, 400)
     content = upload.stream.read(current_app.config["PACKAGE_MAX_BYTES"] + 1)
     try:
@@ -146,11 +153,12 @@ def receive() -> Response | str | tuple[str, int]:
         return _refused(form, exc)
 
 
-def _refused(form: ReceiveForm, exc: Invalid) -> tuple[str, int]:
-    """Nothing of the package is written, whichever check refused it; the refusal itself is audited."""
+def _refused(form: ReceiveForm, exc: packages.PackageRefused) -> tuple[str, int]:
+    """Nothing of the package is written, whichever check refused it; the refusal itself is audited (in English,
+    as the trail is)."""
     db.session.rollback()
-    policy.record_refusal(400, f"case package refused: {exc.message}", object_type="received_package")
-    form.package.errors = [exc.message + " Nothing was written."]
+    policy.record_refusal(400, f"case package refused: {exc.english}", object_type="received_package")
+    form.package.errors = [_("%(problem)s Nothing was written.", problem=exc.message)]
     return _receive_page(form, 400)
 
 
@@ -178,7 +186,8 @@ def confirm_receive() -> Response | str | tuple[str, int]:
         result = exchange.receive(g.user, unit, (form.package_text.data or "").encode("utf-8"),
                                   confirmed_reference=typed)
     except exchange.NeedsConfirmation as exc:
-        form.confirmed_reference.errors = [f"Type {exc.subject.reference} to confirm, or go back to refuse it."]
+        form.confirmed_reference.errors = [_("Type %(reference)s to confirm, or go back to refuse it.",
+                                             reference=exc.subject.reference)]
         return _confirm_page(form, exc, 400)
     except packages.PackageRefused as exc:
         upload_form = ReceiveForm()
@@ -204,7 +213,7 @@ def register() -> str:
     trail.record_view(found.subject_ids, object_type="disclosure_register",
                       details={"unit_id": unit_id} if unit_id else None)
     return render_template("sharing/register.html", register=found, units=units, unit_id=unit_id,
-                           bases=legal_bases(), today=utcnow().date())
+                           bases=legal_bases(), today=utcnow().date(), section_names=section_names)
 
 
 @bp.route("/sharing/register/export", methods=["GET", "POST"])
@@ -239,13 +248,13 @@ def record_request(subject_id: int) -> Response | str | tuple[str, int]:
         dates, problems = read_dates(form, "received_on", "due_on")
         try:
             if problems:
-                raise Invalid("The request was not recorded.", field_errors=problems)
+                raise Invalid(_("The request was not recorded."), field_errors=problems)
             services.record_request(g.user, subject, services.RequestValues(
                 _party(form, form.asked_for.data or ""), dates["received_on"], dates["due_on"]))
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("sharing/request.html", form=form, subject=subject), 400
-        flash("The request was recorded on the register.", "success")
+        flash(_("The request was recorded on the register."), "success")
         return redirect(url_for("sharing.register"))
     return render_template("sharing/request.html", form=form, subject=subject), 400 if form.errors else 200
 
@@ -270,19 +279,20 @@ def show_request(disclosure_request_id: int) -> Response | str | tuple[str, int]
     dates, problems = read_dates(form, "responded_on")
     try:
         if problems:
-            raise Invalid("The decision was not recorded.", field_errors=problems)
+            raise Invalid(_("The decision was not recorded."), field_errors=problems)
         services.decide_request(g.user, item, form.decision.data or "", form.reason.data or "",
                                 dates["responded_on"], form_id(form.version.data or "") or 0)
     except NotAllowed as exc:
         policy.refuse(403, exc.message, object_type="disclosure_request", object_id=item.id,
                       subject_id=item.subject_id)
     except Conflict as exc:
-        form.form_errors.append(exc.message + " Your text is kept below; reload to see their decision.")
+        form.form_errors.append(_("%(problem)s Your text is kept below; reload to see their decision.",
+                                  problem=exc.message))
         return _request_page(item, form, 409)
     except Invalid as exc:
         show_errors(form, exc)
         return _request_page(item, form, 400)
-    flash(f"The decision ({item.decision_label.lower()}) was recorded.", "success")
+    flash(_("The decision (%(decision)s) was recorded.", decision=item.decision_label.lower()), "success")
     return redirect(url_for("sharing.show_request", disclosure_request_id=item.id))
 
 
@@ -291,11 +301,12 @@ def show_request(disclosure_request_id: int) -> Response | str | tuple[str, int]
 def show_disclosure(disclosure_id: int) -> Response | str | tuple[str, int]:
     entry = policy.load_disclosure(disclosure_id)
     form = WithholdForm(version=str(entry.version))
-    form.exemption.choices = [SelectChoice("", "Choose the exemption")] + [
+    form.exemption.choices = [SelectChoice("", _("Choose the exemption"))] + [
         SelectChoice(e.code, e.title) for e in legal_bases().exemptions]
 
     def page(status: int = 200) -> tuple[str, int]:
         return render_template("sharing/disclosure.html", entry=entry, form=form, bases=legal_bases(),
+                               section_names=section_names,
                                can_withhold=policy.can_withhold_disclosure(g.user, entry)), status
 
     if not form.is_submitted():
@@ -309,10 +320,10 @@ def show_disclosure(disclosure_id: int) -> Response | str | tuple[str, int]:
     except NotAllowed as exc:
         policy.refuse(403, exc.message, object_type="disclosure", object_id=entry.id, subject_id=entry.subject_id)
     except Conflict as exc:
-        form.form_errors.append(exc.message + " Your text is kept below.")
+        form.form_errors.append(_("%(problem)s Your text is kept below.", problem=exc.message))
         return page(409)
     except Invalid as exc:
         show_errors(form, exc)
         return page(400)
-    flash("The entry is withheld from the person's subject-access report; the register keeps it.", "success")
+    flash(_("The entry is withheld from the person's subject-access report; the register keeps it."), "success")
     return redirect(url_for("sharing.show_disclosure", disclosure_id=entry.id))

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import policy
@@ -43,17 +44,17 @@ class Party:
 def party_problems(party: Party, *, purpose_field: str = "purpose") -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not party.agency:
-        errors["agency"] = ["Name the agency, for example “Police nationale, SDAT”."]
+        errors["agency"] = [_("Name the agency, for example “Police nationale, SDAT”.")]
     elif len(party.agency) > 200:
-        errors["agency"] = ["Use at most 200 characters."]
+        errors["agency"] = [_("Use at most 200 characters.")]
     if len(party.person) > 200:
-        errors["person"] = ["Use at most 200 characters."]
+        errors["person"] = [_("Use at most 200 characters.")]
     if not COUNTRY.match(party.country):
-        errors["country"] = ["Enter the country as its two-letter ISO code, for example GB, FR or NL."]
+        errors["country"] = [_("Enter the country as its two-letter ISO code, for example GB, FR or NL.")]
     if legal_bases().basis(party.legal_basis) is None:
-        errors["legal_basis"] = ["Choose the legal basis from the list."]
+        errors["legal_basis"] = [_("Choose the legal basis from the list.")]
     if len(party.purpose) < 5:
-        errors[purpose_field] = ["Say what the information is for, for example “risk assessment before release”."]
+        errors[purpose_field] = [_("Say what the information is for, for example “risk assessment before release”.")]
     for name, value in (("agency", party.agency), ("person", party.person), (purpose_field, party.purpose)):
         if name not in errors and (problem := control_character_problem(value, multiline=name == purpose_field)):
             errors[name] = [problem]
@@ -93,9 +94,9 @@ def export_problems(legal_basis: str, country: str) -> dict[str, list[str]]:
     """What is wrong with a case summary's or subject-access report's legal basis and recipient's country."""
     errors: dict[str, list[str]] = {}
     if legal_bases().basis(legal_basis.strip()) is None:
-        errors["legal_basis"] = ["Choose the legal basis for sharing it, or tick “Internal use only”."]
+        errors["legal_basis"] = [_("Choose the legal basis for sharing it, or tick “Internal use only”.")]
     if not COUNTRY.match(country.strip().upper()):
-        errors["country"] = ["Enter the country as its two-letter ISO code, for example GB, FR or NL."]
+        errors["country"] = [_("Enter the country as its two-letter ISO code, for example GB, FR or NL.")]
     return errors
 
 
@@ -119,18 +120,18 @@ def record_other_disclosure(actor: User, subject: Subject, party: Party, kind: s
     description, sha256 = description.strip(), sha256.strip().lower()
     errors = party_problems(party)
     if kind not in {DisclosureKind.CASE_SUMMARY, DisclosureKind.OTHER}:
-        errors["kind"] = ["Choose what kind of information was shared."]
+        errors["kind"] = [_("Choose what kind of information was shared.")]
     if len(description) < 5:
-        errors["description"] = ["Say what was shared, for example “case summary of 2 December, PDF”."]
+        errors["description"] = [_("Say what was shared, for example “case summary of 2 December, PDF”.")]
     elif problem := control_character_problem(description, multiline=True):
         errors["description"] = [problem]
     if sha256 and not SHA256.match(sha256):
-        errors["sha256"] = ["A SHA-256 is 64 characters 0–9 and a–f; leave it empty when no file was sent."]
+        errors["sha256"] = [_("A SHA-256 is 64 characters 0–9 and a–f; leave it empty when no file was sent.")]
     request = db.session.get(DisclosureRequest, answers) if answers else None
     if answers and (request is None or request.subject_id != subject.id):
-        errors["answers"] = ["Choose one of the person's requests, or none."]
+        errors["answers"] = [_("Choose one of the person's requests, or none.")]
     if errors:
-        raise Invalid("The disclosure was not recorded.", field_errors=errors)
+        raise Invalid(_("The disclosure was not recorded."), field_errors=errors)
     entry = record_disclosure(actor, subject, party, DisclosureKind(kind), sha256=sha256 or None, sections=[],
                               request=request)
     entry.description = description
@@ -154,17 +155,17 @@ def record_request(actor: User, subject: Subject, values: RequestValues) -> Disc
     errors = party_problems(party, purpose_field="asked_for")
     today = utcnow().date()
     if values.received_on is None:
-        errors["received_on"] = ["Enter the date the request was received, for example 2026-11-25."]
+        errors["received_on"] = [_("Enter the date the request was received, for example 2026-11-25.")]
     elif values.received_on > today:
-        errors["received_on"] = ["The request cannot have been received in the future."]
+        errors["received_on"] = [_("The request cannot have been received in the future.")]
     if values.due_on is None:
-        errors["due_on"] = ["Enter the date the answer is due, for example 2026-12-24."]
+        errors["due_on"] = [_("Enter the date the answer is due, for example 2026-12-24.")]
     elif values.received_on and values.due_on < values.received_on:
-        errors["due_on"] = ["The answer cannot be due before the request was received."]
+        errors["due_on"] = [_("The answer cannot be due before the request was received.")]
     elif values.received_on and values.due_on > values.received_on + DUE_AT_MOST:
-        errors["due_on"] = ["The answer must be due within a year of the request."]
+        errors["due_on"] = [_("The answer must be due within a year of the request.")]
     if errors:
-        raise Invalid("The request was not recorded.", field_errors=errors)
+        raise Invalid(_("The request was not recorded."), field_errors=errors)
     assert values.received_on is not None and values.due_on is not None  # noqa: S101 - checked above
     request = DisclosureRequest(subject_id=subject.id, unit_id=subject.unit_id, agency=party.agency,
                                 agency_person=party.person, country=party.country, legal_basis=party.legal_basis,
@@ -188,21 +189,22 @@ def decide_request(actor: User, request: DisclosureRequest, decision: str, reaso
     reason = reason.strip()
     errors: dict[str, list[str]] = {}
     if decision not in {Decision.GRANTED, Decision.PARTLY, Decision.REFUSED}:
-        errors["decision"] = ["Choose the decision."]
+        errors["decision"] = [_("Choose the decision.")]
     if len(reason) < 5:
-        errors["reason"] = ["Give the reason for the decision."]
+        errors["reason"] = [_("Give the reason for the decision.")]
     elif problem := control_character_problem(reason, multiline=True):
         errors["reason"] = [problem]
     if responded_on is None:
-        errors["responded_on"] = ["Enter the date the answer went out, for example 2026-11-25."]
+        errors["responded_on"] = [_("Enter the date the answer went out, for example 2026-11-25.")]
     elif responded_on > utcnow().date():
-        errors["responded_on"] = ["The answer cannot have gone out in the future."]
+        errors["responded_on"] = [_("The answer cannot have gone out in the future.")]
     elif responded_on < request.received_on:
-        errors["responded_on"] = ["The answer cannot have gone out before the request was received."]
+        errors["responded_on"] = [_("The answer cannot have gone out before the request was received.")]
     if errors:
-        raise Invalid("The decision was not recorded.", field_errors=errors)
-    bump_version(request, expected_version, "Someone else recorded a decision on this request while you were "
-                 "writing yours.", decision=decision, decision_reason=reason, responded_on=responded_on,
+        raise Invalid(_("The decision was not recorded."), field_errors=errors)
+    bump_version(request, expected_version,
+                 _("Someone else recorded a decision on this request while you were writing yours."),
+                 decision=decision, decision_reason=reason, responded_on=responded_on,
                  decided_by_id=actor.id)
     trail.record("decide", object_type="disclosure_request", object_id=request.id, subject_id=request.subject_id,
                  details={"request_id": request.id, "decision": decision,
@@ -218,14 +220,14 @@ def withhold(actor: User, entry: Disclosure, exemption: str, reason: str, expect
     reason = reason.strip()
     errors: dict[str, list[str]] = {}
     if legal_bases().exemption(exemption) is None:
-        errors["exemption"] = ["Choose the exemption from the list."]
+        errors["exemption"] = [_("Choose the exemption from the list.")]
     if len(reason) < 5:
-        errors["reason"] = ["Say why the exemption applies to this disclosure."]
+        errors["reason"] = [_("Say why the exemption applies to this disclosure.")]
     elif problem := control_character_problem(reason, multiline=True):
         errors["reason"] = [problem]
     if errors:
-        raise Invalid("The entry was not withheld.", field_errors=errors)
-    bump_version(entry, expected_version, "Someone else changed this entry while you were writing.",
+        raise Invalid(_("The entry was not withheld."), field_errors=errors)
+    bump_version(entry, expected_version, _("Someone else changed this entry while you were writing."),
                  withheld_exemption=exemption, withheld_reason=reason, withheld_by_id=actor.id,
                  withheld_at=utcnow())
     trail.record("withhold", object_type="disclosure", object_id=entry.id, subject_id=entry.subject_id,

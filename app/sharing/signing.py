@@ -17,6 +17,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from flask_babel import gettext as _
 
 PRIVATE_KEY_FILE = "package_signing.key"
 PUBLIC_KEY_FILE = "package_signing.pub"
@@ -47,8 +48,8 @@ def generate(directory: str | Path, *, overwrite: bool = False) -> Path:
     folder = Path(directory)
     private_path, public_path = folder / PRIVATE_KEY_FILE, folder / PUBLIC_KEY_FILE
     if private_path.exists() and not overwrite:
-        raise KeyProblem(f"{private_path} already exists: a new key would make every receiver distrust this "
-                         "installation's packages (use --force to replace it deliberately)")
+        raise KeyProblem(_("%(path)s already exists: a new key would make every receiver distrust this "
+                           "installation's packages (use --force to replace it deliberately)", path=private_path))
     folder.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -65,12 +66,12 @@ def signing_key(directory: str | Path) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except FileNotFoundError:
-        raise KeyProblem(f"This installation has no signing key ({path}): run `flask packages keygen` first.") \
-            from None
+        raise KeyProblem(_("This installation has no signing key (%(path)s): run `flask packages keygen` first.",
+                           path=path)) from None
     except (OSError, ValueError) as exc:
-        raise KeyProblem(f"The signing key {path} cannot be read: {exc}") from exc
+        raise KeyProblem(_("The signing key %(path)s cannot be read: %(problem)s", path=path, problem=exc)) from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise KeyProblem(f"The signing key {path} is not an Ed25519 key.")
+        raise KeyProblem(_("The signing key %(path)s is not an Ed25519 key.", path=path))
     return key
 
 
