@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.audit.trail import cli_actor
@@ -35,28 +37,33 @@ def import_command(csv_file: Path, unit_code: str, partial: bool) -> None:
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.strip().upper()))
     if unit is None:
         db.session.rollback()
-        raise click.ClickException(f"No unit with code {unit_code}.")
+        raise click.ClickException(_("No unit with code %(code)s.", code=unit_code))
     try:
         roll = roll_import.read_roll(roll_import.read_file(
             csv_file, max_bytes=current_app.config["ROLL_IMPORT_MAX_BYTES"],
             max_line_chars=current_app.config["ROLL_IMPORT_MAX_LINE_CHARS"]))
     except Invalid as exc:
         db.session.rollback()
-        raise click.ClickException(f"{csv_file}: {exc.message}") from None
+        raise click.ClickException(_("%(file)s: %(problem)s", file=csv_file, problem=exc.message)) from None
 
-    with click.progressbar(length=len(roll.rows), label=f"Checking {len(roll.rows)} rows") as bar:
+    checking = ngettext("Checking %(num)d row", "Checking %(num)d rows", len(roll.rows))
+    with click.progressbar(length=len(roll.rows), label=checking) as bar:
         result = roll_import.import_roll(unit, roll, file_name=csv_file.name, partial=partial, progress=bar.update)
 
     for rejection in result.rejected:
-        click.echo(f"line {rejection.line}: {'; '.join(rejection.reasons)}", err=True)
+        click.echo(_("line %(line)s: %(problems)s", line=rejection.line, problems="; ".join(rejection.reasons)),
+                   err=True)
     for difference in result.different:
-        click.echo(f"line {difference.line}: {difference.reference} is already on record with different "
-                   f"details ({', '.join(difference.fields)}); the record was left as it is", err=True)
+        click.echo(_("line %(line)s: %(reference)s is already on record with different details (%(fields)s); the "
+                     "record was left as it is", line=difference.line, reference=difference.reference,
+                     fields=", ".join(difference.fields)), err=True)
     if not result.written:
         db.session.rollback()
         click.echo(_summary(result))
-        raise click.ClickException(f"Nothing was imported: {len(result.rejected)} row(s) rejected. "
-                                   "Fix them, or use --partial to import the valid rows.")
+        raise click.ClickException(ngettext("Nothing was imported: %(num)d row rejected. Fix it, or use --partial "
+                                            "to import the valid rows.",
+                                            "Nothing was imported: %(num)d rows rejected. Fix them, or use --partial "
+                                            "to import the valid rows.", len(result.rejected)))
     rejected_path = csv_file.with_name(f"{csv_file.stem}.rejected.csv")
     if result.rejected:
         # Written before the commit: if it cannot be written, nothing is imported and nothing is lost.
@@ -65,8 +72,12 @@ def import_command(csv_file: Path, unit_code: str, partial: bool) -> None:
     db.session.commit()
     click.echo(_summary(result))
     if result.rejected:
-        click.echo(f"Rejected rows written to {rejected_path}")
+        click.echo(_("Rejected rows written to %(path)s", path=rejected_path))
 
 
 def _summary(result: roll_import.ImportResult) -> str:
-    return ", ".join(f"{name} {count}" for name, count in result.counts().items())
+    words = {"created": _("created %(count)s", count=result.created),
+             "unchanged": _("unchanged %(count)s", count=result.unchanged),
+             "different": _("different %(count)s", count=len(result.different)),
+             "rejected": _("rejected %(count)s", count=len(result.rejected))}
+    return str(_(", ")).join(words[name] for name in result.counts())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from app.auth.models import User
@@ -12,28 +14,38 @@ from app.forms import DateField, SelectChoice, WaypointForm
 from app.ids import form_id
 from app.registry import WorkItem
 from app.subjects.handover import Decision, owner_field, reason_field
-from app.subjects.models import AlertCode, CustodyStatus, OffenceCategory
+from app.subjects.models import (
+    ALERT_LABELS,
+    OFFENCE_LABELS,
+    STATUS_LABELS,
+    AlertCode,
+    CustodyStatus,
+    OffenceCategory,
+)
 from app.subjects.work import key
 
-STATUS_CHOICES = [SelectChoice("", "Choose a status")] + [SelectChoice(s.value, s.label) for s in CustodyStatus]
-OFFENCE_CHOICES = [SelectChoice("", "Choose a category")] + [
-    SelectChoice(c.value, c.label) for c in OffenceCategory
+STATUS_CHOICES = [SelectChoice("", _l("Choose a status"))] + [
+    SelectChoice(s.value, STATUS_LABELS[s]) for s in CustodyStatus
 ]
-ALERT_CHOICES = [SelectChoice(a.value, a.label) for a in AlertCode]
+OFFENCE_CHOICES = [SelectChoice("", _l("Choose a category"))] + [
+    SelectChoice(c.value, OFFENCE_LABELS[c]) for c in OffenceCategory
+]
+ALERT_CHOICES = [SelectChoice(a.value, ALERT_LABELS[a]) for a in AlertCode]
 
 
 class SubjectForm(WaypointForm):
-    reference = StringField("Reference number", render_kw={"autocomplete": "off", "spellcheck": "false"})
-    given_name = StringField("Given name(s)", render_kw={"autocomplete": "off"})
-    family_name = StringField("Family name", render_kw={"autocomplete": "off"})
-    date_of_birth = DateField("Date of birth")
-    unit = SelectField("Unit", choices=[], validate_choice=False)
-    status = SelectField("Custody or supervision status", choices=STATUS_CHOICES, validate_choice=False)
-    index_offence_category = SelectField("Index offence category", choices=OFFENCE_CHOICES, validate_choice=False)
-    sentence_date = DateField("Sentence date")
-    release_date = DateField("Release date")
-    next_review_due = DateField("Next review due")
-    alerts = SelectMultipleField("Alerts", choices=ALERT_CHOICES, validate_choice=False)
+    reference = StringField(_l("Reference number"), render_kw={"autocomplete": "off", "spellcheck": "false"})
+    given_name = StringField(_l("Given name(s)"), render_kw={"autocomplete": "off"})
+    family_name = StringField(_l("Family name"), render_kw={"autocomplete": "off"})
+    date_of_birth = DateField(_l("Date of birth"))
+    unit = SelectField(_l("Unit"), choices=[], validate_choice=False)
+    status = SelectField(_l("Custody or supervision status"), choices=STATUS_CHOICES, validate_choice=False)
+    index_offence_category = SelectField(_l("Index offence category"), choices=OFFENCE_CHOICES,
+                                         validate_choice=False)
+    sentence_date = DateField(_l("Sentence date"))
+    release_date = DateField(_l("Release date"))
+    next_review_due = DateField(_l("Next review due"))
+    alerts = SelectMultipleField(_l("Alerts"), choices=ALERT_CHOICES, validate_choice=False)
     version = HiddenField()
 
 
@@ -42,33 +54,33 @@ class ConfirmMoveForm(WaypointForm):
     `warned_move` carries back which move the warning was about, so a confirmation never covers another."""
 
     warned_move = HiddenField()
-    confirm_move = BooleanField("I confirm that this move goes ahead despite the keep-apart")
-    move_reason = TextAreaField("Why the move must go ahead", render_kw={"rows": 2})
+    confirm_move = BooleanField(_l("I confirm that this move goes ahead despite the keep-apart"))
+    move_reason = TextAreaField(_l("Why the move must go ahead"), render_kw={"rows": 2})
 
 
 class LocationForm(ConfirmMoveForm):
-    wing = StringField("Wing", render_kw={"autocomplete": "off", "maxlength": 40})
-    landing = StringField("Landing", render_kw={"autocomplete": "off", "maxlength": 40})
-    cell = StringField("Cell", render_kw={"autocomplete": "off", "maxlength": 40})
+    wing = StringField(_l("Wing"), render_kw={"autocomplete": "off", "maxlength": 40})
+    landing = StringField(_l("Landing"), render_kw={"autocomplete": "off", "maxlength": 40})
+    cell = StringField(_l("Cell"), render_kw={"autocomplete": "off", "maxlength": 40})
     version = HiddenField()
 
 
 class TransferForm(ConfirmMoveForm):
-    to_unit = SelectField("Move to unit", choices=[], validate_choice=False)
-    to_status = SelectField("Status after the move", choices=STATUS_CHOICES, validate_choice=False)
-    moved_on = DateField("Date of the move")
-    release_date = DateField("Release date (only for a release on licence)")
-    reason = TextAreaField("Reason", render_kw={"rows": 3})
+    to_unit = SelectField(_l("Move to unit"), choices=[], validate_choice=False)
+    to_status = SelectField(_l("Status after the move"), choices=STATUS_CHOICES, validate_choice=False)
+    moved_on = DateField(_l("Date of the move"))
+    release_date = DateField(_l("Release date (only for a release on licence)"))
+    reason = TextAreaField(_l("Reason"), render_kw={"rows": 3})
 
 
 class AllocateForm(WaypointForm):
-    owner = SelectField("Case owner", choices=[], validate_choice=False)
-    note = TextAreaField("Note (optional)", render_kw={"rows": 2})
+    owner = SelectField(_l("Case owner"), choices=[], validate_choice=False)
+    note = TextAreaField(_l("Note (optional)"), render_kw={"rows": 2})
 
 
 class BreakGlassForm(WaypointForm):
-    reference = StringField("Exact reference number", render_kw={"autocomplete": "off", "spellcheck": "false"})
-    reason = TextAreaField("Why you need this record now", render_kw={"rows": 3})
+    reference = StringField(_l("Exact reference number"), render_kw={"autocomplete": "off", "spellcheck": "false"})
+    reason = TextAreaField(_l("Why you need this record now"), render_kw={"rows": 3})
 
 
 # --- handover and reassignment: one row per open piece of work -------------------------------------------------
@@ -84,11 +96,12 @@ def work_rows_form(base: type[WaypointForm], items: Sequence[WorkItem], owners: 
     fields: dict[str, Any] = {}
     for item in items:
         choices = [SelectChoice("", keep_label(item))] + [
-            SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in owners if u.id != item.owner_id]
+            SelectChoice(str(u.id), _("%(name)s (%(role)s)", name=u.display_name, role=u.role_enum.label))
+            for u in owners if u.id != item.owner_id]
         if can_end(item):
-            choices.append(SelectChoice(END_CHOICE, "End it, with the reason below"))
+            choices.append(SelectChoice(END_CHOICE, _("End it, with the reason below")))
         fields[owner_field(item)] = SelectField(item.title, choices=choices, validate_choice=False)
-        fields[reason_field(item)] = StringField("Reason it ends (only when ending it)")
+        fields[reason_field(item)] = StringField(_l("Reason it ends (only when ending it)"))
     form_class = type(f"{base.__name__}WithWork", (base,), fields)
     return cast(WaypointForm, form_class())
 
@@ -106,7 +119,7 @@ def decisions_from(form: WaypointForm, items: Sequence[WorkItem]) -> dict[str, D
 
 
 class HandoverNoteForm(TransferForm):
-    handover_note = TextAreaField("Note for the receiving team (optional)", render_kw={"rows": 4})
+    handover_note = TextAreaField(_l("Note for the receiving team (optional)"), render_kw={"rows": 4})
 
 
 class ReassignWorkForm(WaypointForm):

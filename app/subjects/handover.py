@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import policy
@@ -59,14 +60,15 @@ def _check_decision(item: WorkItem, decision: Decision, unit: Unit, errors: dict
     if decision.end_reason is not None:
         problem = control_character_problem(decision.end_reason, multiline=True)
         if registry().work_kind(item.kind).end is None:
-            errors[owner_field(item)] = ["This work cannot be ended: choose who takes it over."]
+            errors[owner_field(item)] = [_("This work cannot be ended: choose who takes it over.")]
         elif problem:
             errors[reason_field(item)] = [problem]
         elif len(decision.end_reason.strip()) < MIN_REASON:
-            errors[reason_field(item)] = ["Say why it ends (a few words at least)."]
+            errors[reason_field(item)] = [_("Say why it ends (a few words at least).")]
     elif decision.owner_id is not None and decision.owner_id != item.owner_id \
             and not has_access(decision.owner_id, unit.id):
-        errors[owner_field(item)] = [f"Choose a case worker of {unit.name}: they will have access to the person."]
+        errors[owner_field(item)] = [_("Choose a case worker of %(unit)s: they will have access to the person.",
+                                       unit=unit.name)]
 
 
 def check_decisions(items: list[WorkItem], decisions: dict[str, Decision], unit: Unit | None
@@ -85,7 +87,7 @@ def _note_problems(note: str) -> dict[str, list[str]]:
     if problem:
         return {"handover_note": [problem]}
     if len(note) > MAX_NOTE:
-        return {"handover_note": [f"Keep the note to at most {MAX_NOTE} characters."]}
+        return {"handover_note": [_("Keep the note to at most %(num)s characters.", num=MAX_NOTE)]}
     return {}
 
 
@@ -93,10 +95,10 @@ def _nothing_to_hand_over(items: list[WorkItem], decisions: dict[str, Decision],
                           ) -> dict[str, list[str]]:
     """A change of status within the unit hands nothing over: a choice or a note made for it is refused rather
     than silently dropped."""
-    errors = {owner_field(i): ["The person stays in this unit: leave the work with its owner."]
+    errors = {owner_field(i): [_("The person stays in this unit: leave the work with its owner.")]
               for i in items if key(i) in decisions}
     if note.strip():
-        errors["handover_note"] = ["A note for the receiving team goes with a move to another unit only."]
+        errors["handover_note"] = [_("A note for the receiving team goes with a move to another unit only.")]
     return errors
 
 
@@ -126,9 +128,13 @@ def _orphans(subject: Subject, unit: Unit) -> dict[str, list[str]]:
     for item in open_work(subject):
         if item.owner_id is not None and not has_access(item.owner_id, unit.id):
             owner = db.session.get(User, item.owner_id)
-            name = owner.display_name if owner is not None else "Its owner"
-            errors[owner_field(item)] = [f"{name} will not have access to the person in {unit.name}: choose who "
-                                         "takes this over there, or end it with a reason."]
+            if owner is not None:
+                problem = _("%(name)s will not have access to the person in %(unit)s: choose who takes this over "
+                            "there, or end it with a reason.", name=owner.display_name, unit=unit.name)
+            else:
+                problem = _("Its owner will not have access to the person in %(unit)s: choose who takes this over "
+                            "there, or end it with a reason.", unit=unit.name)
+            errors[owner_field(item)] = [problem]
     return errors
 
 
@@ -157,7 +163,7 @@ def transfer_with_handover(actor: User, subject: Subject, move: Move, decisions:
     except Invalid as exc:
         raise Invalid(exc.message, field_errors={**errors, **exc.field_errors}) from exc
     if errors:
-        raise Invalid("The transfer was not recorded.", field_errors=errors)
+        raise Invalid(_("The transfer was not recorded."), field_errors=errors)
     if not moving:
         return movement, None
     assert unit is not None  # noqa: S101 - moving
@@ -165,8 +171,8 @@ def transfer_with_handover(actor: User, subject: Subject, move: Move, decisions:
     rows = [_apply(actor, item, decisions.get(key(item)), still_open) for item in items]
     orphans = _orphans(subject, unit)
     if orphans:
-        raise Invalid("The transfer was not recorded: some work would be left with someone who cannot open the "
-                      "person's record.", field_errors=orphans)
+        raise Invalid(_("The transfer was not recorded: some work would be left with someone who cannot open the "
+                        "person's record."), field_errors=orphans)
     handover = Handover(subject_id=subject.id, movement_id=movement.id, from_unit_id=from_unit_id, to_unit_id=unit.id,
                         note=note.strip(), created_by_id=actor.id, items=rows)
     db.session.add(handover)
@@ -182,7 +188,7 @@ def transfer_with_handover(actor: User, subject: Subject, move: Move, decisions:
 def acknowledge(actor: User, handover: Handover) -> None:
     """The receiving unit's supervisor has read the handover; acknowledging twice changes nothing."""
     if not policy.can_acknowledge_handover(actor, handover):
-        raise NotAllowed("Only a supervisor of the receiving unit can acknowledge a handover.")
+        raise NotAllowed("Only a supervisor of the receiving unit can acknowledge a handover.")  # audited as written
     if handover.acknowledged_at is not None:
         return
     handover.acknowledged_by_id, handover.acknowledged_at = actor.id, utcnow()
@@ -247,15 +253,15 @@ def reassign_departed_work(actor: User, departure: Departure, decisions: dict[st
     without a decision stay listed. Raises Invalid with every problem, changing nothing. Returns how many
     changed; the departure closes when nothing is left."""
     if not policy.can_reassign_departed_work(actor, departure):
-        raise NotAllowed("Only a supervisor of the unit can reassign this work.")
+        raise NotAllowed(_("Only a supervisor of the unit can reassign this work."))
     items = departure_work(departure)
     chosen = [i for i in items if (d := decisions.get(key(i))) is not None
               and (d.end_reason is not None or (d.owner_id is not None and d.owner_id != i.owner_id))]
     errors = check_decisions(chosen, decisions, departure.unit)
     if not chosen and not errors:
-        errors["form"] = ["Choose a new owner (or end with a reason) for at least one item."]
+        errors["form"] = [_("Choose a new owner (or end with a reason) for at least one item.")]
     if errors:
-        raise Invalid("Nothing was reassigned.", field_errors=errors)
+        raise Invalid(_("Nothing was reassigned."), field_errors=errors)
     still_open = {key(i): i for i in items}
     outcomes: list[dict[str, Any]] = []
     for item in chosen:

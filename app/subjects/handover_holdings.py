@@ -8,12 +8,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from app import signals
 from app.auth.models import User
 from app.db import db
+from app.i18n import moment, number
 from app.registry import DigestedText, Holding, Panel, PersonRegistry, TimelineEntry, bulk, object_id
 from app.subjects import handover
 from app.subjects.handover_models import DepartureReason, Handover, HandoverItem
@@ -27,13 +30,15 @@ def subject_handovers(subject: Subject) -> list[Handover]:
         .options(selectinload(Handover.items))))
 
 
-def _name(user: User | None, empty: str = "Nobody") -> str:
-    return user.display_name if user is not None else empty
+def _name(user: User | None, empty: str | None = None) -> str:
+    if user is not None:
+        return user.display_name
+    return _("Nobody") if empty is None else empty
 
 
 def handover_line(h: Handover) -> model.HandoverLine:
     acknowledged = "" if h.acknowledged_at is None else \
-        f"{_name(h.acknowledged_by)}, {h.acknowledged_at.strftime('%Y-%m-%d %H:%M UTC')}"
+        _("%(name)s, %(moment)s UTC", name=_name(h.acknowledged_by), moment=moment(h.acknowledged_at))
     return model.HandoverLine(
         created_at=h.created_at, from_unit=h.from_unit.name, to_unit=h.to_unit.name,
         created_by=h.created_by.display_name, note=h.note, acknowledged=acknowledged,
@@ -55,11 +60,14 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
     for h in subject_handovers(subject):
         handed = sum(1 for i in h.items if i.outcome == "reassigned")
         ended = sum(1 for i in h.items if i.outcome == "ended")
-        yield TimelineEntry(h.created_at, "handover", f"Handed over to {h.to_unit.name}",
-                            f"{len(h.items)} open item(s) of work: {handed} to a new owner, {ended} ended.",
+        yield TimelineEntry(h.created_at, "handover", _("Handed over to %(unit)s", unit=h.to_unit.name),
+                            ngettext("%(num)d open item of work: %(handed)s to a new owner, %(ended)s ended.",
+                                     "%(num)d open items of work: %(handed)s to a new owner, %(ended)s ended.",
+                                     len(h.items), handed=number(handed), ended=number(ended)),
                             h.created_by.display_name)
         if h.acknowledged_at is not None:
-            yield TimelineEntry(h.acknowledged_at, "handover", f"Handover acknowledged by {h.to_unit.name}",
+            yield TimelineEntry(h.acknowledged_at, "handover",
+                                _("Handover acknowledged by %(unit)s", unit=h.to_unit.name),
                                 by=_name(h.acknowledged_by, ""))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -51,8 +52,11 @@ class HandoverOutcome(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"kept": "Kept by its owner", "reassigned": "Handed to a new owner", "ended": "Ended",
-                "released": "Left unallocated for the receiving unit"}[self.value]
+        return str(_OUTCOME_LABELS[self.value])
+
+
+_OUTCOME_LABELS = {"kept": _l("Kept by its owner"), "reassigned": _l("Handed to a new owner"), "ended": _l("Ended"),
+                   "released": _l("Left unallocated for the receiving unit")}
 
 
 class HandoverItem(Base):
@@ -86,7 +90,10 @@ class DepartureReason(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"disabled": "Account disabled", "left_unit": "Removed from the unit"}[self.value]
+        return str(_DEPARTURE_LABELS[self.value])
+
+
+_DEPARTURE_LABELS = {"disabled": _l("Account disabled"), "left_unit": _l("Removed from the unit")}
 
 
 class Departure(Base):

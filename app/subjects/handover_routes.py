@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import cast
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -41,12 +43,12 @@ def acknowledge(handover_id: int) -> Response:
             handover.acknowledge(g.user, found)
         except NotAllowed as exc:
             policy.refuse(403, exc.message, object_type="handover", object_id=found.id, subject_id=found.subject_id)
-        flash(f"Handover of {found.subject.full_name} acknowledged.", "success")
+        flash(_("Handover of %(name)s acknowledged.", name=found.subject.full_name), "success")
     return redirect(url_for("main.home"))
 
 
 def _rows_form(departure: Departure, items: list[WorkItem]) -> ReassignWorkForm:
-    form = work_rows_form(ReassignWorkForm, items, work.owners_in(departure.unit_id), lambda _item: "Leave for now",
+    form = work_rows_form(ReassignWorkForm, items, work.owners_in(departure.unit_id), lambda _item: _("Leave for now"),
                           lambda item: registry().work_kind(item.kind).end is not None)
     return cast(ReassignWorkForm, form)
 
@@ -72,8 +74,8 @@ def departure(departure_id: int) -> Response | tuple[str, int]:
             db.session.rollback()
             show_errors(form, exc)
             return _departure_page(found, items, form, 400)
-        flash(f"{changed} item{'' if changed == 1 else 's'} of {found.user.display_name}'s work reassigned.",
-              "success")
+        flash(ngettext("%(num)d item of %(name)s's work reassigned.", "%(num)d items of %(name)s's work reassigned.",
+                       changed, name=found.user.display_name), "success")
         if found.cleared_at is not None:
             return redirect(url_for("main.home"))
         return redirect(url_for("handover.departure", departure_id=found.id))

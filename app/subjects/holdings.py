@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
@@ -31,8 +32,10 @@ from app.subjects.models import Allocation, BreakGlassAccess, CustodyStatus, Mov
 from reports import model
 
 
-def _name(user: User | None, empty: str = "Unallocated") -> str:
-    return user.display_name if user is not None else empty
+def _name(user: User | None, empty: str | None = None) -> str:
+    if user is not None:
+        return user.display_name
+    return _("Unallocated") if empty is None else empty
 
 
 def status_label(value: str) -> str:
@@ -46,7 +49,7 @@ def identity(subject: Subject) -> model.Identity:
     return model.Identity(
         reference=subject.reference, full_name=subject.full_name, date_of_birth=subject.date_of_birth,
         unit=subject.unit.name, custody_status=subject.status_label,
-        case_owner=subject.case_owner.display_name if subject.case_owner else "Unallocated",
+        case_owner=subject.case_owner.display_name if subject.case_owner else _("Unallocated"),
         index_offence=subject.offence_label, sentence_date=subject.sentence_date,
         release_date=subject.release_date, next_review_due=subject.next_review_due,
         alerts=tuple(a.label for a in subject.alerts), location=subject.location_label,
@@ -74,7 +77,7 @@ def subject_access(subject: Subject) -> dict[str, object]:
                                               _name(m.recorded_by, ""))
                            for m in movements),
         "allocations": tuple(model.AllocationLine(a.allocated_at, _name(a.owner), _name(a.previous_owner),
-                                                  _name(a.allocated_by, "system"), a.note)
+                                                  _name(a.allocated_by, _("system")), a.note)
                              for a in allocations),
         "break_glass": tuple(model.BreakGlassLine(b.granted_at, b.user.display_name, b.reason, b.expires_at,
                                                   _name(b.reviewed_by, "") or None, b.reviewed_at)
@@ -93,15 +96,17 @@ def erase(subject: Subject) -> dict[str, int]:
 
 
 def timeline(subject: Subject) -> Iterable[TimelineEntry]:
-    yield TimelineEntry(subject.created_at, "record", "Record created", f"in {subject.unit.name}"
-                        if not subject.movements else "")
+    yield TimelineEntry(subject.created_at, "record", _("Record created"),
+                        _("in %(unit)s", unit=subject.unit.name) if not subject.movements else "")
     movements = db.session.scalars(
         select(Movement).where(Movement.subject_id == subject.id)
         .options(selectinload(Movement.from_unit), selectinload(Movement.to_unit), selectinload(Movement.recorded_by))
     )
     for m in movements:
-        title = f"Transferred to {m.to_unit.name}" if m.to_unit_id != m.from_unit_id else "Status changed"
-        detail = f"{CustodyStatus(m.from_status).label} → {CustodyStatus(m.to_status).label}. {m.reason}"
+        title = _("Transferred to %(unit)s", unit=m.to_unit.name) if m.to_unit_id != m.from_unit_id \
+            else _("Status changed")
+        detail = _("%(before)s → %(after)s. %(reason)s", before=CustodyStatus(m.from_status).label,
+                   after=CustodyStatus(m.to_status).label, reason=m.reason)
         yield TimelineEntry(dated(m.moved_on, m.recorded_at), "transfer", title, detail,
                             m.recorded_by.display_name if m.recorded_by else None)
     allocations = db.session.scalars(
@@ -109,9 +114,21 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
         .options(selectinload(Allocation.owner), selectinload(Allocation.allocated_by))
     )
     for a in allocations:
-        title = f"Allocated to {a.owner.display_name}" if a.owner else "Case owner removed"
-        yield TimelineEntry(a.allocated_at, "allocation", title, a.note,
+        title = _("Allocated to %(name)s", name=a.owner.display_name) if a.owner else _("Case owner removed")
+        yield TimelineEntry(a.allocated_at, "allocation", title, allocation_note(a.note),
                             a.allocated_by.display_name if a.allocated_by else None)
+
+
+def allocation_note(note: str) -> str:
+    """An allocation's note as shown: the notes Waypoint itself writes are stored in English (work.py matches
+    one of them) and shown in the reader's language; what a supervisor wrote is shown as written."""
+    written: dict[str, str] = {services.OWNER_LEFT_THE_UNIT: _("Owner removed from the unit."),
+               work.REASSIGNED_NOTE: _("Reassigned by a supervisor.")}
+    if note in written:
+        return written[note]
+    if note.startswith(services.HANDED_OVER_PREFIX) and note.endswith("."):
+        return str(_("Handed over on transfer to %(unit)s.", unit=note[len(services.HANDED_OVER_PREFIX):-1]))
+    return note
 
 
 def timeline_with_locations(subject: Subject) -> Iterable[TimelineEntry]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,13 +23,7 @@ class CustodyStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "remand": "Remand",
-            "sentenced": "Sentenced (in custody)",
-            "community_sentence": "Community sentence",
-            "released_on_licence": "Released on licence",
-            "ended": "Ended",
-        }[self.value]
+        return str(STATUS_LABELS[self.value])
 
 
 class OffenceCategory(StrEnum):
@@ -46,13 +42,7 @@ class OffenceCategory(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "theft_burglary": "Theft or burglary",
-            "public_order": "Public order",
-            "criminal_damage": "Criminal damage",
-            "organised_crime": "Organised crime",
-            "terrorism": "Terrorism-related",
-        }.get(self.value, self.value.replace("_", " ").capitalize())
+        return str(OFFENCE_LABELS[self.value])
 
 
 class AlertCode(StrEnum):
@@ -65,14 +55,39 @@ class AlertCode(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "self_harm": "Risk of self-harm",
-            "violence": "Risk of violence to others",
-            "escape": "Escape risk",
-            "vulnerable": "Vulnerable adult",
-            "keep_apart": "Keep apart from named others",
-            "interpreter": "Needs an interpreter",
-        }[self.value]
+        return str(ALERT_LABELS[self.value])
+
+
+# The labels users read, in the current language (lazy: evaluated when shown). The codes above are stored.
+STATUS_LABELS = {
+    "remand": _l("Remand"),
+    "sentenced": _l("Sentenced (in custody)"),
+    "community_sentence": _l("Community sentence"),
+    "released_on_licence": _l("Released on licence"),
+    "ended": _l("Ended"),
+}
+OFFENCE_LABELS = {
+    "violence": _l("Violence"),
+    "sexual": _l("Sexual"),
+    "robbery": _l("Robbery"),
+    "theft_burglary": _l("Theft or burglary"),
+    "fraud": _l("Fraud"),
+    "drugs": _l("Drugs"),
+    "weapons": _l("Weapons"),
+    "public_order": _l("Public order"),
+    "criminal_damage": _l("Criminal damage"),
+    "terrorism": _l("Terrorism-related"),
+    "organised_crime": _l("Organised crime"),
+    "other": _l("Other"),
+}
+ALERT_LABELS = {
+    "self_harm": _l("Risk of self-harm"),
+    "violence": _l("Risk of violence to others"),
+    "escape": _l("Escape risk"),
+    "vulnerable": _l("Vulnerable adult"),
+    "keep_apart": _l("Keep apart from named others"),
+    "interpreter": _l("Needs an interpreter"),
+}
 
 
 class Subject(Base):
@@ -144,8 +159,15 @@ class Subject(Base):
     @property
     def location_label(self) -> str:
         """Where the person is within their unit, as staff say it ("wing B, landing 2, cell 14"), or ""."""
-        parts = (("wing", self.wing), ("landing", self.landing), ("cell", self.cell))
-        return ", ".join(f"{name} {value}" for name, value in parts if value)
+        return location_text(self.wing, self.landing, self.cell)
+
+
+def location_text(wing: str | None, landing: str | None, cell: str | None) -> str:
+    """A place within a unit in the current language ("wing B, landing 2, cell 14"), or "" when none is given."""
+    parts = [gettext("wing %(name)s", name=wing) if wing else "",
+             gettext("landing %(name)s", name=landing) if landing else "",
+             gettext("cell %(name)s", name=cell) if cell else ""]
+    return str(gettext(", ")).join(p for p in parts if p)
 
 
 class SubjectAlert(Base):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import policy
@@ -18,7 +19,7 @@ from app.auth.models import User
 from app.db import bump_version, db
 from app.errors import Invalid, NotAllowed
 from app.registry import Move, MoveConflict, TimelineEntry, registry
-from app.subjects.models import Subject
+from app.subjects.models import Subject, location_text
 
 LOCATION_FIELDS = ("wing", "landing", "cell")
 LOCATION_MAX = 40  # the columns' length
@@ -89,20 +90,21 @@ def check_move(actor: User, subject: Subject, move: Move, confirmation: Confirma
                       object_id=subject.id)
     can_confirm = policy.can_confirm_conflicting_move(actor, subject)
     if not can_confirm:
-        raise MoveNeedsConfirmation("This move meets a keep-apart: only a supervisor of the person's unit can "
-                                    "confirm it. Nothing was saved.", conflicts, can_confirm=False,
+        raise MoveNeedsConfirmation(_("This move meets a keep-apart: only a supervisor of the person's unit can "
+                                      "confirm it. Nothing was saved."), conflicts, can_confirm=False,
                                     warned_move=move_key(move))
     if confirmation.warned_move != move_key(move):
-        raise MoveNeedsConfirmation("This move meets a keep-apart. Nothing was saved: read the conflicts below; "
-                                    "to go ahead, confirm the move and give the reason.", conflicts,
+        raise MoveNeedsConfirmation(_("This move meets a keep-apart. Nothing was saved: read the conflicts below; "
+                                      "to go ahead, confirm the move and give the reason."), conflicts,
                                     can_confirm=True, warned_move=move_key(move))
     errors: dict[str, list[str]] = {}
     if not confirmation.confirmed:
-        errors["confirm_move"] = ["Tick to confirm that the move goes ahead despite the keep-apart."]
+        errors["confirm_move"] = [_("Tick to confirm that the move goes ahead despite the keep-apart.")]
     if len(confirmation.reason.strip()) < MIN_REASON:
-        errors["move_reason"] = [f"Give the reason the move must go ahead (at least {MIN_REASON} characters)."]
+        errors["move_reason"] = [_("Give the reason the move must go ahead (at least %(num)s characters).",
+                                   num=MIN_REASON)]
     if errors:
-        raise MoveNeedsConfirmation("The move was not saved: it meets a keep-apart.", conflicts, can_confirm=True,
+        raise MoveNeedsConfirmation(_("The move was not saved: it meets a keep-apart."), conflicts, can_confirm=True,
                                     warned_move=move_key(move), field_errors=errors)
     return conflicts
 
@@ -118,11 +120,11 @@ def validate_location(location: Location) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name, value in location.as_fields().items():
         if value is not None and len(value) > LOCATION_MAX:
-            errors[name] = [f"Use at most {LOCATION_MAX} characters."]
+            errors[name] = [_("Use at most %(num)s characters.", num=LOCATION_MAX)]
     if location.landing and not location.wing:
-        errors.setdefault("wing", []).append("A landing is on a wing: give the wing too.")
+        errors.setdefault("wing", []).append(_("A landing is on a wing: give the wing too."))
     if location.cell and not location.landing:
-        errors.setdefault("landing", []).append("A cell is on a landing: give the landing too.")
+        errors.setdefault("landing", []).append(_("A cell is on a landing: give the landing too."))
     return errors
 
 
@@ -132,18 +134,19 @@ def change_location(actor: User, subject: Subject, typed: Location, expected_ver
     it was at `expected_version`. Raises Invalid for a bad location, MoveNeedsConfirmation when the move meets
     a keep-apart that is not confirmed, Conflict when someone changed the record meanwhile."""
     if not policy.can_change_location(actor, subject):
-        raise NotAllowed("Only the staff of the person's prison can change where they are.")
+        raise NotAllowed(_("Only the staff of the person's prison can change where they are."))
     location = typed.normalised()
     errors = validate_location(location)
     if not errors and location.same_place(location_of(subject)):
-        errors["wing"] = ["That is where the person is now: give the new location."]
+        errors["wing"] = [_("That is where the person is now: give the new location.")]
     if errors:
-        raise Invalid("The location was not changed.", field_errors=errors)
+        raise Invalid(_("The location was not changed."), field_errors=errors)
     move = Move("location", subject.unit_id, location.wing, location.landing, location.cell)
     conflicts = check_move(actor, subject, move, confirmation or Confirmation())
     before = location_of(subject).as_fields()
     bump_version(subject, expected_version,
-                 f"{subject.full_name}'s record was changed by someone else while you were moving them.",
+                 _("%(name)s's record was changed by someone else while you were moving them.",
+                   name=subject.full_name),
                  **location.as_fields())
     trail.record("update", object_type=LOCATION_OBJECT, object_id=subject.id, subject_id=subject.id,
                  details={"changes": trail.changes(before, location.as_fields()), "location": location.as_fields(),
@@ -159,6 +162,6 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
                                  AuditEvent.action == "update").order_by(AuditEvent.id))
     for event in events:
         after = (event.details or {}).get("location") or {}
-        place = ", ".join(f"{name} {after[name]}" for name in LOCATION_FIELDS if after.get(name))
-        yield TimelineEntry(event.occurred_at, "location", "Location changed" if place else "Location cleared",
-                            f"Now {place}." if place else "", event.actor_username)
+        place = location_text(after.get("wing"), after.get("landing"), after.get("cell"))
+        yield TimelineEntry(event.occurred_at, "location", _("Location changed") if place else _("Location cleared"),
+                            _("Now %(location)s.", location=place) if place else "", event.actor_username)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.i18n import day
 from app.registry import PackageSection, PersonRegistry, ReceivedItem
 from app.subjects.models import AlertCode, CustodyStatus, OffenceCategory, Subject
 
@@ -32,26 +36,37 @@ def _label(enum: type[CustodyStatus] | type[OffenceCategory] | type[AlertCode], 
     try:
         return enum(code).label
     except ValueError:
-        return f"{code} (a code this service does not use)"
+        return str(_("%(code)s (a code this service does not use)", code=code))
+
+
+def _day(text: str | None) -> str:
+    """A date as sent (ISO) shown as this service shows dates; as sent when it is not one."""
+    if not text:
+        return "—"
+    try:
+        return day(date.fromisoformat(text))
+    except (TypeError, ValueError):
+        return str(text)
 
 
 def read_identity(data: Any) -> Sequence[ReceivedItem]:
-    return [ReceivedItem("Identity as sent", (
-        ("Reference", data["reference"]), ("Name", f"{data['given_name']} {data['family_name']}"),
-        ("Date of birth", data["date_of_birth"])))]
+    name = _("%(given_name)s %(family_name)s", given_name=data["given_name"], family_name=data["family_name"])
+    return [ReceivedItem(_("Identity as sent"), (
+        (_("Reference"), data["reference"]), (_("Name"), name), (_("Date of birth"), _day(data["date_of_birth"]))))]
 
 
 def read_custody(data: Any) -> Sequence[ReceivedItem]:
-    alerts = ", ".join(_label(AlertCode, c) for c in data.get("alerts", [])) or "None"
-    return [ReceivedItem("Custody or supervision as sent", (
-        ("Status", _label(CustodyStatus, data["status"])),
-        ("Index offence", _label(OffenceCategory, data["index_offence_category"])),
-        ("Sentence date", data.get("sentence_date") or "—"), ("Release date", data.get("release_date") or "—"),
-        ("Alerts", alerts)))]
+    alerts = _(", ").join(_label(AlertCode, c) for c in data.get("alerts", [])) or _("None")
+    return [ReceivedItem(_("Custody or supervision as sent"), (
+        (_("Status"), _label(CustodyStatus, data["status"])),
+        (_("Index offence"), _label(OffenceCategory, data["index_offence_category"])),
+        (_("Sentence date"), _day(data.get("sentence_date"))), (_("Release date"), _day(data.get("release_date"))),
+        (_("Alerts"), alerts)))]
 
 
 def register(registry: PersonRegistry) -> None:
-    registry.add_package_section(PackageSection("identity", "Identity (reference, names, date of birth)",
-                                                build_identity, read_identity, required=True))
-    registry.add_package_section(PackageSection("custody", "Custody or supervision status and dates, alert flags",
-                                                build_custody, read_custody))
+    # The labels are lazy (read in the reader's language when shown); they render as str wherever used.
+    identity = cast(str, _l("Identity (reference, names, date of birth)"))
+    custody = cast(str, _l("Custody or supervision status and dates, alert flags"))
+    registry.add_package_section(PackageSection("identity", identity, build_identity, read_identity, required=True))
+    registry.add_package_section(PackageSection("custody", custody, build_custody, read_custody))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, literal, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
@@ -136,7 +137,8 @@ def dashboard(user: User) -> Dashboard:
         base.where(Subject.next_review_due.between(today, today + timedelta(days=DUE_SOON_DAYS)))
         .order_by(Subject.next_review_due).limit(50)))
     count = db.session.scalar(select(func.count()).select_from(Subject).where(Subject.case_owner_id == user.id))
-    result = Dashboard(int(count or 0), overdue, due_soon, "your units" if is_supervisor else "your caseload")
+    scope_label = str(_("your units") if is_supervisor else _("your caseload"))
+    result = Dashboard(int(count or 0), overdue, due_soon, scope_label)
     if is_supervisor:
         result.break_glass_to_review = list(db.session.scalars(
             select(BreakGlassAccess)

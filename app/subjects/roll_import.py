@@ -18,6 +18,7 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +26,7 @@ from app.audit import trail
 from app.auth.models import Unit
 from app.db import db, utcnow
 from app.errors import Invalid
+from app.i18n import number
 from app.subjects import services
 from app.subjects.models import AlertCode, CustodyStatus, OffenceCategory, Subject
 from app.subjects.services import SubjectValues
@@ -73,8 +75,8 @@ def read_file(path: Path, *, max_bytes: int, max_line_chars: int) -> bytes:
     """The file's bytes, read in chunks and never more than `max_bytes` of them: Invalid, in one line, as soon
     as the file is larger than that or a line longer than `max_line_chars` characters (so /dev/zero or a
     file without line breaks is refused after its first chunk)."""
-    too_large = Invalid(f"The file is larger than {_size(max_bytes)}, the most an import reads. "
-                        "Split it into smaller files.")
+    too_large = Invalid(_("The file is larger than %(size)s, the most an import reads. Split it into smaller files.",
+                          size=_size(max_bytes)))
     if path.is_file() and path.stat().st_size > max_bytes:
         raise too_large
     chunks: list[bytes] = []
@@ -84,8 +86,8 @@ def read_file(path: Path, *, max_bytes: int, max_line_chars: int) -> bytes:
         nonlocal length
         length += len(part.translate(None, _UTF8_CONTINUATION))
         if length > max_line_chars:
-            raise Invalid(f"Line {line} is longer than {max_line_chars:,} characters, the most a row may be. "
-                          "Check that this is the roll file, saved as CSV.")
+            raise Invalid(_("Line %(line)s is longer than %(limit)s characters, the most a row may be. Check that "
+                            "this is the roll file, saved as CSV.", line=line, limit=number(max_line_chars)))
 
     with path.open("rb") as stream:
         while chunk := stream.read(_READ_CHUNK):
@@ -104,7 +106,9 @@ def read_file(path: Path, *, max_bytes: int, max_line_chars: int) -> bytes:
 
 
 def _size(n: int) -> str:
-    return f"{round(n / 2**20, 1):g} MB" if n >= 2**20 else f"{n:,} bytes"
+    if n >= 2**20:
+        return str(_("%(size)s MB", size=number(round(n / 2**20, 1))))
+    return str(_("%(size)s bytes", size=number(n)))
 
 
 def read_roll(data: bytes) -> Roll:
@@ -115,7 +119,8 @@ def read_roll(data: bytes) -> Roll:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise Invalid(f"The file is not UTF-8 text (line {line}). Save it as CSV UTF-8 and try again.") from None
+        raise Invalid(_("The file is not UTF-8 text (line %(line)s). Save it as CSV UTF-8 and try again.",
+                        line=line)) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[RollRow] = []
     header: list[str] | None = None
@@ -128,9 +133,11 @@ def read_roll(data: bytes) -> Roll:
                 rows.append(RollRow(line, cells))
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise Invalid(f"The file is not readable as CSV at line {reader.line_num}: {exc}.") from None
+        raise Invalid(_("The file is not readable as CSV at line %(line)s: %(problem)s.", line=reader.line_num,
+                        problem=exc)) from None
     if not header or not any(c.strip() for c in header):
-        raise Invalid(f"The file has no header line. The first line must name the columns: {','.join(COLUMNS)}.")
+        raise Invalid(_("The file has no header line. The first line must name the columns: %(columns)s.",
+                        columns=",".join(COLUMNS)))
     columns = [c.strip().lower() for c in header]
     _check_columns(columns)
     return Roll(header=header, columns=columns, rows=rows, bom=bom)
@@ -140,20 +147,21 @@ def _check_columns(columns: list[str]) -> None:
     problems = []
     unknown = [c or "(blank)" for c in columns if c not in COLUMNS]
     if unknown:
-        problems.append(f"unknown column(s): {', '.join(unknown)}")
+        problems.append(_("unknown column(s): %(columns)s", columns=", ".join(unknown)))
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
-        problems.append(f"missing column(s): {', '.join(missing)}")
+        problems.append(_("missing column(s): %(columns)s", columns=", ".join(missing)))
     repeated = sorted({c for c in columns if c and columns.count(c) > 1})
     if repeated:
-        problems.append(f"repeated column(s): {', '.join(repeated)}")
+        problems.append(_("repeated column(s): %(columns)s", columns=", ".join(repeated)))
     if not problems:
         return
-    hint = ""
+    message = _("The header line does not match: %(problems)s. Expected the columns %(columns)s (the last four "
+                "may be left out).", problems="; ".join(problems), columns=",".join(COLUMNS))
     if len(columns) == 1 and ";" in columns[0]:
-        hint = " The file seems to be separated by semicolons; separate the columns with commas."
-    raise Invalid(f"The header line does not match: {'; '.join(problems)}. "
-                  f"Expected the columns {','.join(COLUMNS)} (the last four may be left out).{hint}")
+        message = _("%(message)s The file seems to be separated by semicolons; separate the columns with commas.",
+                    message=message)
+    raise Invalid(message)
 
 
 @dataclass
@@ -262,8 +270,9 @@ def _subjects_by_reference(references: Iterable[str]) -> dict[str, Subject]:
 def _check_row(roll: Roll, row: RollRow, on_record: dict[str, Subject], today: date) -> _Checked:
     if len(row.cells) != len(roll.columns):
         values = SubjectValues(roll.cell(row, "reference").upper(), "", "", None, "", "")
-        return _Checked(row, values, [f"the row has {len(row.cells)} cells, the header {len(roll.columns)}"])
-    refused = [f"{name} contains {describe(char)}" for name in roll.columns
+        return _Checked(row, values, [_("the row has %(cells)s cells, the header %(columns)s",
+                                        cells=len(row.cells), columns=len(roll.columns))])
+    refused = [_("%(column)s contains %(character)s", column=name, character=describe(char)) for name in roll.columns
                if (char := refused_character(roll.cell(row, name))) is not None]
     if refused:  # the rest of such a row is not checked: the file needs fixing first
         return _Checked(row, SubjectValues(roll.cell(row, "reference").upper(), "", "", None, "", ""), refused)
@@ -290,7 +299,7 @@ def _check_row(roll: Roll, row: RollRow, on_record: dict[str, Subject], today: d
     # A date that could not be read is reported as such, not as the "enter a date" it became.
     for name, messages in found.items():
         errors.setdefault(name, messages)
-    reasons = [f"{name}: {' '.join(messages).rstrip('.')}{_accepted_codes(name, values)}"
+    reasons = [_reason(name, " ".join(messages).rstrip("."), values)
                for name, messages in sorted(errors.items(), key=lambda e: _column_order(e[0]))]
     return _Checked(row, values, reasons)
 
@@ -304,18 +313,23 @@ def _parse_date(text: str) -> tuple[date | None, str | None]:
             return date.fromisoformat(text), None
         except ValueError:
             pass
-    return None, "Write a real date as YYYY-MM-DD, for example 1990-04-27."
+    return None, _("Write a real date as YYYY-MM-DD, for example 1990-04-27.")
 
 
-def _accepted_codes(name: str, values: SubjectValues) -> str:
+def _reason(name: str, problem: str, values: SubjectValues) -> str:
+    """One column's problem on a row, with the codes a coded column accepts (the column names and codes are
+    the file's own, never translated)."""
     codes = CODES.get(name)
     if codes is None:
-        return ""
+        return str(_("%(column)s: %(problem)s", column=name, problem=problem))
     accepted = ", ".join(c.value for c in codes)
     if name == "alerts":
         unknown = ", ".join(sorted(set(values.alert_codes) - {c.value for c in codes}))
-        return f" (unknown: {unknown}, expected codes from {accepted}, separated by '{ALERT_SEPARATOR}')"
-    return f" (got '{getattr(values, name)}', expected one of {accepted})"
+        return str(_("%(column)s: %(problem)s (unknown: %(unknown)s, expected codes from %(codes)s, separated by "
+                     "'%(separator)s')", column=name, problem=problem, unknown=unknown, codes=accepted,
+                     separator=ALERT_SEPARATOR))
+    return str(_("%(column)s: %(problem)s (got '%(value)s', expected one of %(codes)s)", column=name,
+                 problem=problem, value=getattr(values, name), codes=accepted))
 
 
 def _column_order(name: str) -> int:
@@ -331,14 +345,14 @@ def _reject_repeated_references(checked: list[_Checked]) -> None:
     for item in checked:
         others = [n for n in lines.get(item.values.reference, []) if n != item.row.line]
         if others:
-            item.reasons.insert(0, f"reference: {item.values.reference} is also on line "
-                                   f"{', '.join(str(n) for n in others)} of this file")
+            item.reasons.insert(0, _("reference: %(reference)s is also on line %(lines)s of this file",
+                                     reference=item.values.reference, lines=", ".join(str(n) for n in others)))
 
 
 def _differing_fields(existing: Subject, unit: Unit, values: SubjectValues) -> list[str]:
     differing = list(trail.changes(services.snapshot(existing), services.as_fields(values)))
     if existing.unit_id != unit.id:
-        differing.append(f"unit (on record in {existing.unit.code})")
+        differing.append(_("unit (on record in %(unit)s)", unit=existing.unit.code))
     return sorted(differing, key=_column_order)
 
 

@@ -4,9 +4,11 @@ caseload and break-glass. Each handler checks access through app/policy.py befor
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import cast
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -16,6 +18,7 @@ from app.auth.models import Unit, User
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import ConfirmForm, SelectChoice, read_dates, show_errors
+from app.i18n import day
 from app.ids import form_id, id_arg
 from app.registry import WorkItem, registry
 from app.subjects import handover, moves, queries, services, work
@@ -29,7 +32,7 @@ from app.subjects.forms import (
     decisions_from,
     work_rows_form,
 )
-from app.subjects.models import AlertCode, CustodyStatus, Subject
+from app.subjects.models import AlertCode, CustodyStatus, OffenceCategory, Subject
 from app.text import describe, refused_character
 
 bp = Blueprint("subjects", __name__)
@@ -55,7 +58,8 @@ def _filters_from_request() -> queries.ListFilters:
     q = args.get("q", "")[:100]
     refused = refused_character(q)
     if refused is not None:
-        abort(400, description=f"Search again without {describe(refused)}: Waypoint does not accept it.")
+        abort(400, description=_("Search again without %(character)s: Waypoint does not accept it.",
+                                 character=describe(refused)))
     return queries.ListFilters(
         q=q,
         unit_id=id_arg("unit_id"),
@@ -149,7 +153,7 @@ def create() -> Response | str | tuple[str, int]:
         unit_id = form_id(form.unit.data) or 0
         try:
             if date_errors:  # a date that is not a date must not be saved as "no date"
-                raise Invalid("The record was not saved.", field_errors=services.validate(values.normalised()))
+                raise Invalid(_("The record was not saved."), field_errors=services.validate(values.normalised()))
             subject = services.create_subject(g.user, unit_id, values)
         except Invalid as exc:
             show_errors(form, _merge(date_errors, exc))
@@ -157,9 +161,11 @@ def create() -> Response | str | tuple[str, int]:
         except NotAllowed as exc:
             # A unit the form did not offer (a forged form, or one left open while the user left the unit):
             # refused and on the record, with the page the refusal always had. Nothing was written before it.
+            # The trail keeps the English text; the page shows it in the user's language.
             policy.record_refusal(403, exc.message, object_type="unit", object_id=unit_id)
-            return render_template("errors/error.html", status=403, message=exc.message), 403
-        flash(f"Record for {subject.full_name} created.", "success")
+            message = _("You can add people only to your own units.")
+            return render_template("errors/error.html", status=403, message=message), 403
+        flash(_("Record for %(name)s created.", name=subject.full_name), "success")
         return redirect(url_for("subjects.show", subject_id=subject.id))
     return render_template("subjects/form.html", form=form, subject=None), 400 if form.errors else 200
 
@@ -183,7 +189,7 @@ def edit(subject_id: int) -> Response | str | tuple[str, int]:
         loaded_version = form_id(form.version.data) or 0
         try:
             if date_errors:
-                raise Invalid("The record was not saved.",
+                raise Invalid(_("The record was not saved."),
                               field_errors=services.validate(values.normalised(), subject_id=subject.id))
             services.update_subject(g.user, subject, values, loaded_version)
         except Invalid as exc:
@@ -194,7 +200,7 @@ def edit(subject_id: int) -> Response | str | tuple[str, int]:
             db.session.refresh(subject)
             services.record_view(g.user, subject)  # the conflict page shows the record as saved now
             return _conflict_page(subject, form, values, loaded_version, exc), 409
-        flash("Changes saved.", "success")
+        flash(_("Changes saved."), "success")
         return redirect(url_for("subjects.show", subject_id=subject.id))
     return render_template("subjects/form.html", form=form, subject=subject), 400 if form.errors else 200
 
@@ -205,11 +211,38 @@ def _conflict_page(subject: Subject, form: SubjectForm, values: services.Subject
     form, and let them save again deliberately against the current version."""
     saved = services.snapshot(subject)
     mine = services.as_fields(values.normalised())
-    rows = [(name, saved[name], mine[name]) for name in services.EDITABLE_FIELDS]
+    rows = [(form[name].label.text, _shown(name, saved[name]), _shown(name, mine[name]), saved[name] != mine[name])
+            for name in services.EDITABLE_FIELDS]
+    meanwhile = [{**c, "fields": [form[f].label.text if f in form else f for f in c["fields"]]}
+                 for c in services.changes_since(subject, loaded_version)]
     form.version.data = str(subject.version)
     form.form_errors.append(exc.message)
-    return render_template("subjects/conflict.html", subject=subject, form=form, rows=rows,
-                           meanwhile=services.changes_since(subject, loaded_version))
+    return render_template("subjects/conflict.html", subject=subject, form=form, rows=rows, meanwhile=meanwhile)
+
+
+def _shown(name: str, value: object) -> str:
+    """A field's value (as `services.as_fields` gives it) as the conflict page shows it: labels for codes,
+    dates in the reader's language, "—" for none."""
+    if value is None or value == "" or value == []:
+        return "—"
+    labels: dict[str, type[CustodyStatus] | type[OffenceCategory] | type[AlertCode]] = {
+        "status": CustodyStatus, "index_offence_category": OffenceCategory, "alerts": AlertCode}
+    if name in labels:
+        codes = value if isinstance(value, list) else [value]
+        return str(_(", ")).join(_code_label(labels[name], str(code)) for code in codes)
+    if name in {"date_of_birth", "sentence_date", "release_date", "next_review_due"}:
+        try:
+            return day(date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def _code_label(enum: type[CustodyStatus] | type[OffenceCategory] | type[AlertCode], code: str) -> str:
+    try:
+        return enum(code).label
+    except ValueError:
+        return code
 
 
 # --- transfer, allocation ----------------------------------------------------------------------------
@@ -223,8 +256,8 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
     items = work.open_work(subject)
     form = _transfer_form(subject, items, to_unit)
     units = db.session.scalars(select(Unit).order_by(Unit.name))
-    form.to_unit.choices = [SelectChoice("", "Choose a unit")] + [
-        SelectChoice(str(u.id), f"{u.name} ({u.kind_label})") for u in units
+    form.to_unit.choices = [SelectChoice("", _("Choose a unit"))] + [
+        SelectChoice(str(u.id), _("%(unit)s (%(kind)s)", unit=u.name, kind=u.kind_label)) for u in units
     ]
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="transfer_form")
@@ -232,10 +265,10 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
         try:
             dates, problems = read_dates(form, "moved_on", "release_date")
             if problems:
-                raise Invalid("The transfer was not recorded.", field_errors=problems)
+                raise Invalid(_("The transfer was not recorded."), field_errors=problems)
             move = handover.Move(form_id(form.to_unit.data) or 0, form.to_status.data or "", dates["moved_on"],
                                  form.reason.data or "", dates["release_date"], _confirmation(form))
-            movement, _ = handover.transfer_with_handover(g.user, subject, move, decisions_from(form, items),
+            movement, _handover = handover.transfer_with_handover(g.user, subject, move, decisions_from(form, items),
                                                           form.handover_note.data or "")
         except moves.MoveNeedsConfirmation as exc:
             db.session.rollback()
@@ -247,7 +280,7 @@ def transfer(subject_id: int) -> Response | str | tuple[str, int]:
             db.session.rollback()  # a refused handover may follow a move already flushed: none of it stays
             show_errors(form, exc)
             return _transfer_page(form, subject, items, to_unit, 400)
-        flash(f"Transfer to {movement.to_unit.name} recorded.", "success")
+        flash(_("Transfer to %(unit)s recorded.", unit=movement.to_unit.name), "success")
         if policy.can_view_subject(g.user, subject):
             return redirect(url_for("subjects.show", subject_id=subject.id))
         return redirect(url_for("subjects.index"))
@@ -270,7 +303,7 @@ def _transfer_form(subject: Subject, items: list[WorkItem], to_unit: Unit | None
 
     def keep_label(item: WorkItem) -> str:
         owner = db.session.get(User, item.owner_id) if item.owner_id is not None else None
-        return f"Keep with {owner.display_name}" if owner is not None else "Leave unowned"
+        return str(_("Keep with %(name)s", name=owner.display_name) if owner is not None else _("Leave unowned"))
 
     form = work_rows_form(HandoverNoteForm, items, owners, keep_label,
                           lambda item: registry().work_kind(item.kind).end is not None)
@@ -327,9 +360,11 @@ def location(subject_id: int) -> Response | str | tuple[str, int]:
             db.session.refresh(subject)
             trail.record_view(subject.id, object_type="location_form")
             form.version.data = str(subject.version)
-            form.form_errors.append(f"{exc.message} Now: {subject.location_label or 'no location recorded'}.")
+            form.form_errors.append(_("%(problem)s Now: %(location)s.", problem=exc.message,
+                                      location=subject.location_label or _("no location recorded")))
             return render_template("subjects/location.html", form=form, subject=subject), 409
-        flash(f"Location of {subject.full_name} saved: {subject.location_label or 'none recorded'}.", "success")
+        flash(_("Location of %(name)s saved: %(location)s.", name=subject.full_name,
+                location=subject.location_label or _("none recorded")), "success")
         return redirect(url_for("subjects.show", subject_id=subject.id))
     return render_template("subjects/location.html", form=form, subject=subject), 400 if form.errors else 200
 
@@ -339,8 +374,9 @@ def location(subject_id: int) -> Response | str | tuple[str, int]:
 def allocate(subject_id: int) -> Response | str | tuple[str, int]:
     subject = load_supervised_subject(subject_id, policy.can_allocate, "allocation")
     form = AllocateForm()
-    form.owner.choices = [SelectChoice("", "Nobody (unallocated)")] + [
-        SelectChoice(str(u.id), f"{u.display_name} ({u.role_enum.label})") for u in services.eligible_owners(subject)
+    form.owner.choices = [SelectChoice("", _("Nobody (unallocated)"))] + [
+        SelectChoice(str(u.id), _("%(name)s (%(role)s)", name=u.display_name, role=u.role_enum.label))
+        for u in services.eligible_owners(subject)
     ]
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="allocation_form")
@@ -352,7 +388,7 @@ def allocate(subject_id: int) -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("subjects/allocate.html", form=form, subject=subject), 400
-        flash("Case owner updated.", "success")
+        flash(_("Case owner updated."), "success")
         return redirect(url_for("subjects.show", subject_id=subject.id))
     return render_template("subjects/allocate.html", form=form, subject=subject), 400 if form.errors else 200
 
@@ -378,9 +414,9 @@ def break_glass() -> Response | str | tuple[str, int]:
             return render_template("subjects/break_glass.html", form=form), 400
         assert subject is not None  # noqa: S101 - break_glass returns a subject or raises
         if access is None:
-            flash("This person is in your units or caseload: no break-glass access was needed.", "info")
+            flash(_("This person is in your units or caseload: no break-glass access was needed."), "info")
         else:
-            flash("Break-glass access opened for one hour. It is recorded and your supervisors will review it.",
+            flash(_("Break-glass access opened for one hour. It is recorded and your supervisors will review it."),
                   "warning")
         return redirect(url_for("subjects.show", subject_id=subject.id))
     return render_template("subjects/break_glass.html", form=form), 400 if form.errors else 200
@@ -392,5 +428,5 @@ def review_break_glass(access_id: int) -> Response:
     access = policy.load_break_glass(access_id)
     if ConfirmForm().validate_on_submit():
         services.review_break_glass(g.user, access)
-        flash("Break-glass access marked as reviewed.", "success")
+        flash(_("Break-glass access marked as reviewed."), "success")
     return redirect(url_for("main.home"))

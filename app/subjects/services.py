@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import policy, signals
@@ -18,6 +20,7 @@ from app.audit import trail
 from app.auth.models import Unit, UnitKind, User
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
+from app.i18n import day
 from app.registry import Move
 from app.subjects import moves
 from app.subjects.models import (
@@ -123,41 +126,41 @@ def validate(
         errors.setdefault(name, []).append(message)
 
     if not values.reference:
-        add("reference", "Enter the reference number.")
+        add("reference", _("Enter the reference number."))
     elif not REFERENCE_PATTERN.match(values.reference):
-        add("reference", "Use 3 to 20 capital letters, digits, dashes or slashes, for example A1234BC.")
+        add("reference", _("Use 3 to 20 capital letters, digits, dashes or slashes, for example A1234BC."))
     else:
         clash = db.session.scalar(select(Subject.id).where(Subject.reference == values.reference))
         if clash is not None and clash != subject_id:
-            add("reference", "Another person already has this reference number.")
-    for name, label in (("given_name", "given name"), ("family_name", "family name")):
+            add("reference", _("Another person already has this reference number."))
+    for name, missing in (("given_name", _("Enter the given name.")), ("family_name", _("Enter the family name."))):
         value = getattr(values, name)
         if not value:
-            add(name, f"Enter the {label}.")
+            add(name, missing)
         elif len(value) > 100:
-            add(name, "Use at most 100 characters.")
+            add(name, _("Use at most 100 characters."))
         elif problem := control_character_problem(value):  # forms refuse it first; the import and others here
             add(name, problem)
     dob = values.date_of_birth
     if dob is None:
-        add("date_of_birth", "Enter the date of birth as a date, for example 1990-04-27.")
+        add("date_of_birth", _("Enter the date of birth as a date, for example 1990-04-27."))
     elif dob > today - timedelta(days=365 * MIN_AGE_YEARS):
-        add("date_of_birth", f"The date of birth must be at least {MIN_AGE_YEARS} years ago.")
+        add("date_of_birth", _("The date of birth must be at least %(years)s years ago.", years=MIN_AGE_YEARS))
     elif dob < date(today.year - MAX_AGE_YEARS, today.month, 1):
-        add("date_of_birth", f"The date of birth must be within the last {MAX_AGE_YEARS} years.")
+        add("date_of_birth", _("The date of birth must be within the last %(years)s years.", years=MAX_AGE_YEARS))
     if values.status not in {s.value for s in CustodyStatus}:
-        add("status", "Choose the custody or supervision status.")
+        add("status", _("Choose the custody or supervision status."))
     if values.index_offence_category not in {c.value for c in OffenceCategory}:
-        add("index_offence_category", "Choose the index offence category.")
+        add("index_offence_category", _("Choose the index offence category."))
     if values.sentence_date and values.sentence_date > today:
-        add("sentence_date", "The sentence date cannot be in the future.")
+        add("sentence_date", _("The sentence date cannot be in the future."))
     if dob and values.sentence_date and values.sentence_date < dob:
-        add("sentence_date", "The sentence date cannot be before the date of birth.")
+        add("sentence_date", _("The sentence date cannot be before the date of birth."))
     if values.release_date and values.sentence_date and values.release_date < values.sentence_date:
-        add("release_date", "The release date cannot be before the sentence date.")
+        add("release_date", _("The release date cannot be before the sentence date."))
     unknown = set(values.alert_codes) - {a.value for a in AlertCode}
     if unknown:
-        add("alerts", "Choose alerts from the list.")
+        add("alerts", _("Choose alerts from the list."))
     return errors
 
 
@@ -192,11 +195,11 @@ def add_subject(unit_id: int, values: SubjectValues) -> Subject:
 def create_subject(actor: User, unit_id: int, values: SubjectValues) -> Subject:
     """Create a record in one of the actor's units. Raises Invalid with every problem at once."""
     if not policy.can_create_subject_in(actor, unit_id):
-        raise NotAllowed("You can add people only to your own units.")
+        raise NotAllowed("You can add people only to your own units.")  # audited as written: the page translates it
     values = values.normalised()
     errors = validate(values)
     if errors:
-        raise Invalid("The record was not saved.", field_errors=errors)
+        raise Invalid(_("The record was not saved."), field_errors=errors)
     subject = add_subject(unit_id, values)
     db.session.flush()
     trail.record("create", object_type="subject", object_id=subject.id, subject_id=subject.id,
@@ -209,13 +212,13 @@ def update_subject(actor: User, subject: Subject, values: SubjectValues, expecte
     """Save an edit made from `expected_version`. Raises Conflict when someone saved in between
     (nothing is overwritten), Invalid with every problem otherwise."""
     if not policy.can_edit_subject(actor, subject):
-        raise NotAllowed("You can change only the records of your units or caseload.")
+        raise NotAllowed(_("You can change only the records of your units or caseload."))
     values = values.normalised()
     errors = validate(values, subject_id=subject.id)
     if errors:
-        raise Invalid("The record was not saved.", field_errors=errors)
+        raise Invalid(_("The record was not saved."), field_errors=errors)
     bump_version(subject, expected_version,
-                 f"{subject.full_name}'s record was changed by someone else while you were editing it.")
+                 _("%(name)s's record was changed by someone else while you were editing it.", name=subject.full_name))
     before = snapshot(subject)
     _apply(subject, values)
     db.session.flush()
@@ -249,28 +252,28 @@ def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, mov
     clears where the person was within the old one, and goes ahead over a keep-apart only with `confirmation`
     (raises moves.MoveNeedsConfirmation otherwise, having changed nothing)."""
     if not policy.can_transfer(actor, subject):
-        raise NotAllowed("Only a supervisor of the person's unit can record a transfer.")
+        raise NotAllowed(_("Only a supervisor of the person's unit can record a transfer."))
     errors: dict[str, list[str]] = {}
     unit = db.session.get(Unit, to_unit_id)
     if unit is None:
-        errors["to_unit"] = ["Choose the unit the person moves to."]
+        errors["to_unit"] = [_("Choose the unit the person moves to.")]
     if to_status not in {s.value for s in CustodyStatus}:
-        errors["to_status"] = ["Choose the status after the move."]
+        errors["to_status"] = [_("Choose the status after the move.")]
     elif unit is not None and unit.kind == UnitKind.PRISON and to_status not in CUSTODY_STATUSES:
-        errors["to_status"] = ["In a prison the status must be remand or sentenced."]
+        errors["to_status"] = [_("In a prison the status must be remand or sentenced.")]
     elif unit is not None and unit.kind == UnitKind.PROBATION_REGION and to_status in CUSTODY_STATUSES:
-        errors["to_status"] = ["Under a probation region the status cannot be remand or sentenced."]
+        errors["to_status"] = [_("Under a probation region the status cannot be remand or sentenced.")]
     if moved_on is None:
-        errors["moved_on"] = ["Enter the date of the move, for example 2026-11-25."]
+        errors["moved_on"] = [_("Enter the date of the move, for example 2026-11-25.")]
     elif moved_on > utcnow().date() + timedelta(days=1):
-        errors["moved_on"] = ["Record a move when it happens, not before."]
+        errors["moved_on"] = [_("Record a move when it happens, not before.")]
     if not reason.strip():
-        errors["reason"] = ["Give the reason for the move."]
+        errors["reason"] = [_("Give the reason for the move.")]
     _check_release_date(subject, to_status, moved_on, release_date, errors)
     if unit is not None and unit.id == subject.unit_id and to_status == subject.status:
-        errors["to_unit"] = ["That is where the person is now: choose another unit or status."]
+        errors["to_unit"] = [_("That is where the person is now: choose another unit or status.")]
     if errors:
-        raise Invalid("The transfer was not recorded.", field_errors=errors)
+        raise Invalid(_("The transfer was not recorded."), field_errors=errors)
     assert unit is not None and moved_on is not None  # noqa: S101 - checked above
     move = Move("transfer", unit.id)
     conflicts = moves.check_move(actor, subject, move, confirmation or moves.Confirmation()) \
@@ -292,7 +295,7 @@ def transfer(actor: User, subject: Subject, to_unit_id: int, to_status: str, mov
     if owner is not None and unit.id not in owner.unit_ids:
         # Access follows the subject: a case owner who does not work in the new unit hands the case over.
         db.session.add(Allocation(subject_id=subject.id, owner_id=None, previous_owner_id=owner.id,
-                                  allocated_by_id=actor.id, note=f"Handed over on transfer to {unit.name}."))
+                                  allocated_by_id=actor.id, note=f"{HANDED_OVER_PREFIX}{unit.name}."))
         subject.case_owner_id = None
     _bump_version(subject)
     after = {"unit_id": unit.id, "status": to_status, "case_owner_id": subject.case_owner_id,
@@ -311,22 +314,23 @@ def _check_release_date(subject: Subject, to_status: str, moved_on: date | None,
     """A release on licence is recorded with the day of the release; no other status takes one here."""
     if to_status != CustodyStatus.RELEASED_ON_LICENCE:
         if release_date is not None:
-            errors["release_date"] = ["Give a release date only when the status after the move is "
-                                      "\u201cReleased on licence\u201d; otherwise leave it empty."]
+            errors["release_date"] = [_("Give a release date only when the status after the move is "
+                                        "\u201cReleased on licence\u201d; otherwise leave it empty.")]
         return
     if release_date is None:
-        errors["release_date"] = ["Enter the date of the release on licence, for example 2026-11-25."]
+        errors["release_date"] = [_("Enter the date of the release on licence, for example 2026-11-25.")]
     elif moved_on is not None and release_date > moved_on:
-        errors["release_date"] = ["The release cannot be after the date of the move."]
+        errors["release_date"] = [_("The release cannot be after the date of the move.")]
     elif subject.sentence_date is not None and release_date < subject.sentence_date:
-        errors["release_date"] = [f"The release cannot be before the sentence date "
-                                  f"({subject.sentence_date.isoformat()})."]
+        errors["release_date"] = [_("The release cannot be before the sentence date (%(date)s).",
+                                    date=day(subject.sentence_date))]
 
 
 def _bump_version(subject: Subject) -> None:
     """A change made without an edit form (transfer, allocation) still moves the version on, so that an
     edit opened before it conflicts."""
-    bump_version(subject, None, f"{subject.full_name}'s record was removed while it was being changed.")
+    bump_version(subject, None, _("%(name)s's record was removed while it was being changed.",
+                                  name=subject.full_name))
 
 
 def eligible_owners(subject: Subject) -> list[User]:
@@ -344,12 +348,12 @@ def eligible_owners(subject: Subject) -> list[User]:
 def allocate(actor: User, subject: Subject, owner_id: int | None, note: str = "") -> Allocation:
     """Make `owner_id` (or nobody) the case owner."""
     if not policy.can_allocate(actor, subject):
-        raise NotAllowed("Only a supervisor of the person's unit can allocate the case.")
+        raise NotAllowed(_("Only a supervisor of the person's unit can allocate the case."))
     if owner_id is not None and owner_id not in {u.id for u in eligible_owners(subject)}:
-        raise Invalid("The case was not allocated.",
-                      field_errors={"owner": ["Choose a case worker of the person's unit."]})
+        raise Invalid(_("The case was not allocated."),
+                      field_errors={"owner": [_("Choose a case worker of the person's unit.")]})
     if owner_id == subject.case_owner_id:
-        raise Invalid("The case was not allocated.", field_errors={"owner": ["That is the case owner already."]})
+        raise Invalid(_("The case was not allocated."), field_errors={"owner": [_("That is the case owner already.")]})
     allocation = Allocation(subject_id=subject.id, owner_id=owner_id, previous_owner_id=subject.case_owner_id,
                             allocated_by_id=actor.id, note=note.strip())
     db.session.add(allocation)
@@ -361,7 +365,9 @@ def allocate(actor: User, subject: Subject, owner_id: int | None, note: str = ""
     return allocation
 
 
+# Notes Waypoint writes on the case-owner history: stored in English, shown translated (holdings.allocation_note).
 OWNER_LEFT_THE_UNIT = "Owner removed from the unit."
+HANDED_OVER_PREFIX = "Handed over on transfer to "
 
 
 def release_caseload(actor: User, owner: User, unit_ids: frozenset[int]) -> list[Subject]:
@@ -403,7 +409,7 @@ class NoSuchReference(Invalid):
     """A complete break-glass request whose reference matches no person that could be opened."""
 
 
-NO_SUCH_PERSON = "No person has exactly this reference number."
+NO_SUCH_PERSON = _l("No person has exactly this reference number.")
 
 
 def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | None, BreakGlassAccess | None]:
@@ -420,18 +426,18 @@ def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | Non
     own reference, is no person to open: it answers as a reference that never existed.
     """
     if not policy.works_cases(actor):
-        raise NotAllowed("Break-glass access is for case workers.")
+        raise NotAllowed(_("Break-glass access is for case workers."))
     ref = reference.strip().upper()
     errors: dict[str, list[str]] = {}
     if not ref:
-        errors["reference"] = ["Enter the exact reference number."]
+        errors["reference"] = [_("Enter the exact reference number.")]
     if len(reason.strip()) < 10:
-        errors["reason"] = ["Explain in a sentence why you need this record now (at least 10 characters)."]
+        errors["reason"] = [_("Explain in a sentence why you need this record now (at least 10 characters).")]
     if errors:
-        raise Invalid("Access was not opened.", field_errors=errors)
+        raise Invalid(_("Access was not opened."), field_errors=errors)
     subject = db.session.scalar(select(Subject).where(Subject.reference == ref, Subject.erased_at.is_(None)))
     if subject is None:
-        raise NoSuchReference("Access was not opened.", field_errors={"reference": [NO_SUCH_PERSON]})
+        raise NoSuchReference(_("Access was not opened."), field_errors={"reference": [str(NO_SUCH_PERSON)]})
     if policy.in_scope(actor, subject):
         return subject, None
     access = BreakGlassAccess(user_id=actor.id, subject_id=subject.id, unit_id=subject.unit_id,
@@ -447,7 +453,7 @@ def break_glass(actor: User, reference: str, reason: str) -> tuple[Subject | Non
 
 def review_break_glass(actor: User, access: BreakGlassAccess) -> None:
     if not policy.can_review_break_glass(actor, access):
-        raise NotAllowed("Only a supervisor of the person's unit, other than the user, can review this access.")
+        raise NotAllowed(_("Only a supervisor of the person's unit, other than the user, can review this access."))
     if access.reviewed_at is not None:
         return
     access.reviewed_by_id = actor.id

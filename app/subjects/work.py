@@ -7,6 +7,10 @@ listed among the work that user left there, as unowned, for the unit's superviso
 
 from __future__ import annotations
 
+from typing import cast
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased
 
@@ -20,10 +24,11 @@ from app.subjects import services
 from app.subjects.models import Allocation, Subject
 
 KIND = "caseload"
+REASSIGNED_NOTE = "Reassigned by a supervisor."  # stored in English, shown translated (holdings.allocation_note)
 
 
 def work_item(subject: Subject, owner_id: int | None) -> WorkItem:
-    return WorkItem(KIND, subject.id, subject.id, owner_id, f"Case ownership of {subject.full_name}")
+    return WorkItem(KIND, subject.id, subject.id, owner_id, _("Case ownership of %(name)s", name=subject.full_name))
 
 
 def for_subject(subject: Subject) -> list[WorkItem]:
@@ -47,7 +52,7 @@ def owned_in_unit(user: User, unit_id: int) -> list[WorkItem]:
 def _subject(subject_id: int) -> Subject:
     subject = db.session.get(Subject, subject_id)
     if subject is None or subject.erased_at is not None:
-        raise Invalid("This record is no longer open: reload the page.")
+        raise Invalid(_("This record is no longer open: reload the page."))
     return subject
 
 
@@ -56,7 +61,8 @@ def _allocate(subject: Subject, owner_id: int | None, actor: User, note: str) ->
     db.session.add(Allocation(subject_id=subject.id, owner_id=owner_id, previous_owner_id=before,
                               allocated_by_id=actor.id, note=note))
     subject.case_owner_id = owner_id
-    bump_version(subject, None, f"{subject.full_name}'s record was removed while it was being changed.")
+    bump_version(subject, None, _("%(name)s's record was removed while it was being changed.",
+                                  name=subject.full_name))
     trail.record("allocate", object_type="subject", object_id=subject.id, subject_id=subject.id,
                  details={"changes": {"case_owner_id": [before, owner_id]}, "version": subject.version})
 
@@ -64,7 +70,7 @@ def _allocate(subject: Subject, owner_id: int | None, actor: User, note: str) ->
 def reassign(item_id: int, new_owner: User, actor: User) -> None:
     subject = _subject(item_id)
     if subject.case_owner_id != new_owner.id:
-        _allocate(subject, new_owner.id, actor, "Reassigned by a supervisor.")
+        _allocate(subject, new_owner.id, actor, REASSIGNED_NOTE)
 
 
 def end(item_id: int, reason: str, actor: User) -> None:
@@ -74,7 +80,8 @@ def end(item_id: int, reason: str, actor: User) -> None:
         _allocate(subject, None, actor, reason.strip())
 
 
-WORK_KIND = WorkKind(KIND, "Case ownership", for_subject=for_subject, owned_in_unit=owned_in_unit,
+# The label is lazy (read in the reader's language when shown); it renders as a str wherever it is used.
+WORK_KIND = WorkKind(KIND, cast(str, _l("Case ownership")), for_subject=for_subject, owned_in_unit=owned_in_unit,
                      reassign=reassign, end=end)
 
 
