@@ -144,9 +144,15 @@ def consistency(user: User) -> tuple[list[str], list[ConsistencyRow], list[Consi
         .join(Subject, Subject.id == Assessment.subject_id)
         .where(policy.assessments_practised_in_units_of(user))
         .options(selectinload(Assessment.author))))
+    # Judgements are counted by their code, under the current instruments' label for it (in the reader's
+    # language): an assessment made with an earlier version of an instrument counts with the later ones.
     labels: list[str] = []
+    label_of: dict[str, str] = {}
     for instrument in catalogue.current("assessment"):
-        labels += [o.label for o in instrument.overall_judgements if o.label not in labels]
+        for option in instrument.overall_judgements:
+            label_of.setdefault(option.value, option.label)
+            if option.label not in labels:
+                labels.append(option.label)
     units = {u.id: u.name for u in user.units}
 
     def build(key_of: Callable[[Assessment, int], str]) -> list[ConsistencyRow]:
@@ -159,8 +165,8 @@ def consistency(user: User) -> tuple[list[str], list[ConsistencyRow], list[Consi
             approved = [a for a in items if a.status in (AssessmentStatus.APPROVED, AssessmentStatus.SUPERSEDED)]
             for a in approved:
                 instrument = catalogue.get(a.instrument_id, a.instrument_version)
-                judgement = next((o.label for o in instrument.overall_judgements if o.value == a.overall_judgement),
-                                 None)
+                judgement = label_of.get(a.overall_judgement or "") or next(
+                    (o.label for o in instrument.overall_judgements if o.value == a.overall_judgement), None)
                 if judgement is not None:
                     counts[judgement] = counts.get(judgement, 0) + 1
             submitted = [a for a in items if a.submitted_at or a.returned_at or a in approved]
