@@ -19,7 +19,7 @@ from app.connections.group_forms import (
     SkillForm,
     VersionForm,
 )
-from app.connections.models import GroupKind
+from app.connections.models import GroupKind, NexusLevel
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid
 from app.forms import SelectChoice, read_date, read_dates, show_errors
@@ -307,7 +307,8 @@ def nexus_picture() -> str:
     found = nexus.picture(g.user)
     # Counts only, but each is read from the records of the people behind it.
     trail.record_view(found.counted, object_type="nexus")
-    return render_template("connections/groups_nexus.html", picture=found)
+    return render_template("connections/groups_nexus.html", picture=found,
+                           level_labels={level.value: level.label for level in NexusLevel})
 
 
 @bp.route("/nexus/people")
