@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -27,6 +28,7 @@ from app.connections.models import (
 )
 from app.db import bump_version, db, per_request, utcnow
 from app.errors import Invalid, NotAllowed
+from app.i18n import day
 from app.subjects.models import Subject
 
 SOURCE_MAX = 200
@@ -48,18 +50,19 @@ class AffiliationValues:
 
 def _learnt_on(value: date | None, errors: dict[str, list[str]]) -> None:
     if value is None:
-        errors["learnt_on"] = [f"Enter the date it was learnt, for example {utcnow().date().isoformat()}."]
+        errors["learnt_on"] = [_("Enter the date it was learnt, for example %(date)s.",
+                                 date=utcnow().date().isoformat())]
     elif value > utcnow().date():
-        errors["learnt_on"] = ["The date it was learnt cannot be in the future."]
+        errors["learnt_on"] = [_("The date it was learnt cannot be in the future.")]
 
 
 def _grading(values: AffiliationValues, errors: dict[str, list[str]]) -> None:
     if values.source_grade not in {g.value for g in SourceGrade}:
-        errors["source_grade"] = ["Choose the evaluation of the source (1, 2 or 3)."]
+        errors["source_grade"] = [_("Choose the evaluation of the source (1, 2 or 3).")]
     if values.intelligence_grade not in {g.value for g in IntelligenceGrade}:
-        errors["intelligence_grade"] = ["Choose the assessment of the information (A to E)."]
+        errors["intelligence_grade"] = [_("Choose the assessment of the information (A to E).")]
     if values.handling_code not in {c.value for c in HandlingCode}:
-        errors["handling_code"] = ["Choose the handling code (P or C)."]
+        errors["handling_code"] = [_("Choose the handling code (P or C).")]
 
 
 def current_affiliation(subject: Subject, group_id: int) -> Affiliation | None:
@@ -72,26 +75,27 @@ def _check_affiliation(subject: Subject, values: AffiliationValues) -> dict[str,
     errors: dict[str, list[str]] = {}
     group = db.session.get(Group, values.group_id) if values.group_id is not None else None
     if group is None:
-        errors["group"] = ["Choose the group."]
+        errors["group"] = [_("Choose the group.")]
     elif not group.active:
-        errors["group"] = [f"{group.name} is no longer an active group of the register."]
+        errors["group"] = [_("%(group)s is no longer an active group of the register.", group=group.name)]
     elif current_affiliation(subject, group.id) is not None:
-        errors["group"] = [f"{subject.full_name} already has a current affiliation with {group.name}: end it "
-                           "before recording a new one (a change of role is a new affiliation)."]
+        errors["group"] = [_("%(name)s already has a current affiliation with %(group)s: end it before recording "
+                             "a new one (a change of role is a new affiliation).", name=subject.full_name,
+                             group=group.name)]
     if values.role not in {r.value for r in AffiliationRole}:
-        errors["role"] = ["Choose the person's role in the group."]
+        errors["role"] = [_("Choose the person's role in the group.")]
     if not values.evidence.strip():
-        errors["evidence"] = ["Give the evidence for the affiliation."]
+        errors["evidence"] = [_("Give the evidence for the affiliation.")]
     if not values.source.strip():
-        errors["source"] = ["Say where the evidence comes from."]
+        errors["source"] = [_("Say where the evidence comes from.")]
     elif len(values.source) > SOURCE_MAX:
-        errors["source"] = [f"Use at most {SOURCE_MAX} characters."]
+        errors["source"] = [_("Use at most %(num)d characters.", num=SOURCE_MAX)]
     _learnt_on(values.learnt_on, errors)
     if values.review_on is None:
-        errors["review_on"] = ["Enter the date the affiliation is to be reviewed."]
+        errors["review_on"] = [_("Enter the date the affiliation is to be reviewed.")]
     elif values.learnt_on is not None and values.review_on <= values.learnt_on:
-        errors["review_on"] = [f"The review date must be after the date it was learnt "
-                               f"({values.learnt_on.isoformat()})."]
+        errors["review_on"] = [_("The review date must be after the date it was learnt (%(date)s).",
+                                 date=day(values.learnt_on))]
     _grading(values, errors)
     return errors
 
@@ -99,10 +103,10 @@ def _check_affiliation(subject: Subject, values: AffiliationValues) -> dict[str,
 def record_affiliation(actor: User, subject: Subject, values: AffiliationValues) -> Affiliation:
     """Record the person's tie to a group, with its evidence, source, dates and 3×5×2 grading."""
     if not policy.can_record_affiliation(actor, subject):
-        raise NotAllowed("You can record affiliations only for the people of your units or caseload.")
+        raise NotAllowed(_("You can record affiliations only for the people of your units or caseload."))
     errors = _check_affiliation(subject, values)
     if errors:
-        raise Invalid("The affiliation was not saved.", field_errors=errors)
+        raise Invalid(_("The affiliation was not saved."), field_errors=errors)
     assert values.group_id is not None and values.learnt_on is not None  # noqa: S101 - checked above
     affiliation = Affiliation(
         subject_id=subject.id, group_id=values.group_id, role=values.role, evidence=values.evidence.strip(),
@@ -120,18 +124,18 @@ def record_affiliation(actor: User, subject: Subject, values: AffiliationValues)
 
 def _check_reason(reason: str) -> None:
     if len(reason.strip()) < REASON_MIN:
-        raise Invalid("Nothing was ended.", field_errors={"reason": ["Give the reason it ends."]})
+        raise Invalid(_("Nothing was ended."), field_errors={"reason": [_("Give the reason it ends.")]})
 
 
 def end_affiliation(actor: User, affiliation: Affiliation, reason: str, expected_version: int) -> None:
     """End an affiliation with a reason; it stays in the person's history."""
     if not policy.can_end_affiliation(actor, affiliation):
-        raise NotAllowed("You can end affiliations only for the people of your units or caseload.")
+        raise NotAllowed(_("You can end affiliations only for the people of your units or caseload."))
     if affiliation.ended_at is not None:
-        raise Invalid("This affiliation has already ended.")
+        raise Invalid(_("This affiliation has already ended."))
     _check_reason(reason)
-    bump_version(affiliation, expected_version, "This affiliation was changed by someone else after you opened "
-                                                "it. Nothing was saved.",
+    bump_version(affiliation, expected_version, _("This affiliation was changed by someone else after you opened "
+                                                  "it. Nothing was saved."),
                  ended_at=utcnow(), end_reason=reason.strip(), ended_by_id=actor.id)
     trail.record("end", object_type="affiliation", object_id=affiliation.id, subject_id=affiliation.subject_id,
                  details={"affiliation_reason_sha256": trail.digest(reason.strip())})
@@ -149,18 +153,18 @@ def current_skill(subject: Subject, skill: str) -> PersonSkill | None:
 def record_skill(actor: User, subject: Subject, skill: str, evidence: str, learnt_on: date | None) -> PersonSkill:
     """Record a criminal skill of concern with its evidence; the same skill twice at once is refused."""
     if not policy.can_record_affiliation(actor, subject):
-        raise NotAllowed("You can record skills only for the people of your units or caseload.")
+        raise NotAllowed(_("You can record skills only for the people of your units or caseload."))
     errors: dict[str, list[str]] = {}
     if skill not in {s.value for s in Skill}:
-        errors["skill"] = ["Choose the skill."]
+        errors["skill"] = [_("Choose the skill.")]
     elif (held := current_skill(subject, skill)) is not None:
-        errors["skill"] = [f"{held.skill_label} is already recorded for {subject.full_name}: end it before "
-                           "recording it again."]
+        errors["skill"] = [_("%(skill)s is already recorded for %(name)s: end it before recording it again.",
+                             skill=held.skill_label, name=subject.full_name)]
     if not evidence.strip():
-        errors["evidence"] = ["Give the evidence for the skill."]
+        errors["evidence"] = [_("Give the evidence for the skill.")]
     _learnt_on(learnt_on, errors)
     if errors:
-        raise Invalid("The skill was not saved.", field_errors=errors)
+        raise Invalid(_("The skill was not saved."), field_errors=errors)
     assert learnt_on is not None  # noqa: S101 - checked above
     row = PersonSkill(subject_id=subject.id, skill=skill, evidence=evidence.strip(), learnt_on=learnt_on,
                       recorded_by_id=actor.id)
@@ -175,9 +179,9 @@ def record_skill(actor: User, subject: Subject, skill: str, evidence: str, learn
 def end_skill(actor: User, row: PersonSkill, reason: str) -> None:
     """End a skill of concern with a reason (no longer believed, or disproved); it stays as history."""
     if not policy.can_end_person_skill(actor, row):
-        raise NotAllowed("You can end skills only for the people of your units or caseload.")
+        raise NotAllowed(_("You can end skills only for the people of your units or caseload."))
     if row.ended_at is not None:
-        raise Invalid("This skill has already ended.")
+        raise Invalid(_("This skill has already ended."))
     _check_reason(reason)
     row.ended_at, row.end_reason, row.ended_by_id = utcnow(), reason.strip(), actor.id
     db.session.flush()

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
@@ -37,8 +39,8 @@ from app.subjects.models import AlertCode, Subject
 from reports import model
 
 GUARD = "keep_apart"
-OUT_OF_SCOPE = "a person in another unit"
-OUT_OF_SCOPE_CONFLICT = "A keep-apart conflict with a person in that unit."
+OUT_OF_SCOPE = _l("a person in another unit")
+OUT_OF_SCOPE_CONFLICT = _l("A keep-apart conflict with a person in that unit.")
 MIN_REASON = 10
 TEXT_MAX = 4000
 # Narrowest first: a level forbids itself and every level before it.
@@ -68,29 +70,30 @@ def _validate(values: KeepApartValues, subject: Subject, other: Subject | None) 
     today = utcnow().date()
     errors: dict[str, list[str]] = {}
     if other is None:
-        errors["other"] = ["Choose the person to keep apart from."]
+        errors["other"] = [_("Choose the person to keep apart from.")]
     elif other.id == subject.id:
-        errors["other"] = ["A person cannot be kept apart from themselves."]
+        errors["other"] = [_("A person cannot be kept apart from themselves.")]
     elif current_between(subject.id, other.id) is not None:
-        errors["other"] = ["These two people already have a current keep-apart: end it before recording another."]
+        errors["other"] = [_("These two people already have a current keep-apart: end it before recording "
+                             "another.")]
     if values.level not in {v.value for v in KeepApartLevel}:
-        errors["level"] = ["Choose how far apart they must be kept."]
-    for name, label in (("evidence", "the evidence"), ("source", "the source")):
+        errors["level"] = [_("Choose how far apart they must be kept.")]
+    for name, missing in (("evidence", _("Give the evidence.")), ("source", _("Give the source."))):
         text = getattr(values, name).strip()
         if not text:
-            errors[name] = [f"Give {label}."]
+            errors[name] = [missing]
         elif len(text) > TEXT_MAX:
-            errors[name] = [f"Use at most {TEXT_MAX} characters."]
+            errors[name] = [_("Use at most %(num)d characters.", num=TEXT_MAX)]
     if values.learnt_on is None:
-        errors["learnt_on"] = ["Enter the date it was learnt, for example 2026-11-25."]
+        errors["learnt_on"] = [_("Enter the date it was learnt, for example %(date)s.", date="2026-11-25")]
     elif values.learnt_on > today:
-        errors["learnt_on"] = ["The date it was learnt cannot be in the future."]
+        errors["learnt_on"] = [_("The date it was learnt cannot be in the future.")]
     if values.review_on is not None and values.review_on <= today:
-        errors["review_on"] = ["The review date must be after today."]
+        errors["review_on"] = [_("The review date must be after today.")]
     for name, enum in (("source_grade", SourceGrade), ("intelligence_grade", IntelligenceGrade),
                        ("handling_code", HandlingCode)):
         if getattr(values, name) not in {v.value for v in enum}:
-            errors[name] = ["Choose a grade from the list."]
+            errors[name] = [_("Choose a grade from the list.")]
     return errors
 
 
@@ -99,10 +102,10 @@ def create_keep_apart(actor: User, subject: Subject, other: Subject | None, valu
     authorises it; to a person out of the actor's scope it waits, as any link does, for a supervisor of that
     person's unit to confirm it. Raises Invalid with every problem at once."""
     if not policy.can_edit_subject(actor, subject):
-        raise NotAllowed("You can record keep-aparts only for the people of your units or caseload.")
+        raise NotAllowed(_("You can record keep-aparts only for the people of your units or caseload."))
     errors = _validate(values, subject, other)
     if errors:
-        raise Invalid("The keep-apart was not recorded.", field_errors=errors)
+        raise Invalid(_("The keep-apart was not recorded."), field_errors=errors)
     assert other is not None and values.learnt_on is not None  # noqa: S101 - validated above
     link = PersonLink(
         subject_id=subject.id, other_id=other.id, kind=LinkKind.KEEP_APART.value,
@@ -129,13 +132,13 @@ def current_between(first_id: int, second_id: int) -> PersonLink | None:
 
 
 def _changed_meanwhile(link: PersonLink) -> str:
-    return "This keep-apart was changed by someone else meanwhile: read it again before deciding."
+    return str(_("This keep-apart was changed by someone else meanwhile: read it again before deciding."))
 
 
 def authorise(actor: User, link: PersonLink, expected_version: int) -> None:
     """From now on the keep-apart is enforced on every move of either person."""
     if not policy.can_authorise_keep_apart(actor, link):
-        raise NotAllowed("Only a supervisor of either person's unit can authorise this keep-apart.")
+        raise NotAllowed(_("Only a supervisor of either person's unit can authorise this keep-apart."))
     now = utcnow()
     bump_version(link, expected_version, _changed_meanwhile(link), authorised_by_id=actor.id, authorised_at=now)
     trail.record("authorise_keep_apart", object_type="person_link", object_id=link.id, subject_id=link.subject_id,
@@ -146,14 +149,14 @@ def authorise(actor: User, link: PersonLink, expected_version: int) -> None:
 def decline(actor: User, link: PersonLink, reason: str, expected_version: int) -> None:
     """The keep-apart is refused, with the reason, and never enforced; its row stays as history."""
     if not policy.can_authorise_keep_apart(actor, link):
-        raise NotAllowed("Only a supervisor of either person's unit can decline this keep-apart.")
+        raise NotAllowed(_("Only a supervisor of either person's unit can decline this keep-apart."))
     reason = reason.strip()
     if len(reason) < MIN_REASON:
-        raise Invalid("The keep-apart was not declined.", field_errors={
-            "reason": [f"Give the reason it is declined (at least {MIN_REASON} characters)."]})
+        raise Invalid(_("The keep-apart was not declined."), field_errors={
+            "reason": [_("Give the reason it is declined (at least %(num)d characters).", num=MIN_REASON)]})
     if len(reason) > TEXT_MAX:
-        raise Invalid("The keep-apart was not declined.",
-                      field_errors={"reason": [f"Use at most {TEXT_MAX} characters."]})
+        raise Invalid(_("The keep-apart was not declined."),
+                      field_errors={"reason": [_("Use at most %(num)d characters.", num=TEXT_MAX)]})
     bump_version(link, expected_version, _changed_meanwhile(link), status=LinkStatus.REFUSED.value,
                  ended_at=utcnow(), ended_by_id=actor.id, end_reason=reason)
     trail.record("decline_keep_apart", object_type="person_link", object_id=link.id, subject_id=link.subject_id,
@@ -191,7 +194,7 @@ def person_label(user: User, person: Subject) -> str:
     """How a page names a person: by name and reference to someone who may see them, else not at all."""
     if policy.can_view_subject(user, person):
         return f"{person.full_name} ({person.reference})"
-    return OUT_OF_SCOPE
+    return str(OUT_OF_SCOPE)
 
 
 # --- the check on every move ------------------------------------------------------------------------
@@ -208,14 +211,23 @@ def shares(level: KeepApartLevel, mine: tuple[str | None, ...], theirs: tuple[st
     return all(a is not None and a == b for a, b in zip(mine[:depth], theirs[:depth], strict=True))
 
 
-def _where(level: KeepApartLevel, move: Move, unit: Unit) -> str:
+def _conflict(level: KeepApartLevel, other: Subject, move: Move, unit: Unit) -> str:
+    """The conflict with a person the user may see, in one sentence: who, the level, where both would be."""
+    names = {"name": other.full_name, "reference": other.reference, "unit": unit.name, "wing": move.wing,
+             "landing": move.landing, "cell": move.cell}
+    message: str
     if level == KeepApartLevel.ESTABLISHMENT:
-        return f"both would be in {unit.name}"
-    if level == KeepApartLevel.WING:
-        return f"both would be on wing {move.wing}"
-    if level == KeepApartLevel.LANDING:
-        return f"both would be on landing {move.landing} of wing {move.wing}"
-    return f"both would be in cell {move.cell} (wing {move.wing}, landing {move.landing})"
+        message = _("Keep apart from %(name)s (%(reference)s), establishment level: both would be in %(unit)s.",
+                    **names)
+    elif level == KeepApartLevel.WING:
+        message = _("Keep apart from %(name)s (%(reference)s), wing level: both would be on wing %(wing)s.", **names)
+    elif level == KeepApartLevel.LANDING:
+        message = _("Keep apart from %(name)s (%(reference)s), landing level: both would be on landing %(landing)s "
+                    "of wing %(wing)s.", **names)
+    else:
+        message = _("Keep apart from %(name)s (%(reference)s), cell level: both would be in cell %(cell)s (wing "
+                    "%(wing)s, landing %(landing)s).", **names)
+    return message
 
 
 def move_conflicts(user: User, subject: Subject, move: Move) -> list[MoveConflict]:
@@ -231,11 +243,9 @@ def move_conflicts(user: User, subject: Subject, move: Move) -> list[MoveConflic
         if not shares(level, mine, _parts(other.unit_id, other.wing, other.landing, other.cell)):
             continue
         if policy.can_view_subject(user, other):
-            message = (f"Keep apart from {other.full_name} ({other.reference}), {level.value} level: "
-                       f"{_where(level, move, unit)}.")
-            found.append(MoveConflict(GUARD, link.id, message, (other.id,)))
+            found.append(MoveConflict(GUARD, link.id, _conflict(level, other, move, unit), (other.id,)))
         else:
-            found.append(MoveConflict(GUARD, link.id, OUT_OF_SCOPE_CONFLICT))
+            found.append(MoveConflict(GUARD, link.id, str(OUT_OF_SCOPE_CONFLICT)))
     return found
 
 
@@ -349,15 +359,16 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
         selectinload(PersonLink.authorised_by), selectinload(PersonLink.ended_by)))
     for link in links:
         if link.authorised_at is not None and link.authorised_by is not None:
-            yield TimelineEntry(link.authorised_at, "keep_apart", "Keep-apart authorised", link.level_label,
+            yield TimelineEntry(link.authorised_at, "keep_apart", _("Keep-apart authorised"), link.level_label,
                                 link.authorised_by.display_name)
         if link.status == LinkStatus.REFUSED and link.ended_at is not None and link.authorised_at is None:
             # Not the reason: written by a supervisor of either person's unit, it may name the other person.
-            yield TimelineEntry(link.ended_at, "keep_apart", "Keep-apart declined", link.level_label,
+            yield TimelineEntry(link.ended_at, "keep_apart", _("Keep-apart declined"), link.level_label,
                                 link.ended_by.display_name if link.ended_by else None)
     for override in _overrides(subject):
-        yield TimelineEntry(override.confirmed_at, "keep_apart", "Move confirmed over a keep-apart",
-                            f"{_move_label(override.move)}, {override.level} level. {override.reason}",
+        yield TimelineEntry(override.confirmed_at, "keep_apart", _("Move confirmed over a keep-apart"),
+                            _("%(move)s, %(level)s level. %(reason)s", move=_move_label(override.move),
+                              level=_level_word(override.level), reason=override.reason),
                             override.confirmed_by.display_name)
 
 
@@ -368,8 +379,17 @@ def _overrides(subject: Subject) -> list[KeepApartOverride]:
         .order_by(KeepApartOverride.confirmed_at, KeepApartOverride.id)))
 
 
+_MOVES = {"location": _l("Location change"), "transfer": _l("Transfer")}
+# A level in a sentence ("cell level").
+_LEVEL_WORDS = {"cell": _l("cell"), "landing": _l("landing"), "wing": _l("wing"), "establishment": _l("establishment")}
+
+
 def _move_label(move: str) -> str:
-    return {"location": "Location change", "transfer": "Transfer"}.get(move, move)
+    return str(_MOVES.get(move, move))
+
+
+def _level_word(level: str) -> str:
+    return str(_LEVEL_WORDS.get(level, level))
 
 
 def subject_access(subject: Subject) -> dict[str, object]:

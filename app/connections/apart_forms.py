@@ -3,6 +3,7 @@ checks every rule."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, TextAreaField
 
 from app.forms import WaypointForm
@@ -13,5 +14,5 @@ class AuthoriseKeepApartForm(WaypointForm):
 
 
 class DeclineKeepApartForm(WaypointForm):
-    reason = TextAreaField("Why it is declined", render_kw={"rows": 3})
+    reason = TextAreaField(_l("Why it is declined"), render_kw={"rows": 3})
     version = HiddenField()

@@ -5,6 +5,7 @@ a person the supervisor may not see is "a person in another unit" here too."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -60,7 +61,7 @@ def authorise(keep_apart_id: int) -> Response | tuple[str, int]:
         apart.authorise(g.user, link, form_id(form.version.data) or 0)
     except Conflict as exc:
         return _changed(link, form, decline_form, exc)
-    flash("Keep-apart authorised: every move of either person is now checked against it.", "success")
+    flash(_("Keep-apart authorised: every move of either person is now checked against it."), "success")
     return redirect(url_for("keep_apart.awaiting"))
 
 
@@ -79,7 +80,7 @@ def decline(keep_apart_id: int) -> Response | tuple[str, int]:
         return _decide_page(link, authorise_form, form, 400)
     except Conflict as exc:
         return _changed(link, authorise_form, form, exc)
-    flash("Keep-apart declined: it is kept as history and never enforced.", "success")
+    flash(_("Keep-apart declined: it is kept as history and never enforced."), "success")
     return redirect(url_for("keep_apart.awaiting"))
 
 
@@ -90,7 +91,8 @@ def _changed(link: PersonLink, authorise_form: AuthoriseKeepApartForm, decline_f
     db.session.refresh(link)
     if not policy.can_authorise_keep_apart(g.user, link):
         return render_template("errors/error.html", status=409,
-                               message=f"{exc.message} It is no longer awaiting authorisation."), 409
+                               message=_("%(problem)s It is no longer awaiting authorisation.",
+                                         problem=exc.message)), 409
     authorise_form.version.data = decline_form.version.data = str(link.version)
     authorise_form.form_errors.append(exc.message)
     return _decide_page(link, authorise_form, decline_form, 409)

@@ -9,8 +9,10 @@ and recruitment target that involved them, so that nothing records who they were
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from flask import g, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 
 from app import policy
@@ -26,6 +28,7 @@ from app.connections.models import (
     RecruitmentTarget,
 )
 from app.db import db, utcnow
+from app.i18n import day
 from app.interventions.models import Observation, ObservationCategory
 from app.registry import DigestedText, Holding, Panel, PersonRegistry, TimelineEntry, bulk, object_id
 from app.subjects.models import Subject
@@ -54,9 +57,11 @@ def erase(subject: Subject) -> dict[str, int]:
 # --- affiliations and skills (conn-groups) ---------------------------------------------------------------------
 
 
-def _ended(ended_at: object, by: User | None, reason: str) -> str:
-    when = ended_at.strftime("%d %b %Y") if hasattr(ended_at, "strftime") else ""
-    return f"Ended {when}{' by ' + by.display_name if by else ''}: {reason}"
+def _ended(ended_at: datetime | None, by: User | None, reason: str) -> str:
+    if by is not None:
+        return str(_("Ended %(date)s by %(name)s: %(reason)s", date=day(ended_at), name=by.display_name,
+                     reason=reason))
+    return str(_("Ended %(date)s: %(reason)s", date=day(ended_at), reason=reason))
 
 
 def affiliation_line(a: Affiliation) -> model.AffiliationLine:
@@ -89,18 +94,20 @@ def groups_subject_access(subject: Subject) -> dict[str, object]:
 def groups_timeline(subject: Subject) -> Iterable[TimelineEntry]:
     for a in affiliations.subject_affiliations(subject):
         yield TimelineEntry(a.recorded_at, "affiliation",
-                            f"Affiliation recorded: {a.role_label.lower()} of {a.group.name}",
-                            f"Learnt {a.learnt_on.isoformat()}. Grading {a.grading}. Source: {a.source}.",
+                            _("Affiliation recorded: %(role)s of %(group)s", role=a.role_label.lower(),
+                              group=a.group.name),
+                            _("Learnt %(date)s. Grading %(grading)s. Source: %(source)s.", date=day(a.learnt_on),
+                              grading=a.grading, source=a.source),
                             a.recorded_by.display_name)
         if a.ended_at:
-            yield TimelineEntry(a.ended_at, "affiliation", f"Affiliation with {a.group.name} ended", a.end_reason,
-                                a.ended_by.display_name if a.ended_by else None)
+            yield TimelineEntry(a.ended_at, "affiliation", _("Affiliation with %(group)s ended", group=a.group.name),
+                                a.end_reason, a.ended_by.display_name if a.ended_by else None)
     for s in affiliations.subject_skills(subject):
-        yield TimelineEntry(s.recorded_at, "skill", f"Skill of concern recorded: {s.skill_label}",
-                            f"Learnt {s.learnt_on.isoformat()}.", s.recorded_by.display_name)
+        yield TimelineEntry(s.recorded_at, "skill", _("Skill of concern recorded: %(skill)s", skill=s.skill_label),
+                            _("Learnt %(date)s.", date=day(s.learnt_on)), s.recorded_by.display_name)
         if s.ended_at:
-            yield TimelineEntry(s.ended_at, "skill", f"Skill of concern ended: {s.skill_label}", s.end_reason,
-                                s.ended_by.display_name if s.ended_by else None)
+            yield TimelineEntry(s.ended_at, "skill", _("Skill of concern ended: %(skill)s", skill=s.skill_label),
+                                s.end_reason, s.ended_by.display_name if s.ended_by else None)
 
 
 def groups_panel(user: User, subject: Subject) -> Panel | None:
@@ -160,19 +167,21 @@ def _links_timeline(subject: Subject) -> Iterable[TimelineEntry]:
     see this person, who may not see the other)."""
     for link in link_queries.links_of(subject):
         what = link_queries.relation(link, subject)
-        yield TimelineEntry(link.recorded_at, "link", f"Link recorded: {what}",
-                            "Awaiting confirmation by the other person's unit."
+        yield TimelineEntry(link.recorded_at, "link", _("Link recorded: %(link)s", link=what),
+                            _("Awaiting confirmation by the other person's unit.")
                             if link.status == LinkStatus.PENDING else "", link.recorded_by.display_name)
         if link.confirmed_at is not None and link.status != LinkStatus.REFUSED:
-            yield TimelineEntry(link.confirmed_at, "link", f"Link confirmed: {what}", by=_name(link.confirmed_by))
+            yield TimelineEntry(link.confirmed_at, "link", _("Link confirmed: %(link)s", link=what),
+                                by=_name(link.confirmed_by))
         if link.ended_at is not None:
-            word = "refused" if link.status == LinkStatus.REFUSED else "ended"
-            yield TimelineEntry(link.ended_at, "link", f"Link {word}: {what}", by=_name(link.ended_by))
+            title = (_("Link refused: %(link)s", link=what) if link.status == LinkStatus.REFUSED
+                     else _("Link ended: %(link)s", link=what))
+            yield TimelineEntry(link.ended_at, "link", title, by=_name(link.ended_by))
     for target in db.session.scalars(select(RecruitmentTarget).where(RecruitmentTarget.target_id == subject.id)):
-        yield TimelineEntry(target.recorded_at, "recruitment", "Targeted by a recruitment attempt",
-                            f"Observed {target.observation.observed_on.isoformat()}.")
+        yield TimelineEntry(target.recorded_at, "recruitment", _("Targeted by a recruitment attempt"),
+                            _("Observed %(date)s.", date=day(target.observation.observed_on)))
         if target.reviewed_at is not None:
-            yield TimelineEntry(target.reviewed_at, "recruitment", "Recruitment targeting reviewed",
+            yield TimelineEntry(target.reviewed_at, "recruitment", _("Recruitment targeting reviewed"),
                                 by=_name(target.reviewed_by))
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -16,6 +17,7 @@ from app.auth.models import User
 from app.connections.models import Affiliation, Group, LinkKind, LinkStatus, PersonLink, RecruitmentTarget
 from app.connections.recruitment import targeted_count
 from app.db import db
+from app.i18n import day
 from app.registry import Panel
 from app.subjects.models import Subject
 from reports import model
@@ -46,9 +48,10 @@ def seen(user: User, people: Sequence[Subject]) -> list[int]:
 def relation(link: PersonLink, side: Subject) -> str:
     """The link's kind read from `side`'s point of view (recruiter → target is directed)."""
     if link.kind == LinkKind.RECRUITER:
-        return "Recruits or tried to recruit" if link.subject_id == side.id else "Targeted for recruitment by"
+        return str(_("Recruits or tried to recruit") if link.subject_id == side.id
+                   else _("Targeted for recruitment by"))
     if link.kind == LinkKind.KEEP_APART:
-        return f"Keep apart ({link.level_label.lower()})"
+        return str(_("Keep apart (%(level)s)", level=link.level_label.lower()))
     return link.kind_label
 
 
@@ -110,7 +113,7 @@ class _Graph:
     def person(self, person: Subject, step: int, parent: str) -> tuple[str, bool]:
         """The person's node (new or already drawn) and whether it is new and may be followed further."""
         if not policy.can_see_linked_person(self.user, person):
-            return self._node(policy.ANOTHER_UNIT.capitalize(), "other_unit", step, parent), False
+            return self._node(_("A person in another unit"), "other_unit", step, parent), False
         if person.id in self.people:
             return self.people[person.id], False
         self.shown.add(person.id)
@@ -176,8 +179,9 @@ def _members_by_group(ids: Sequence[int]) -> dict[int, list[Affiliation]]:
 
 
 def _link_label(link: PersonLink, side: Subject) -> str:
-    pending = " (awaiting confirmation)" if link.status == LinkStatus.PENDING else ""
-    return relation(link, side) + pending
+    if link.status == LinkStatus.PENDING:
+        return str(_("%(link)s (awaiting confirmation)", link=relation(link, side)))
+    return relation(link, side)
 
 
 def _expand_person(graph: _Graph, person: Subject, key: str, step: int, came_from: int | None,
@@ -239,7 +243,7 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
         "targeted": [(t, policy.describe_linked_person(user, t.observation.subject)) for t in targeted],
         "graph_rows": graph.rows, "graph_full": graph.full(),
         "drawing": connections_svg(graph.nodes, graph.edges, ident=f"net-{subject.id}",
-                                   title=f"Connections of {subject.full_name} within two steps"),
+                                   title=_("Connections of %(name)s within two steps", name=subject.full_name)),
         "can_record": policy.can_record_link(user, subject),
     }, subject_ids=tuple(sorted(graph.shown | {r.other_id for r in rows if r.other_id is not None}
                                 | set(seen(user, [t.observation.subject for t in targeted])))))
@@ -279,8 +283,11 @@ def link_lines(viewer: User | None, subject: Subject, *, current_only: bool = Fa
         shown = viewer is not None and policy.can_read_link_evidence(viewer, link)
         ended = ""
         if link.ended_at is not None:
-            ended = f"{link.status_label} {link.ended_at.date().isoformat()}"
-            ended += f": {link.end_reason}" if shown and link.end_reason else ""
+            if shown and link.end_reason:
+                ended = _("%(status)s %(date)s: %(reason)s", status=link.status_label, date=day(link.ended_at),
+                          reason=link.end_reason)
+            else:
+                ended = _("%(status)s %(date)s", status=link.status_label, date=day(link.ended_at))
         lines.append(model.LinkLine(
             relation=relation(link, subject), other=policy.describe_linked_person(viewer, other),
             status=link.status_label, grading=link.grading, learnt_on=link.learnt_on, review_on=link.review_on,
@@ -294,6 +301,7 @@ def targeted_lines(viewer: User | None, subject: Subject) -> tuple[model.Targete
                               .order_by(RecruitmentTarget.recorded_at, RecruitmentTarget.id))
     return tuple(model.TargetedLine(
         observed_on=t.observation.observed_on, recruiter=policy.describe_linked_person(viewer, t.observation.subject),
-        group=t.group.name if t.group else "Not known",
-        reviewed=f"{t.reviewed_at.date().isoformat()} by {t.reviewed_by.display_name}: {t.review_note}"
+        group=t.group.name if t.group else _("Not known"),
+        reviewed=_("%(date)s by %(name)s: %(note)s", date=day(t.reviewed_at), name=t.reviewed_by.display_name,
+                   note=t.review_note)
         if t.reviewed_at and t.reviewed_by else "") for t in rows)

@@ -4,6 +4,7 @@ recruitment" list. Each handler checks access through app/policy.py before it ac
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -39,7 +40,7 @@ def _merge(problems: dict[str, list[str]], exc: Invalid) -> Invalid:
 
 
 def _people_choices(people: list[Subject]) -> list[SelectChoice]:
-    return [SelectChoice("", "Choose a person of your units or caseload")] + [
+    return [SelectChoice("", _("Choose a person of your units or caseload"))] + [
         SelectChoice(str(s.id), f"{s.full_name} ({s.reference})") for s in people]
 
 
@@ -64,15 +65,15 @@ def new_link(subject_id: int) -> Response | str | tuple[str, int]:
                                   keep_apart_level=form.keep_apart_level.data or None)
         try:
             if problems:
-                raise Invalid("The link was not saved.", field_errors=problems)
+                raise Invalid(_("The link was not saved."), field_errors=problems)
             link = links.record_link(g.user, subject, values)
         except Invalid as exc:
             show_errors(form, _merge(problems, exc))
             return render_template("connections/links_form.html", form=form, subject=subject), 400
         if link is None:
-            flash(links.PENDING_MESSAGE, "info")
+            flash(str(links.PENDING_MESSAGE), "info")
         else:
-            flash(f"{link.kind_label} link recorded.", "success")
+            flash(_("%(kind)s link recorded.", kind=link.kind_label), "success")
         return redirect(url_for("subjects.show", subject_id=subject.id, _anchor="links"))
     return render_template("connections/links_form.html", form=form, subject=subject), 400 if form.errors else 200
 
@@ -98,7 +99,7 @@ def end_link(link_id: int) -> Response | str | tuple[str, int]:
             db.session.rollback()
             flash(exc.message, "warning")
             return redirect(url_for("subjects.show", subject_id=side.id, _anchor="links"))
-        flash("Link ended; it stays in the history.", "success")
+        flash(_("Link ended; it stays in the history."), "success")
         return redirect(url_for("subjects.show", subject_id=side.id, _anchor="links"))
     return render_template("connections/links_end.html", form=form, row=row, side=side), 400 if form.errors else 200
 
@@ -129,7 +130,8 @@ def decide(link_id: int) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         try:
             if form.decision.data not in ("confirm", "refuse"):
-                raise Invalid("Nothing was decided.", field_errors={"decision": ["Confirm the link or refuse it."]})
+                raise Invalid(_("Nothing was decided."),
+                              field_errors={"decision": [_("Confirm the link or refuse it.")]})
             links.decide_pending_link(g.user, link, form.decision.data == "confirm", form.reason.data or "",
                                       _version(form.version.data))
         except Invalid as exc:
@@ -139,7 +141,7 @@ def decide(link_id: int) -> Response | str | tuple[str, int]:
             db.session.rollback()
             flash(exc.message, "warning")
             return redirect(url_for("links.awaiting"))
-        flash("Link confirmed." if link.status == "active" else "Link refused.", "success")
+        flash(_("Link confirmed.") if link.status == "active" else _("Link refused."), "success")
         return redirect(url_for("links.awaiting"))
     return render_template("connections/links_decide.html", form=form, **page), 400 if form.errors else 200
 
@@ -150,7 +152,7 @@ def decide(link_id: int) -> Response | str | tuple[str, int]:
 def _recruitment_form(recruiter: Subject, targets: list[Subject]) -> RecruitmentForm:
     form = RecruitmentForm()
     form.target_ids.choices = [SelectChoice(str(s.id), f"{s.full_name} ({s.reference})") for s in targets]
-    form.group_id.choices = [SelectChoice("", "Not known")] + [
+    form.group_id.choices = [SelectChoice("", _("Not known"))] + [
         SelectChoice(str(gr.id), f"{gr.name} ({gr.kind_label})") for gr in recruitment.active_groups()]
     return form
 
@@ -180,15 +182,15 @@ def record_recruitment(subject_id: int) -> Response | str | tuple[str, int]:
             target_references=(form.target_references.data or "").splitlines())
         try:
             if problems:
-                raise Invalid("The recruitment attempt was not saved.", field_errors=problems)
+                raise Invalid(_("The recruitment attempt was not saved."), field_errors=problems)
             recruitment.record_recruitment_attempt(g.user, recruiter, values)
         except Invalid as exc:
             show_errors(form, _merge(problems, exc))
             return render_template("connections/recruitment_form.html", form=form, subject=recruiter), 400
         except NotAllowed as exc:
             policy.refuse(403, exc.message, object_type="subject", object_id=recruiter.id, subject_id=recruiter.id)
-        flash("Recruitment attempt recorded. The people targeted are on their unit's “targeted for recruitment” "
-              "list.", "success")
+        flash(_("Recruitment attempt recorded. The people targeted are on their unit's “targeted for recruitment” "
+                "list."), "success")
         return redirect(url_for("subjects.show", subject_id=recruiter.id, _anchor="links"))
     return render_template("connections/recruitment_form.html", form=form, subject=recruiter), 400
 
@@ -220,7 +222,7 @@ def review_target(target_id: int) -> Response | str | tuple[str, int]:
             show_errors(form, exc)
             return render_template("connections/recruitment_review.html", form=form, target=target,
                                    recruiter=recruiter), 400
-        flash(f"Reviewed: {target.target.full_name} is off the targeted list.", "success")
+        flash(_("Reviewed: %(name)s is off the targeted list.", name=target.target.full_name), "success")
         return redirect(url_for("links.targeted"))
     return render_template("connections/recruitment_review.html", form=form, target=target, recruiter=recruiter), \
         400 if form.errors else 200

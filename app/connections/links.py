@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -36,8 +38,19 @@ from app.subjects.models import Subject
 SYMMETRIC_KINDS = frozenset({LinkKind.ASSOCIATE, LinkKind.FAMILY, LinkKind.CO_DEFENDANT, LinkKind.KEEP_APART})
 CURRENT = (LinkStatus.PENDING.value, LinkStatus.ACTIVE.value)
 MAX_TEXT = 4000
-PENDING_MESSAGE = ("Link recorded. It waits for a supervisor of the other person's unit to confirm it; until then "
-                   "it shows as “awaiting confirmation — a person in another unit”.")
+PENDING_MESSAGE = _l("Link recorded. It waits for a supervisor of the other person's unit to confirm it; until "
+                     "then it shows as “awaiting confirmation — a person in another unit”.")
+# A current link of the same kind already there, by kind (one sentence each, for the translators).
+_ALREADY_LINKED = {
+    LinkKind.ASSOCIATE: _l("%(name)s already has a current associate link with this person: end it first, or keep it."),
+    LinkKind.FAMILY: _l("%(name)s already has a current family link with this person: end it first, or keep it."),
+    LinkKind.CO_DEFENDANT: _l("%(name)s already has a current co-defendant link with this person: end it first, or "
+                              "keep it."),
+    LinkKind.RECRUITER: _l("%(name)s already has a current recruiter → target link with this person: end it first, "
+                           "or keep it."),
+    LinkKind.KEEP_APART: _l("%(name)s already has a current keep apart link with this person: end it first, or "
+                            "keep it."),
+}
 
 
 @dataclass
@@ -66,25 +79,25 @@ def check_grading(grading: Grading, errors: dict[str, list[str]]) -> None:
     """The problems of a grading, by field: what every piece of intelligence about a person must carry."""
     today = utcnow().date()
     if len(grading.evidence.strip()) < 10:
-        errors["evidence"] = ["Give the evidence for it, in a sentence at least (10 characters or more)."]
+        errors["evidence"] = [_("Give the evidence for it, in a sentence at least (10 characters or more).")]
     elif len(grading.evidence) > MAX_TEXT:
-        errors["evidence"] = [f"Use at most {MAX_TEXT} characters."]
+        errors["evidence"] = [_("Use at most %(num)d characters.", num=MAX_TEXT)]
     if not grading.source.strip():
-        errors["source"] = ["Say where it comes from: who, or which record."]
+        errors["source"] = [_("Say where it comes from: who, or which record.")]
     elif len(grading.source) > 200:
-        errors["source"] = ["Use at most 200 characters."]
+        errors["source"] = [_("Use at most %(num)d characters.", num=200)]
     if grading.learnt_on is None:
-        errors["learnt_on"] = [f"Enter the date it was learnt, for example {today.isoformat()}."]
+        errors["learnt_on"] = [_("Enter the date it was learnt, for example %(date)s.", date=today.isoformat())]
     elif grading.learnt_on > today:
-        errors["learnt_on"] = ["The date it was learnt cannot be in the future."]
+        errors["learnt_on"] = [_("The date it was learnt cannot be in the future.")]
     if grading.review_on is not None and grading.learnt_on is not None and grading.review_on < grading.learnt_on:
-        errors["review_on"] = ["The review date cannot be before the date it was learnt."]
+        errors["review_on"] = [_("The review date cannot be before the date it was learnt.")]
     if grading.source_grade not in {g.value for g in SourceGrade}:
-        errors["source_grade"] = ["Choose the evaluation of the source (1, 2 or 3)."]
+        errors["source_grade"] = [_("Choose the evaluation of the source (1, 2 or 3).")]
     if grading.intelligence_grade not in {g.value for g in IntelligenceGrade}:
-        errors["intelligence_grade"] = ["Choose the assessment of the information (A to E)."]
+        errors["intelligence_grade"] = [_("Choose the assessment of the information (A to E).")]
     if grading.handling_code not in {h.value for h in HandlingCode}:
-        errors["handling_code"] = ["Choose the handling code (P or C)."]
+        errors["handling_code"] = [_("Choose the handling code (P or C).")]
 
 
 def graded_columns(grading: Grading) -> dict[str, Any]:
@@ -143,42 +156,41 @@ def record_link(actor: User, subject: Subject, values: LinkValues) -> PersonLink
     (None) is the same whether or not anybody has that reference, a link already exists, or one is written.
     Raises Invalid for a link to oneself, a duplicate of a current link, and a bad grading or date."""
     if not policy.can_record_link(actor, subject):
-        raise NotAllowed("You can record links only from the people of your units or caseload.")
+        raise NotAllowed(_("You can record links only from the people of your units or caseload."))
     errors: dict[str, list[str]] = {}
     if values.kind not in {k.value for k in LinkKind}:
-        errors["kind"] = ["Choose the kind of link."]
+        errors["kind"] = [_("Choose the kind of link.")]
     level = values.keep_apart_level or None
     if values.kind == LinkKind.KEEP_APART:
         if level not in {lv.value for lv in KeepApartLevel}:
-            errors["keep_apart_level"] = ["Choose how far apart they must be kept."]
+            errors["keep_apart_level"] = [_("Choose how far apart they must be kept.")]
     else:
         level = None
     ref = values.other_reference.strip().upper()
     if values.other_id is None and not ref:
-        errors["other_id"] = ["Choose the other person, or type their exact reference number."]
+        errors["other_id"] = [_("Choose the other person, or type their exact reference number.")]
     elif values.other_id is not None and ref:
-        errors["other_reference"] = ["Choose a person or type a reference, not both."]
+        errors["other_reference"] = [_("Choose a person or type a reference, not both.")]
     check_grading(values.grading, errors)
     if errors:
-        raise Invalid("The link was not saved.", field_errors=errors)
+        raise Invalid(_("The link was not saved."), field_errors=errors)
     other: Subject | None
     if values.other_id is not None:
         other = db.session.get(Subject, values.other_id)
         if other is None or not policy.in_scope(actor, other):
-            raise Invalid("The link was not saved.",
-                          field_errors={"other_id": ["Choose the other person from the list."]})
+            raise Invalid(_("The link was not saved."),
+                          field_errors={"other_id": [_("Choose the other person from the list.")]})
     else:
         other = find_by_reference(ref)
     if other is not None and other.id == subject.id:
         chosen_by = "other_id" if values.other_id is not None else "other_reference"
-        raise Invalid("The link was not saved.",
-                      field_errors={chosen_by: ["A person cannot be linked to themselves."]})
+        raise Invalid(_("The link was not saved."),
+                      field_errors={chosen_by: [_("A person cannot be linked to themselves.")]})
     pending = other is None or not policy.in_scope(actor, other)
     existing = current_link(values.kind, subject.id, other.id if other is not None else subject.id)
     if existing is not None and not pending:
-        raise Invalid("The link was not saved.", field_errors={"kind": [
-            f"{subject.full_name} already has a current {LinkKind(values.kind).label.lower()} link with this "
-            "person: end it first, or keep it."]})
+        raise Invalid(_("The link was not saved."), field_errors={"kind": [
+            str(_ALREADY_LINKED[LinkKind(values.kind)]) % {"name": subject.full_name}]})
     link = PersonLink(subject_id=subject.id, other_id=other.id if other is not None else subject.id,
                       kind=values.kind, keep_apart_level=level, recorded_by_id=actor.id,
                       status=LinkStatus.PENDING.value if pending else LinkStatus.ACTIVE.value,
@@ -197,12 +209,12 @@ def record_link(actor: User, subject: Subject, values: LinkValues) -> PersonLink
 def end_link(actor: User, link: PersonLink, reason: str, expected_version: int) -> None:
     """End a current or pending link with a reason; the row stays as history."""
     if not policy.can_end_link(actor, link):
-        raise NotAllowed("Only someone with one of the two people in scope can end this link.")
+        raise NotAllowed(_("Only someone with one of the two people in scope can end this link."))
     if len(reason.strip()) < 10:
-        raise Invalid("The link was not ended.",
-                      field_errors={"reason": ["Say in a sentence why the link ends (10 characters or more)."]})
+        raise Invalid(_("The link was not ended."),
+                      field_errors={"reason": [_("Say in a sentence why the link ends (10 characters or more).")]})
     before = link.status
-    bump_version(link, expected_version, "Someone else changed this link meanwhile: check it and end it again.",
+    bump_version(link, expected_version, _("Someone else changed this link meanwhile: check it and end it again."),
                  status=LinkStatus.ENDED.value, ended_at=utcnow(), ended_by_id=actor.id, end_reason=reason.strip())
     side = link.subject_id if policy.in_scope(actor, link.subject) else link.other_id
     trail.record("update", object_type="person_link", object_id=link.id, subject_id=side,
@@ -214,15 +226,15 @@ def decide_pending_link(actor: User, link: PersonLink, confirm: bool, reason: st
     """A supervisor of the other person's unit confirms a pending link (it becomes current) or refuses it
     (with a reason, kept on the row). The link's author learns only that it is current or refused."""
     if not policy.can_confirm_link(actor, link):
-        raise NotAllowed("Only a supervisor of the person's unit can confirm or refuse this link.")
+        raise NotAllowed(_("Only a supervisor of the person's unit can confirm or refuse this link."))
     if not confirm and len(reason.strip()) < 10:
-        raise Invalid("The link was not refused.",
-                      field_errors={"reason": ["Say in a sentence why the link is refused (10 characters or more)."]})
+        raise Invalid(_("The link was not refused."), field_errors={
+            "reason": [_("Say in a sentence why the link is refused (10 characters or more).")]})
     status = LinkStatus.ACTIVE if confirm else LinkStatus.REFUSED
     also: dict[str, Any] = {"status": status.value, "confirmed_at": utcnow(), "confirmed_by_id": actor.id}
     if not confirm:
         also |= {"end_reason": reason.strip(), "ended_at": utcnow(), "ended_by_id": actor.id}
-    bump_version(link, expected_version, "Someone else decided on this link meanwhile.", **also)
+    bump_version(link, expected_version, _("Someone else decided on this link meanwhile."), **also)
     details: dict[str, Any] = {"changes": {"status": [LinkStatus.PENDING.value, status.value]}}
     if not confirm:
         details["reason_sha256"] = trail.digest(link.end_reason)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,8 +29,7 @@ class GroupKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"organised_crime": "Organised-crime group", "violent_extremist": "Violent extremist group",
-                "hybrid": "Hybrid group"}[self.value]
+        return str(_GROUP_KINDS[self.value])
 
 
 class NexusLevel(StrEnum):
@@ -40,7 +41,7 @@ class NexusLevel(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return str(_NEXUS_LEVELS[self.value])
 
 
 class CooperationForm(StrEnum):
@@ -51,9 +52,7 @@ class CooperationForm(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"financial": "Financial or transactional", "operational": "Operational",
-                "organisational": "Organisational",
-                "know_how": "Transfer of know-how or technology"}[self.value]
+        return str(_COOPERATION_FORMS[self.value])
 
 
 class AffiliationRole(StrEnum):
@@ -65,7 +64,7 @@ class AffiliationRole(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return str(_AFFILIATION_ROLES[self.value])
 
 
 class LinkKind(StrEnum):
@@ -77,8 +76,7 @@ class LinkKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"associate": "Associate", "family": "Family", "co_defendant": "Co-defendant",
-                "recruiter": "Recruiter → target", "keep_apart": "Keep apart"}[self.value]
+        return str(_LINK_KINDS[self.value])
 
 
 class LinkStatus(StrEnum):
@@ -89,8 +87,7 @@ class LinkStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"pending": "Awaiting confirmation", "active": "Current", "refused": "Refused",
-                "ended": "Ended"}[self.value]
+        return str(_LINK_STATUSES[self.value])
 
 
 class KeepApartLevel(StrEnum):
@@ -103,8 +100,7 @@ class KeepApartLevel(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"cell": "Not in the same cell", "landing": "Not on the same landing",
-                "wing": "Not on the same wing", "establishment": "Not in the same establishment"}[self.value]
+        return str(_KEEP_APART_LEVELS[self.value])
 
 
 class SourceGrade(StrEnum):
@@ -116,7 +112,7 @@ class SourceGrade(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"1": "1 — Reliable", "2": "2 — Untested", "3": "3 — Not reliable"}[self.value]
+        return str(_SOURCE_GRADES[self.value])
 
 
 class IntelligenceGrade(StrEnum):
@@ -130,11 +126,7 @@ class IntelligenceGrade(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"A": "A — Known to be true without reservation",
-                "B": "B — Known personally to the source but not to the officer",
-                "C": "C — Not known personally to the source, but corroborated",
-                "D": "D — Cannot be judged",
-                "E": "E — Suspected to be false or malicious"}[self.value]
+        return str(_INTELLIGENCE_GRADES[self.value])
 
 
 class HandlingCode(StrEnum):
@@ -145,8 +137,7 @@ class HandlingCode(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"P": "P — Lawful sharing permitted",
-                "C": "C — Lawful sharing permitted subject to conditions"}[self.value]
+        return str(_HANDLING_CODES[self.value])
 
 
 class Skill(StrEnum):
@@ -162,10 +153,50 @@ class Skill(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"firearms": "Firearms", "explosives": "Explosives", "document_forgery": "Document forgery",
-                "smuggling_logistics": "Smuggling and logistics", "money_laundering": "Money laundering",
-                "cyber": "Cyber", "drug_supply": "Drug supply",
-                "extortion": "Extortion or illicit taxation", "kidnapping": "Kidnapping"}[self.value]
+        return str(_SKILLS[self.value])
+
+
+# What each code reads as, in the user's language (the codes are what is stored, audited and exported).
+_GROUP_KINDS = {"organised_crime": _l("Organised-crime group"), "violent_extremist": _l("Violent extremist group"),
+                "hybrid": _l("Hybrid group")}
+_NEXUS_LEVELS = {"coexistence": _l("Coexistence"), "cooperation": _l("Cooperation"),
+                 "convergence": _l("Convergence")}
+_COOPERATION_FORMS = {"financial": _l("Financial or transactional"), "operational": _l("Operational"),
+                      "organisational": _l("Organisational"),
+                      "know_how": _l("Transfer of know-how or technology")}
+_AFFILIATION_ROLES = {"member": _l("Member"), "associate": _l("Associate"), "leader": _l("Leader"),
+                      "former_member": _l("Former member"), "suspected": _l("Suspected")}
+_LINK_KINDS = {"associate": _l("Associate"), "family": _l("Family"), "co_defendant": _l("Co-defendant"),
+               "recruiter": _l("Recruiter → target"), "keep_apart": _l("Keep apart")}
+_LINK_STATUSES = {"pending": _l("Awaiting confirmation"), "active": _l("Current"), "refused": _l("Refused"),
+                  "ended": _l("Ended")}
+_KEEP_APART_LEVELS = {"cell": _l("Not in the same cell"), "landing": _l("Not on the same landing"),
+                      "wing": _l("Not on the same wing"), "establishment": _l("Not in the same establishment")}
+_SOURCE_GRADES = {"1": _l("1 — Reliable"), "2": _l("2 — Untested"), "3": _l("3 — Not reliable")}
+_INTELLIGENCE_GRADES = {"A": _l("A — Known to be true without reservation"),
+                        "B": _l("B — Known personally to the source but not to the officer"),
+                        "C": _l("C — Not known personally to the source, but corroborated"),
+                        "D": _l("D — Cannot be judged"),
+                        "E": _l("E — Suspected to be false or malicious")}
+_HANDLING_CODES = {"P": _l("P — Lawful sharing permitted"),
+                   "C": _l("C — Lawful sharing permitted subject to conditions")}
+_SKILLS = {"firearms": _l("Firearms"), "explosives": _l("Explosives"), "document_forgery": _l("Document forgery"),
+           "smuggling_logistics": _l("Smuggling and logistics"), "money_laundering": _l("Money laundering"),
+           "cyber": _l("Cyber"), "drug_supply": _l("Drug supply"),
+           "extortion": _l("Extortion or illicit taxation"), "kidnapping": _l("Kidnapping")}
+
+
+_LABELS_BY_ENUM: dict[type[StrEnum], dict[str, LazyString]] = {
+    GroupKind: _GROUP_KINDS, NexusLevel: _NEXUS_LEVELS, CooperationForm: _COOPERATION_FORMS,
+    AffiliationRole: _AFFILIATION_ROLES, LinkKind: _LINK_KINDS, LinkStatus: _LINK_STATUSES,
+    KeepApartLevel: _KEEP_APART_LEVELS, SourceGrade: _SOURCE_GRADES, IntelligenceGrade: _INTELLIGENCE_GRADES,
+    HandlingCode: _HANDLING_CODES, Skill: _SKILLS}
+
+
+def lazy_label(member: StrEnum) -> LazyString:
+    """A code's label still to be translated (for what is built at import, like a form's choices): it reads in
+    the language of the request that shows it."""
+    return _LABELS_BY_ENUM[type(member)][member.value]
 
 
 def _grading_checks() -> tuple[CheckConstraint, ...]:

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
@@ -30,6 +31,7 @@ from app.connections.models import (
     Skill,
 )
 from app.db import db, utcnow
+from app.i18n import day
 from app.ids import parse_id
 from app.interventions.models import Observation, ObservationCategory
 from app.subjects.models import Subject
@@ -109,29 +111,30 @@ def _kinds_by_person(user: User) -> dict[int, set[str]]:
 
 def _crossover(user: User) -> dict[int, str]:
     """People tied to both an organised-crime and a violent extremist group."""
-    return {person: "Organised-crime and violent extremist groups" for person, kinds in _kinds_by_person(user).items()
+    why = _("Organised-crime and violent extremist groups")
+    return {person: why for person, kinds in _kinds_by_person(user).items()
             if {GroupKind.ORGANISED_CRIME.value, GroupKind.VIOLENT_EXTREMIST.value} <= kinds}
 
 
 def _hybrid(user: User) -> dict[int, str]:
     """People tied to a hybrid group (one that is both at once): counted apart from the crossover, since being
     in one group is not the same finding as bridging two."""
-    return {person: "Hybrid group" for person, kinds in _kinds_by_person(user).items()
-            if GroupKind.HYBRID.value in kinds}
+    why = _("Hybrid group")
+    return {person: why for person, kinds in _kinds_by_person(user).items() if GroupKind.HYBRID.value in kinds}
 
 
 def _skills(user: User) -> dict[str, dict[int, str]]:
     found: dict[str, dict[int, str]] = defaultdict(dict)
     for row in db.session.scalars(select(PersonSkill).join(Subject, Subject.id == PersonSkill.subject_id)
                                   .where(policy.nexus_people_of(user), PersonSkill.ended_at.is_(None))):
-        found[row.skill][row.subject_id] = f"Since {row.learnt_on.isoformat()}"
+        found[row.skill][row.subject_id] = _("Since %(date)s", date=day(row.learnt_on))
     return found
 
 
 def _months(today: date) -> list[str]:
     year, month = today.year, today.month
     months = []
-    for _ in range(MONTHS):
+    for _month in range(MONTHS):
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return list(reversed(months))
@@ -148,7 +151,7 @@ def _recruitment(user: User) -> tuple[dict[str, int], dict[str, dict[int, str]]]
             Observation.observed_on >= first)):
         month = o.observed_on.strftime("%Y-%m")
         attempts[month] += 1
-        people[month][o.subject_id] = f"Observed {o.observed_on.isoformat()}"
+        people[month][o.subject_id] = _("Observed %(date)s", date=day(o.observed_on))
     return {m: attempts[m] for m in months}, people
 
 
@@ -177,8 +180,7 @@ def _nx1(user: User) -> dict[str, dict[int, str]]:
     found: dict[str, dict[int, str]] = defaultdict(dict)
     for person, a in latest.items():
         if a.id in ratings:
-            approved = a.approved_at.date().isoformat() if a.approved_at else ""
-            found[ratings[a.id]][person] = f"Assessment approved {approved}"
+            found[ratings[a.id]][person] = _("Assessment approved %(date)s", date=day(a.approved_at))
     return found
 
 
@@ -187,7 +189,7 @@ def _link_people(link: GroupLink, by_group: dict[int, dict[int, str]]) -> dict[i
     found: dict[int, list[str]] = defaultdict(list)
     for group in (link.group, link.other_group):
         for person, role in by_group.get(group.id, {}).items():
-            found[person].append(f"{role} of {group.name}")
+            found[person].append(_("%(role)s of %(group)s", role=role, group=group.name))
     return {person: "; ".join(ties) for person, ties in found.items()}
 
 
@@ -206,9 +208,9 @@ def picture(user: User) -> NexusPicture:
         result.links[link.level].append((link, Count("link", str(link.id), "", len(people))))
         result.counted |= set(people)
     crossover, hybrid = _crossover(user), _hybrid(user)
-    result.crossover = Count("crossover", "", "Tied to both an organised-crime and a violent extremist group",
+    result.crossover = Count("crossover", "", _("Tied to both an organised-crime and a violent extremist group"),
                              len(crossover))
-    result.hybrid = Count("hybrid", "", "Tied to a hybrid group", len(hybrid))
+    result.hybrid = Count("hybrid", "", _("Tied to a hybrid group"), len(hybrid))
     result.counted |= set(crossover) | set(hybrid)
     skills = _skills(user)
     for skill in Skill:
@@ -240,24 +242,26 @@ def people_behind(user: User, measure: str, key: str) -> Behind | None:
         group = db.session.get(Group, group_id) if (group_id := parse_id(key)) is not None else None
         if group is None:
             return None
-        people, title = _people_by_group(user).get(group.id, {}), f"Present ties to {group.name}"
+        people, title = _people_by_group(user).get(group.id, {}), _("Present ties to %(group)s", group=group.name)
     elif measure == "link":
         link = db.session.get(GroupLink, link_id) if (link_id := parse_id(key)) is not None else None
         if link is None or link.ended_on is not None:
             return None
         people = _link_people(link, _people_by_group(user))
-        title = f"Tied to {link.group.name} or {link.other_group.name} ({link.level_label.lower()})"
+        title = _("Tied to %(group)s or %(other)s (%(level)s)", group=link.group.name, other=link.other_group.name,
+                  level=link.level_label.lower())
     elif measure == "crossover":
-        people, title = _crossover(user), "Tied to both an organised-crime and a violent extremist group"
+        people, title = _crossover(user), _("Tied to both an organised-crime and a violent extremist group")
     elif measure == "hybrid":
-        people, title = _hybrid(user), "Tied to a hybrid group"
+        people, title = _hybrid(user), _("Tied to a hybrid group")
     elif measure == "skill" and key in {s.value for s in Skill}:
-        people, title = _skills(user).get(key, {}), f"Skill of concern: {Skill(key).label}"
+        people, title = _skills(user).get(key, {}), _("Skill of concern: %(skill)s", skill=Skill(key).label)
     elif measure == "recruitment" and key in _months(utcnow().date()):
-        people, title = _recruitment(user)[1].get(key, {}), f"Recruitment attempts observed in {key}"
+        people, title = _recruitment(user)[1].get(key, {}), _("Recruitment attempts observed in %(month)s", month=key)
     elif measure == "nx1" and key in dict(_nx1_options()):
         people = _nx1(user).get(key, {})
-        title = f"Nexus item {NEXUS_ITEM} rated “{dict(_nx1_options())[key]}” in the latest approved assessment"
+        title = _("Nexus item %(item)s rated “%(rating)s” in the latest approved assessment", item=NEXUS_ITEM,
+                  rating=dict(_nx1_options())[key])
     else:
         return None
     subjects = db.session.scalars(select(Subject).where(Subject.id.in_(list(people)), policy.nexus_people_of(user))

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, select
 
 from app import policy
@@ -78,19 +79,19 @@ def _check(actor: User, recruiter: Subject, values: RecruitmentValues) -> list[S
     chosen = [s for i in dict.fromkeys(values.target_ids) if (s := db.session.get(Subject, i)) is not None]
     if len(chosen) != len(set(values.target_ids)) or any(
             not policy.in_scope(actor, s) or s.id == recruiter.id for s in chosen):
-        errors["target_ids"] = ["Choose the people targeted from the list."]
+        errors["target_ids"] = [_("Choose the people targeted from the list.")]
     if not chosen and not references:
-        errors["target_ids"] = ["Name at least one person targeted: choose them, or type their reference."]
+        errors["target_ids"] = [_("Name at least one person targeted: choose them, or type their reference.")]
     if len(chosen) + len(references) > MAX_TARGETS:
-        errors["target_references"] = [f"Name at most {MAX_TARGETS} people in one observation."]
+        errors["target_references"] = [_("Name at most %(num)d people in one observation.", num=MAX_TARGETS)]
     if recruiter.reference in references:
-        errors["target_references"] = ["The person who made the attempt cannot be its target."]
+        errors["target_references"] = [_("The person who made the attempt cannot be its target.")]
     if values.group_id is not None:
         group = db.session.get(Group, values.group_id)
         if group is None or not group.active:
-            errors["group_id"] = ["Choose the group from the list, or leave it as not known."]
+            errors["group_id"] = [_("Choose the group from the list, or leave it as not known.")]
     if errors:
-        raise Invalid("The recruitment attempt was not saved.", field_errors=errors)
+        raise Invalid(_("The recruitment attempt was not saved."), field_errors=errors)
     return chosen
 
 
@@ -131,6 +132,7 @@ def record_recruitment_attempt(actor: User, recruiter: Subject, values: Recruitm
     """Record the observation (about the recruiter), a recruiter → target link per target and each target's
     RecruitmentTarget row, all or nothing (Invalid for any problem, nothing written)."""
     if not policy.can_record_link(actor, recruiter):
+        # Not translated: the page refuses with this as the audited reason (policy.refuse), never shown.
         raise NotAllowed("You can record observations only for the people of your units or caseload.")
     chosen = _check(actor, recruiter, values)
     observation = record_observation(actor, recruiter, values.observed_on, ObservationCategory.RECRUITMENT.value,
@@ -176,10 +178,10 @@ def targeted_count(actor: User) -> int:
 def review_target(actor: User, target: RecruitmentTarget, note: str) -> None:
     """Take an entry off the list, with a note of what was done (kept on the row; its digest in the trail)."""
     if not policy.can_review_recruitment_target(actor, target):
-        raise NotAllowed("Only the person's case owner or a supervisor of their unit reviews this.")
+        raise NotAllowed(_("Only the person's case owner or a supervisor of their unit reviews this."))
     if len(note.strip()) < 10:
-        raise Invalid("The review was not saved.",
-                      field_errors={"note": ["Say in a sentence what was done (10 characters or more)."]})
+        raise Invalid(_("The review was not saved."),
+                      field_errors={"note": [_("Say in a sentence what was done (10 characters or more).")]})
     if target.reviewed_at is not None:
         return
     target.reviewed_at = utcnow()

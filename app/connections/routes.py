@@ -4,6 +4,7 @@ Each handler checks access through app/policy.py; every page that shows people a
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -18,7 +19,7 @@ from app.connections.group_forms import (
     SkillForm,
     VersionForm,
 )
-from app.connections.models import GroupKind
+from app.connections.models import GroupKind, NexusLevel
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid
 from app.forms import SelectChoice, read_date, read_dates, show_errors
@@ -68,7 +69,7 @@ def new_group() -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("connections/groups_form.html", form=form, group=None), 400
-        flash(f"{group.name} added to the register.", "success")
+        flash(_("%(group)s added to the register.", group=group.name), "success")
         return redirect(url_for("connections.show_group", group_id=group.id))
     return render_template("connections/groups_form.html", form=form, group=None), 400 if form.errors else 200
 
@@ -103,11 +104,11 @@ def edit_group(group_id: int) -> Response | str | tuple[str, int]:
             db.session.rollback()
             db.session.refresh(group)
             form.version.data = str(group.version)
-            form.form_errors.append(exc.message + " What you typed is kept below; the register now holds: "
-                                    f"name “{group.name}”, kind {group.kind_label.lower()}. Save again to "
-                                    "replace it.")
+            form.form_errors.append(_("%(problem)s What you typed is kept below; the register now holds: name "
+                                      "“%(group)s”, kind %(kind)s. Save again to replace it.", problem=exc.message,
+                                      group=group.name, kind=group.kind_label.lower()))
             return render_template("connections/groups_form.html", form=form, group=group), 409
-        flash("Changes saved.", "success")
+        flash(_("Changes saved."), "success")
         return redirect(url_for("connections.show_group", group_id=group.id))
     return render_template("connections/groups_form.html", form=form, group=group), 400 if form.errors else 200
 
@@ -125,7 +126,8 @@ def set_group_active(group_id: int) -> Response:
             db.session.rollback()
             flash(exc.message, "warning")
         else:
-            flash(f"{group.name} is {'active again' if active else 'deactivated'}.", "success")
+            flash(_("%(group)s is active again.", group=group.name) if active
+                  else _("%(group)s is deactivated.", group=group.name), "success")
     return redirect(url_for("connections.show_group", group_id=group.id))
 
 
@@ -137,14 +139,14 @@ def set_group_active(group_id: int) -> Response:
 def new_group_link(group_id: int) -> Response | str | tuple[str, int]:
     group = policy.load_group(group_id)
     form = GroupLinkForm()
-    form.other_group.choices = [SelectChoice("", "Choose the other group")] + [
+    form.other_group.choices = [SelectChoice("", _("Choose the other group"))] + [
         SelectChoice(str(other.id), f"{other.name} ({other.kind_label})")
         for other in groups.active_groups() if other.id != group.id]
     if not form.is_submitted():
         form.since.data = utcnow().date().isoformat()
     if form.validate_on_submit():
         try:
-            since = read_date(form, "since", "The link was not saved.")
+            since = read_date(form, "since", _("The link was not saved."))
             groups.link_groups(g.user, group, groups.GroupLinkValues(
                 other_group_id=form_id(form.other_group.data), level=form.level.data or "",
                 cooperation_form=form.cooperation_form.data or "", since=since, evidence=form.evidence.data or "",
@@ -152,7 +154,7 @@ def new_group_link(group_id: int) -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("connections/groups_link_form.html", form=form, group=group), 400
-        flash("Link between the groups recorded.", "success")
+        flash(_("Link between the groups recorded."), "success")
         return redirect(url_for("connections.show_group", group_id=group.id))
     return render_template("connections/groups_link_form.html", form=form, group=group), \
         400 if form.errors else 200
@@ -168,7 +170,7 @@ def end_group_link(group_link_id: int) -> Response | str | tuple[str, int]:
         form.version.data = str(link.version)
     if form.validate_on_submit():
         try:
-            on = read_date(form, "on", "The link was not ended.")
+            on = read_date(form, "on", _("The link was not ended."))
             groups.end_group_link(g.user, link, on, form.reason.data or "", _version(form.version.data))
         except Invalid as exc:
             show_errors(form, exc)
@@ -177,9 +179,9 @@ def end_group_link(group_link_id: int) -> Response | str | tuple[str, int]:
             db.session.rollback()
             db.session.refresh(link)
             form.version.data = str(link.version)
-            form.form_errors.append(exc.message + " Your reason is kept below.")
+            form.form_errors.append(_("%(problem)s Your reason is kept below.", problem=exc.message))
             return render_template("connections/groups_end_link.html", form=form, link=link), 409
-        flash("The link has ended; it stays in the groups' history.", "success")
+        flash(_("The link has ended; it stays in the groups' history."), "success")
         return redirect(url_for("connections.show_group", group_id=link.group_id))
     return render_template("connections/groups_end_link.html", form=form, link=link), 400 if form.errors else 200
 
@@ -196,7 +198,7 @@ def _back_to(subject_id: int) -> Response:
 def new_affiliation(subject_id: int) -> Response | str | tuple[str, int]:
     subject = policy.load_subject(subject_id, policy.can_record_affiliation)
     form = AffiliationForm()
-    form.group.choices = [SelectChoice("", "Choose the group")] + [
+    form.group.choices = [SelectChoice("", _("Choose the group"))] + [
         SelectChoice(str(group.id), f"{group.name} ({group.kind_label})") for group in groups.active_groups()]
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="affiliation_form")
@@ -205,7 +207,7 @@ def new_affiliation(subject_id: int) -> Response | str | tuple[str, int]:
         dates, problems = read_dates(form, "learnt_on", "review_on")
         try:
             if problems:
-                raise Invalid("The affiliation was not saved.", field_errors=problems)
+                raise Invalid(_("The affiliation was not saved."), field_errors=problems)
             affiliations.record_affiliation(g.user, subject, affiliations.AffiliationValues(
                 group_id=form_id(form.group.data), role=form.role.data or "", evidence=form.evidence.data or "",
                 source=form.source.data or "", learnt_on=dates["learnt_on"], review_on=dates["review_on"],
@@ -214,7 +216,7 @@ def new_affiliation(subject_id: int) -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("connections/groups_affiliation_form.html", form=form, subject=subject), 400
-        flash("Affiliation recorded.", "success")
+        flash(_("Affiliation recorded."), "success")
         return _back_to(subject.id)
     return render_template("connections/groups_affiliation_form.html", form=form, subject=subject), \
         400 if form.errors else 200
@@ -228,7 +230,7 @@ def end_affiliation(affiliation_id: int) -> Response | str | tuple[str, int]:
         policy.refuse(403, "ending an affiliation needs the person in scope", object_type="affiliation",
                       object_id=affiliation.id, subject_id=affiliation.subject_id)
     subject = affiliation.subject
-    what = f"{affiliation.role_label} of {affiliation.group.name}"
+    what = _("%(role)s of %(group)s", role=affiliation.role_label, group=affiliation.group.name)
     form = EndForm()
     if not form.is_submitted():
         trail.record_view(subject.id, object_type="affiliation", object_id=affiliation.id)
@@ -243,9 +245,9 @@ def end_affiliation(affiliation_id: int) -> Response | str | tuple[str, int]:
             db.session.rollback()
             db.session.refresh(affiliation)
             form.version.data = str(affiliation.version)
-            form.form_errors.append(exc.message + " Your reason is kept below.")
+            form.form_errors.append(_("%(problem)s Your reason is kept below.", problem=exc.message))
             return _end_page(form, subject, what, "affiliation"), 409
-        flash("The affiliation has ended; it stays in the person's history.", "success")
+        flash(_("The affiliation has ended; it stays in the person's history."), "success")
         return _back_to(subject.id)
     return _end_page(form, subject, what, "affiliation"), 400 if form.errors else 200
 
@@ -264,12 +266,12 @@ def new_skill(subject_id: int) -> Response | str | tuple[str, int]:
         form.learnt_on.data = utcnow().date().isoformat()
     if form.validate_on_submit():
         try:
-            learnt_on = read_date(form, "learnt_on", "The skill was not saved.")
+            learnt_on = read_date(form, "learnt_on", _("The skill was not saved."))
             affiliations.record_skill(g.user, subject, form.skill.data or "", form.evidence.data or "", learnt_on)
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("connections/groups_skill_form.html", form=form, subject=subject), 400
-        flash("Skill of concern recorded.", "success")
+        flash(_("Skill of concern recorded."), "success")
         return _back_to(subject.id)
     return render_template("connections/groups_skill_form.html", form=form, subject=subject), \
         400 if form.errors else 200
@@ -291,7 +293,7 @@ def end_skill(skill_id: int) -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return _end_page(form, row.subject, row.skill_label, "skill"), 400
-        flash("The skill has ended; it stays in the person's history.", "success")
+        flash(_("The skill has ended; it stays in the person's history."), "success")
         return _back_to(row.subject_id)
     return _end_page(form, row.subject, row.skill_label, "skill"), 400 if form.errors else 200
 
@@ -305,7 +307,8 @@ def nexus_picture() -> str:
     found = nexus.picture(g.user)
     # Counts only, but each is read from the records of the people behind it.
     trail.record_view(found.counted, object_type="nexus")
-    return render_template("connections/groups_nexus.html", picture=found)
+    return render_template("connections/groups_nexus.html", picture=found,
+                           level_labels={level.value: level.label for level in NexusLevel})
 
 
 @bp.route("/nexus/people")
