@@ -5,6 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 from zxcvbn import zxcvbn
 
 # A constant hash to verify against when the username is unknown, so that timing does not reveal it.
@@ -46,15 +47,15 @@ def password_problems(password: str, *, user_inputs: list[str] | None = None) ->
     cfg = current_app.config
     low, high = cfg["PASSWORD_MIN_LENGTH"], cfg["PASSWORD_MAX_LENGTH"]
     if len(password) < low:
-        return [f"Use at least {low} characters."]
+        return [_("Use at least %(num)s characters.", num=low)]
     if len(password) > high:
-        return [f"Use at most {high} characters."]
+        return [_("Use at most %(num)s characters.", num=high)]
     inputs = [value for value in (user_inputs or []) if value]
     result = zxcvbn(password, user_inputs=inputs, max_length=high)
     if result["score"] >= cfg["PASSWORD_MIN_SCORE"]:
         return []
     feedback = result.get("feedback") or {}
-    problems = ["This password is too easy to guess."]
+    problems = [_("This password is too easy to guess.")]
     if feedback.get("warning"):
         problems[0] += f" {feedback['warning'].rstrip('.')}."
     problems.extend(feedback.get("suggestions") or [])
