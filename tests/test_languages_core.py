@@ -5,7 +5,12 @@ Needs the French and Arabic catalogues compiled with the core translations (`mak
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
+from app.auth.models import User
+from app.db import db
 from app.i18n import LANGUAGE_COOKIE
+from tests.conftest import post_form
 
 
 def test_a_french_browser_gets_the_french_sign_in_page(client) -> None:
@@ -37,3 +42,34 @@ def test_a_signed_in_user_reads_their_own_language_not_the_cookie(login_as) -> N
     signed_in.set_cookie(LANGUAGE_COOKIE, "ar")
     page = signed_in.get("/account", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert '<html lang="en"' in page
+
+
+def test_the_admin_pages_in_arabic_right_to_left(app, users, login_as) -> None:
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == users["admin"].id).values(language="ar"))
+        db.session.commit()
+    admin = login_as("admin")
+    post_form(app.test_client(), "/login", {"username": "probation", "password": "wrong"})  # a failed sign-in
+    for path in ("/", "/admin/users", "/admin/units", "/admin/units/new", "/admin/users/new",
+                 f"/admin/users/{users['probation'].id}"):
+        page = admin.get(path).get_data(as_text=True)
+        assert '<html lang="ar" dir="rtl">' in page, path
+        assert "تسجيل الخروج" in page and "Sign out" not in page, path
+    # The role and the unit kind are read in Arabic; what is stored stays a code.
+    assert "ضابط المراقبة" in admin.get("/admin/users").get_data(as_text=True)
+    assert "مؤسسة عقابية" in admin.get("/admin/units").get_data(as_text=True)
+    failures = admin.get(f"/admin/users/{users['probation'].id}").get_data(as_text=True)
+    assert "محاولة تسجيل دخول فاشلة واحدة خلال آخر 15 دقيقة." in failures
+
+
+def test_a_translated_refusal_of_the_admin_services(app, users, login_as) -> None:
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == users["admin"].id).values(language="fr"))
+        db.session.commit()
+    admin = login_as("admin")
+    response = post_form(admin, "/admin/units/new", {"code": "x", "name": "", "kind": "prison"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Sign out" not in page and "Enter the unit&#39;s name." not in page
+    assert "Saisissez le nom de l&#39;unité.</a>" in page  # the error summary's link to the field
+    assert "Erreur\u00a0:</span> Saisissez le nom de l&#39;unité." in page  # the field's own error
