@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 
 import wtforms
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
@@ -18,10 +20,16 @@ from app.text import control_character_problem
 # silently sends nothing for a date it cannot parse, which would lose what the user typed.
 DATE_INPUT = {"autocomplete": "off", "spellcheck": "false"}
 # How a date is written, said once: every date field's hint, and the error for what is not a date, quote it.
-# The example is the one the services' "enter the date" messages give.
-DATE_FORMAT = "YYYY-MM-DD, for example 2026-11-25"
-DATE_HINT = f"{DATE_FORMAT}."
-NOT_A_DATE = f"Enter a real date as {DATE_FORMAT}."
+# The example is the one the services' "enter the date" messages give. Lazy (each in the request's language):
+# str() one where a plain string is needed.
+DATE_FORMAT = _l("YYYY-MM-DD, for example 2026-11-25")
+DATE_HINT = _l("YYYY-MM-DD, for example 2026-11-25.")
+NOT_A_DATE = _l("Enter a real date as YYYY-MM-DD, for example 2026-11-25.")
+
+# The words of the form macros (app/templates/_macros/forms.html), listed here to be in the catalogues: their
+# extraction skips folders whose name begins with "_" (Babel's default directory filter).
+FORM_MACRO_TEXT = (_l("There is a problem"), _l("Error:"), _l("%(field)s: %(problem)s"),
+                   _l("The form expired. Please send it again."))
 
 # SelectChoice is new in WTForms 3.3 and missing from its type stubs.
 SelectChoice = wtforms.SelectChoice  # type: ignore[attr-defined]
@@ -66,7 +74,7 @@ def parse_date(text: str | None) -> tuple[date | None, str | None]:
     try:
         return date.fromisoformat(value), None
     except ValueError:
-        return None, NOT_A_DATE
+        return None, str(NOT_A_DATE)
 
 
 class DateField(wtforms.StringField):
@@ -108,7 +116,7 @@ def read_date_range(form: wtforms.Form, start: str, end: str
     values, problems = read_dates(form, start, end)
     first, last = values[start], values[end]
     if first and last and last < first:
-        problems[end] = ["The end date is before the start date."]
+        problems[end] = [_("The end date is before the start date.")]
     return first, last, problems
 
 

@@ -5,8 +5,9 @@ Every word a user reads goes through the Flask-Babel catalogues in app/translati
 `from flask_babel import gettext as _, lazy_gettext as _l, ngettext` (lazy at import time: form labels, enum
 labels), in templates `_()`, `ngettext()` and `{% trans %}`. What is stored, audited and exported as data stays
 in codes. The language of a request is, in order: the signed-in user's own choice (their account page), the
-service's default (WAYPOINT_LANGUAGE); before sign-in, the browser's Accept-Language among the languages the
-service offers.
+service's default (WAYPOINT_LANGUAGE); before sign-in, the language picked on the sign-in page (its `lang`
+parameter, remembered in the LANGUAGE_COOKIE), else the browser's Accept-Language among the languages the service
+offers.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from markupsafe import Markup, escape
 
 # The languages Waypoint ships, by code, each named in itself (how a language is offered in a list).
 LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "ar": "العربية"}
+# The language picked on the sign-in page, for the pages before sign-in (set by app/auth/routes.py).
+LANGUAGE_COOKIE = "waypoint_lang"
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
 # A test-only language (tests/pseudo_locale.py): every translated string wrapped in these markers, so that a
 # page's text that did not go through a catalogue shows up unmarked.
@@ -43,6 +46,9 @@ def select_locale() -> str:
             return str(chosen)
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     if has_request_context():
+        for picked in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+            if picked in languages:
+                return str(picked)
         best = request.accept_languages.best_match(list(languages))
         if best:
             return best

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
+
 _BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 _REFUSED_IN_NARRATIVE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
 _REFUSED_IN_A_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI_CONTROLS}]")
@@ -29,10 +31,11 @@ def refused_character(text: str | None, *, multiline: bool = False) -> str | Non
 def describe(char: str) -> str:
     """The character as a person reading an error message can find it: a tab, a line break, or its code."""
     if char == "\t":
-        return "a tab"
+        return str(_("a tab"))
     if char in _LINE_BREAKS:
-        return "a line break"
-    return f"a control character (U+{ord(char):04X})"
+        return str(_("a line break"))
+    code = f"U+{ord(char):04X}"
+    return str(_("a control character (%(code)s)", code=code))
 
 
 def control_character_problem(text: str | None, *, multiline: bool = False) -> str | None:
@@ -41,6 +44,7 @@ def control_character_problem(text: str | None, *, multiline: bool = False) -> s
     if char is None:
         return None
     if char == "\t" or char in _LINE_BREAKS:
-        return f"Remove {describe(char)}: this field holds a single line of text."
-    return (f"Remove the invisible control character (U+{ord(char):04X}): Waypoint does not accept it. If you "
-            "pasted the text, type it instead.")
+        return str(_("Remove %(what)s: this field holds a single line of text.", what=describe(char)))
+    code = f"U+{ord(char):04X}"
+    return str(_("Remove the invisible control character (%(code)s): Waypoint does not accept it. If you pasted the "
+                 "text, type it instead.", code=code))

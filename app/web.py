@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, make_response, render_template, request
 from flask.wrappers import Response as FlaskResponse
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -20,6 +22,7 @@ from app.auth.sessions import DatabaseSessionInterface, current_session
 from app.db import db
 from app.errors import Conflict, DomainError, NotAllowed
 from app.extensions import csrf
+from app.i18n import direction, html_lang, number
 
 log = logging.getLogger("waypoint")
 
@@ -70,6 +73,7 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request(_check_csrf)
     app.before_request(policy.enforce)
     app.after_request(_security_headers)
+    app.after_request(_redirect_page)
 
 
 def _start_request() -> None:
@@ -145,8 +149,31 @@ def _rollback_keeping_refusals() -> None:
     trail.requeue(db.session, kept)
 
 
+def _redirect_page(response: Response) -> Response:
+    """The few words a redirect's body holds (a browser follows it before showing them), in the page's
+    language rather than Werkzeug's English."""
+    location = response.headers.get("Location")
+    if 300 <= response.status_code < 400 and location and response.mimetype == "text/html" \
+            and not response.direct_passthrough:
+        title, link = escape(_("Redirecting…")), escape(_("Continue"))
+        response.set_data(f'<!doctype html>\n<html lang="{html_lang()}" dir="{direction()}">\n'
+                          f'<title>{title}</title>\n<h1>{title}</h1>\n'
+                          f'<p><a href="{escape(location)}">{link}</a></p>\n')
+    return response
+
+
 def _size(n: int) -> str:
-    return f"{round(n / 2**20, 1):g} MB" if n >= 2**20 else f"{max(1, round(n / 2**10))} KB"
+    if n >= 2**20:
+        return str(_("%(size)s MB", size=number(round(n / 2**20, 1))))
+    return str(_("%(size)s KB", size=number(max(1, round(n / 2**10)))))
+
+
+def _description(exc: HTTPException) -> str | None:
+    """What a 400 or 405 says beyond its title: the message the code gave (translated where it was raised),
+    none for Werkzeug's own English default (the title says it)."""
+    if exc.description == type(exc).description:
+        return None
+    return exc.description
 
 
 def _error_page(status: int, message: str | None = None, **context: Any) -> tuple[str, int]:
@@ -177,16 +204,16 @@ def register_error_pages(app: Flask) -> None:
                                         "path": request.path})
         return _error_page(
             400,
-            "The form could not be accepted because its security token was missing or out of date. "
-            "Go back, reload the page and send it again.",
+            _("The form could not be accepted because its security token was missing or out of date. "
+              "Go back, reload the page and send it again."),
         )
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge) -> tuple[str, int]:
         _rollback_keeping_refusals()
         limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
-        return _error_page(413, f"This page accepts at most {_size(limit)}. Nothing was saved: go back, "
-                                "shorten the text or choose a smaller file, and send it again.")
+        return _error_page(413, _("This page accepts at most %(size)s. Nothing was saved: go back, shorten the "
+                                  "text or choose a smaller file, and send it again.", size=_size(limit)))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response | tuple[str, int]:
@@ -194,7 +221,7 @@ def register_error_pages(app: Flask) -> None:
         status = exc.code or 500
         if status in (301, 302, 303, 307, 308):
             return exc.get_response()
-        return _error_page(status, exc.description if status in (400, 405) else None)
+        return _error_page(status, _description(exc) if status in (400, 405) else None)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> tuple[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from app.admin import services
 from app.audit.trail import cli_actor
@@ -34,7 +35,7 @@ def create_unit(code: str, name: str, kind: str) -> None:
         _fail(exc)
         return
     db.session.commit()
-    click.echo(f"Unit {unit.code} created.")
+    click.echo(_("Unit %(code)s created.", code=unit.code))
 
 
 @users_cli.command("create")
@@ -57,4 +58,4 @@ def create_user(username: str, role: str, units: tuple[str, ...], display_name: 
         _fail(exc)
         return
     db.session.commit()
-    click.echo(f"User {user.username} ({user.role}) created.")
+    click.echo(_("User %(username)s (%(role)s) created.", username=user.username, role=user.role))

@@ -3,24 +3,25 @@ checked by the services in one pass, so that the error summary lists every probl
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 
-from app.auth.models import Role, UnitKind
+from app.auth.models import ROLE_LABELS, UNIT_KIND_LABELS, Role, UnitKind
 from app.forms import ConfirmForm, SelectChoice, WaypointForm
 
-ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
-KIND_CHOICES = [SelectChoice(k.value, k.label) for k in UnitKind]
+ROLE_CHOICES = [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role]
+KIND_CHOICES = [SelectChoice(k.value, UNIT_KIND_LABELS[k]) for k in UnitKind]
 
 
 class UserDetailsForm(WaypointForm):
-    display_name = StringField("Full name")
-    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
-    units = SelectMultipleField("Units", choices=[], validate_choice=False)
+    display_name = StringField(_l("Full name"))
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=False)
+    units = SelectMultipleField(_l("Units"), choices=[], validate_choice=False)
 
 
 class NewUserForm(UserDetailsForm):
-    username = StringField("Username")
-    password = PasswordField("Initial password")
+    username = StringField(_l("Username"))
+    password = PasswordField(_l("Initial password"))
 
 
 class EditUserForm(UserDetailsForm):
@@ -28,18 +29,18 @@ class EditUserForm(UserDetailsForm):
 
 
 class ResetPasswordForm(WaypointForm):
-    new_password = PasswordField("Temporary password")
+    new_password = PasswordField(_l("Temporary password"))
 
 
 class UnitForm(WaypointForm):
-    code = StringField("Code")
-    name = StringField("Name")
-    kind = SelectField("Kind", choices=KIND_CHOICES, validate_choice=False)
+    code = StringField(_l("Code"))
+    name = StringField(_l("Name"))
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validate_choice=False)
 
 
 class EditUnitForm(WaypointForm):
-    name = StringField("Name")
-    kind = SelectField("Kind", choices=KIND_CHOICES, validate_choice=False)
+    name = StringField(_l("Name"))
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validate_choice=False)
 
 
 __all__ = ["ConfirmForm", "EditUnitForm", "EditUserForm", "NewUserForm", "ResetPasswordForm", "UnitForm"]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -43,10 +46,10 @@ def new_user() -> Response | str | tuple[str, int]:
     if request.method == "POST" and not reauth.is_recent(current_session()):
         # Not held back to be sent again like other stale forms: it carries the initial password, which must
         # never wait in the session store. Asked on opening the form, this is rare (a form left open 15 min).
-        flash("To create an account, confirm your password first. Nothing was created: fill in the form again "
-              "after confirming.", "info")
+        flash(_("To create an account, confirm your password first. Nothing was created: fill in the form again "
+                "after confirming."), "info")
         return redirect(url_for("auth.confirm", next=url_for("admin.new_user")))
-    stale = reauth.demand_recent_auth("create an account")
+    stale = reauth.demand_recent_auth(_("create an account"))
     if stale is not None:
         return stale
     form = NewUserForm()
@@ -58,8 +61,8 @@ def new_user() -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("admin/user_new.html", form=form), 400
-        flash(f"Account {user.username} created. Give them the initial password in person; "
-              "they must change it when they first sign in.", "success")
+        flash(_("Account %(username)s created. Give them the initial password in person; they must change it "
+                "when they first sign in.", username=user.username), "success")
         return redirect(url_for("admin.user", user_id=user.id))
     return render_template("admin/user_new.html", form=form), 400 if form.errors else 200
 
@@ -76,7 +79,7 @@ def user(user_id: int) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         details = services.UserDetails(form.display_name.data or "", form.role.data or "", form.units.data or [])
         if services.changes_access(target, details):
-            stale = reauth.demand_recent_auth("change this user's role or units")
+            stale = reauth.demand_recent_auth(_("change this user's role or units"))
             if stale is not None:
                 return stale
         try:
@@ -89,14 +92,14 @@ def user(user_id: int) -> Response | str | tuple[str, int]:
             db.session.rollback()
             db.session.refresh(target)
             form.version.data = str(target.version)
-            units = ", ".join(u.code for u in target.units) or "none"
+            units = ", ".join(u.code for u in target.units) or _("none")
             form.form_errors.append(
-                f"{exc.message} Saved now: name “{target.display_name}”, role {target.role_enum.label}, "
-                f"units {units}. Your changes are still in the form below and were not saved: "
-                "check them and save again."
+                _("%(problem)s Saved now: name “%(name)s”, role %(role)s, units %(units)s. Your changes are still "
+                  "in the form below and were not saved: check them and save again.", problem=exc.message,
+                  name=target.display_name, role=target.role_enum.label, units=units)
             )
             return _user_page(target, form), 409
-        flash("Changes saved.", "success")
+        flash(_("Changes saved."), "success")
         return redirect(url_for("admin.user", user_id=target.id))
     return _user_page(target, form), 400 if form.errors else 200
 
@@ -121,8 +124,10 @@ def reset_password(user_id: int) -> Response | str | tuple[str, int]:
         except Invalid as exc:
             reset_form.new_password.errors = list(exc.field_errors.get("new_password", [exc.message]))
         else:
-            flash(f"Temporary password set; {ended} session(s) ended. {target.display_name} must choose a new "
-                  "password at next sign-in.", "success")
+            flash(ngettext("Temporary password set; %(num)d session ended. %(name)s must choose a new password "
+                           "at next sign-in.",
+                           "Temporary password set; %(num)d sessions ended. %(name)s must choose a new password "
+                           "at next sign-in.", ended, name=target.display_name), "success")
             return redirect(url_for("admin.user", user_id=target.id))
     form = EditUserForm(obj=target)
     form.units.choices = _unit_choices()
@@ -141,7 +146,7 @@ def toggle_active(user_id: int) -> Response:
         except Invalid as exc:
             flash(exc.message, "warning")
         else:
-            flash(f"Account {'enabled' if target.is_active else 'disabled and signed out'}.", "success")
+            flash(_("Account enabled.") if target.is_active else _("Account disabled and signed out."), "success")
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -151,7 +156,8 @@ def clear_lockout(user_id: int) -> Response:
     target = policy.load_user(user_id)
     if ConfirmForm().validate_on_submit():
         services.clear_lockout(target)
-        flash(f"Failed sign-ins cleared: {target.display_name} can sign in again now, from any address.", "success")
+        flash(_("Failed sign-ins cleared: %(name)s can sign in again now, from any address.",
+                name=target.display_name), "success")
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -161,7 +167,7 @@ def end_sessions(user_id: int) -> Response:
     target = policy.load_user(user_id)
     if ConfirmForm().validate_on_submit():
         ended = services.end_sessions(target)
-        flash(f"{ended} session(s) ended.", "success")
+        flash(ngettext("%(num)d session ended.", "%(num)d sessions ended.", ended), "success")
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -171,15 +177,15 @@ def end_session(user_id: int, session_id: str) -> Response:
     target = policy.load_user(user_id)
     if ConfirmForm().validate_on_submit():
         if services.end_session(target, session_id):
-            flash("Session ended.", "success")
+            flash(_("Session ended."), "success")
         else:
-            flash("That session had already ended.", "info")
+            flash(_("That session had already ended."), "info")
     return redirect(url_for("admin.user", user_id=target.id))
 
 
 @bp.route("/users/<int:user_id>/totp/reset", methods=["POST"])
 @admin_only
-@reauth.requires_recent_auth("reset this user's two-step sign-in")
+@reauth.requires_recent_auth(_l("reset this user's two-step sign-in"))
 def reset_totp(user_id: int) -> Response:
     target = policy.load_user(user_id)
     if ConfirmForm().validate_on_submit():
@@ -188,8 +194,10 @@ def reset_totp(user_id: int) -> Response:
         except Invalid as exc:
             flash(exc.message, "warning")
         else:
-            flash(f"Two-step sign-in reset; {ended} session(s) ended. {target.display_name} sets it up again at "
-                  "next sign-in.", "success")
+            flash(ngettext("Two-step sign-in reset; %(num)d session ended. %(name)s sets it up again at next "
+                           "sign-in.",
+                           "Two-step sign-in reset; %(num)d sessions ended. %(name)s sets it up again at next "
+                           "sign-in.", ended, name=target.display_name), "success")
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -213,7 +221,7 @@ def new_unit() -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("admin/unit_form.html", form=form, unit=None), 400
-        flash(f"Unit {unit.code} created.", "success")
+        flash(_("Unit %(code)s created.", code=unit.code), "success")
         return redirect(url_for("admin.units"))
     return render_template("admin/unit_form.html", form=form, unit=None), 400 if form.errors else 200
 
@@ -229,7 +237,7 @@ def unit(unit_id: int) -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("admin/unit_form.html", form=form, unit=target), 400
-        flash("Changes saved.", "success")
+        flash(_("Changes saved."), "success")
         return redirect(url_for("admin.units"))
     return render_template("admin/unit_form.html", form=form, unit=target), 400 if form.errors else 200
 
@@ -241,10 +249,10 @@ def accreditations() -> Response | str | tuple[str, int]:
     case_workers = db.session.scalars(
         select(User).where(User.role.in_(sorted(policy.CASE_ROLES)), User.is_active.is_(True))
         .order_by(User.display_name)).all()
-    form.user.choices = [SelectChoice("", "Choose a user")] + [
+    form.user.choices = [SelectChoice("", _("Choose a user"))] + [
         SelectChoice(str(u.id), f"{u.display_name} ({u.username})") for u in case_workers]
     instruments = sorted({(i.id, i.title) for i in catalogue.all_instruments().values()})
-    form.instrument.choices = [SelectChoice("", "Choose an instrument")] + [
+    form.instrument.choices = [SelectChoice("", _("Choose an instrument"))] + [
         SelectChoice(ident, title) for ident, title in instruments]
     if form.validate_on_submit():
         user_id = form_id(form.user.data)
@@ -256,7 +264,7 @@ def accreditations() -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return _accreditations_page(form), 400
-        flash("Accreditation recorded.", "success")
+        flash(_("Accreditation recorded."), "success")
         return redirect(url_for("admin.accreditations"))
     return _accreditations_page(form), 400 if form.errors else 200
 
@@ -272,5 +280,5 @@ def revoke_accreditation(accreditation_id: int) -> Response:
     row = policy.load_accreditation(accreditation_id)
     if ConfirmForm().validate_on_submit():
         accreditation.revoke(row)
-        flash("Accreditation revoked.", "success")
+        flash(_("Accreditation revoked."), "success")
     return redirect(url_for("admin.accreditations"))

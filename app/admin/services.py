@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import policy, signals
@@ -47,22 +48,23 @@ def _units_by_code(codes: Iterable[str]) -> list[Unit]:
     missing = sorted(set(wanted) - {u.code for u in found})
     if missing:
         names = ", ".join(missing)
-        raise Invalid(f"No unit with code {names}.", field_errors={"units": [f"Unknown unit: {names}."]})
+        raise Invalid(_("No unit with code %(codes)s.", codes=names),
+                      field_errors={"units": [_("Unknown unit: %(codes)s.", codes=names)]})
     return found
 
 
 def _check_details(details: UserDetails) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not details.display_name.strip():
-        errors["display_name"] = ["Enter the person's name as colleagues know it."]
+        errors["display_name"] = [_("Enter the person's name as colleagues know it.")]
     elif len(details.display_name) > 200:
-        errors["display_name"] = ["Use at most 200 characters."]
+        errors["display_name"] = [_("Use at most 200 characters.")]
     elif problem := control_character_problem(details.display_name):  # the form refuses it first; the CLI here
         errors["display_name"] = [problem]
     if details.role not in {r.value for r in Role}:
-        errors["role"] = ["Choose one of the roles."]
+        errors["role"] = [_("Choose one of the roles.")]
     elif details.role != Role.ADMIN and not details.unit_codes:
-        errors["units"] = ["A case worker must belong to at least one unit."]
+        errors["units"] = [_("A case worker must belong to at least one unit.")]
     return errors
 
 
@@ -72,16 +74,16 @@ def create_user(username: str, details: UserDetails, initial_password: str, *, m
     name = normalise_username(username)
     errors = _check_details(details)
     if not name:
-        errors["username"] = ["Enter a username."]
+        errors["username"] = [_("Enter a username.")]
     elif not USERNAME_PATTERN.match(name):
-        errors["username"] = ["Use 2 to 64 lowercase letters, digits, dots, dashes or underscores."]
+        errors["username"] = [_("Use 2 to 64 lowercase letters, digits, dots, dashes or underscores.")]
     elif db.session.scalar(select(User.id).where(User.username == name)) is not None:
-        errors["username"] = ["That username is already taken."]
+        errors["username"] = [_("That username is already taken.")]
     problems = passwords.password_problems(initial_password, user_inputs=[name, details.display_name])
     if problems:
         errors["password"] = problems
     if errors:
-        raise Invalid("The account was not created.", field_errors=errors)
+        raise Invalid(_("The account was not created."), field_errors=errors)
     user = User(
         username=name,
         display_name=details.display_name.strip(),
@@ -106,12 +108,13 @@ def changes_access(user: User, details: UserDetails) -> bool:
 def update_user(actor: User, user: User, details: UserDetails, expected_version: int) -> None:
     errors = _check_details(details)
     if actor.id == user.id and details.role != user.role:
-        errors["role"] = ["You cannot change your own role; ask another administrator."]
+        errors["role"] = [_("You cannot change your own role; ask another administrator.")]
     if errors:
-        raise Invalid("The account was not changed.", field_errors=errors)
+        raise Invalid(_("The account was not changed."), field_errors=errors)
     units = _units_by_code(details.unit_codes)
     bump_version(user, expected_version,
-                 f"{user.display_name}'s account was changed by someone else while you were editing it.")
+                 _("%(name)s's account was changed by someone else while you were editing it.",
+                   name=user.display_name))
     before = _snapshot(user)
     worked_in = policy.visible_unit_ids(user)
     role_changed = user.role != details.role
@@ -131,7 +134,7 @@ def update_user(actor: User, user: User, details: UserDetails, expected_version:
 
 def set_active(actor: User, user: User, active: bool) -> None:
     if actor.id == user.id and not active:
-        raise Invalid("You cannot disable your own account.")
+        raise Invalid(_("You cannot disable your own account."))
     if user.is_active == active:
         return
     user.is_active = active
@@ -165,7 +168,7 @@ def reset_totp(actor: User, user: User) -> int:
     """Remove a user's second factor (a lost phone) and end their sessions; they enrol again at next
     sign-in. Returns how many sessions were ended. An admin cannot reset their own."""
     if actor.id == user.id:
-        raise Invalid("You cannot reset your own two-step sign-in; ask another administrator.")
+        raise Invalid(_("You cannot reset your own two-step sign-in; ask another administrator."))
     had_secret = user.totp_secret is not None
     user.totp_secret = None
     user.totp_last_step = None
@@ -208,14 +211,14 @@ def create_unit(code: str, name: str, kind: str) -> Unit:
     code = code.strip().upper()
     errors: dict[str, list[str]] = {}
     if not code:
-        errors["code"] = ["Enter a code."]
+        errors["code"] = [_("Enter a code.")]
     elif not UNIT_CODE_PATTERN.match(code):
-        errors["code"] = ["Use 2 to 32 capital letters, digits or dashes, for example HMP-NORTH."]
+        errors["code"] = [_("Use 2 to 32 capital letters, digits or dashes, for example HMP-NORTH.")]
     elif db.session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
-        errors["code"] = ["A unit with that code already exists."]
+        errors["code"] = [_("A unit with that code already exists.")]
     errors.update(_check_unit(name, kind))
     if errors:
-        raise Invalid("The unit was not created.", field_errors=errors)
+        raise Invalid(_("The unit was not created."), field_errors=errors)
     unit = Unit(code=code, name=name.strip(), kind=kind)
     db.session.add(unit)
     db.session.flush()
@@ -227,20 +230,20 @@ def create_unit(code: str, name: str, kind: str) -> Unit:
 def _check_unit(name: str, kind: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not name.strip():
-        errors["name"] = ["Enter the unit's name."]
+        errors["name"] = [_("Enter the unit's name.")]
     elif len(name) > 200:
-        errors["name"] = ["Use at most 200 characters."]
+        errors["name"] = [_("Use at most 200 characters.")]
     elif problem := control_character_problem(name):
         errors["name"] = [problem]
     if kind not in {k.value for k in UnitKind}:
-        errors["kind"] = ["Choose prison or probation region."]
+        errors["kind"] = [_("Choose prison or probation region.")]
     return errors
 
 
 def update_unit(unit: Unit, name: str, kind: str) -> None:
     errors = _check_unit(name, kind)
     if errors:
-        raise Invalid("The unit was not changed.", field_errors=errors)
+        raise Invalid(_("The unit was not changed."), field_errors=errors)
     before = {"name": unit.name, "kind": unit.kind}
     unit.name, unit.kind = name.strip(), kind
     db.session.flush()

@@ -8,16 +8,18 @@ from app.forms import WaypointForm
 
 
 class LoginForm(WaypointForm):
-    username = StringField("Username", validators=[DataRequired("Enter your username."), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)])
+    username = StringField(_l("Username"), validators=[DataRequired(_l("Enter your username.")), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=1024)])
 
 
 class ChangePasswordForm(WaypointForm):
-    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
-    new_password = PasswordField("New password", validators=[DataRequired("Enter a new password.")])
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(_l("Enter your current password."))])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password."))])
     confirm_password = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired("Repeat the new password."), EqualTo("new_password", "The two passwords differ.")],
+        _l("Repeat the new password"),
+        validators=[DataRequired(_l("Repeat the new password.")),
+                    EqualTo("new_password", _l("The two passwords differ."))],
     )
 
 
@@ -27,7 +29,8 @@ CODE_INPUT = {"inputmode": "numeric", "spellcheck": "false", "maxlength": "9"}
 class CodeForm(WaypointForm):
     """The 6-digit code of an authenticator app (sign-in and enrolment)."""
 
-    code = StringField("Code", validators=[DataRequired("Enter the 6-digit code from your app."), Length(max=16)],
+    code = StringField(_l("Code"),
+                       validators=[DataRequired(_l("Enter the 6-digit code from your app.")), Length(max=16)],
                        render_kw=CODE_INPUT)
 
 
@@ -35,8 +38,8 @@ class ReauthForm(WaypointForm):
     """Confirm who you are before a sensitive action. The code is required when the user has one: the route
     says so, since the form does not know the user."""
 
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)])
-    code = StringField("Code", validators=[Length(max=16)], render_kw=CODE_INPUT)
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=1024)])
+    code = StringField(_l("Code"), validators=[Length(max=16)], render_kw=CODE_INPUT)
 
 
 class LanguageForm(WaypointForm):

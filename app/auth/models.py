@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -28,7 +29,8 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The role's name in the current language (ROLE_LABELS holds the lazy ones, for choices)."""
+        return str(ROLE_LABELS[self])
 
 
 class UnitKind(StrEnum):
@@ -37,7 +39,18 @@ class UnitKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return "Prison" if self is UnitKind.PRISON else "Probation region"
+        """The kind's name in the current language (UNIT_KIND_LABELS holds the lazy ones, for choices)."""
+        return str(UNIT_KIND_LABELS[self])
+
+
+# What a user reads for a role or a unit's kind; the codes above are what is stored, audited and exported.
+ROLE_LABELS = {
+    Role.ASSESSOR: _l("Assessor"),
+    Role.PROBATION_OFFICER: _l("Probation officer"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.ADMIN: _l("Admin"),
+}
+UNIT_KIND_LABELS = {UnitKind.PRISON: _l("Prison"), UnitKind.PROBATION_REGION: _l("Probation region")}
 
 
 user_units = Table(

@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from werkzeug.wrappers import Response
 
 from app.auth.redirects import local_path
@@ -58,19 +60,21 @@ def mark_confirmed(session: ServerSession) -> None:
     session[CONFIRMED_AT_KEY] = utcnow().isoformat()
 
 
-def demand_recent_auth(action: str) -> Response | None:
+def demand_recent_auth(action: str | LazyString) -> Response | None:
     """None when the session authenticated recently; otherwise the redirect that asks for the password.
 
-    `action` completes "To …, confirm your password", e.g. "approve the assessment".
+    `action` completes "To …, confirm your password", e.g. "approve the assessment": translated by the caller
+    (`_l(...)` in a decorator), a phrase that begins with a verb.
     """
+    action = str(action)
     session = current_session()
     if is_recent(session):
         held = pending_resume(session)
         if held is not None and request.method == "POST" and held.path == request.path:
             session.pop(RESUME_KEY, None)  # sent again: done with it
         return None
-    flash(f"To {action}, confirm your password first. You signed in more than "
-          f"{_minutes(current_app.config['REAUTH_AFTER'])} minutes ago.", "info")
+    flash(_("To %(action)s, confirm your password first. You signed in more than %(minutes)s minutes ago.",
+            action=action, minutes=_minutes(current_app.config["REAUTH_AFTER"])), "info")
     if request.method != "POST":
         return redirect(url_for("auth.confirm", next=request.full_path.rstrip("?")))
     session[RESUME_KEY] = {
@@ -82,7 +86,7 @@ def demand_recent_auth(action: str) -> Response | None:
     return redirect(url_for("auth.confirm"))
 
 
-def requires_recent_auth(action: str) -> Callable[[F], F]:
+def requires_recent_auth(action: str | LazyString) -> Callable[[F], F]:
     """Decorate a view (below its @policy.requires) so that it runs only after a recent authentication."""
 
     def decorate(view: F) -> F:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from werkzeug.wrappers import Response
 
@@ -28,8 +29,18 @@ PENDING_USER_KEY = "mfa_pending_user"
 PENDING_SINCE_KEY = "mfa_pending_since"
 # A secret shown for enrolment, kept server-side until a code from it is confirmed.
 ENROLMENT_SECRET_KEY = "totp_enrolment_secret"  # noqa: S105 - a session key's name, not a secret
-THROTTLED_MESSAGE = ("Too many failed sign-ins. Wait 15 minutes and try again, or ask an administrator to clear "
-                     "the failed sign-ins of your account.")
+THROTTLED_MESSAGE = _l("Too many failed sign-ins. Wait 15 minutes and try again, or ask an administrator to clear "
+                       "the failed sign-ins of your account.")
+
+
+@bp.after_request
+def _remember_language(response: Response) -> Response:
+    """A language picked on the sign-in page (?lang=fr) is remembered for the pages before sign-in."""
+    picked = request.args.get("lang")
+    if picked and picked in i18n.offered():
+        response.set_cookie(i18n.LANGUAGE_COOKIE, picked, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
 
 
 def _safe_next(target: str | None) -> str:
@@ -44,14 +55,14 @@ def login() -> Response | str | tuple[str, int]:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if request.method == "GET" and session.expired:
-        flash("Your session has ended. Please sign in again.", "info")
+        flash(_("Your session has ended. Please sign in again."), "info")
     if form.validate_on_submit():
         result = services.authenticate(form.username.data or "", form.password.data or "", request.remote_addr or "")
         if result.outcome is LoginOutcome.THROTTLED:
-            form.form_errors.append(THROTTLED_MESSAGE)
+            form.form_errors.append(str(THROTTLED_MESSAGE))
             return render_template("auth/login.html", form=form), 429
         if result.outcome is LoginOutcome.BAD_CREDENTIALS or result.user is None:
-            form.form_errors.append("The username or password is not correct.")
+            form.form_errors.append(_("The username or password is not correct."))
             return render_template("auth/login.html", form=form), 200
         purge_expired(current_app.config["SESSION_IDLE_TIMEOUT"])
         session.clear()
@@ -69,7 +80,7 @@ def login() -> Response | str | tuple[str, int]:
 def _signed_in(session: ServerSession, user: User) -> Response:
     session.sign_in(user.id)
     if user.must_change_password:
-        flash("Choose a new password before you continue.", "warning")
+        flash(_("Choose a new password before you continue."), "warning")
         return redirect(url_for("auth.change_password"))
     return redirect(_safe_next(request.args.get("next")))
 
@@ -97,7 +108,7 @@ def login_code() -> Response | str | tuple[str, int]:
     user_id = _pending_user_id(session)
     if user_id is None:
         if session.pop(PENDING_USER_KEY, None) is not None:
-            flash("Sign-in took too long. Enter your username and password again.", "info")
+            flash(_("Sign-in took too long. Enter your username and password again."), "info")
         session.pop(PENDING_SINCE_KEY, None)
         return redirect(url_for("auth.login", next=request.args.get("next")))
     form = CodeForm()
@@ -108,7 +119,7 @@ def login_code() -> Response | str | tuple[str, int]:
             return _signed_in(session, result.user)
         if result.outcome is LoginOutcome.THROTTLED or result.locked or result.user is None:
             session.clear()  # the password must be given again, after the lockout
-            message = THROTTLED_MESSAGE if result.user else "Sign in again."
+            message = str(THROTTLED_MESSAGE) if result.user else _("Sign in again.")
             return render_template("errors/error.html", status=429, message=message), 429
         form.code.errors = [_code_problem(result)]
         return render_template("auth/login_code.html", form=form), 200
@@ -118,8 +129,8 @@ def login_code() -> Response | str | tuple[str, int]:
 
 def _code_problem(result: LoginResult) -> str:
     if result.reason == totp.CodeCheck.REUSED.value:
-        return "That code has already been used. Wait for your app to show a new code, then enter it."
-    return "The code is not correct. Enter the 6-digit code your authenticator app shows now."
+        return str(_("That code has already been used. Wait for your app to show a new code, then enter it."))
+    return str(_("The code is not correct. Enter the 6-digit code your authenticator app shows now."))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -171,11 +182,11 @@ def change_password() -> Response | str | tuple[str, int]:
         if result.outcome is LoginOutcome.THROTTLED or result.locked:
             return _signed_out_after_failures(session)
         if result.outcome is not LoginOutcome.OK:
-            form.current_password.errors = ["Your current password is not correct."]
+            form.current_password.errors = [_("Your current password is not correct.")]
             return render_template("auth/change_password.html", form=form), 400
         # Every session of the user has ended; this browser continues under a new one.
         session.sign_in(g.user.id)
-        flash("Your password has been changed. Any other sessions have been signed out.", "success")
+        flash(_("Your password has been changed. Any other sessions have been signed out."), "success")
         return redirect(url_for("main.home"))
     status = 400 if form.errors else 200
     return render_template("auth/change_password.html", form=form), status
@@ -203,13 +214,13 @@ def enrol_totp() -> Response | str | tuple[str, int]:
             status = 400
         else:
             session.pop(ENROLMENT_SECRET_KEY, None)
-            flash("Two-step sign-in is set up. From now on you will be asked for a code from your app after "
-                  "your password.", "success")
+            flash(_("Two-step sign-in is set up. From now on you will be asked for a code from your app after "
+                    "your password."), "success")
             return redirect(url_for("main.home"))
     elif form.errors:
         status = 400
     uri = totp.provisioning_uri(secret, user.username)
-    qr = totp.qr_svg(uri, "QR code of your Waypoint key. If you cannot scan it, type the key shown below it.")
+    qr = totp.qr_svg(uri, _("QR code of your Waypoint key. If you cannot scan it, type the key shown below it."))
     return render_template("auth/totp_enrol.html", form=form, qr=qr, secret=totp.grouped(secret),
                            required=policy.must_enrol_second_factor(user)), status
 
@@ -225,7 +236,7 @@ def confirm() -> Response | str | tuple[str, int]:
     held = reauth.pending_resume(session)
     if form.validate_on_submit():
         if needs_code and not (form.code.data or "").strip():
-            form.code.errors = ["Enter the 6-digit code from your app."]
+            form.code.errors = [_("Enter the 6-digit code from your app.")]
         else:
             result = services.reauthenticate(user, form.password.data or "", form.code.data or "",
                                              request.remote_addr or "")
@@ -239,7 +250,7 @@ def confirm() -> Response | str | tuple[str, int]:
             if result.outcome is LoginOutcome.BAD_CODE:
                 form.code.errors = [_code_problem(result)]
             else:
-                form.password.errors = ["Your password is not correct."]
+                form.password.errors = [_("Your password is not correct.")]
     status = 400 if form.errors else 200
     return render_template("auth/confirm.html", form=form, needs_code=needs_code, held=held), status
 
@@ -248,8 +259,8 @@ def _signed_out_after_failures(session: ServerSession) -> tuple[str, int]:
     """Someone guessing at an open session: it ends here."""
     session.sign_out()
     g.user = None
-    message = ("Your password or code was wrong too many times, so you have been signed out and the account is "
-               "locked for 15 minutes. If this was not you, tell your system administrator.")
+    message = _("Your password or code was wrong too many times, so you have been signed out and the account is "
+                "locked for 15 minutes. If this was not you, tell your system administrator.")
     return render_template("errors/error.html", status=429, message=message), 429
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from app import signals
@@ -246,7 +247,7 @@ def set_password(user: User, new_password: str, *, by_admin: bool) -> int:
     """
     problems = passwords.password_problems(new_password, user_inputs=[user.username, user.display_name])
     if problems:
-        raise Invalid("The password does not meet the policy.", field_errors={"new_password": problems})
+        raise Invalid(_("The password does not meet the policy."), field_errors={"new_password": problems})
     user.password_hash = passwords.hash_password(new_password)
     user.password_changed_at = utcnow()
     user.must_change_password = by_admin
@@ -266,7 +267,7 @@ def change_own_password(user: User, current_password: str, new_password: str, ip
     if checked.outcome is not LoginOutcome.OK:
         return checked
     if current_password == new_password:
-        raise Invalid("Choose a password you have not just used.",
-                      field_errors={"new_password": ["Choose a password different from the current one."]})
+        raise Invalid(_("Choose a password you have not just used."),
+                      field_errors={"new_password": [_("Choose a password different from the current one.")]})
     set_password(user, new_password, by_admin=False)
     return checked

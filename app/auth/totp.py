@@ -16,6 +16,7 @@ from enum import Enum
 import pyotp
 import segno
 from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.audit import trail
@@ -113,7 +114,7 @@ def confirm_enrolment(user: User, secret: str, code: str) -> None:
     step = matching_step(secret, code, utcnow())
     if step is None:
         trail.record("totp_enrol_failed", object_type="user", object_id=user.id, details={"reason": "wrong code"})
-        problem = ("That code does not match. Check the key was entered exactly, then type the 6-digit code "
-                   "your app shows now.")
-        raise Invalid("The code does not match.", field_errors={"code": [problem]})
+        problem = _("That code does not match. Check the key was entered exactly, then type the 6-digit code "
+                    "your app shows now.")
+        raise Invalid(_("The code does not match."), field_errors={"code": [problem]})
     enrol(user, secret, step=step)

@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app, g
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -79,21 +80,22 @@ def database_not_ready(engine: Engine) -> str | None:
     file = _sqlite_file(engine)
     shown = str(file) if file is not None else engine.url.render_as_string(hide_password=True)
     if file is not None and not file.exists():
-        return f"the database {file} does not exist yet: run `flask db upgrade` first"
+        return str(_("the database %(database)s does not exist yet: run `flask db upgrade` first", database=str(file)))
     try:
         with engine.connect() as connection:
             revision = MigrationContext.configure(connection).get_current_revision()
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
         if engine.url.get_backend_name() == "postgresql" and "does not exist" in reason:
-            return (f"the database {shown} does not exist yet: create it (createdb {engine.url.database}), "
-                    "then run `flask db upgrade`")
-        return f"the database {shown} cannot be opened ({reason})"
+            return str(_("the database %(database)s does not exist yet: create it (createdb %(name)s), then run "
+                     "`flask db upgrade`", database=shown, name=engine.url.database))
+        return str(_("the database %(database)s cannot be opened (%(reason)s)", database=shown, reason=reason))
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if revision is None:
-        return f"the database {shown} is not migrated yet: run `flask db upgrade` first"
+        return str(_("the database %(database)s is not migrated yet: run `flask db upgrade` first", database=shown))
     if revision != head:
-        return f"the database {shown} is at revision {revision}, this code needs {head}: run `flask db upgrade`"
+        return str(_("the database %(database)s is at revision %(revision)s, this code needs %(head)s: run "
+                 "`flask db upgrade`", database=shown, revision=revision, head=head))
     return None
 
 
@@ -212,10 +214,10 @@ def seed(if_empty: bool) -> None:
     """Create two units, one user per role with demo passwords, a few people and their case work (never in
     production)."""
     if not current_app.config.get("DEMO_ALLOWED"):
-        raise click.ClickException("demo data is refused in the production configuration")
+        raise click.ClickException(_("demo data is refused in the production configuration"))
     has_users = (db.session.scalar(select(func.count()).select_from(User)) or 0) > 0
     if if_empty and has_users:
-        click.echo("The database already has users: nothing was seeded (--if-empty).")
+        click.echo(_("The database already has users: nothing was seeded (--if-empty)."))
     else:
         cli_actor()
         for code, name, kind in DEMO_UNITS:
@@ -232,8 +234,8 @@ def seed(if_empty: bool) -> None:
 
         seed_case_work()
         db.session.commit()
-    click.echo("Demo logins (development only):")
+    click.echo(_("Demo logins (development only):"))
     for username, _display, role, _units, password in DEMO_USERS:
         click.echo(f"  {role.value:<18} {username:<11} {password}")
-    click.echo("Supervisors and admins set up a second factor at first sign-in: any authenticator app (TOTP),")
-    click.echo("with the key shown on the page as a QR code and as text.")
+    click.echo(_("Supervisors and admins set up a second factor at first sign-in: any authenticator app (TOTP),\n"
+                 "with the key shown on the page as a QR code and as text."))

@@ -2,6 +2,9 @@
 // errors, so keyboard and screen-reader users hear what went wrong first, and lets the keyboard scroll wide tables.
 (function () {
   "use strict";
+  // The word naming a table without a caption, in the page's language (set by base.html on this script's tag).
+  var script = document.currentScript;
+  var tableWord = (script && script.getAttribute("data-table-word")) || "Table";
   var summary = document.querySelector("[data-error-summary]");
   if (summary) {
     summary.focus();
@@ -14,7 +17,7 @@
         var caption = box.querySelector("caption");
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
-        box.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table");
+        box.setAttribute("aria-label", caption ? caption.textContent.trim() : tableWord);
       } else {
         box.removeAttribute("tabindex");
         box.removeAttribute("role");
