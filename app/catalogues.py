@@ -33,13 +33,20 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext
 OPTIONS = {"**/templates/**.html": {"trimmed": "true", "silent": "false"}}
 
 
+def _wanted_directory(path: str) -> bool:
+    """Every folder but hidden ones and caches (Babel's default also skips "_macros", whose words we want)."""
+    name = Path(path).name
+    return not name.startswith(".") and name != "__pycache__"
+
+
 def extract() -> Catalog:
     """Every translatable string of the code and templates, with where it is used."""
     catalog = Catalog(project="Waypoint", charset="utf-8", fuzzy=False,
                       creation_date=datetime(2026, 1, 1, tzinfo=UTC))
     for folder, method_map in SOURCES:
         found = extract_from_dir(ROOT / folder, method_map, options_map=OPTIONS, keywords=KEYWORDS,
-                                 comment_tags=("Translators:",), strip_comment_tags=True)
+                                 comment_tags=("Translators:",), strip_comment_tags=True,
+                                 directory_filter=_wanted_directory)
         for filename, lineno, message, comments, context in found:
             catalog.add(message, None, [(f"{folder}/{filename}", lineno)], auto_comments=comments,
                         context=context)

@@ -26,11 +26,6 @@ DATE_FORMAT = _l("YYYY-MM-DD, for example 2026-11-25")
 DATE_HINT = _l("YYYY-MM-DD, for example 2026-11-25.")
 NOT_A_DATE = _l("Enter a real date as YYYY-MM-DD, for example 2026-11-25.")
 
-# The words of the form macros (app/templates/_macros/forms.html), listed here to be in the catalogues: their
-# extraction skips folders whose name begins with "_" (Babel's default directory filter).
-FORM_MACRO_TEXT = (_l("There is a problem"), _l("Error:"), _l("%(field)s: %(problem)s"),
-                   _l("The form expired. Please send it again."))
-
 # SelectChoice is new in WTForms 3.3 and missing from its type stubs.
 SelectChoice = wtforms.SelectChoice  # type: ignore[attr-defined]
 

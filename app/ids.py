@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, request
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter, Map
 
 # The largest value of PostgreSQL's BIGINT and of SQLite's INTEGER, which every id and version column is.
@@ -43,8 +44,8 @@ def id_arg(name: str) -> int | None:
         return None
     found = parse_id(text)
     if found is None:
-        abort(400, description=f"The address is not valid: “{name}” must be a record number (a whole number "
-                               f"from 0 to {MAX_ID}). Go back and follow the link again.")
+        abort(400, description=_("The address is not valid: “%(name)s” must be a record number (a whole number "
+                                 "from 0 to %(max)s). Go back and follow the link again.", name=name, max=MAX_ID))
     return found
 
 

@@ -72,11 +72,17 @@ class _Text(HTMLParser):
         self.nodes: list[str] = []
         self.attributes: list[str] = []
         self._skip = 0
+        self._skipping: list[str] = []  # the open elements skipped, by tag (same-tag nesting counted)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
         values = dict(attrs)
+        # Scripts, styles, and what the page marks as not to be translated (a secret key to type).
+        if tag in ("script", "style") or values.get("translate") == "no":
+            self._skip += 1
+            self._skipping.append(tag)
+        elif self._skipping and tag == self._skipping[-1]:
+            self._skip += 1
+            self._skipping.append(tag)
         for name, value in attrs:
             if name in READ_ATTRIBUTES and value:
                 self.attributes.append(value)
@@ -84,7 +90,8 @@ class _Text(HTMLParser):
             self.attributes.append(values["value"] or "")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
+        if self._skipping and tag == self._skipping[-1]:
+            self._skipping.pop()
             self._skip -= 1
 
     def handle_data(self, data: str) -> None:

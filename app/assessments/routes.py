@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -183,7 +184,7 @@ def _assessment_page(assessment: Assessment, return_form: ReturnForm | None = No
 
 @bp.route("/assessments/<int:assessment_id>/approve", methods=["POST"])
 @supervisors
-@requires_recent_auth("approve the assessment")
+@requires_recent_auth(_l("approve the assessment"))
 def approve(assessment_id: int) -> Response | tuple[str, int]:
     assessment = policy.load_assessment(assessment_id)
     form = DecisionForm()
@@ -218,7 +219,7 @@ def confirm_approval(assessment_id: int) -> str:
 
 @bp.route("/assessments/<int:assessment_id>/return", methods=["POST"])
 @supervisors
-@requires_recent_auth("return the assessment to its author")
+@requires_recent_auth(_l("return the assessment to its author"))
 def return_to_author(assessment_id: int) -> Response | tuple[str, int]:
     assessment = policy.load_assessment(assessment_id)
     form = ReturnForm()

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -360,7 +361,7 @@ def action(action_id: int) -> Response | Page:
 
 @bp.route("/conferences/<int:conference_id>/minutes", methods=["GET", "POST"])
 @case_workers
-@requires_recent_auth("export the minutes of a conference")
+@requires_recent_auth(_l("export the minutes of a conference"))
 def export_minutes(conference_id: int) -> Response | Page:
     """The minutes as a PDF: an export like any other, with its purpose and recipient, audited naming the people
     it shows. A person no longer in the downloader's scope is printed as "a person in another unit"."""

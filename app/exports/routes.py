@@ -7,6 +7,7 @@ import logging
 
 from flask import Blueprint, current_app, flash, g, make_response, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, select
 from werkzeug.wrappers import Response
 
@@ -98,7 +99,7 @@ def _refuse(exc: NotAllowed, subject: Subject) -> None:
 
 @bp.route("/subjects/<int:subject_id>/export/case-summary", methods=["GET", "POST"])
 @case_workers
-@requires_recent_auth("export a case summary")
+@requires_recent_auth(_l("export a case summary"))
 def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
     subject = policy.load_subject(subject_id)
     try:
@@ -128,7 +129,7 @@ def case_summary(subject_id: int) -> Response | str | tuple[str, int]:
 
 @bp.route("/subjects/<int:subject_id>/export/subject-access", methods=["GET", "POST"])
 @supervisors
-@requires_recent_auth("export a subject-access report")
+@requires_recent_auth(_l("export a subject-access report"))
 def subject_access(subject_id: int) -> Response | str | tuple[str, int]:
     subject = policy.load_subject(subject_id, policy.can_edit_subject)
     try:
@@ -160,7 +161,7 @@ def subject_access(subject_id: int) -> Response | str | tuple[str, int]:
 
 @bp.route("/audit/extract", methods=["GET", "POST"])
 @supervisors
-@requires_recent_auth("export an audit extract")
+@requires_recent_auth(_l("export an audit extract"))
 def audit_extract() -> Response | str | tuple[str, int]:
     from app.db import db
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,7 +61,7 @@ class InterventionStatus(StrEnum):
 _STATUS_LABELS = {
     InterventionStatus.REFERRED: _l("Referred"),
     InterventionStatus.ACCEPTED: _l("Accepted"),
-    InterventionStatus.ACTIVE: _l("Active"),
+    InterventionStatus.ACTIVE: lazy_pgettext("intervention", "Active"),
     InterventionStatus.COMPLETED: _l("Completed"),
     InterventionStatus.WITHDRAWN: _l("Withdrawn"),
     InterventionStatus.DECLINED: _l("Declined"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -56,7 +57,7 @@ def _download(content: bytes, mimetype: str, filename: str) -> Response:
 
 @bp.route("/subjects/<int:subject_id>/share/package", methods=["GET", "POST"])
 @supervisors
-@requires_recent_auth("send a case package")
+@requires_recent_auth(_l("send a case package"))
 def send_package(subject_id: int) -> Response | str | tuple[str, int]:
     subject = policy.load_subject(subject_id, policy.can_send_package)
     form = PackageForm()
@@ -218,7 +219,7 @@ def register() -> str:
 
 @bp.route("/sharing/register/export", methods=["GET", "POST"])
 @supervisors
-@requires_recent_auth("export the disclosure register")
+@requires_recent_auth(_l("export the disclosure register"))
 def export_register() -> Response | str | tuple[str, int]:
     form = RegisterExportForm()
     if form.validate_on_submit():
