@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,8 +21,11 @@ class AlertKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"unusual_access": "Unusual access", "break_glass": "Break-glass access",
-                "failed_logins": "Burst of failed sign-ins"}[self.value]
+        return str(_ALERT_LABELS[self.value])
+
+
+_ALERT_LABELS = {"unusual_access": _l("Unusual access"), "break_glass": _l("Break-glass access"),
+                 "failed_logins": _l("Burst of failed sign-ins")}
 
 
 class Alert(Base):
