@@ -66,6 +66,8 @@ def _units_with_open(kind: AlertKind, *conditions: ColumnElement[bool]) -> set[i
     ))
 
 
+# Summaries are stored in English, as written below; app/oversight/models.py `shown_summary` reads them back to
+# show them in the reader's language: change the two together (tests/test_languages_oversight.py).
 def _raise(kind: AlertKind, units: Iterable[int | None], *, summary: str, user_id: int | None = None,
            subject_id: int | None = None, details: dict[str, Any] | None = None) -> list[Alert]:
     alerts = [Alert(kind=kind.value, unit_id=unit_id, user_id=user_id, subject_id=subject_id,
