@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.wrappers import Response
@@ -851,15 +853,19 @@ def load_person_skill(skill_id: int) -> PersonSkill:
 # Scope holds through links: a linked person the viewer may not see is "a person in another unit" on every
 # page, drawing, PDF and CSV, and nothing else of them (no name, reference, unit or id) is shown.
 
-ANOTHER_UNIT = "a person in another unit"
+# In the reader's language (lazy: str() or format it during a request); never written to the audit trail.
+ANOTHER_UNIT = _l("a person in another unit")
+# The same at the start of a sentence or alone as a label (a node of a drawing).
+ANOTHER_UNIT_ALONE = _l("A person in another unit")
 
 
 def describe_linked_person(user: User | None, other: Subject) -> str:
     """How every page, drawing, PDF and CSV names a linked person: by name and reference when the viewer may
-    see them (in scope or through break-glass), otherwise only as "a person in another unit"."""
+    see them (in scope or through break-glass), otherwise only as "a person in another unit" (in the reader's
+    language)."""
     if user is not None and can_view_subject(user, other):
         return f"{other.full_name} ({other.reference})"
-    return ANOTHER_UNIT
+    return str(_("a person in another unit"))
 
 
 def can_see_linked_person(user: User | None, other: Subject) -> bool:

@@ -151,7 +151,9 @@ class WorkKind:
 
     `for_subject` lists the person's open work of this kind; `owned_in_unit(user, unit_id)` the open work the
     user owns about people of the unit. `reassign(item_id, new_owner, actor)` and `end(item_id, reason, actor)`
-    change one item, audited, flushing and never committing; `end` is None for work that cannot be ended."""
+    change one item, audited, flushing and never committing; `end` is None for work that cannot be ended.
+    `label` is what users read (a lazy `_l(...)` string: it is registered at start-up and shown in each reader's
+    language; `str()` it where a plain string is needed, never write it to the audit trail)."""
 
     name: str
     label: str
@@ -215,7 +217,8 @@ class PackageSection:
     `build(subject)` returns the section as plain JSON (codes, not display text: the receiving service shows
     them in its own words; no links to other people), or None when the person has nothing of it. `read(data)`
     turns a received section back into read-only items for the person's page; it never writes local case
-    data. A section's JSON shape is documented in schemas/case-package-1.json."""
+    data. A section's JSON shape is documented in schemas/case-package-1.json. `label` is what the sender reads
+    (a lazy `_l(...)` string, shown in each reader's language); the package itself carries `code` only."""
 
     code: str
     label: str

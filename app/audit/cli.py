@@ -8,6 +8,8 @@ import sys
 import click
 from flask import g
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.audit import review
 from app.audit.trail import cli_actor
@@ -37,18 +39,19 @@ def verify_command(anchors: tuple[review.Anchor, ...], jobs: int) -> None:
     result = run.chain
     if not result.intact:
         click.echo(
-            f"audit chain broken at event {result.first_bad_id}: {result.problem} "
-            f"({result.count} events before it verified)",
+            ngettext("audit chain broken at event %(event)s: %(problem)s (%(num)d event before it verified)",
+                     "audit chain broken at event %(event)s: %(problem)s (%(num)d events before it verified)",
+                     result.count, event=result.first_bad_id, problem=result.problem),
             err=True,
         )
         sys.exit(1)
     if run.failed_anchor is not None:
-        click.echo(f"audit chain does not match the anchor at event {run.failed_anchor.event_id}: "
-                   f"{run.anchor_problem}", err=True)
+        click.echo(_("audit chain does not match the anchor at event %(event)s: %(problem)s",
+                     event=run.failed_anchor.event_id, problem=run.anchor_problem), err=True)
         sys.exit(1)
-    click.echo(f"{result.count} events verified")
+    click.echo(ngettext("%(num)d event verified", "%(num)d events verified", result.count))
     for anchor in anchors:
-        click.echo(f"anchor at event {anchor.event_id} holds")
+        click.echo(_("anchor at event %(event)s holds", event=anchor.event_id))
 
 
 @audit_cli.command("anchor")
@@ -56,6 +59,8 @@ def anchor_command() -> None:
     """Print the last event's id and hash, to be kept outside the database (see README, "Anchors")."""
     head = review.chain_head()
     if head.last_id is None:
-        click.echo("anchor: 0 events")
+        click.echo(_("anchor: 0 events"))
         return
-    click.echo(f"anchor: {head.count} events, last id {head.last_id}, hash {head.last_hash}")
+    click.echo(ngettext("anchor: %(num)d event, last id %(id)s, hash %(hash)s",
+                        "anchor: %(num)d events, last id %(id)s, hash %(hash)s",
+                        head.count, id=head.last_id, hash=head.last_hash))

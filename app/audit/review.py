@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Engine, create_engine, false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -63,6 +64,13 @@ class AuditFilters:
                  ("From", self.date_from.isoformat() if self.date_from else ""),
                  ("To", self.date_to.isoformat() if self.date_to else "")]
         return tuple((name, value) for name, value in pairs if value) or (("Filters", "none"),)
+
+    def shown_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The filters as a reader sees them, in their language (`as_pairs` stays English: it is audited)."""
+        pairs = [(_("User"), self.user), (_("Person's reference"), self.subject_reference),
+                 (_("Action"), self.action), (_("From"), self.date_from.isoformat() if self.date_from else ""),
+                 (_("To"), self.date_to.isoformat() if self.date_to else "")]
+        return tuple((name, value) for name, value in pairs if value) or ((_("Filters"), _("none")),)
 
 
 @dataclass(frozen=True)
@@ -142,7 +150,7 @@ def events_page(user: User, filters: AuditFilters, before: int | None = None,
     Supervisors get the events about the people of their units; admins every event.
     """
     if not policy.reviews_audit(user):
-        raise NotAllowed("The audit trail is reviewed by supervisors and administrators.")
+        raise NotAllowed(_("The audit trail is reviewed by supervisors and administrators."))
     matching = matching_events(user, filters)
     stmt = select(AuditEvent).where(*matching.where)
     if before is not None:
@@ -169,18 +177,30 @@ def _rows(user: User, events: list[AuditEvent]) -> list[ReviewRow]:
 
 
 def details_summary(details: dict[str, Any] | None, limit: int = 160) -> str:
-    """One line for the list: the names of changed fields, then the other details."""
+    """One line for the list: the names of changed fields, then the other details. The names and values stay as
+    stored (codes, English); only the words around them are the reader's language. Cut at about `limit`
+    characters of what is stored."""
     details = details or {}
-    parts = []
+    pairs: list[tuple[str | None, str]] = []
     changes = details.get("changes")
     if isinstance(changes, dict) and changes:
-        parts.append("changed: " + ", ".join(sorted(changes)))
+        pairs.append((None, ", ".join(sorted(changes))))
     for key in sorted(k for k in details if k != "changes"):
         value = details[key]
         scalar = value is None or isinstance(value, str | int | float | bool)
-        parts.append(f"{key}: {value if scalar else _json(value)}")
-    text = "; ".join(parts)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        pairs.append((key, str(value) if scalar else _json(value)))
+    parts: list[str] = []
+    left = limit
+    for name, text in pairs:
+        cost = len(name or "changed") + 2 + len(text)
+        if cost > left:
+            text = text[: max(left - len(name or "changed") - 3, 0)] + "…"
+        parts.append(_("changed: %(fields)s", fields=text) if name is None
+                     else _("%(name)s: %(value)s", name=name, value=text))
+        left -= cost + 2
+        if left <= 0:
+            break
+    return str(_("; ")).join(parts)
 
 
 def _json(value: Any) -> str:
@@ -234,22 +254,32 @@ def kept_texts(event: AuditEvent) -> list[KeptText]:
         if event.action != source.action or source.digest_key not in details:
             continue
         column = source.column
-        label = column.key.capitalize()
+        label = _kept_label(column.key)
         ident = source.row_id(event)
         row = db.session.get(source.model, ident) if ident is not None else None
         if row is None:
-            kept.append(KeptText(label, None, "no longer held: the record it belonged to was erased"))
+            kept.append(KeptText(label, None, _("no longer held: the record it belonged to was erased")))
         elif trail.digest(getattr(row, column.key)) != details[source.digest_key]:
-            kept.append(KeptText(label, None, "the text held now is not the one recorded (removed at erasure)"))
+            kept.append(KeptText(label, None, _("the text held now is not the one recorded (removed at erasure)")))
         else:
             kept.append(KeptText(label, getattr(row, column.key)))
     return kept
 
 
+def _kept_label(column: str) -> str:
+    """The name of a kept text's column, as the event page heads it."""
+    labels = {"reason": _("Reason"), "note": _("Note"), "end_reason": _("Reason for ending"),
+              "withheld_reason": _("Reason for withholding"), "decision_reason": _("Reason for the decision")}
+    return str(labels.get(column, column.capitalize()))
+
+
 def _shown(value: Any) -> str:
-    """A value as the page prints it; redacted values ("(not copied to the audit trail)") as they are."""
+    """A value as the page prints it; redacted values ("(not copied to the audit trail)") in the reader's
+    language, what is stored as it is."""
     if value is None:
         return "—"
+    if value == trail.REDACTED:
+        return str(_("(not copied to the audit trail)"))
     return value if isinstance(value, str) else _json(value)
 
 

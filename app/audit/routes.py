@@ -4,11 +4,14 @@ chain verification page. Every visit is itself an audit event."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms import Form, StringField
 
 from app import policy
-from app.audit import review, trail
+from app.audit import labels, review, trail
 from app.audit.models import AuditEvent
 from app.db import db
 from app.errors import Invalid
@@ -21,14 +24,21 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 reviewers = policy.requires(policy.reviews_audit)
 
 
+@bp.context_processor
+def _labels() -> dict[str, object]:
+    """What the review pages name codes with: actions, kinds of object, roles (the stored codes stay codes)."""
+    return {"action_label": labels.action_label, "object_label": labels.object_label,
+            "role_label": labels.role_label}
+
+
 class ReviewFilterForm(Form):
     """The filters of the review page: sent with GET, so no CSRF token (nothing changes)."""
 
-    user = StringField("User (username)", render_kw={"autocomplete": "off"})
-    subject = StringField("Person's reference", render_kw={"autocomplete": "off"})
-    action = StringField("Action", render_kw={"autocomplete": "off", "list": "audit-actions"})
-    date_from = DateField("From")
-    date_to = DateField("To (inclusive)")
+    user = StringField(_l("User (username)"), render_kw={"autocomplete": "off"})
+    subject = StringField(_l("Person's reference"), render_kw={"autocomplete": "off"})
+    action = StringField(_l("Action"), render_kw={"autocomplete": "off", "list": "audit-actions"})
+    date_from = DateField(_l("From"))
+    date_to = DateField(_l("To (inclusive)"))
 
 
 def _filters(form: ReviewFilterForm) -> review.AuditFilters:
@@ -40,9 +50,9 @@ def _filters(form: ReviewFilterForm) -> review.AuditFilters:
             errors.setdefault(field.name, []).append(problem)
     action = (form.action.data or "").strip()
     if action and not review.ACTION_PATTERN.fullmatch(action):
-        errors["action"] = ["Enter an action as it is recorded, for example update or login_failed."]
+        errors["action"] = [_("Enter an action as it is recorded, for example update or login_failed.")]
     if errors:
-        raise Invalid("The filters could not be used.", field_errors=errors)
+        raise Invalid(_("The filters could not be used."), field_errors=errors)
     return review.AuditFilters(user=(form.user.data or "").strip()[:64],
                                subject_reference=(form.subject.data or "").strip()[:32],
                                action=action, date_from=date_from, date_to=date_to)
@@ -111,7 +121,9 @@ def run_verification() -> Response:
         abort(400)
     run = review.run_verification(g.user.username).record
     if run.intact:
-        flash(f"The audit trail is intact: {run.event_count} events verified.", "success")
+        flash(ngettext("The audit trail is intact: %(num)d event verified.",
+                       "The audit trail is intact: %(num)d events verified.", run.event_count), "success")
     else:
-        flash(f"The audit trail is broken at event {run.first_bad_id}: {run.problem}.", "warning")
+        flash(_("The audit trail is broken at event %(event)s: %(problem)s.", event=run.first_bad_id,
+                problem=run.problem), "warning")
     return redirect(url_for("audit.verification"))

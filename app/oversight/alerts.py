@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -65,6 +66,8 @@ def _units_with_open(kind: AlertKind, *conditions: ColumnElement[bool]) -> set[i
     ))
 
 
+# Summaries are stored in English, as written below; app/oversight/models.py `shown_summary` reads them back to
+# show them in the reader's language: change the two together (tests/test_languages_oversight.py).
 def _raise(kind: AlertKind, units: Iterable[int | None], *, summary: str, user_id: int | None = None,
            subject_id: int | None = None, details: dict[str, Any] | None = None) -> list[Alert]:
     alerts = [Alert(kind=kind.value, unit_id=unit_id, user_id=user_id, subject_id=subject_id,
@@ -201,21 +204,21 @@ def acknowledge(actor: User, alert: Alert, note: str) -> None:
     someone acknowledged it first (their note stands; nothing is overwritten).
     """
     if not policy.can_acknowledge_alert(actor, alert):
-        raise NotAllowed("Only a supervisor of the alert's unit, not the person it is about, can acknowledge it.")
+        raise NotAllowed(_("Only a supervisor of the alert's unit, not the person it is about, can acknowledge it."))
     text = note.strip()
     if len(text.split()) < NOTE_MIN_WORDS:
-        raise Invalid("The alert was not acknowledged.", field_errors={
-            "note": [f"Say in a few words (at least {NOTE_MIN_WORDS}) what you checked or did."]})
+        raise Invalid(_("The alert was not acknowledged."), field_errors={
+            "note": [_("Say in a few words (at least %(num)s) what you checked or did.", num=NOTE_MIN_WORDS)]})
     if len(text) > NOTE_MAX_CHARS:
-        raise Invalid("The alert was not acknowledged.", field_errors={
-            "note": [f"Use at most {NOTE_MAX_CHARS} characters."]})
+        raise Invalid(_("The alert was not acknowledged."), field_errors={
+            "note": [_("Use at most %(num)s characters.", num=NOTE_MAX_CHARS)]})
     result = db.session.execute(
         update(Alert).where(Alert.id == alert.id, Alert.acknowledged_at.is_(None))
         .values(acknowledged_by_id=actor.id, acknowledged_at=utcnow(), note=text)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("Someone else acknowledged this alert first.")
+        raise Conflict(_("Someone else acknowledged this alert first."))
     db.session.refresh(alert)
     trail.record("acknowledge", object_type="alert", object_id=alert.id, subject_id=alert.subject_id,
                  details={"kind": alert.kind, "unit_id": alert.unit_id, "note_sha256": trail.digest(text)})

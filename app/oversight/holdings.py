@@ -13,7 +13,7 @@ from app import signals
 from app.auth.models import User
 from app.db import db
 from app.oversight import alerts
-from app.oversight.models import Alert, AlertKind
+from app.oversight.models import Alert, AlertKind, shown_summary
 from app.registry import REMOVED_TEXT, DigestedText, Holding, Mention, PersonRegistry, bulk, object_id
 from app.subjects.models import BreakGlassAccess, Subject
 from reports import model
@@ -22,7 +22,7 @@ from reports import model
 def subject_access(subject: Subject) -> dict[str, object]:
     rows = db.session.scalars(select(Alert).where(Alert.subject_id == subject.id)
                               .order_by(Alert.raised_at, Alert.id).options(selectinload(Alert.acknowledged_by)))
-    return {"alerts": tuple(model.AlertLine(a.raised_at, AlertKind(a.kind).label, a.summary,
+    return {"alerts": tuple(model.AlertLine(a.raised_at, AlertKind(a.kind).label, shown_summary(a.kind, a.summary),
                                             a.acknowledged_by.display_name if a.acknowledged_by else None,
                                             a.acknowledged_at, a.note)
                             for a in rows)}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
@@ -17,7 +19,7 @@ supervisors = policy.requires(policy.supervises_cases)
 
 
 class AcknowledgeForm(WaypointForm):
-    note = TextAreaField("What you checked or did", render_kw={"rows": 2})
+    note = TextAreaField(_l("What you checked or did"), render_kw={"rows": 2})
 
 
 def acknowledge_form(alert_id: int, *, bound: bool = False) -> AcknowledgeForm:
@@ -54,6 +56,6 @@ def acknowledge(alert_id: int) -> Response | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
         else:
-            flash(f"Alert acknowledged: {alert.kind_label.lower()}.", "success")
+            flash(_("Alert acknowledged: %(kind)s.", kind=alert.kind_label.lower()), "success")
             return redirect(url_for("alerts.index"))
     return _queue_page(form, alert_id), 400

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.retention import services
 
@@ -15,6 +17,8 @@ def due_command() -> None:
     """List records past their retention date (periods per custody status in the config)."""
     records = services.due()
     for r in records:
-        click.echo(f"{r.subject.reference:<12} {r.subject.unit.code:<16} {r.subject.status:<20} "
-                   f"last activity {r.last_activity.isoformat()}  due {r.due_on.isoformat()}")
-    click.echo(f"{len(records)} record(s) due for retention review")
+        columns = f"{r.subject.reference:<12} {r.subject.unit.code:<16} {r.subject.status:<20}"
+        click.echo(_("%(columns)s last activity %(activity)s  due %(due)s", columns=columns,
+                     activity=r.last_activity.isoformat(), due=r.due_on.isoformat()))
+    click.echo(ngettext("%(num)d record(s) due for retention review", "%(num)d record(s) due for retention review",
+                        len(records)))

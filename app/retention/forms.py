@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 
 from app.forms import WaypointForm
 
 
 class RequestForm(WaypointForm):
-    reason = TextAreaField("Reason for erasure", render_kw={"rows": 3})
+    reason = TextAreaField(_l("Reason for erasure"), render_kw={"rows": 3})
 
 
 class ConfirmErasureForm(WaypointForm):
-    reference = StringField("Type the person's reference to confirm", render_kw={"autocomplete": "off"})
+    reference = StringField(_l("Type the person's reference to confirm"), render_kw={"autocomplete": "off"})

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.db import db
 from app.registry import REMOVED_TEXT, DigestedText, Holding, PersonRegistry, bulk, id_in_details
-from app.retention.models import ErasureRequest
+from app.retention.models import ErasureRequest, ErasureStatus
 from app.subjects.models import Subject
 from reports import model
 
@@ -18,7 +18,7 @@ def subject_access(subject: Subject) -> dict[str, object]:
                               .order_by(ErasureRequest.requested_at, ErasureRequest.id)
                               .options(selectinload(ErasureRequest.requested_by)))
     return {"erasure_requests": tuple(model.ErasureLine(r.requested_at, r.requested_by.display_name,
-                                                        r.status.capitalize(), r.reason) for r in rows)}
+                                                        ErasureStatus(r.status).label, r.reason) for r in rows)}
 
 
 def erase(subject: Subject) -> dict[str, int]:

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,6 +18,14 @@ class ErasureStatus(StrEnum):
     REQUESTED = "requested"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        """The request's status in the reader's language."""
+        return str(_STATUS_LABELS[self.value])
+
+
+_STATUS_LABELS = {"requested": _l("Requested"), "completed": _l("Completed"), "cancelled": _l("Cancelled")}
 
 
 class ErasureRequest(Base):

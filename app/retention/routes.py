@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -45,7 +47,7 @@ def request_erasure(subject_id: int) -> Response | str | tuple[str, int]:
         except Invalid as exc:
             show_errors(form, exc)
             return render_template("retention/request.html", form=form, subject=subject), 400
-        flash("Erasure requested. Confirm it on the next page to erase the record.", "warning")
+        flash(_("Erasure requested. Confirm it on the next page to erase the record."), "warning")
         return redirect(url_for("retention.confirm", request_id=request.id))
     return render_template("retention/request.html", form=form, subject=subject), 400 if form.errors else 200
 
@@ -66,8 +68,10 @@ def confirm(request_id: int) -> Response | str | tuple[str, int]:
             return render_template("retention/confirm.html", form=form, request=request, subject=subject), 400
         except NotAllowed as exc:
             policy.refuse(403, exc.message, object_type="subject", object_id=subject.id, subject_id=subject.id)
-        flash(f"The record was erased ({sum(counts.values())} entries removed). The audit trail keeps that it "
-              "existed and that it was erased, without its content.", "success")
+        flash(ngettext("The record was erased (%(num)d entry removed). The audit trail keeps that it existed and "
+                       "that it was erased, without its content.",
+                       "The record was erased (%(num)d entries removed). The audit trail keeps that it existed and "
+                       "that it was erased, without its content.", sum(counts.values())), "success")
         return redirect(url_for("retention.review"))
     return render_template("retention/confirm.html", form=form, request=request, subject=subject), \
         400 if form.errors else 200
@@ -80,5 +84,5 @@ def cancel(request_id: int) -> Response:
     subject = policy.load_subject(request.subject_id, policy.can_erase)
     if RequestForm().validate_on_submit() and request.status == ErasureStatus.REQUESTED:
         services.cancel_request(g.user, request)
-        flash("Erasure request cancelled.", "success")
+        flash(_("Erasure request cancelled."), "success")
     return redirect(url_for("subjects.show", subject_id=subject.id))

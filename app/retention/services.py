@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 
 from app import policy
@@ -66,12 +67,12 @@ def open_request(subject: Subject) -> ErasureRequest | None:
 def request_erasure(actor: User, subject: Subject, reason: str) -> ErasureRequest:
     """Step one: a supervisor of the person's unit asks for erasure, with the reason."""
     if not policy.can_erase(actor, subject):
-        raise NotAllowed("Only a supervisor of the person's unit can ask for a record to be erased.")
+        raise NotAllowed(_("Only a supervisor of the person's unit can ask for a record to be erased."))
     if subject.erased_at is not None or open_request(subject) is not None:
-        raise Invalid("This record is already erased or awaiting confirmation of its erasure.")
+        raise Invalid(_("This record is already erased or awaiting confirmation of its erasure."))
     if len(reason.strip()) < 10:
-        raise Invalid("Nothing was requested.", field_errors={
-            "reason": ["Give the reason, for example the retention rule that applies. Do not name the person."]})
+        raise Invalid(_("Nothing was requested."), field_errors={
+            "reason": [_("Give the reason, for example the retention rule that applies. Do not name the person.")]})
     request = ErasureRequest(subject_id=subject.id, reason=reason.strip(), requested_by_id=actor.id)
     db.session.add(request)
     db.session.flush()
@@ -83,7 +84,7 @@ def request_erasure(actor: User, subject: Subject, reason: str) -> ErasureReques
 def cancel_request(actor: User, request: ErasureRequest) -> None:
     subject = db.session.get(Subject, request.subject_id)
     if subject is None or not policy.can_erase(actor, subject):
-        raise NotAllowed("Only a supervisor of the person's unit can cancel the request.")
+        raise NotAllowed(_("Only a supervisor of the person's unit can cancel the request."))
     request.status = ErasureStatus.CANCELLED.value
     db.session.flush()
     trail.record("erase_cancel", object_type="subject", object_id=subject.id, subject_id=subject.id,
@@ -109,12 +110,13 @@ def confirm_erasure(actor: User, request: ErasureRequest, typed_reference: str) 
     transaction: a failure part-way leaves the record as it was."""
     subject = db.session.get(Subject, request.subject_id)
     if subject is None or not policy.can_erase(actor, subject):
+        # Audited as the refusal's reason (routes.confirm: policy.refuse): its text stays English.
         raise NotAllowed("Only a supervisor of the person's unit can erase the record.")
     if request.status != ErasureStatus.REQUESTED:
-        raise Invalid("This request is not awaiting confirmation.")
+        raise Invalid(_("This request is not awaiting confirmation."))
     if typed_reference.strip().upper() != subject.reference:
-        raise Invalid("Nothing was erased.", field_errors={
-            "reference": ["Type the person's reference exactly, to confirm which record goes."]})
+        raise Invalid(_("Nothing was erased."), field_errors={
+            "reference": [_("Type the person's reference exactly, to confirm which record goes.")]})
     sid = subject.id
     # Approved assessments are immutable in the database too; its triggers let an erasure in progress through.
     db.session.add(ErasureInProgress(subject_id=sid))
