@@ -145,12 +145,17 @@ def stored_text(session: Session, extra: Iterable[str] = ()) -> set[str]:
     return found
 
 
+def _spaced(phrase: str) -> str:
+    return r"\s+".join(re.escape(word) for word in phrase.split())
+
+
 class Checker:
     """Finds the unmarked words in a page's or a PDF's text, the stored data set aside."""
 
     def __init__(self, data: Iterable[str]) -> None:
         phrases = sorted({d for d in data if LETTERS.search(d)}, key=len, reverse=True)
-        self._data = re.compile("|".join(rf"(?<!\w){re.escape(p)}(?!\w)" for p in phrases)) if phrases else None
+        # A stored text may be wrapped onto the next line (a PDF's table cell): any whitespace between its words.
+        self._data = re.compile("|".join(rf"(?<!\w){_spaced(p)}(?!\w)" for p in phrases)) if phrases else None
         self._allowed = set(ALWAYS_ALLOWED)
         for width in ("wide", "abbreviated"):
             self._allowed.update(get_month_names(width, locale="en").values())

@@ -43,7 +43,10 @@ def test_demo_seed_creates_one_user_per_role_and_prints_logins(app):
     with app.app_context():
         roles = sorted(u.role for u in db.session.scalars(select(User).where(User.is_active)))
         disabled = [u.username for u in db.session.scalars(select(User).where(~User.is_active))]
-    assert roles == ["admin", "assessor", "probation_officer", "supervisor"]
+    assert sorted(set(roles)) == ["admin", "assessor", "probation_officer", "supervisor"]
+    with app.app_context():
+        languages = {u.username: u.language for u in db.session.scalars(select(User).where(User.is_active))}
+    assert languages["amina"] == "ar" and languages["camille"] == "fr" and languages["assessor"] is None
     assert disabled == ["jordan"]  # an officer who left, whose work waits to be reassigned
     for username in ("assessor", "probation", "supervisor", "admin"):
         assert username in result.output

@@ -108,7 +108,7 @@ def audit_extract(head: model.Header, filters: AuditFilters, events: list[AuditE
                   limit: int, *, readable: bool = False) -> model.AuditExtract:
     """The extract of audit_events()' result: the first `limit` events, marked as cut when there were more.
     `readable` for the PDF (_details_text); the CSV's details stay in the audit's own words."""
-    return model.AuditExtract(header=head, filters=filters.as_pairs(), events=tuple(
+    return model.AuditExtract(header=head, filters=filters.shown_pairs(), events=tuple(
         model.AuditLine(id=e.id, at=e.occurred_at, actor=e.actor_username or "system", role=e.actor_role or "",
                         action=e.action, object=f"{e.object_type or ''} {e.object_id or ''}".strip(),
                         subject_id=e.subject_id, details=_details_text(e, readable))

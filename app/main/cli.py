@@ -144,7 +144,11 @@ DEMO_USERS: tuple[tuple[str, str, Role, list[str], str], ...] = (
     ("probation", "Priya Probation", Role.PROBATION_OFFICER, ["PR-EASTERN"], "eastern-probation-compass-42"),
     ("supervisor", "Sam Supervisor", Role.SUPERVISOR, ["HMP-NORTHGATE", "PR-EASTERN"], "senior-supervisor-beacon-42"),
     ("admin", "Ada Admin", Role.ADMIN, [], "system-admin-keystone-42"),
+    ("amina", "Amina Haddad", Role.ASSESSOR, ["HMP-NORTHGATE"], "northgate-amina-minaret-42"),
+    ("camille", "Camille Laurent", Role.PROBATION_OFFICER, ["PR-EASTERN"], "eastern-camille-lighthouse-42"),
 )
+# The demo users who read Waypoint in a language of their own (the others read the service's default).
+DEMO_LANGUAGES = {"amina": "ar", "camille": "fr"}
 
 
 # (reference, given, family, unit, status, offence, review in days from today, alerts, owner username)
@@ -170,7 +174,7 @@ def _seed_accreditations() -> None:
 
     if db.session.scalar(select(func.count()).select_from(Accreditation)):
         return
-    for username in ("assessor", "probation", "supervisor"):
+    for username in ("assessor", "probation", "supervisor", "amina", "camille"):
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
             continue
@@ -225,8 +229,9 @@ def seed(if_empty: bool) -> None:
                 services.create_unit(code, name, kind.value)
         for username, display, role, units, password in DEMO_USERS:
             if db.session.scalar(select(User.id).where(User.username == username)) is None:
-                services.create_user(username, services.UserDetails(display, role.value, units), password,
-                                     must_change=False)
+                user = services.create_user(username, services.UserDetails(display, role.value, units), password,
+                                            must_change=False)
+                user.language = DEMO_LANGUAGES.get(username)
         db.session.flush()
         _seed_accreditations()
         _seed_subjects()
@@ -236,6 +241,7 @@ def seed(if_empty: bool) -> None:
         db.session.commit()
     click.echo(_("Demo logins (development only):"))
     for username, _display, role, _units, password in DEMO_USERS:
-        click.echo(f"  {role.value:<18} {username:<11} {password}")
+        language = DEMO_LANGUAGES.get(username)
+        click.echo(f"  {role.value:<18} {username:<11} {password}" + (f"  ({language})" if language else ""))
     click.echo(_("Supervisors and admins set up a second factor at first sign-in: any authenticator app (TOTP),\n"
                  "with the key shown on the page as a QR code and as text."))

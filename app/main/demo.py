@@ -56,6 +56,9 @@ OBSERVATIONS: tuple[tuple[str, str, int, str, str, str], ...] = (
      "Argument with another prisoner at association; no violence, both returned to cells."),
     ("P2002ER", "probation", 5, "family_contact", "Home visit",
      "Her sister says she has been keeping to her curfew and sees her son at weekends."),
+    # Written in Arabic by an assessor who works in it: kept as written, whatever language it is read in.
+    ("A1003NG", "amina", 2, "positive_engagement", "مدرّس التعليم، الجناح ب",
+     "حضر درس محو الأمية كاملًا وساعد نزيلًا آخر في القراءة."),
 )
 
 
