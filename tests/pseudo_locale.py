@@ -77,10 +77,9 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         # Scripts, styles, and what the page marks as not to be translated (a secret key to type).
-        if tag in ("script", "style") or values.get("translate") == "no":
-            self._skip += 1
-            self._skipping.append(tag)
-        elif self._skipping and tag == self._skipping[-1]:
+        # (an element of the same tag inside a skipped one is counted, so that its end tag ends only itself)
+        if tag in ("script", "style") or values.get("translate") == "no" \
+                or (self._skipping and tag == self._skipping[-1]):
             self._skip += 1
             self._skipping.append(tag)
         for name, value in attrs:

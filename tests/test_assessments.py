@@ -698,6 +698,8 @@ def test_start_up_refuses_a_file_changed_under_a_registered_version(app, tmp_pat
 
 
 def test_instruments_validate_command(app, tmp_path):
+    from instruments.loader import DEFAULT_DIRECTORY
+
     runner = app.test_cli_runner()
     result = runner.invoke(args=["instruments", "validate"])
     assert result.exit_code == 0 and result.output.count("ok  ") == len(list(DEFAULT_DIRECTORY.glob("*.yaml")))
