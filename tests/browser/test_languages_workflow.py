@@ -54,7 +54,7 @@ def test_an_assessor_switches_to_arabic_and_records_a_screening_right_to_left(
     subject_id = factories.make_subject(live_server.app, live_server.users["supervisor"].id, live_server.units["A"],
                                         REFERENCE, given_name=GIVEN, family_name=FAMILY)
     with live_server.app.app_context():
-        screening = catalogue.get(*factories.SCREENING)
+        [screening] = catalogue.current("screening")  # the version the form offers: 1.1, in three languages
     assessor = live_server.users["assessor"]
 
     page.goto("/")
@@ -85,14 +85,15 @@ def test_an_assessor_switches_to_arabic_and_records_a_screening_right_to_left(
     expect(page.get_by_label(words(live_server, "ar", "Occasion"), exact=True)).to_be_visible()
     page.get_by_label(words(live_server, "ar", "Occasion"), exact=True).fill("الاستقبال")
     for item in screening.items():
-        title = in_language(live_server, item.title, "ar")
-        not_observed = in_language(live_server, next(o.label for o in item.options if o.value == "not_observed"), "ar")
+        title = in_language(live_server, item.title_text, "ar")
+        not_observed = in_language(live_server, next(o.label_text for o in item.options if o.value == "not_observed"),
+                                   "ar")
         assert ARABIC.search(title) and ARABIC.search(not_observed), f"{item.code} has no Arabic text"
         radios = page.get_by_role("group", name=f"{item.code} {title}", exact=True)
         radios.get_by_role("radio", name=not_observed, exact=True).check()
     outcome = next(o for o in screening.outcomes if o.value == "no_concern")
     page.get_by_role("group", name=words(live_server, "ar", "Outcome"), exact=True).get_by_role(
-        "radio", name=in_language(live_server, outcome.label, "ar"), exact=True).check()
+        "radio", name=in_language(live_server, outcome.label_text, "ar"), exact=True).check()
     reasons = "لم تظهر أي مؤشرات عند الاستقبال."
     page.get_by_label(words(live_server, "ar", "Reasons for the outcome"), exact=True).fill(reasons)
     page.get_by_role("button", name=words(live_server, "ar", "Save screening")).click()
