@@ -202,7 +202,7 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     expect(rows).to_have_count(1)
     expect(rows.first.get_by_role("cell").nth(0)).to_have_text("Assessor (assessor)")
     expect(rows.first.get_by_role("cell").nth(1)).to_have_text(assessment_instrument.id)
-    expect(rows.first.get_by_role("cell").nth(2)).to_have_text(valid_until.isoformat())
+    expect(rows.first.get_by_role("cell").nth(2)).to_have_text(f"{valid_until:%d %b %Y}")
     sign_out(page, live_server)
 
     # 2. The assessor opens the person and records a screening that refers them for assessment.
@@ -235,7 +235,7 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     expect(page.get_by_role("status")).to_have_text(
         "Screening saved. The person is now on the assessment-needed list.")
     expect(page.get_by_test_id("assessment-needed")).to_have_text("Assessment needed")
-    expect(page.get_by_role("link", name=today.isoformat(), exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name=f"{today:%d %b %Y}", exact=True)).to_be_visible()
 
     go_to(page, "Home")
     needed = page.get_by_test_id("assessments-needed")
@@ -474,7 +474,7 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     amendment_url = page.url.removesuffix("/edit")
     assert amendment_url != assessment_url
     original_path, amendment_path = (url.removeprefix(live_server.url) for url in (assessment_url, amendment_url))
-    expect(page.get_by_role("link", name=re.compile(r"^approved assessment of "))).to_have_attribute(
+    expect(page.get_by_role("link", name=re.compile(r"^the approved assessment of "))).to_have_attribute(
         "href", original_path)
     expect_task_states(page, ["Complete"] * len(titles))  # prefilled from the approved version
     amendment_edit_url = page.url
@@ -505,14 +505,15 @@ def test_whole_path_from_screening_through_a_return_to_an_approved_amendment(
     expect(page.get_by_test_id("status")).to_have_text("Approved")
     expect(page.get_by_test_id("overall")).to_have_text("High concern")
 
-    page.get_by_role("link", name="an earlier version").click()
+    page.get_by_role("link", name="open it", exact=True).click()
     expect(page).to_have_url(assessment_url)
     expect(page.get_by_test_id("status")).to_have_text("Superseded")
     expect(page.get_by_test_id("overall")).to_have_text("Moderate concern")
     expect(page.get_by_role("button", name="Amend (new version)")).to_have_count(0)
     notice = page.get_by_role("status").filter(has_text="Superseded by")
-    expect(notice).to_have_text("Superseded by a later version. This version stays readable.")
-    expect(notice.get_by_role("link", name="a later version")).to_have_attribute("href", amendment_path)
+    expect(notice).to_have_text(
+        "Superseded by a later version. This version stays readable. Open the later version")
+    expect(notice.get_by_role("link", name="Open the later version")).to_have_attribute("href", amendment_path)
 
     # The person's page keeps both judgements in the history, and links the current version as approved.
     page.get_by_role("link", name=f"Back to {FULL_NAME}").click()
@@ -613,7 +614,7 @@ def test_author_cannot_approve_and_amendment_is_compared(
     expect(page).to_have_url(re.compile(re.escape(live_server.url) + r"/assessments/\d+/edit$"))
     amendment_url = page.url.removesuffix("/edit")
     assert amendment_url != original_url
-    expect(page.get_by_role("link", name=re.compile(r"^approved assessment of "))).to_have_attribute(
+    expect(page.get_by_role("link", name=re.compile(r"^the approved assessment of "))).to_have_attribute(
         "href", f"/assessments/{original_id}")
     amendment_edit_url = page.url
     open_section(page, amendment_edit_url, "Intent")
@@ -655,7 +656,8 @@ def test_author_cannot_approve_and_amendment_is_compared(
 
     # 3. Compare the two versions: the changed rating and the changed judgement are highlighted.
     page.goto(amendment_url)
-    expect(page.get_by_role("link", name="an earlier version")).to_have_attribute("href", f"/assessments/{original_id}")
+    expect(page.get_by_role("link", name="open it", exact=True)).to_have_attribute(
+        "href", f"/assessments/{original_id}")
     page.get_by_role("link", name="compare the two").click()
     expect(page).to_have_url(f"{original_url}/compare?with={amendment_url.rsplit('/', 1)[1]}")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Compare two assessments of {FULL_NAME}")

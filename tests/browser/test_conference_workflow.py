@@ -54,7 +54,7 @@ def test_a_panel_records_decisions_and_an_action_that_its_owner_closes_from_thei
     page.get_by_role("button", name="Save the conference").click()
     expect(page).to_have_url(re.compile(re.escape(live_server.url) + r"/conferences/\d+$"))
     conference_url = page.url
-    expect_flash(page, f"Multi-agency panel of {today.isoformat()} recorded. Add the attendees and the people "
+    expect_flash(page, f"Multi-agency panel of {today:%d %b %Y} recorded. Add the attendees and the people "
                        "discussed.")
     attendees = page.get_by_test_id("attendees")
     expect(attendees.get_by_role("row")).to_have_count(2)  # the heading and the chair
@@ -97,7 +97,7 @@ def test_a_panel_records_decisions_and_an_action_that_its_owner_closes_from_thei
     page.get_by_label("Owner").select_option(label="Probation (Probation officer)")
     page.get_by_label("Due date").fill((today + timedelta(days=7)).isoformat())
     page.get_by_role("button", name="Add the action").click()
-    expect_flash(page, f"Action for Probation recorded, due {(today + timedelta(days=7)).isoformat()}.")
+    expect_flash(page, f"Action for Probation recorded, due {today + timedelta(days=7):%d %b %Y}.")
     expect(page.get_by_test_id("actions")).to_contain_text(ACTION)
 
     # 4. The second person: referred to an intervention.

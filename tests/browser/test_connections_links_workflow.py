@@ -67,7 +67,7 @@ def test_a_recruitment_attempt_names_its_target_who_is_listed_then_reviewed(
     expect_signed_out(page, live_server)
 
     sign_in_with_keyboard(page, supervisor.username, supervisor.password)
-    expect(page.get_by_test_id("targeted-count")).to_have_text("1 person targeted for recruitment")
+    expect(page.get_by_test_id("targeted-count")).to_have_text("1 person targeted for recruitment, not yet reviewed.")
     page.get_by_test_id("targeted-count").click()
     listed = page.get_by_test_id("targeted-list")
     expect(listed).to_contain_text("Tom Ellis (TG1002AA)")

@@ -48,6 +48,11 @@ def on_timeline(day: date) -> str:
     return day.strftime("%d %b %Y")
 
 
+def on_page(day: date) -> str:
+    """How a page shows a date in English (app/i18n.py `|day`, "dd MMM y": "02 Dec 2027")."""
+    return f"{day:%d %b %Y}"
+
+
 def retype_date(page: Page, field: Locator, value: date) -> None:
     """Replace what the field holds (a prefilled date) with `value`, typed as year-month-day."""
     field.focus()
@@ -215,7 +220,7 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(page.get_by_role("heading", level=1)).to_have_text(f"{TYPE}: {FULL_NAME}")
     expect(page.get_by_test_id("status")).to_have_text("Referred")
     expect(page.get_by_text(f"· {PROVIDER} · owner Probation")).to_be_visible()
-    expect(page.get_by_text(f"{referred_on.isoformat()} by Probation")).to_be_visible()
+    expect(page.get_by_text(f"{on_page(referred_on)} by Probation")).to_be_visible()
     goal_list = page.get_by_role("heading", name="Goals", exact=True).locator("xpath=following-sibling::ol[1]")
     expect(goal_list.get_by_role("listitem")).to_have_text(list(GOALS))
     expect(page.get_by_test_id("attendance-rate")).to_have_text("no sessions yet")
@@ -231,7 +236,7 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(page).to_have_url(intervention_url)
     expect_flash(page, "Status changed to accepted.")
     expect(page.get_by_test_id("status")).to_have_text("Accepted")
-    expect(page.get_by_text(accepted_on.isoformat(), exact=True)).to_be_visible()
+    expect(page.get_by_text(on_page(accepted_on), exact=True)).to_be_visible()
     expect(status_options(page)).to_have_text(["Active", "Withdrawn"])
     expect(page.get_by_role("link", name="Record a session")).to_have_count(0)
 
@@ -239,7 +244,7 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect(page).to_have_url(intervention_url)
     expect_flash(page, "Status changed to active.")
     expect(page.get_by_test_id("status")).to_have_text("Active")
-    expect(page.get_by_text(started_on.isoformat(), exact=True)).to_be_visible()
+    expect(page.get_by_text(on_page(started_on), exact=True)).to_be_visible()
     # Completed is not a status to pick: it is reached only by closing with outcomes.
     expect(status_options(page)).to_have_text(["Withdrawn"])
     expect(page.get_by_role("link", name="Close with outcomes")).to_be_visible()
@@ -253,7 +258,7 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     page.get_by_role("button", name="Save and record another").click()
 
     # Session 2: a week after the first and "Attended" are suggested. It was missed, without a good reason.
-    expect_flash(page, f"Session of {session_days[0].isoformat()} saved.")
+    expect_flash(page, f"Session of {on_page(session_days[0])} saved.")
     held = expect_session_form(page, live_server, intervention_path, session_days[0] + timedelta(days=7),
                                ATTENDED)
     retype_date(page, held, session_days[1])
@@ -288,7 +293,7 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
 
     # Session 3: a week after the second would be in the future, so today is suggested; and the last
     # attendance, "missed". Attended, engagement 4; saved, back to the intervention.
-    expect_flash(page, f"Session of {session_days[1].isoformat()} saved.")
+    expect_flash(page, f"Session of {on_page(session_days[1])} saved.")
     assert session_days[1] + timedelta(days=7) > today
     held = expect_session_form(page, live_server, intervention_path, today, MISSED)
     retype_date(page, held, session_days[2])
@@ -297,17 +302,17 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     page.get_by_role("button", name="Save", exact=True).click()
 
     expect(page).to_have_url(intervention_url)
-    expect_flash(page, f"Session of {session_days[2].isoformat()} saved.")
+    expect_flash(page, f"Session of {on_page(session_days[2])} saved.")
     sessions = page.get_by_role("table", name="Sessions")
     session_rows = sessions.locator("tbody").get_by_role("row")
     expect(session_rows).to_have_count(3)
-    expect(session_rows.nth(0).get_by_role("cell").nth(0)).to_have_text(session_days[2].isoformat())
+    expect(session_rows.nth(0).get_by_role("cell").nth(0)).to_have_text(on_page(session_days[2]))
     expect(session_rows.nth(0).get_by_role("cell").nth(1)).to_have_text(ATTENDED)
     expect(session_rows.nth(0).get_by_role("cell").nth(2)).to_have_text("4")
     expect(session_rows.nth(1).get_by_role("cell")).to_have_text(
-        [session_days[1].isoformat(), MISSED, "—", "", "Mentor to phone him before the next session."])
+        [on_page(session_days[1]), MISSED, "—", "", "Mentor to phone him before the next session."])
     expect(session_rows.nth(2).get_by_role("cell")).to_have_text(
-        [session_days[0].isoformat(), ATTENDED, "3", "Introductions; agreed the ground rules.", ""])
+        [on_page(session_days[0]), ATTENDED, "3", "Introductions; agreed the ground rules.", ""])
     expect(page.get_by_test_id("attendance-rate")).to_have_text("67% (2 of 3)")
     # the two rated sessions' dots (the legend's dot sits in its own group), and the missed one on the axis
     expect(page.get_by_test_id("engagement-chart").locator("svg > circle")).to_have_count(2)
@@ -389,7 +394,7 @@ def test_probation_officer_refers_runs_sessions_and_closes_an_intervention_with_
     expect_flash(page, "Observation recorded.")
     observations = page.get_by_test_id("observations").get_by_role("listitem")
     expect(observations).to_have_count(1)
-    expect(observations.first.locator("strong")).to_have_text(f"{today.isoformat()} · Positive engagement")
+    expect(observations.first.locator("strong")).to_have_text(f"{on_page(today)} · Positive engagement")
     expect(observations.first).to_contain_text(f"(source: {OBSERVATION_SOURCE}; recorded by Probation)")
     expect(observations.first).to_contain_text(OBSERVATION_TEXT)
     expect(timeline.locator("strong")).to_have_text(["Observation: Positive engagement", *titles])

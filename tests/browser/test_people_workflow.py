@@ -28,6 +28,11 @@ def server_today() -> date:
     return datetime.now(UTC).date()
 
 
+def on_page(day: date) -> str:
+    """How a page shows a date in English (app/i18n.py `|day`, "dd MMM y": "02 Dec 2027")."""
+    return f"{day:%d %b %Y}"
+
+
 def type_date(page: Page, field: Locator, year: int, month: int, day: int) -> None:
     """Type a date as Waypoint asks for it (year-month-day, as text). Takes numbers rather than a date so
     that impossible dates can be typed."""
@@ -152,7 +157,7 @@ def test_supervisor_adds_a_person_finds_them_and_transfers_them_to_probation_on_
     expect(page.get_by_role("heading", level=1)).to_have_text(FULL_NAME)
     expect(page.get_by_test_id("unit")).to_have_text("HMP Alpha (Prison)")
     expect(page.get_by_test_id("summary")).to_contain_text(REFERENCE)
-    expect(page.get_by_test_id("summary")).to_contain_text(f"Overdue {review_due.isoformat()}")
+    expect(page.get_by_test_id("summary")).to_contain_text(f"Overdue {on_page(review_due)}")
     expect(page.get_by_role("link", name="Transfer")).to_be_visible()
 
     # Found on the People list by a lower-case part of a name written with non-ASCII letters.
@@ -214,13 +219,13 @@ def test_supervisor_adds_a_person_finds_them_and_transfers_them_to_probation_on_
     expect(page).to_have_url(person_url)
     expect(page.get_by_role("heading", level=1)).to_have_text(FULL_NAME)
     expect(page.get_by_test_id("unit")).to_have_text("Bravo Probation Region (Probation region)")
-    expect(page.get_by_test_id("summary").locator("dt:text-is('Release date') + dd")).to_have_text(today.isoformat())
+    expect(page.get_by_test_id("summary").locator("dt:text-is('Release date') + dd")).to_have_text(on_page(today))
     movements = page.get_by_role("table", name="Movement history")
     expect(movements.get_by_role("columnheader")).to_have_text(["Date", "From", "To", "Reason"])
     movement_rows = movements.locator("tbody").get_by_role("row")
     expect(movement_rows).to_have_count(1)
     expect(movement_rows.first.get_by_role("cell")).to_have_text(
-        [today.isoformat(), "HMP Alpha", "Bravo Probation Region", TRANSFER_REASON]
+        [on_page(today), "HMP Alpha", "Bravo Probation Region", TRANSFER_REASON]
     )
 
     assert_requests_stayed_on_live_server(request_log, live_server)
