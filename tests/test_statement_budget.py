@@ -2,7 +2,7 @@
 keep meeting it, and their count does not grow with the number of people shown (no statement per row). Counts are
 deterministic, so they are asserted; time is measured by the benchmarks in bench/, never here.
 
-The dashboard and the person's page are still over the budget (26-27 and about 50 statements on the demo data,
+The dashboard and the person's page are still over the budget (20 and 49 statements on the demo data,
 bench/README.md): they join this file when they meet it."""
 
 from __future__ import annotations

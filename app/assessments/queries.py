@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import policy
 from app.assessments import catalogue
@@ -22,13 +22,13 @@ from reports.charts import JudgementPoint
 def subject_screenings(subject: Subject) -> list[Screening]:
     return per_request(("screenings", subject.id), lambda: list(db.session.scalars(
         select(Screening).where(Screening.subject_id == subject.id)
-        .order_by(Screening.screened_on.desc(), Screening.id.desc()).options(selectinload(Screening.author)))))
+        .order_by(Screening.screened_on.desc(), Screening.id.desc()).options(joinedload(Screening.author)))))
 
 
 def subject_assessments(subject: Subject) -> list[Assessment]:
     return per_request(("assessments", subject.id), lambda: list(db.session.scalars(
         select(Assessment).where(Assessment.subject_id == subject.id)
-        .order_by(Assessment.created_at.desc(), Assessment.id.desc()).options(selectinload(Assessment.author)))))
+        .order_by(Assessment.created_at.desc(), Assessment.id.desc()).options(joinedload(Assessment.author)))))
 
 
 def assessments_needed(user: User) -> list[Subject]:
@@ -37,7 +37,7 @@ def assessments_needed(user: User) -> list[Subject]:
     return list(db.session.scalars(
         select(Subject).where(policy.subjects_visible_to(user), Subject.assessment_needed_since.is_not(None))
         .order_by(Subject.assessment_needed_since).limit(100)
-        .options(selectinload(Subject.unit), selectinload(Subject.case_owner), selectinload(Subject.alerts))))
+        .options(joinedload(Subject.unit), joinedload(Subject.case_owner), selectinload(Subject.alerts))))
 
 
 def awaiting_approval(user: User) -> list[Assessment]:
@@ -48,14 +48,14 @@ def awaiting_approval(user: User) -> list[Assessment]:
         select(Assessment).join(Subject, Subject.id == Assessment.subject_id)
         .where(policy.assessments_decidable_by(user))
         .order_by(Assessment.submitted_at)
-        .options(selectinload(Assessment.subject), selectinload(Assessment.author))))
+        .options(joinedload(Assessment.subject), joinedload(Assessment.author))))
 
 
 def my_drafts(user: User) -> list[Assessment]:
     """The user's drafts, most recently saved first (returned ones included: see `returned`)."""
     return list(db.session.scalars(
         select(Assessment).where(Assessment.author_id == user.id, Assessment.status == AssessmentStatus.DRAFT.value)
-        .order_by(Assessment.updated_at.desc()).options(selectinload(Assessment.subject))))
+        .order_by(Assessment.updated_at.desc()).options(joinedload(Assessment.subject))))
 
 
 def judgement_history(subject: Subject) -> tuple[list[JudgementPoint], list[str]]:
@@ -143,7 +143,7 @@ def consistency(user: User) -> tuple[list[str], list[ConsistencyRow], list[Consi
         select(Assessment, func.coalesce(Assessment.unit_id, Subject.unit_id))
         .join(Subject, Subject.id == Assessment.subject_id)
         .where(policy.assessments_practised_in_units_of(user))
-        .options(selectinload(Assessment.author))))
+        .options(joinedload(Assessment.author))))
     # Judgements are counted by their code, under the current instruments' label for it (in the reader's
     # language): an assessment made with an earlier version of an instrument counts with the later ones.
     labels: list[str] = []

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, literal, or_, select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import policy
 from app.auth.models import User
@@ -100,7 +100,7 @@ def list_subjects(user: User, filters: ListFilters, cursor: str | None = None,
     if after is not None:
         stmt = stmt.where(tuple_(Subject.family_name, Subject.given_name, Subject.id) > tuple_(*map(literal, after)))
     stmt = (stmt.order_by(Subject.family_name, Subject.given_name, Subject.id).limit(page_size + 1)
-            .options(selectinload(Subject.alerts), selectinload(Subject.case_owner), selectinload(Subject.unit)))
+            .options(selectinload(Subject.alerts), joinedload(Subject.case_owner), joinedload(Subject.unit)))
     rows = list(db.session.scalars(stmt))
     next_cursor = _encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
     return SubjectPage(rows[:page_size], next_cursor, filters)
@@ -110,7 +110,7 @@ def caseload(user: User) -> list[Subject]:
     """The subjects the user owns, soonest review first."""
     stmt = (select(Subject).where(Subject.case_owner_id == user.id)
             .order_by(Subject.next_review_due.is_(None), Subject.next_review_due, Subject.family_name)
-            .options(selectinload(Subject.unit), selectinload(Subject.alerts)))
+            .options(joinedload(Subject.unit), selectinload(Subject.alerts)))
     return list(db.session.scalars(stmt))
 
 
@@ -129,7 +129,7 @@ def dashboard(user: User) -> Dashboard:
     today = utcnow().date()
     is_supervisor = policy.is_supervisor(user)
     scope = policy.subjects_visible_to(user) if is_supervisor else Subject.case_owner_id == user.id
-    base = select(Subject).where(scope).options(selectinload(Subject.unit), selectinload(Subject.case_owner),
+    base = select(Subject).where(scope).options(joinedload(Subject.unit), joinedload(Subject.case_owner),
                                                 selectinload(Subject.alerts))  # the tables show each one's alerts
     overdue = list(db.session.scalars(
         base.where(Subject.next_review_due < today).order_by(Subject.next_review_due).limit(50)))
@@ -144,7 +144,7 @@ def dashboard(user: User) -> Dashboard:
             select(BreakGlassAccess)
             .where(policy.break_glass_reviewable_by(user), BreakGlassAccess.reviewed_at.is_(None))
             .order_by(BreakGlassAccess.granted_at.desc())
-            .options(selectinload(BreakGlassAccess.user), selectinload(BreakGlassAccess.subject))
+            .options(joinedload(BreakGlassAccess.user), joinedload(BreakGlassAccess.subject))
         ))
     return result
 
@@ -152,5 +152,5 @@ def dashboard(user: User) -> Dashboard:
 def unit_break_glass_for_subject(subject: Subject) -> list[BreakGlassAccess]:
     return list(db.session.scalars(
         select(BreakGlassAccess).where(BreakGlassAccess.subject_id == subject.id)
-        .order_by(BreakGlassAccess.granted_at.desc()).options(selectinload(BreakGlassAccess.user))
+        .order_by(BreakGlassAccess.granted_at.desc()).options(joinedload(BreakGlassAccess.user))
     ))
