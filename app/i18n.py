@@ -171,6 +171,17 @@ def clock(value: datetime | None, empty: str = "") -> str:
     return str(format_datetime(value, TIME_PATTERN))
 
 
+def day_from_iso(value: object, empty: str = "") -> str:
+    """A date kept as text, YYYY-MM-DD (a snapshot, a received package, an audited change), shown as `day`;
+    `empty` when there is none, and the text as kept when it is no date."""
+    if not value:
+        return empty
+    try:
+        return day(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
 def number(value: float | int | None, empty: str = "") -> str:
     """A number with the current language's separators and digits."""
     if value is None:

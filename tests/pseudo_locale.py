@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,9 +25,10 @@ from babel.messages.mofile import write_mo
 from sqlalchemy import JSON, String, Text, select
 from sqlalchemy.orm import Session
 
-from app import catalogues
+from app import catalogues, create_app
 from app.db import Base
 from app.i18n import PSEUDO_CLOSE, PSEUDO_OPEN
+from config import Config
 
 # A locale Babel knows (its dates and numbers are English), used for nothing else.
 PSEUDO = "en_001"
@@ -61,6 +65,26 @@ def pseudo_config(directory: Path) -> dict[str, Any]:
         "LANGUAGES": {"en": "English", "fr": "Français", "ar": "العربية", PSEUDO: "Pseudo"},
         "BABEL_TRANSLATION_DIRECTORIES": f"translations;{directory}",
     }
+
+
+@contextmanager
+def walked_world(databases: Any, prefix: str) -> Iterator[Any]:
+    """The read-audit walk's people and records (tests/test_read_audit.py), in an app that offers the
+    pseudo-language; its users still read the service's default until a test chooses for them."""
+    from tests.test_read_audit import _build
+
+    url = databases.fresh_url()
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": url,
+        "ALERT_VIEW_THRESHOLD": 100_000,  # many pages opened within minutes: not what these walks are about
+        "RETENTION_PERIODS": {**Config.RETENTION_PERIODS, "ended": timedelta(0)},  # a retention review to list
+        **pseudo_config(Path(tempfile.mkdtemp(prefix=prefix))),
+    })
+    try:
+        yield _build(app)
+    finally:
+        app.extensions["waypoint_engine"].dispose()
+        databases.drop(url)
 
 
 class _Text(HTMLParser):

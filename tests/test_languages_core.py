@@ -27,7 +27,8 @@ def test_the_sign_in_page_links_choose_the_language_before_sign_in(client) -> No
     response = client.get("/login?lang=ar", headers=french_browser)
     page = response.get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in page and "تسجيل الدخول" in page
-    assert LANGUAGE_COOKIE in response.headers.get("Set-Cookie", "")
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{LANGUAGE_COOKIE}=")]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # CONTROLS: cookie flags
     # Remembered: the next pages before sign-in, and the error pages, are in Arabic whatever the browser says.
     assert '<html lang="ar" dir="rtl">' in client.get("/login", headers=french_browser).get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in client.get("/no-such-page", headers=french_browser).get_data(as_text=True)
@@ -73,3 +74,10 @@ def test_a_translated_refusal_of_the_admin_services(app, users, login_as) -> Non
     assert "Sign out" not in page and "Enter the unit&#39;s name." not in page
     assert "Saisissez le nom de l&#39;unité.</a>" in page  # the error summary's link to the field
     assert "Erreur\u00a0:</span> Saisissez le nom de l&#39;unité." in page  # the field's own error
+
+
+def test_the_language_cookie_is_secure_where_the_session_cookie_is(app) -> None:
+    app.config["SESSION_COOKIE_SECURE"] = True  # production
+    response = app.test_client().get("/login?lang=fr")
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{LANGUAGE_COOKIE}=")]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie

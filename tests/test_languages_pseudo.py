@@ -6,45 +6,28 @@ Rendering does not depend on the database, so the walk runs on the SQLite tier o
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from flask import url_for
 from sqlalchemy import update
 
-from app import create_app
 from app.auth.models import User
 from app.db import db
-from config import Config
 from tests.conftest import DatabaseFactory
-from tests.pseudo_locale import PSEUDO, Checker, pseudo_config, stored_text
-from tests.test_read_audit import ROLES, World, _build, _get_endpoints
+from tests.pseudo_locale import PSEUDO, Checker, stored_text, walked_world
+from tests.test_read_audit import ROLES, World, _get_endpoints
 
 
 @pytest.fixture(scope="module")
 def pseudo_world(databases: DatabaseFactory, request: pytest.FixtureRequest) -> Iterator[World]:
     if request.config.getoption("--db") != "sqlite":
         pytest.skip("pages render alike on every database: walked on SQLite")
-    url = databases.fresh_url()
-    directory = Path(tempfile.mkdtemp(prefix="waypoint-pseudo-"))
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": url,
-        "ALERT_VIEW_THRESHOLD": 100_000,
-        "RETENTION_PERIODS": {**Config.RETENTION_PERIODS, "ended": timedelta(0)},
-        **pseudo_config(directory),
-    })
-    try:
-        world = _build(app)
-        with app.app_context():
+    with walked_world(databases, "waypoint-pseudo-") as world:
+        with world.app.app_context():
             db.session.execute(update(User).values(language=PSEUDO))
             db.session.commit()
         yield world
-    finally:
-        app.extensions["waypoint_engine"].dispose()
-        databases.drop(url)
 
 
 @pytest.fixture(scope="module")

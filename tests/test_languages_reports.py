@@ -10,10 +10,8 @@ a disclosure register with an entry. The French and Arabic tests read the compil
 from __future__ import annotations
 
 import io
-import tempfile
 import unicodedata
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,15 +20,14 @@ from pypdf import PdfReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from sqlalchemy import select, update
 
-from app import create_app
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.db import db
 from reports import styles
 from reports.fonts import register_fonts
 from tests.conftest import DatabaseFactory, post_form
-from tests.pseudo_locale import PSEUDO, Checker, pseudo_config, stored_text
-from tests.test_read_audit import World, _build
+from tests.pseudo_locale import PSEUDO, Checker, stored_text, walked_world
+from tests.test_read_audit import World
 
 REQUEST = {"purpose": "Case review meeting", "internal_use": "y"}
 # Who asks for each PDF (the supervisor may export every one of them), and what the form is given.
@@ -52,14 +49,8 @@ ENGLISH = ("Identity and status", "Review dates", "Latest approved assessment", 
 def world(databases: DatabaseFactory, request: pytest.FixtureRequest) -> Iterator[World]:
     if request.config.getoption("--db") != "sqlite":
         pytest.skip("PDFs print alike on every database: made on SQLite")
-    url = databases.fresh_url()
-    directory = Path(tempfile.mkdtemp(prefix="waypoint-pseudo-reports-"))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ALERT_VIEW_THRESHOLD": 100_000, **pseudo_config(directory)})
-    try:
-        yield _build(app)
-    finally:
-        app.extensions["waypoint_engine"].dispose()
-        databases.drop(url)
+    with walked_world(databases, "waypoint-pseudo-reports-") as world:
+        yield world
 
 
 def speak(app: Flask, language: str) -> None:

@@ -5,7 +5,6 @@ codes, so that a service that does not hold the instrument can still show what w
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from app.assessments import catalogue
 from app.assessments.models import Assessment, AssessmentStatus
 from app.db import db
-from app.i18n import day
+from app.i18n import day_from_iso
 from app.registry import PackageSection, PersonRegistry, ReceivedItem
 from app.subjects.models import Subject
 from instruments.loader import Instrument
@@ -72,15 +71,6 @@ def _words(sent: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, st
     return items, options, text["overall_judgements"], text["title"], notice
 
 
-def _iso_day(value: Any) -> str:
-    """A date sent as YYYY-MM-DD, shown in the reader's language ("—" when there is none)."""
-    if not value:
-        return "—"
-    try:
-        return day(date.fromisoformat(str(value)))
-    except ValueError:
-        return str(value)
-
 
 def read(data: Any) -> Sequence[ReceivedItem]:
     shown = []
@@ -88,7 +78,7 @@ def read(data: Any) -> Sequence[ReceivedItem]:
         items, options, judgements, title, notice = _words(sent)
         judgement = judgements.get(sent["overall_judgement"], sent["overall_judgement"])
         facts = ((_("Instrument"), f"{title} ({sent['instrument_id']} {sent['instrument_version']})"),
-                 (_("Approved on"), _iso_day(sent.get("approved_on"))),
+                 (_("Approved on"), day_from_iso(sent.get("approved_on"), "—")),
                  (_("Status when sent"), AssessmentStatus(sent["status"]).label
                   if sent["status"] in AssessmentStatus.__members__.values() else sent["status"]),
                  (_("Overall judgement"), judgement))

@@ -29,7 +29,7 @@ from app.audit import trail
 from app.auth.models import User
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid
-from app.i18n import day
+from app.i18n import day, day_from_iso
 from app.subjects.models import Subject
 from instruments.loader import Instrument
 
@@ -389,15 +389,6 @@ def compare(left: Assessment, right: Assessment) -> list[ComparedRow]:
     return rows
 
 
-def _iso_day(value: object) -> str:
-    """A date kept as YYYY-MM-DD in a snapshot, shown in the current language (as kept when it is no date)."""
-    if not value:
-        return ""
-    try:
-        return day(date.fromisoformat(str(value)))
-    except ValueError:
-        return str(value)
-
 
 @dataclass(frozen=True)
 class ChangedField:
@@ -445,7 +436,7 @@ def changes_since_return(assessment: Assessment) -> tuple[AssessmentReturn, list
             elif key == "shared_with_person":
                 old, new = (_("Yes") if before.get(key) else _("No")), (_("Yes") if now.get(key) else _("No"))
             elif key in ("shared_on", "review_due"):
-                old, new = _iso_day(before.get(key)), _iso_day(now.get(key))
+                old, new = day_from_iso(before.get(key)), day_from_iso(now.get(key))
             else:
                 old, new = str(before.get(key) or ""), str(now.get(key) or "")
             changed.append(ChangedField(label, old, new))

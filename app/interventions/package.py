@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.i18n import day
+from app.i18n import day_from_iso
 from app.interventions.models import Attendance, GoalOutcome, InterventionStatus, InterventionType
 from app.interventions.queries import subject_interventions
 from app.registry import PackageSection, PersonRegistry, ReceivedItem
@@ -49,15 +49,6 @@ def _attendance(code: str) -> str:
         return code
 
 
-def _iso_day(value: Any) -> str:
-    """A date sent as YYYY-MM-DD, shown in the reader's language ("—" when there is none)."""
-    if not value:
-        return "—"
-    try:
-        return day(date.fromisoformat(str(value)))
-    except ValueError:
-        return str(value)
-
 
 def read(data: Any) -> Sequence[ReceivedItem]:
     shown = []
@@ -65,8 +56,9 @@ def read(data: Any) -> Sequence[ReceivedItem]:
         attendance = _("; ").join(_("%(attendance)s: %(count)s", attendance=_attendance(code), count=count)
                                   for code, count in sorted(sent["attendance"].items()) if count)
         facts = ((_("Provider"), sent["provider"]), (_("Status"), _label(InterventionStatus, sent["status"])),
-                 (_("Referred on"), _iso_day(sent["referred_on"])), (_("Started on"), _iso_day(sent.get("started_on"))),
-                 (_("Ended on"), _iso_day(sent.get("ended_on"))), (_("Sessions"), attendance or _("none")))
+                 (_("Referred on"), day_from_iso(sent["referred_on"], "—")),
+                 (_("Started on"), day_from_iso(sent.get("started_on"), "—")),
+                 (_("Ended on"), day_from_iso(sent.get("ended_on"), "—")), (_("Sessions"), attendance or _("none")))
         goals = tuple((_("Goal (%(outcome)s)", outcome=_label(GoalOutcome, g.get("outcome"))), g["text"])
                       for g in sent["goals"])
         summary = ((_("Outcome"), sent["outcome_summary"]),) if sent.get("outcome_summary") else ()

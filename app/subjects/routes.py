@@ -4,7 +4,6 @@ caseload and break-glass. Each handler checks access through app/policy.py befor
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import cast
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -18,7 +17,7 @@ from app.auth.models import Unit, User
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import ConfirmForm, SelectChoice, read_dates, show_errors
-from app.i18n import day
+from app.i18n import day_from_iso
 from app.ids import form_id, id_arg
 from app.registry import WorkItem, registry
 from app.subjects import handover, moves, queries, services, work
@@ -231,10 +230,7 @@ def _shown(name: str, value: object) -> str:
         codes = value if isinstance(value, list) else [value]
         return str(_(", ")).join(_code_label(labels[name], str(code)) for code in codes)
     if name in {"date_of_birth", "sentence_date", "release_date", "next_review_due"}:
-        try:
-            return day(date.fromisoformat(str(value)))
-        except ValueError:
-            return str(value)
+        return day_from_iso(value)
     return str(value)
 
 
