@@ -12,7 +12,7 @@ that its existence is not disclosed). Each refusal is an audit event.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm.interfaces import ORMOption
 from werkzeug.wrappers import Response
 
 from app.assessments.models import Accreditation, Assessment, AssessmentStatus, Challenge, Screening
@@ -38,7 +39,7 @@ from app.connections.models import (
     PersonSkill,
     RecruitmentTarget,
 )
-from app.db import Base, db, utcnow
+from app.db import Base, db, per_request, utcnow
 from app.interventions.models import Intervention
 from app.oversight.models import Alert
 from app.retention.models import ErasureRequest
@@ -216,13 +217,16 @@ def subjects_visible_to(user: User) -> ColumnElement[bool]:
 def active_break_glass(user: User, subject: Subject) -> BreakGlassAccess | None:
     if user.role not in CASE_ROLES:
         return None
-    return db.session.scalars(
+    return next((a for a in _active_break_glass(user) if a.subject_id == subject.id), None)
+
+
+def _active_break_glass(user: User) -> list[BreakGlassAccess]:
+    """The user's break-glass accesses that have not expired, latest expiry first: read once per page however
+    many people out of the user's scope it names (a page of links, a drawing), and afresh by every request."""
+    return per_request(("active_break_glass", user.id), lambda: list(db.session.scalars(
         select(BreakGlassAccess)
-        .where(BreakGlassAccess.user_id == user.id, BreakGlassAccess.subject_id == subject.id,
-               BreakGlassAccess.expires_at > utcnow())
-        .order_by(BreakGlassAccess.expires_at.desc())
-        .limit(1)
-    ).first()
+        .where(BreakGlassAccess.user_id == user.id, BreakGlassAccess.expires_at > utcnow())
+        .order_by(BreakGlassAccess.expires_at.desc(), BreakGlassAccess.id.desc()))))
 
 
 def can_view_subject(user: User, subject: Subject) -> bool:
@@ -687,9 +691,10 @@ def _no_subject(_record: object) -> int | None:
 
 
 def load(model: type[R], record_id: int, rule: Callable[[User, R], bool], object_type: str,
-         subject_of: Callable[[R], int | None] = _no_subject) -> R:
-    """The record, or an audited 404. The refusal names the person only when the user may reach the record."""
-    record = db.session.get(model, record_id)
+         subject_of: Callable[[R], int | None] = _no_subject, options: Sequence[ORMOption] = ()) -> R:
+    """The record, or an audited 404. The refusal names the person only when the user may reach the record.
+    `options` are loader options for what the page will read of it (joined into the same statement)."""
+    record = db.session.get(model, record_id, options=options)
     if record is None:
         refuse(404, "not found", object_type=object_type, object_id=record_id)
     allowed = rule(g.user, record)
@@ -697,8 +702,9 @@ def load(model: type[R], record_id: int, rule: Callable[[User, R], bool], object
     return record
 
 
-def load_subject(subject_id: int, rule: Callable[[User, Subject], bool] = can_view_subject) -> Subject:
-    return load(Subject, subject_id, rule, "subject", lambda s: s.id)
+def load_subject(subject_id: int, rule: Callable[[User, Subject], bool] = can_view_subject,
+                 options: Sequence[ORMOption] = ()) -> Subject:
+    return load(Subject, subject_id, rule, "subject", lambda s: s.id, options)
 
 
 def load_screening(screening_id: int) -> Screening:

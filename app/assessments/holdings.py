@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from app.assessments import catalogue, queries, work
 from app.assessments.models import (
@@ -57,7 +58,8 @@ def assessment_section(a: Assessment) -> model.AssessmentSection:
 
 def _subject_challenges(subject: Subject) -> list[Challenge]:
     return list(db.session.scalars(select(Challenge).join(Assessment, Assessment.id == Challenge.assessment_id)
-                                   .where(Assessment.subject_id == subject.id).order_by(Challenge.raised_on)))
+                                   .where(Assessment.subject_id == subject.id).order_by(Challenge.raised_on)
+                                   .options(joinedload(Challenge.recorded_by), joinedload(Challenge.decided_by))))
 
 
 def challenges(subject: Subject) -> tuple[model.ChallengeLine, ...]:

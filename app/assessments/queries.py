@@ -28,7 +28,8 @@ def subject_screenings(subject: Subject) -> list[Screening]:
 def subject_assessments(subject: Subject) -> list[Assessment]:
     return per_request(("assessments", subject.id), lambda: list(db.session.scalars(
         select(Assessment).where(Assessment.subject_id == subject.id)
-        .order_by(Assessment.created_at.desc(), Assessment.id.desc()).options(joinedload(Assessment.author)))))
+        .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+        .options(joinedload(Assessment.author), joinedload(Assessment.approved_by)))))
 
 
 def assessments_needed(user: User) -> list[Subject]:
@@ -63,10 +64,9 @@ def judgement_history(subject: Subject) -> tuple[list[JudgementPoint], list[str]
 
     Returns the points and the level labels from lowest to highest, taken from the instrument.
     """
-    rows = db.session.scalars(select(Assessment).where(
-        Assessment.subject_id == subject.id,
-        Assessment.status.in_([AssessmentStatus.APPROVED.value, AssessmentStatus.SUPERSEDED.value]))
-        .order_by(Assessment.approved_at))
+    rows = sorted((a for a in subject_assessments(subject)
+                   if a.status in (AssessmentStatus.APPROVED, AssessmentStatus.SUPERSEDED)),
+                  key=lambda a: (a.approved_at is None, a.approved_at or a.created_at, a.id))
     points: list[JudgementPoint] = []
     levels: list[str] = []
     for a in rows:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased, selectinload
 from app import policy
 from app.audit import trail
 from app.auth.models import Unit, User
+from app.connections.link_queries import links_of
 from app.connections.models import (
     HandlingCode,
     IntelligenceGrade,
@@ -283,12 +284,8 @@ class KeepApartRow:
 
 def current_for(user: User, subject: Subject) -> list[KeepApartRow]:
     """The person's current keep-aparts (enforced, or awaiting authorisation), as the user may see them."""
-    links = db.session.scalars(
-        select(PersonLink).where(
-            or_(PersonLink.subject_id == subject.id, PersonLink.other_id == subject.id),
-            PersonLink.kind == LinkKind.KEEP_APART.value, PersonLink.status == LinkStatus.ACTIVE.value,
-            PersonLink.ended_at.is_(None))
-        .options(selectinload(PersonLink.subject), selectinload(PersonLink.other)).order_by(PersonLink.id))
+    links = sorted((link for link in links_of(subject) if link.kind == LinkKind.KEEP_APART
+                    and link.status == LinkStatus.ACTIVE and link.ended_at is None), key=lambda link: link.id)
     rows = []
     for link in links:
         other = other_of(link, subject.id)
@@ -353,11 +350,7 @@ def _visible_people(user: User, links: Iterable[PersonLink]) -> set[int]:
 def timeline(subject: Subject) -> Iterable[TimelineEntry]:
     """Authorisations and declines of the person's keep-aparts, and the moves confirmed over them. The other
     person is not named: the timeline is read by everyone who sees this person, in scope of the other or not."""
-    links = db.session.scalars(select(PersonLink).where(
-        or_(PersonLink.subject_id == subject.id, PersonLink.other_id == subject.id),
-        PersonLink.kind == LinkKind.KEEP_APART.value).options(
-        selectinload(PersonLink.authorised_by), selectinload(PersonLink.ended_by)))
-    for link in links:
+    for link in (link for link in links_of(subject) if link.kind == LinkKind.KEEP_APART):
         if link.authorised_at is not None and link.authorised_by is not None:
             yield TimelineEntry(link.authorised_at, "keep_apart", _("Keep-apart authorised"), link.level_label,
                                 link.authorised_by.display_name)

@@ -27,7 +27,7 @@ from app.connections.models import (
     PersonSkill,
     RecruitmentTarget,
 )
-from app.db import db, utcnow
+from app.db import utcnow
 from app.i18n import day
 from app.interventions.models import Observation, ObservationCategory
 from app.registry import DigestedText, Holding, Panel, PersonRegistry, TimelineEntry, bulk, object_id
@@ -177,7 +177,7 @@ def _links_timeline(subject: Subject) -> Iterable[TimelineEntry]:
             title = (_("Link refused: %(link)s", link=what) if link.status == LinkStatus.REFUSED
                      else _("Link ended: %(link)s", link=what))
             yield TimelineEntry(link.ended_at, "link", title, by=_name(link.ended_by))
-    for target in db.session.scalars(select(RecruitmentTarget).where(RecruitmentTarget.target_id == subject.id)):
+    for target in link_queries.targeted_by(subject):
         yield TimelineEntry(target.recorded_at, "recruitment", _("Targeted by a recruitment attempt"),
                             _("Observed %(date)s.", date=day(target.observation.observed_on)))
         if target.reviewed_at is not None:

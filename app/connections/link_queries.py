@@ -14,10 +14,12 @@ from sqlalchemy.orm import joinedload
 
 from app import policy
 from app.auth.models import User
+from app.connections.affiliations import subject_affiliations
 from app.connections.models import Affiliation, Group, LinkKind, LinkStatus, PersonLink, RecruitmentTarget
 from app.connections.recruitment import targeted_count
-from app.db import db
+from app.db import db, per_request
 from app.i18n import day
+from app.interventions.models import Observation
 from app.registry import Panel
 from app.subjects.models import Subject
 from reports import model
@@ -56,10 +58,22 @@ def relation(link: PersonLink, side: Subject) -> str:
 
 
 def links_of(subject: Subject) -> list[PersonLink]:
-    """Every link naming the person, either side, oldest first."""
-    return list(db.session.scalars(select(PersonLink).where(
+    """Every link naming the person, either side, oldest first, with both people (read once per page: the
+    links panel, the drawing's first step, the keep-apart panel and the timeline all start from them)."""
+    return per_request(("person_links", subject.id), lambda: list(db.session.scalars(select(PersonLink).where(
         or_(PersonLink.subject_id == subject.id, PersonLink.other_id == subject.id))
-        .order_by(PersonLink.recorded_at, PersonLink.id)))
+        .order_by(PersonLink.recorded_at, PersonLink.id)
+        .options(joinedload(PersonLink.subject), joinedload(PersonLink.other)))))
+
+
+def targeted_by(subject: Subject) -> list[RecruitmentTarget]:
+    """The recruitment attempts that targeted the person, newest first, each with its observation and the
+    person observed (the recruiter)."""
+    return per_request(("recruitment_targets", subject.id), lambda: list(db.session.scalars(
+        select(RecruitmentTarget).where(RecruitmentTarget.target_id == subject.id)
+        .order_by(RecruitmentTarget.recorded_at.desc(), RecruitmentTarget.id.desc())
+        .options(joinedload(RecruitmentTarget.observation).joinedload(Observation.subject),
+                 joinedload(RecruitmentTarget.group)))))
 
 
 def other_side(link: PersonLink, side: Subject) -> Subject:
@@ -209,14 +223,16 @@ def _expand_person(graph: _Graph, person: Subject, key: str, step: int, came_fro
 def connections(user: User, subject: Subject) -> _Graph:
     """The people and groups within two steps of the person, as the viewer may see them."""
     graph = _Graph(user, subject)
-    first = _expand_person(graph, subject, "n0", 1, None, _links_by_person([subject.id])[subject.id],
-                           _ties_by_person([subject.id])[subject.id])
+    # The first step from what the person's page has already read about them.
+    current = [link for link in links_of(subject) if link.status in (LinkStatus.ACTIVE, LinkStatus.PENDING)]
+    ties = sorted((a for a in subject_affiliations(subject) if a.ended_at is None), key=lambda a: a.id)
+    first = _expand_person(graph, subject, "n0", 1, None, current, ties)
     people = [found.id for kind, found, _key in first if kind == "person"]
-    links, ties = _links_by_person(people), _ties_by_person(people)
+    links, ties_of = _links_by_person(people), _ties_by_person(people)
     members = _members_by_group([found.id for kind, found, _key in first if kind == "group"])
     for kind, found, key in first:
         if kind == "person":
-            _expand_person(graph, found, key, 2, subject.id, links[found.id], ties[found.id])
+            _expand_person(graph, found, key, 2, subject.id, links[found.id], ties_of[found.id])
             continue
         for member in members[found.id]:
             if member.subject_id == subject.id or graph.full():
@@ -234,8 +250,7 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
     event names the people it shows by name (never one out of scope)."""
     rows = link_rows(user, subject)
     graph = connections(user, subject)
-    targeted = db.session.scalars(select(RecruitmentTarget).where(RecruitmentTarget.target_id == subject.id)
-                                  .order_by(RecruitmentTarget.recorded_at.desc())).all()
+    targeted = targeted_by(subject)
     return Panel("connections/links_subject_panel.html", {
         "subject": subject,
         "current": [r for r in rows if r.link.status in (LinkStatus.ACTIVE, LinkStatus.PENDING)],

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import policy
 from app.auth.models import User
@@ -81,17 +81,20 @@ def subject_interventions(subject: Subject) -> list[Intervention]:
     return per_request(("interventions", subject.id), lambda: list(db.session.scalars(
         select(Intervention).where(Intervention.subject_id == subject.id)
         .order_by(Intervention.referred_on.desc(), Intervention.id.desc())
-        .options(selectinload(Intervention.sessions).selectinload(InterventionSession.recorded_by),
-                 selectinload(Intervention.owner), selectinload(Intervention.created_by),
+        .options(selectinload(Intervention.sessions).joinedload(InterventionSession.recorded_by),
+                 joinedload(Intervention.owner), joinedload(Intervention.created_by),
                  selectinload(Intervention.goals)))))
 
 
 def subject_observations(subject: Subject, since: date | None = None) -> list[Observation]:
+    """The person's observations, newest first (all of them read once per page: the panel and the timeline
+    both show them)."""
     stmt = select(Observation).where(Observation.subject_id == subject.id)
     if since is not None:
         stmt = stmt.where(Observation.observed_on >= since)
-    return list(db.session.scalars(stmt.order_by(Observation.observed_on.desc(), Observation.id.desc())
-                                   .options(selectinload(Observation.recorded_by))))
+    stmt = stmt.order_by(Observation.observed_on.desc(), Observation.id.desc()).options(
+        joinedload(Observation.recorded_by))
+    return per_request(("observations", subject.id, since), lambda: list(db.session.scalars(stmt)))
 
 
 @dataclass(frozen=True)

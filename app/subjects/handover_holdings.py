@@ -11,7 +11,7 @@ from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import signals
 from app.auth.models import User
@@ -27,7 +27,8 @@ from reports import model
 def subject_handovers(subject: Subject) -> list[Handover]:
     return list(db.session.scalars(
         select(Handover).where(Handover.subject_id == subject.id).order_by(Handover.created_at, Handover.id)
-        .options(selectinload(Handover.items))))
+        .options(selectinload(Handover.items), joinedload(Handover.to_unit), joinedload(Handover.created_by),
+                 joinedload(Handover.acknowledged_by))))
 
 
 def _name(user: User | None, empty: str | None = None) -> str:

@@ -10,8 +10,9 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, inspect, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import signals
 from app.auth.models import User
@@ -95,13 +96,22 @@ def erase(subject: Subject) -> dict[str, int]:
     return counts
 
 
+def subject_movements(subject: Subject) -> list[Movement]:
+    """The person's movements, oldest first, each with its units and who recorded it. Read once: the person's
+    relationship is filled with them, so the page's list of movements does not read them again."""
+    if "movements" not in inspect(subject).unloaded:
+        return list(subject.movements)
+    movements = list(db.session.scalars(
+        select(Movement).where(Movement.subject_id == subject.id).order_by(Movement.recorded_at, Movement.id)
+        .options(joinedload(Movement.from_unit), joinedload(Movement.to_unit), joinedload(Movement.recorded_by))))
+    set_committed_value(subject, "movements", movements)
+    return movements
+
+
 def timeline(subject: Subject) -> Iterable[TimelineEntry]:
+    movements = subject_movements(subject)
     yield TimelineEntry(subject.created_at, "record", _("Record created"),
-                        _("in %(unit)s", unit=subject.unit.name) if not subject.movements else "")
-    movements = db.session.scalars(
-        select(Movement).where(Movement.subject_id == subject.id)
-        .options(selectinload(Movement.from_unit), selectinload(Movement.to_unit), selectinload(Movement.recorded_by))
-    )
+                        _("in %(unit)s", unit=subject.unit.name) if not movements else "")
     for m in movements:
         title = _("Transferred to %(unit)s", unit=m.to_unit.name) if m.to_unit_id != m.from_unit_id \
             else _("Status changed")
@@ -111,7 +121,7 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
                             m.recorded_by.display_name if m.recorded_by else None)
     allocations = db.session.scalars(
         select(Allocation).where(Allocation.subject_id == subject.id)
-        .options(selectinload(Allocation.owner), selectinload(Allocation.allocated_by))
+        .options(joinedload(Allocation.owner), joinedload(Allocation.allocated_by))
     )
     for a in allocations:
         title = _("Allocated to %(name)s", name=a.owner.display_name) if a.owner else _("Case owner removed")

@@ -9,6 +9,7 @@ from typing import cast
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -100,7 +101,7 @@ def caseload() -> str:
 @bp.route("/subjects/<int:subject_id>")
 @case_workers
 def show(subject_id: int) -> str:
-    subject = policy.load_subject(subject_id)
+    subject = policy.load_subject(subject_id, options=(joinedload(Subject.alerts),))
     via = None if policy.in_scope(g.user, subject) else policy.active_break_glass(g.user, subject)
     services.record_view(g.user, subject, via)
     panels = registry().panels_for_subject(g.user, subject)

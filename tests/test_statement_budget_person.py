@@ -1,0 +1,78 @@
+"""Statement budget of the person's page (issue 18): each panel and the timeline read what they show in a fixed
+number of statements, whatever the person holds — more links (to people in and out of the viewer's scope),
+owners, movements and observations add rows, never statements. What two parts of the page both show (the
+links, the observations, the assessments, the recruitment attempts, the movements) is read once.
+
+The page is not yet within the budget of 12 that the other main pages keep (tests/test_statement_budget.py):
+every feature keeps its own tables and shows them in its panel and on the timeline. PERSON_PAGE is the count
+reached, so that it can only go down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+
+from app.db import db, utcnow
+from tests import factories
+from tests.test_connections_links import record_link
+from tests.test_statement_budget import counting
+
+# Counted on PostgreSQL and SQLite alike (SQLite's BEGIN IMMEDIATE takes the place of PostgreSQL's chain lock).
+PERSON_PAGE = 33
+
+
+def _grow(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int], subject_id: int, client: Any,
+          start: int) -> None:
+    """Three more links to people of the viewer's unit, two to people of another unit (pending, named to the
+    viewer only through break-glass for one of them), two more allocations, a transfer back and forth is not
+    needed: a status change is a movement; three more observations."""
+    from app.auth.models import User
+    from app.interventions import services as interventions
+    from app.subjects import services as subjects
+    from app.subjects.models import Subject
+
+    for n in range(3):
+        other = factories.make_subject(app, users["supervisor"].id, units["A"], f"A{start + n:04d}QQ",
+                                       given_name=f"Inner{n}", family_name="Person")
+        assert record_link(client, subject_id, other_id=str(other)).status_code == 302
+    for n in range(2):
+        reference = f"B{start + n:04d}QQ"
+        factories.make_subject(app, users["assessor_b"].id, units["B"], reference, given_name=f"Outer{n}",
+                               family_name="Person")
+        assert record_link(client, subject_id, other_reference=reference).status_code == 302
+    factories.open_break_glass(app, users["assessor"].id, f"B{start:04d}QQ")
+    with app.app_context():
+        supervisor = db.session.get(User, users["supervisor"].id)
+        assessor = db.session.get(User, users["assessor"].id)
+        subject = db.session.get(Subject, subject_id)
+        assert supervisor is not None and assessor is not None and subject is not None
+        g.user = supervisor
+        subjects.allocate(supervisor, subject, users["supervisor"].id, "Cover while on leave")
+        subjects.allocate(supervisor, subject, users["assessor"].id, "Back from leave")
+        g.user = assessor
+        for n in range(3):
+            interventions.record_observation(assessor, subject, utcnow().date(), "positive_engagement", "Wing log",
+                                             f"Observation number {start + n} on the wing.")
+        db.session.commit()
+
+
+def test_the_persons_page_reads_each_kind_of_row_in_one_statement_however_many_it_shows(
+        app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int], records: dict[str, int],
+        assessed: dict[str, int], login_as: Any) -> None:
+    client = login_as("assessor")
+    path = f"/subjects/{records['subject_a']}"
+    _grow(app, users, units, records["subject_a"], client, 100)
+    client.get(path)  # the first request after sign-in may prune sessions, and this one clears the messages
+    with counting(app) as few:
+        assert client.get(path).status_code == 200
+    _grow(app, users, units, records["subject_a"], client, 200)
+    client.get(path)  # shows (and so clears from the session) the messages of the links just recorded
+    with counting(app) as many:
+        page = client.get(path)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Inner2 Person" in html and "Outer0 Person" in html  # out of scope, opened by break-glass
+    assert "Outer1 Person" not in html  # out of scope: "a person in another unit"
+    assert len(many) == len(few), [s for s in many if s not in few]
+    assert len(few) <= PERSON_PAGE, "\n".join(s[:120].replace("\n", " ") for s in few)
