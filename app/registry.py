@@ -285,6 +285,9 @@ class PersonRegistry:
     # its targets in app/connections).
     observation_forms: dict[str, str] = field(default_factory=dict)
     package_sections: list[PackageSection] = field(default_factory=list)
+    # (object type, action) of the audit events a feature's timeline reads (app/audit/history.py reads the
+    # person's events of every registered kind in one statement).
+    history_kinds: set[tuple[str, str]] = field(default_factory=set)
     people: People | None = None
 
     def hold(self, holding: Holding) -> None:

@@ -22,8 +22,7 @@ from app.assessments.models import (
     Screening,
     ScreeningResponse,
 )
-from app.audit.models import AuditEvent
-from app.auth.models import User
+from app.audit import history
 from app.db import db
 from app.registry import Holding, PersonRegistry, TimelineEntry, bulk, dated
 from app.subjects.models import Subject
@@ -118,13 +117,8 @@ def _decisions(subject: Subject) -> list[tuple[str, str, datetime, str | None]]:
     """Every submission and return of the person's assessments, oldest first, as (action, assessment id,
     when, by whom). The assessment keeps only its latest submission and return; the audit trail, written in
     the same transaction as each, keeps all of them."""
-    rows = db.session.execute(
-        select(AuditEvent.action, AuditEvent.object_id, AuditEvent.occurred_at, User.display_name)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.subject_id == subject.id, AuditEvent.object_type == "assessment",
-               AuditEvent.action.in_(("submit", "return")))
-        .order_by(AuditEvent.id))
-    return [(action, object_id or "", when, by) for action, object_id, when, by in rows]
+    return [(s.action, s.object_id or "", s.occurred_at, s.actor_name)
+            for s in history.steps_of(subject.id, "assessment", "submit", "return")]
 
 
 def timeline(subject: Subject) -> Iterable[TimelineEntry]:
@@ -165,6 +159,7 @@ _CHALLENGE_DECIDED = {
 
 
 def register(registry: PersonRegistry) -> None:
+    registry.history_kinds.update({("assessment", "submit"), ("assessment", "return")})
     registry.hold(Holding(
         "assessments", ("screenings", "screening_responses", "assessments", "assessment_ratings",
                         "assessment_returns", "challenges"),

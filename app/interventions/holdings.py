@@ -12,8 +12,7 @@ from sqlalchemy import delete, select
 
 from app.assessments import catalogue
 from app.assessments.models import Assessment
-from app.audit.models import AuditEvent
-from app.auth.models import User
+from app.audit import history
 from app.db import db, utcnow
 from app.interventions import queries, work
 from app.interventions.models import (
@@ -81,17 +80,11 @@ def erase(subject: Subject) -> dict[str, int]:
 def _status_changes_by(subject: Subject) -> dict[tuple[str, str], str]:
     """Who moved each of the person's interventions to each status, by (intervention id, status). The
     intervention keeps only the dates of its steps; the audit trail, written with each, keeps who took them."""
-    rows = db.session.execute(
-        select(AuditEvent.object_id, AuditEvent.details, User.display_name)
-        .join(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.subject_id == subject.id, AuditEvent.object_type == "intervention",
-               AuditEvent.action == "update")
-        .order_by(AuditEvent.id))
     by: dict[tuple[str, str], str] = {}
-    for object_id, details, name in rows:
-        change = (details or {}).get("changes", {}).get("status")
-        if object_id and isinstance(change, list) and len(change) == 2:
-            by[(object_id, str(change[1]))] = name
+    for step in history.steps_of(subject.id, "intervention", "update"):
+        change = step.details.get("changes", {}).get("status")
+        if step.object_id and step.actor_name is not None and isinstance(change, list) and len(change) == 2:
+            by[(step.object_id, str(change[1]))] = step.actor_name
     return by
 
 
@@ -135,6 +128,7 @@ def _ended(kind: str, status: str) -> str:
 
 
 def register(registry: PersonRegistry) -> None:
+    registry.history_kinds.add(("intervention", "update"))
     registry.hold(Holding(
         "interventions",
         ("interventions", "intervention_goals", "intervention_factors", "intervention_sessions", "observations"),

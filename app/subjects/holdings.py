@@ -163,6 +163,7 @@ def _on_user_left_units(_app: Flask, *, actor: User, user: User, unit_ids: froze
 
 
 def register(app: Flask, registry: PersonRegistry) -> None:
+    registry.history_kinds.add((moves.LOCATION_OBJECT, "update"))
     registry.hold(Holding("subjects", ("movements", "allocations", "break_glass_accesses", "subject_alerts"),
                           erase=erase, subject_access=subject_access, timeline=timeline_with_locations))
     # Another person's break-glass reason may name this one ("sibling of A1000AA").

@@ -10,13 +10,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app import policy
-from app.audit import trail
-from app.audit.models import AuditEvent
+from app.audit import history, trail
 from app.auth.models import User
-from app.db import bump_version, db
+from app.db import bump_version
 from app.errors import Invalid, NotAllowed
 from app.registry import Move, MoveConflict, TimelineEntry, registry
 from app.subjects.models import Subject, location_text
@@ -157,11 +155,8 @@ def change_location(actor: User, subject: Subject, typed: Location, expected_ver
 
 def timeline(subject: Subject) -> Iterable[TimelineEntry]:
     """Location changes, read from their audit events (the trail is their history)."""
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.subject_id == subject.id, AuditEvent.object_type == LOCATION_OBJECT,
-                                 AuditEvent.action == "update").order_by(AuditEvent.id))
-    for event in events:
-        after = (event.details or {}).get("location") or {}
+    for event in history.steps_of(subject.id, LOCATION_OBJECT, "update"):
+        after = event.details.get("location") or {}
         place = location_text(after.get("wing"), after.get("landing"), after.get("cell"))
         yield TimelineEntry(event.occurred_at, "location", _("Location changed") if place else _("Location cleared"),
                             _("Now %(location)s.", location=place) if place else "", event.actor_username)
