@@ -8,12 +8,12 @@ from datetime import date
 from typing import Any
 
 import wtforms
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
 from app.errors import Invalid
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.text import control_character_problem
 
 # Dates are typed as text in ISO form (year-month-day), not <input type=date>: a browser's date picker

@@ -2,8 +2,10 @@
 translations (instrument files, configured lists).
 
 Every word a user reads goes through the Flask-Babel catalogues in app/translations: in Python
-`from flask_babel import gettext as _, lazy_gettext as _l, ngettext` (lazy at import time: form labels, enum
-labels), in templates `_()`, `ngettext()` and `{% trans %}`. What is stored, audited and exported as data stays
+`from app.i18n import gettext as _, lazy_gettext as _l, ngettext` (lazy at import time: form labels, enum
+labels), in templates `_()`, `ngettext()` and `{% trans %}`. These are Flask-Babel's own functions with one
+difference: the catalogue of the request's language is looked up once per request, not once per message (see
+`_translations`). What is stored, audited and exported as data stays
 in codes. The language of a request is, in order: the signed-in user's own choice (their account page), the
 service's default (WAYPOINT_LANGUAGE); before sign-in, the language picked on the sign-in page (its `lang`
 parameter, remembered in the LANGUAGE_COOKIE), else the browser's Accept-Language among the languages the service
@@ -16,8 +18,12 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+import flask_babel
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 # The languages Waypoint ships, by code, each named in itself (how a language is offered in a list).
@@ -189,10 +195,92 @@ def number(value: float | int | None, empty: str = "") -> str:
     return str(format_decimal(value))
 
 
+# --- messages ------------------------------------------------------------------------------------------------
+# Flask-Babel finds the catalogue anew for every message (the context, the domain, the locale and its name, a
+# cache keyed by them): about 25 µs a message in Python and 40 in a template, where a page shows hundreds. The
+# catalogue found is kept for the rest of the request where Flask-Babel keeps its own per-request state
+# (`g._flask_babel.babel_translations`, which its `force_locale` clears and restores and its `refresh` deletes,
+# so a forced or changed language is still followed; tests/test_languages_core.py checks both).
+
+
+def _translations() -> Any:
+    if not has_app_context():
+        return flask_babel.get_translations()  # outside an application: the messages as written
+    state = g.get("_flask_babel")
+    found = getattr(state, "babel_translations", None)
+    if found is None:
+        found = flask_babel.get_translations()
+        g._flask_babel.babel_translations = found
+    return found
+
+
+def gettext(string: str, **variables: Any) -> str:
+    text: str = _translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    text: str = _translations().ungettext(singular, plural, num)
+    return text % variables
+
+
+def pgettext(context: str, string: str, **variables: Any) -> str:
+    text: str = _translations().upgettext(context, string)
+    return text % variables if variables else text
+
+
+def npgettext(context: str, singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    text: str = _translations().unpgettext(context, singular, plural, num)
+    return text % variables
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
+    return LazyString(gettext, string, **variables)
+
+
+def lazy_pgettext(context: str, string: str, **variables: Any) -> LazyString:
+    return LazyString(pgettext, context, string, **variables)
+
+
+def _marked(context: Context, text: str) -> str:
+    return Markup(text) if context.eval_ctx.autoescape else text  # noqa: S704 - catalogue text, as jinja2.ext.i18n marks it
+
+
+@pass_context
+def _page_gettext(context: Context, string: str, **variables: Any) -> str:
+    return _marked(context, _translations().ugettext(string)) % variables
+
+
+@pass_context
+def _page_ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return _marked(context, _translations().ungettext(singular, plural, num)) % variables
+
+
+@pass_context
+def _page_pgettext(context: Context, message_context: str, string: str, **variables: Any) -> str:
+    variables.setdefault("context", message_context)
+    return _marked(context, _translations().upgettext(message_context, string)) % variables
+
+
+@pass_context
+def _page_npgettext(context: Context, message_context: str, singular: str, plural: str, num: int,
+                    **variables: Any) -> str:
+    variables.setdefault("context", message_context)
+    variables.setdefault("num", num)
+    return _marked(context, _translations().unpgettext(message_context, singular, plural, num)) % variables
+
+
 def init_app(app: Flask) -> None:
     from app.extensions import babel
 
     babel.init_app(app, locale_selector=select_locale)
+    # In place of the callables Flask-Babel gives jinja2.ext.i18n (newstyle: the same escaping and formatting),
+    # without its lookup per message nor two more calls through the template context.
+    app.jinja_env.globals.update(_=_page_gettext, gettext=_page_gettext, ngettext=_page_ngettext,
+                                 pgettext=_page_pgettext, npgettext=_page_npgettext)
     # {% trans %} blocks are written over several lines; their msgid is the text with whitespace collapsed.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals.update(html_lang=html_lang, text_direction=direction, localized=localized,

@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, request
-from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter, Map
+
+from app.i18n import gettext as _
 
 # The largest value of PostgreSQL's BIGINT and of SQLite's INTEGER, which every id and version column is.
 MAX_ID = 2**63 - 1

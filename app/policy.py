@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.interfaces import ORMOption
@@ -40,6 +38,8 @@ from app.connections.models import (
     RecruitmentTarget,
 )
 from app.db import Base, db, per_request, utcnow
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.interventions.models import Intervention
 from app.oversight.models import Alert
 from app.retention.models import ErasureRequest

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import gettext as _
+from app.i18n import gettext as _
 
 _BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 _REFUSED_IN_NARRATIVE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")

@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, make_response, render_template, request
 from flask.wrappers import Response as FlaskResponse
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -23,6 +22,7 @@ from app.db import db
 from app.errors import Conflict, DomainError, NotAllowed
 from app.extensions import csrf
 from app.i18n import direction, html_lang, number
+from app.i18n import gettext as _
 
 log = logging.getLogger("waypoint")
 

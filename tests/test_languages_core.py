@@ -81,3 +81,40 @@ def test_the_language_cookie_is_secure_where_the_session_cookie_is(app) -> None:
     response = app.test_client().get("/login?lang=fr")
     [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{LANGUAGE_COOKIE}=")]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_messages_follow_a_forced_language_and_a_refresh_as_flask_babel_does(app) -> None:
+    """app.i18n looks the catalogue up once per request (speed, issue 18): it must still follow force_locale (the
+    audit's and the packages' English) and refresh() (the account page's new language), as Flask-Babel does."""
+    import flask_babel
+    from flask import render_template_string
+
+    from app import i18n
+
+    with app.test_request_context("/login", headers={"Accept-Language": "fr"}):
+        assert i18n.gettext("Sign in to Waypoint") == flask_babel.gettext("Sign in to Waypoint") \
+            == "Se connecter à Waypoint"
+        with flask_babel.force_locale("en"):
+            assert i18n.gettext("Sign in to Waypoint") == "Sign in to Waypoint"
+            assert render_template_string("{{ _('Sign in to Waypoint') }}") == "Sign in to Waypoint"
+        assert i18n.gettext("Sign in to Waypoint") == "Se connecter à Waypoint"
+        assert render_template_string("{{ _('Sign in to Waypoint') }}") == "Se connecter à Waypoint"
+        assert str(i18n.lazy_gettext("Sign in to Waypoint")) == "Se connecter à Waypoint"
+        # The account page saves the new language, then refresh()es: the next lookup chooses anew.
+        app.extensions["babel"].locale_selector = lambda: "ar"
+        try:
+            flask_babel.refresh()
+            assert i18n.gettext("Sign in to Waypoint") == flask_babel.gettext("Sign in to Waypoint") != \
+                "Se connecter à Waypoint"
+        finally:
+            app.extensions["babel"].locale_selector = i18n.select_locale
+
+
+def test_page_messages_escape_their_values_and_count_their_plurals(app) -> None:
+    from flask import render_template_string
+
+    with app.test_request_context("/login", headers={"Accept-Language": "en"}):
+        page = render_template_string("{{ _('%(date)s: by %(recruiter)s', date='1 May', recruiter='<b>X</b>') }}|"
+                                      "{{ ngettext('%(num)d open item', '%(num)d open items', 2) }}|"
+                                      "{% trans n=1 %}{{ n }} apple{% pluralize %}{{ n }} apples{% endtrans %}")
+    assert page == "1 May: by &lt;b&gt;X&lt;/b&gt;|2 open items|1 apple"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from flask_babel import gettext as _
 
 from app.admin import services
 from app.audit.trail import cli_actor
 from app.auth.models import Role, UnitKind
 from app.db import db
 from app.errors import Invalid
+from app.i18n import gettext as _
 
 units_cli = AppGroup("units", help="Manage units (prisons and probation regions).")
 users_cli = AppGroup("users", help="Manage user accounts.")

@@ -3,11 +3,11 @@ checked by the services in one pass, so that the error summary lists every probl
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 
 from app.auth.models import ROLE_LABELS, UNIT_KIND_LABELS, Role, UnitKind
 from app.forms import ConfirmForm, SelectChoice, WaypointForm
+from app.i18n import lazy_gettext as _l
 
 ROLE_CHOICES = [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role]
 KIND_CHOICES = [SelectChoice(k.value, UNIT_KIND_LABELS[k]) for k in UnitKind]

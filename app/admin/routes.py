@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -22,6 +19,9 @@ from app.auth.sessions import current_session
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid
 from app.forms import SelectChoice, parse_date, show_errors
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
+from app.i18n import ngettext
 from app.ids import form_id
 
 bp = Blueprint("admin", __name__)

@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import policy, signals
@@ -20,6 +19,7 @@ from app.auth.services import clear_failures, normalise_username, recent_failure
 from app.auth.sessions import end_all_sessions
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid
+from app.i18n import gettext as _
 from app.text import control_character_problem
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")

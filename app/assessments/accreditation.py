@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import policy
@@ -14,6 +13,7 @@ from app.audit import trail
 from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import Invalid
+from app.i18n import gettext as _
 
 
 def grant(user: User | None, instrument_id: str, valid_until: date | None, *, granted_by: User | None,

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from app import policy
 from app.assessments.models import Assessment, Challenge, ChallengeOutcome
 from app.assessments.refusals import Refused
@@ -14,6 +11,8 @@ from app.audit import trail
 from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import Invalid
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 
 RAISED_BY = {"person", "lawyer", "staff"}
 

@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.assessments import catalogue
 from app.assessments.models import InstrumentVersion
+from app.i18n import gettext as _
+from app.i18n import ngettext
 from instruments.loader import DEFAULT_DIRECTORY, Instrument, InstrumentError, load_directory, load_file
 
 instruments_cli = AppGroup("instruments", help="Instrument files (YAML, validated against instruments/schema.json).")

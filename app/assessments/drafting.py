@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -23,6 +22,7 @@ from app.assessments.refusals import audited
 from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import read_dates, show_errors
+from app.i18n import gettext as _
 from app.ids import form_id
 from instruments.loader import Instrument
 

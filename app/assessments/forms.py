@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import cache
 from typing import cast
 
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 
 from app.assessments import tasks
 from app.forms import DateField, SelectChoice, WaypointForm
+from app.i18n import lazy_gettext as _l
 from instruments.loader import Instrument, Item, Option
 
 

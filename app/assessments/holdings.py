@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from contextlib import suppress
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
@@ -24,6 +23,7 @@ from app.assessments.models import (
 )
 from app.audit import history
 from app.db import db
+from app.i18n import gettext as _
 from app.registry import Holding, PersonRegistry, TimelineEntry, bulk, dated
 from app.subjects.models import Subject
 from reports import model

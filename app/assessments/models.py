@@ -6,7 +6,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.db import Base, UTCDateTime, enum_check, utcnow
+from app.i18n import lazy_gettext as _l
 from app.subjects.models import Subject
 
 

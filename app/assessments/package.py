@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.assessments import catalogue
 from app.assessments.models import Assessment, AssessmentStatus
 from app.db import db
 from app.i18n import day_from_iso
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.registry import PackageSection, PersonRegistry, ReceivedItem
 from app.subjects.models import Subject
 from instruments.loader import Instrument

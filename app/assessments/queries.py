@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -14,6 +13,7 @@ from app.assessments import catalogue
 from app.assessments.models import Assessment, AssessmentStatus, Screening
 from app.auth.models import User
 from app.db import db, per_request
+from app.i18n import gettext as _
 from app.registry import Panel
 from app.subjects.models import Subject
 from reports.charts import JudgementPoint

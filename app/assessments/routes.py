@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -23,6 +21,8 @@ from app.auth.reauth import requires_recent_auth
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import read_date, show_errors
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.ids import id_arg
 
 bp = Blueprint("assessments", __name__)

@@ -10,9 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from app import policy
 from app.assessments import catalogue
 from app.assessments.models import Screening, ScreeningResponse
@@ -21,6 +18,8 @@ from app.audit import trail
 from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import Invalid
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.subjects.models import Subject
 from instruments.loader import Instrument
 

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import policy
@@ -30,6 +28,8 @@ from app.auth.models import User
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid
 from app.i18n import day, day_from_iso
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.subjects.models import Subject
 from instruments.loader import Instrument
 

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from app.assessments import services
 from app.assessments.models import Assessment
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from instruments.loader import Instrument, Item
 
 # Domain codes match ^[a-z][a-z0-9_]*$ (instruments/schema.json), so a code with a hyphen never collides.

@@ -8,8 +8,6 @@ may do it and that the new author will have access (app/policy.py)."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.assessments.models import Assessment, AssessmentStatus
@@ -19,6 +17,8 @@ from app.auth.models import User
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid
 from app.i18n import day
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.registry import WorkItem, WorkKind
 from app.subjects.models import Subject
 

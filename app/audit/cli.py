@@ -8,12 +8,12 @@ import sys
 import click
 from flask import g
 from flask.cli import AppGroup
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app.audit import review
 from app.audit.trail import cli_actor
 from app.db import db
+from app.i18n import gettext as _
+from app.i18n import ngettext
 
 audit_cli = AppGroup("audit", help="The audit trail.")
 

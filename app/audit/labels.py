@@ -4,8 +4,9 @@ in the reader's language. A code with no label here (a feature's new action) is 
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+
+from app.i18n import lazy_gettext as _l
 
 ACTION_LABELS: dict[str, LazyString] = {
     "account_language": _l("Language change"),

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Engine, create_engine, false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -27,6 +26,7 @@ from app.audit.models import AuditEvent, AuditEventPerson, AuditVerification
 from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import NotAllowed
+from app.i18n import gettext as _
 from app.registry import registry
 
 PAGE_SIZE = 50

@@ -4,9 +4,6 @@ chain verification page. Every visit is itself an audit event."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms import Form, StringField
 
@@ -16,6 +13,9 @@ from app.audit.models import AuditEvent
 from app.db import db
 from app.errors import Invalid
 from app.forms import ConfirmForm, DateField, read_date_range, show_errors
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
+from app.i18n import ngettext
 from app.ids import id_arg
 from app.registry import registry
 from app.text import control_character_problem

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.forms import WaypointForm
+from app.i18n import lazy_gettext as _l
 
 
 class LoginForm(WaypointForm):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, enum_check, utcnow
+from app.i18n import lazy_gettext as _l
 
 
 class Role(StrEnum):

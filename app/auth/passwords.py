@@ -5,9 +5,10 @@ from __future__ import annotations
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
+
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 
 # A constant hash to verify against when the username is unknown, so that timing does not reveal it.
 _DUMMY_PASSWORD = "waypoint-timing-equaliser"  # noqa: S105 - not a credential

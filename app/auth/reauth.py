@@ -20,13 +20,13 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from werkzeug.wrappers import Response
 
 from app.auth.redirects import local_path
 from app.auth.sessions import ServerSession, current_session
 from app.db import utcnow
+from app.i18n import gettext as _
 
 F = TypeVar("F", bound=Callable[..., Any])
 

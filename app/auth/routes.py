@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from werkzeug.wrappers import Response
 
@@ -21,6 +19,8 @@ from app.auth.sessions import ServerSession, current_session, purge_expired
 from app.db import utcnow
 from app.errors import Invalid
 from app.forms import SelectChoice, show_errors
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 
 bp = Blueprint("auth", __name__)
 

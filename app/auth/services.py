@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from enum import Enum
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from app import signals
@@ -21,6 +20,7 @@ from app.auth.models import LoginFailure, User
 from app.auth.sessions import end_all_sessions
 from app.db import db, utcnow
 from app.errors import Invalid
+from app.i18n import gettext as _
 
 
 class LoginOutcome(Enum):

@@ -16,13 +16,13 @@ from enum import Enum
 import pyotp
 import segno
 from flask import current_app
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.audit import trail
 from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import Invalid
+from app.i18n import gettext as _
 
 # Steps accepted either side of the current one.
 VALID_WINDOW = 1

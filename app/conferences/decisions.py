@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from flask import Flask, current_app
-from flask_babel import gettext as _
 
 from app.i18n import LocalText
+from app.i18n import gettext as _
 from config import ConfigError
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")

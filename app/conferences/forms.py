@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 
 from app.conferences.models import ATTENDANCE_LABELS, KIND_LABELS, ActionStatus, Attendance, ConferenceKind
 from app.forms import DateField, SelectChoice, WaypointForm
+from app.i18n import lazy_gettext as _l
 
 KIND_CHOICES = [SelectChoice("", _l("Choose the kind"))] + [
     SelectChoice(k.value, KIND_LABELS[k]) for k in ConferenceKind]

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from app.conferences import decisions, queries
 from app.conferences.models import ConferenceAction, ConferenceAttendee, ConferenceKind, Discussion, Dissent
 from app.db import utcnow
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.registry import (
     REMOVED_TEXT,
     DigestedText,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from app import policy
 from app.auth.models import User
 from app.conferences import holdings
 from app.conferences.models import Conference
 from app.exports.gather import header
 from app.i18n import day
+from app.i18n import gettext as _
 from reports import model
 from reports.conference_minutes import build_conference_minutes
 

@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from app.conferences import decisions
 from app.conferences.models import ConferenceKind
 from app.conferences.queries import subject_discussions
 from app.i18n import day
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.registry import PackageSection, PersonRegistry, ReceivedItem
 from app.subjects.models import Subject
 

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -20,6 +18,8 @@ from app.conferences.models import ActionStatus, Conference, ConferenceAction, D
 from app.db import db, per_request, utcnow
 from app.errors import NotAllowed
 from app.i18n import day
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.registry import Panel, WorkItem, WorkKind
 from app.subjects.models import Subject
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -39,6 +37,8 @@ from app.exports import services as exports
 from app.exports.forms import ExportForm
 from app.forms import SelectChoice, read_date, show_errors
 from app.i18n import day
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.ids import form_id
 
 bp = Blueprint("conferences", __name__)

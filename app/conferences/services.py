@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import policy
@@ -30,6 +28,8 @@ from app.conferences.models import (
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.i18n import day
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.subjects.models import Subject
 
 SHORT = 200

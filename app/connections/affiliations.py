@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +28,7 @@ from app.connections.models import (
 from app.db import bump_version, db, per_request, utcnow
 from app.errors import Invalid, NotAllowed
 from app.i18n import day
+from app.i18n import gettext as _
 from app.subjects.models import Subject
 
 SOURCE_MAX = 200

@@ -14,8 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
@@ -35,6 +33,8 @@ from app.connections.models import (
 )
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.registry import Move, MoveConflict, MoveGuard, Panel, TimelineEntry
 from app.subjects.models import AlertCode, Subject
 from reports import model

@@ -3,10 +3,10 @@ checks every rule."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, TextAreaField
 
 from app.forms import WaypointForm
+from app.i18n import lazy_gettext as _l
 
 
 class AuthoriseKeepApartForm(WaypointForm):

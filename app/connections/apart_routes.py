@@ -5,7 +5,6 @@ a person the supervisor may not see is "a person in another unit" here too."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -16,6 +15,7 @@ from app.connections.models import PersonLink
 from app.db import db
 from app.errors import Conflict, Invalid
 from app.forms import show_errors
+from app.i18n import gettext as _
 from app.ids import form_id
 
 bp = Blueprint("keep_apart", __name__)

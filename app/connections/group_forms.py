@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
 from app.connections.models import (
@@ -21,6 +20,7 @@ from app.connections.models import (
     lazy_label,
 )
 from app.forms import DateField, SelectChoice, WaypointForm
+from app.i18n import lazy_gettext as _l
 
 
 def _choices(prompt: Any, enum: Iterable[Any]) -> list[SelectChoice]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from app import policy
@@ -19,6 +18,7 @@ from app.connections.models import CooperationForm, Group, GroupKind, GroupLink,
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.i18n import day
+from app.i18n import gettext as _
 
 NAME_MAX = 200
 SOURCE_MAX = 200

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask import g, has_app_context
-from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 
 from app import policy
@@ -29,6 +28,7 @@ from app.connections.models import (
 )
 from app.db import utcnow
 from app.i18n import day
+from app.i18n import gettext as _
 from app.interventions.models import Observation, ObservationCategory
 from app.registry import DigestedText, Holding, Panel, PersonRegistry, TimelineEntry, bulk, object_id
 from app.subjects.models import Subject

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from app.connections.models import (
@@ -14,6 +13,7 @@ from app.connections.models import (
     lazy_label,
 )
 from app.forms import DateField, SelectChoice, WaypointForm
+from app.i18n import lazy_gettext as _l
 
 KIND_CHOICES = [SelectChoice("", _l("Choose the kind of link"))] + [SelectChoice(k.value, lazy_label(k))
                                                                     for k in LinkKind]

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -19,6 +18,7 @@ from app.connections.models import Affiliation, Group, LinkKind, LinkStatus, Per
 from app.connections.recruitment import targeted_count
 from app.db import db, per_request
 from app.i18n import day
+from app.i18n import gettext as _
 from app.interventions.models import Observation
 from app.registry import Panel
 from app.subjects.models import Subject

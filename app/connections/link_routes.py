@@ -4,7 +4,6 @@ recruitment" list. Each handler checks access through app/policy.py before it ac
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -14,6 +13,7 @@ from app.connections.link_forms import DecideLinkForm, EndLinkForm, LinkForm, Re
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import SelectChoice, read_dates, show_errors
+from app.i18n import gettext as _
 from app.ids import form_id
 from app.subjects.models import Subject
 

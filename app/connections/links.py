@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +30,8 @@ from app.connections.models import (
 )
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.subjects.models import Subject
 
 # Kinds read the same both ways; recruiter → target is directed.

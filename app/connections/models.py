@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.db import Base, UTCDateTime, enum_check, utcnow
+from app.i18n import lazy_gettext as _l
 from app.interventions.models import Observation
 from app.subjects.models import Subject
 

@@ -11,7 +11,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
@@ -32,6 +31,7 @@ from app.connections.models import (
 )
 from app.db import db, utcnow
 from app.i18n import day
+from app.i18n import gettext as _
 from app.ids import parse_id
 from app.interventions.models import Observation, ObservationCategory
 from app.subjects.models import Subject

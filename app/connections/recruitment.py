@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, select
 
 from app import policy
@@ -23,6 +22,7 @@ from app.connections.links import Grading, check_grading, current_link, find_by_
 from app.connections.models import Group, LinkKind, LinkStatus, PersonLink, RecruitmentTarget
 from app.db import db, utcnow
 from app.errors import Invalid, NotAllowed
+from app.i18n import gettext as _
 from app.interventions.models import Observation, ObservationCategory
 from app.interventions.services import record_observation
 from app.subjects.models import Subject

@@ -4,7 +4,6 @@ Each handler checks access through app/policy.py; every page that shows people a
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -23,6 +22,7 @@ from app.connections.models import GroupKind, NexusLevel
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid
 from app.forms import SelectChoice, read_date, read_dates, show_errors
+from app.i18n import gettext as _
 from app.ids import form_id
 from app.subjects.models import Subject
 

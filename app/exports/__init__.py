@@ -1,8 +1,9 @@
 """Exports: PDF case summaries, subject-access reports and audit extracts, each asked for with a purpose
 and a recipient and recorded in the audit trail."""
 
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import get_locale
 
+from app.i18n import gettext, ngettext
 from reports import language as _report_language
 
 

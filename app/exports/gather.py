@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import g
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.assessments import holdings as assessment_holdings
@@ -17,6 +15,8 @@ from app.auth.models import Role, User
 from app.connections import holdings as connection_holdings
 from app.connections import link_queries
 from app.db import db, utcnow
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.interventions import holdings as intervention_holdings
 from app.interventions.models import Intervention, InterventionSession, InterventionType
 from app.interventions.queries import subject_interventions

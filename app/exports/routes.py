@@ -6,8 +6,6 @@ import hashlib
 import logging
 
 from flask import Blueprint, current_app, flash, g, make_response, render_template
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, select
 from werkzeug.wrappers import Response
 
@@ -20,6 +18,8 @@ from app.errors import Invalid, NotAllowed
 from app.exports import gather, services
 from app.exports.forms import AuditExtractForm, ExportForm, PersonExportForm
 from app.forms import SelectChoice, read_date_range, show_errors
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.registry import ExportDisclosure, registry
 from app.subjects.models import Subject
 from reports.audit_extract import audit_extract_csv, build_audit_extract_pdf, cut_notice

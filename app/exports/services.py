@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import policy
@@ -15,6 +13,8 @@ from app.audit.review import AuditFilters
 from app.auth.models import User
 from app.db import db
 from app.errors import Invalid, NotAllowed
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.registry import DisclosureLedger
 from app.subjects.models import Subject
 from reports import model

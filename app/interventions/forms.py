@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from app.forms import DateField, SelectChoice, WaypointForm
+from app.i18n import lazy_gettext as _l
 from app.interventions.models import (
     ENGAGEMENT_ANCHORS,
     Attendance,

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from app.assessments import catalogue
 from app.assessments.models import Assessment
 from app.audit import history
 from app.db import db, utcnow
+from app.i18n import gettext as _
 from app.interventions import queries, work
 from app.interventions.models import (
     GoalOutcome,

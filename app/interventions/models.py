@@ -6,13 +6,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.db import Base, UTCDateTime, enum_check, utcnow
+from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_pgettext
 from app.subjects.models import Subject
 
 

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from app.i18n import day_from_iso
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.interventions.models import Attendance, GoalOutcome, InterventionStatus, InterventionType
 from app.interventions.queries import subject_interventions
 from app.registry import PackageSection, PersonRegistry, ReceivedItem

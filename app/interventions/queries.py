@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import policy
 from app.auth.models import User
 from app.db import db, per_request, utcnow
+from app.i18n import gettext as _
 from app.i18n import number
 from app.ids import parse_id
 from app.interventions.models import (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -14,6 +13,7 @@ from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import SelectChoice, read_date, show_errors
 from app.i18n import day
+from app.i18n import gettext as _
 from app.ids import form_id
 from app.interventions import queries, services, work
 from app.interventions.forms import (

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import policy
@@ -21,6 +19,8 @@ from app.auth.models import User
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid
 from app.i18n import day
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.interventions.models import (
     ENGAGEMENT_ANCHORS,
     NEEDS_REASON,

@@ -6,8 +6,6 @@ that the acting supervisor may do it and that the new owner will have access (ap
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import policy
@@ -17,6 +15,8 @@ from app.auth.models import User
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid
 from app.i18n import day
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.interventions.models import OPEN_STATUSES, Intervention, InterventionStatus
 from app.registry import WorkItem, WorkKind
 from app.subjects.models import Subject

@@ -14,7 +14,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app, g
 from flask.cli import AppGroup
-from flask_babel import gettext as _
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -22,6 +21,7 @@ from app.admin import services
 from app.audit.trail import cli_actor
 from app.auth.models import Role, Unit, UnitKind, User
 from app.db import db
+from app.i18n import gettext as _
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 demo_cli = AppGroup("demo", help="Demonstration data.")

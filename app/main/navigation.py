@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from app import policy
 from app.db import utcnow
+from app.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -30,6 +29,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
+from app.i18n import gettext as _
 from app.oversight.models import Alert, AlertKind
 from app.registry import Panel
 from app.subjects.models import BreakGlassAccess, Subject

@@ -7,13 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Unit, User
 from app.db import Base, UTCDateTime, enum_check, utcnow
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 
 
 class AlertKind(StrEnum):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
@@ -12,6 +10,8 @@ from app import policy
 from app.audit import trail
 from app.errors import Invalid
 from app.forms import WaypointForm, show_errors
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.oversight import alerts
 
 bp = Blueprint("alerts", __name__)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
+from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.retention import services
 
 retention_cli = AppGroup("retention", help="Retention review.")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 
 from app.forms import WaypointForm
+from app.i18n import lazy_gettext as _l
 
 
 class RequestForm(WaypointForm):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -13,6 +11,8 @@ from app.audit import trail
 from app.db import db
 from app.errors import Invalid, NotAllowed
 from app.forms import show_errors
+from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.retention import services
 from app.retention.forms import ConfirmErasureForm, RequestForm
 from app.retention.models import ErasureRequest, ErasureStatus

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 
 from app import policy
@@ -22,6 +21,7 @@ from app.audit import trail
 from app.auth.models import User
 from app.db import db, utcnow
 from app.errors import Invalid, NotAllowed
+from app.i18n import gettext as _
 from app.registry import REMOVED_TEXT, bulk, registry
 from app.retention.models import ErasureInProgress, ErasureRequest, ErasureStatus
 from app.subjects.models import Movement, Subject

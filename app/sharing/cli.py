@@ -8,13 +8,13 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit.trail import cli_actor
 from app.auth.models import Unit
 from app.db import db
 from app.errors import Invalid
+from app.i18n import gettext as _
 from app.sharing import exchange, packages, services, signing
 from app.subjects.models import Subject
 

@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import policy
@@ -21,6 +20,7 @@ from app.db import db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.exports import gather
 from app.i18n import day
+from app.i18n import gettext as _
 from app.registry import registry
 from app.sharing import packages, services, signing
 from app.sharing.models import Direction, DisclosureKind, ReceivedPackage

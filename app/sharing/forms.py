@@ -3,12 +3,12 @@ units are set by the routes from the service's data."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from app.exports.forms import ExportForm
 from app.forms import DateField, SelectChoice, WaypointForm
+from app.i18n import lazy_gettext as _l
 from app.sharing.models import DECISION_LABELS, KIND_LABELS, Decision, DisclosureKind
 
 DECISION_CHOICES = [SelectChoice(d.value, DECISION_LABELS[d]) for d in Decision if d != Decision.PENDING]

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app import policy
@@ -21,6 +19,8 @@ from app.auth.models import User
 from app.conferences import package as conference_package
 from app.db import db, utcnow
 from app.i18n import day
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.interventions import package as intervention_package
 from app.registry import (
     REMOVED_TEXT,

@@ -6,12 +6,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Unit, User
 from app.db import Base, UTCDateTime, enum_check, utcnow
+from app.i18n import lazy_gettext as _l
 from app.subjects.models import Subject
 
 

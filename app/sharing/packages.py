@@ -17,14 +17,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import force_locale
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from app.db import utcnow
 from app.errors import Invalid
-from app.i18n import number
+from app.i18n import gettext as _
+from app.i18n import ngettext, number
 from app.registry import PersonRegistry
 from app.sharing import signing
 from app.subjects.models import Subject

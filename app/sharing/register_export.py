@@ -8,12 +8,12 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.db import utcnow
 from app.exports.services import ExportRequest, record_export
 from app.i18n import day
+from app.i18n import gettext as _
 from app.sharing import services
 from app.sharing.holdings import what_was_shared
 from app.sharing.legal_bases import legal_bases

@@ -4,8 +4,6 @@ withholding, export). Each handler checks access through app/policy.py and audit
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -17,6 +15,8 @@ from app.errors import Conflict, Invalid, NotAllowed
 from app.exports.services import ExportRequest, check_request
 from app.forms import SelectChoice, read_dates, show_errors
 from app.i18n import day
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.ids import form_id
 from app.sharing import exchange, packages, register_export, services, signing
 from app.sharing.forms import (

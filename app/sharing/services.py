@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import policy
@@ -16,6 +15,7 @@ from app.audit import trail
 from app.auth.models import User
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
+from app.i18n import gettext as _
 from app.registry import ExportDisclosure
 from app.sharing.legal_bases import legal_bases
 from app.sharing.models import Decision, Direction, Disclosure, DisclosureKind, DisclosureRequest

@@ -17,7 +17,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from flask_babel import gettext as _
+
+from app.i18n import gettext as _
 
 PRIVATE_KEY_FILE = "package_signing.key"
 PUBLIC_KEY_FILE = "package_signing.pub"

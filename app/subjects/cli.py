@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.audit.trail import cli_actor
 from app.auth.models import Unit
 from app.db import db
 from app.errors import Invalid
+from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.subjects import roll_import
 
 subjects_cli = AppGroup("subjects", help="People in custody or under supervision.")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from app.auth.models import User
 from app.forms import DateField, SelectChoice, WaypointForm
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.ids import form_id
 from app.registry import WorkItem
 from app.subjects.handover import Decision, owner_field, reason_field

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import policy
@@ -19,6 +18,7 @@ from app.audit import trail
 from app.auth.models import Unit, User
 from app.db import db, utcnow
 from app.errors import Invalid, NotAllowed
+from app.i18n import gettext as _
 from app.registry import WorkItem, registry
 from app.subjects import moves, services
 from app.subjects.handover_models import Departure, DepartureReason, Handover, HandoverItem, HandoverOutcome

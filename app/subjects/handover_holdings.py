@@ -8,15 +8,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import signals
 from app.auth.models import User
 from app.db import db
-from app.i18n import moment, number
+from app.i18n import gettext as _
+from app.i18n import moment, ngettext, number
 from app.registry import DigestedText, Holding, Panel, PersonRegistry, TimelineEntry, bulk, object_id
 from app.subjects import handover
 from app.subjects.handover_models import DepartureReason, Handover, HandoverItem

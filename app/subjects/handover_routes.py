@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import cast
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from app import policy
@@ -15,6 +13,8 @@ from app.audit import trail
 from app.db import db
 from app.errors import Invalid, NotAllowed
 from app.forms import ConfirmForm, show_errors
+from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.registry import WorkItem, registry
 from app.subjects import handover, work
 from app.subjects.forms import ReassignWorkForm, decisions_from, work_rows_form

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
-from flask_babel import gettext as _
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -17,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app import signals
 from app.auth.models import User
 from app.db import db
+from app.i18n import gettext as _
 from app.registry import (
     REMOVED_TEXT,
     DigestedText,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Unit, User
 from app.db import Base, UTCDateTime, enum_check, utcnow
+from app.i18n import gettext
+from app.i18n import lazy_gettext as _l
 
 
 class CustodyStatus(StrEnum):

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
 from app import policy
 from app.audit import history, trail
 from app.auth.models import User
 from app.db import bump_version
 from app.errors import Invalid, NotAllowed
+from app.i18n import gettext as _
 from app.registry import Move, MoveConflict, TimelineEntry, registry
 from app.subjects.models import Subject, location_text
 

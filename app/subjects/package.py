@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from app.i18n import day
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.registry import PackageSection, PersonRegistry, ReceivedItem
 from app.subjects.models import AlertCode, CustodyStatus, OffenceCategory, Subject
 

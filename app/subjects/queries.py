@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, literal, or_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import policy
 from app.auth.models import User
 from app.db import db, utcnow
+from app.i18n import gettext as _
 from app.ids import parse_id
 from app.subjects.models import BreakGlassAccess, Subject, SubjectAlert
 

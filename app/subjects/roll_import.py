@@ -18,7 +18,6 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -26,6 +25,7 @@ from app.audit import trail
 from app.auth.models import Unit
 from app.db import db, utcnow
 from app.errors import Invalid
+from app.i18n import gettext as _
 from app.i18n import number
 from app.subjects import services
 from app.subjects.models import AlertCode, CustodyStatus, OffenceCategory, Subject

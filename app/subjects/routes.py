@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import cast
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
@@ -19,6 +18,7 @@ from app.db import db
 from app.errors import Conflict, Invalid, NotAllowed
 from app.forms import ConfirmForm, SelectChoice, read_dates, show_errors
 from app.i18n import day_from_iso
+from app.i18n import gettext as _
 from app.ids import form_id, id_arg
 from app.registry import WorkItem, registry
 from app.subjects import handover, moves, queries, services, work

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import policy, signals
@@ -21,6 +19,8 @@ from app.auth.models import Unit, UnitKind, User
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.i18n import day
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.registry import Move
 from app.subjects import moves
 from app.subjects.models import (

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased
 
@@ -19,6 +17,8 @@ from app.audit import trail
 from app.auth.models import User, user_units
 from app.db import bump_version, db
 from app.errors import Invalid
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.registry import WorkItem, WorkKind, registry
 from app.subjects import services
 from app.subjects.models import Allocation, Subject
