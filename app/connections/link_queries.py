@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import policy
@@ -18,7 +18,7 @@ from app.connections.models import Affiliation, Group, LinkKind, LinkStatus, Per
 from app.connections.recruitment import targeted_count
 from app.db import db
 from app.i18n import day
-from app.registry import Panel
+from app.registry import Panel, Tally
 from app.subjects.models import Subject
 from reports import model
 from reports.charts import NetworkEdge, NetworkNode, NodeKind, connections_svg
@@ -256,17 +256,17 @@ def awaiting_confirmation(user: User) -> Sequence[PersonLink]:
         .where(policy.links_confirmable_by(user)).order_by(PersonLink.recorded_at, PersonLink.id)).all()
 
 
-def awaiting_count(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(PersonLink)
-                             .join(Subject, Subject.id == PersonLink.other_id)
-                             .where(policy.links_confirmable_by(user))) or 0
+def awaiting_count(user: User) -> Select[tuple[int]]:
+    """How many links wait for the supervisor's confirmation (the dashboard's count, a tally)."""
+    return (select(func.count()).select_from(PersonLink).join(Subject, Subject.id == PersonLink.other_id)
+            .where(policy.links_confirmable_by(user)))
 
 
 def dashboard_panel(user: User) -> Panel | None:
     """Counts only (no person named): the targeted-for-recruitment list and, for supervisors, the links that
     wait for their confirmation."""
-    targeted = targeted_count(user)
-    awaiting = awaiting_count(user) if policy.is_supervisor(user) else None
+    targeted = Tally(targeted_count(user))
+    awaiting = Tally(awaiting_count(user)) if policy.is_supervisor(user) else None
     return Panel("connections/links_dashboard_panel.html", {"targeted": targeted, "awaiting": awaiting})
 
 
