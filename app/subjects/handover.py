@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app import policy
 from app.audit import trail
@@ -204,7 +205,10 @@ def incoming(user: User) -> list[Handover]:
         select(Handover).join(Subject, Subject.id == Handover.subject_id)
         .where(policy.handovers_visible_to(user), Handover.to_unit_id.in_(sorted(user.unit_ids)),
                Handover.acknowledged_at.is_(None), Subject.erased_at.is_(None))
-        .order_by(Handover.created_at, Handover.id)))
+        .order_by(Handover.created_at, Handover.id)
+        # What the dashboard shows of each, in the same statement.
+        .options(contains_eager(Handover.subject), joinedload(Handover.from_unit), joinedload(Handover.created_by),
+                 joinedload(Handover.items))).unique())
 
 
 # --- departures: the work a user left in a unit ----------------------------------------------------------------
@@ -237,7 +241,8 @@ def open_departures(user: User) -> list[tuple[Departure, int]]:
         return []
     found = db.session.scalars(select(Departure).where(policy.departures_visible_to(user),
                                                        Departure.cleared_at.is_(None))
-                               .order_by(Departure.departed_at, Departure.id))
+                               .order_by(Departure.departed_at, Departure.id)
+                               .options(joinedload(Departure.user), joinedload(Departure.unit)))
     return [(departure, count) for departure in found if (count := len(departure_work(departure)))]
 
 
