@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from flask import Flask, current_app
-from sqlalchemy import Delete, Select, Update, select
+from sqlalchemy import Delete, Select, Update, func, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -72,6 +72,11 @@ class Tally:
     def __init__(self, query: Select[tuple[int]]) -> None:
         self.query = query
         self.value: int | None = None
+
+
+def count_of(query: Select[Any]) -> Select[tuple[int]]:
+    """The number of rows `query` reads (for a Tally): the same query, counted."""
+    return select(func.count()).select_from(query.order_by(None).subquery())
 
 
 def read_tallies(tallies: Iterable[Tally]) -> None:
@@ -178,7 +183,12 @@ class WorkKind:
     user owns about people of the unit. `reassign(item_id, new_owner, actor)` and `end(item_id, reason, actor)`
     change one item, audited, flushing and never committing; `end` is None for work that cannot be ended.
     `label` is what users read (a lazy `_l(...)` string: it is registered at start-up and shown in each reader's
-    language; `str()` it where a plain string is needed, never write it to the audit trail)."""
+    language; `str()` it where a plain string is needed, never write it to the audit trail).
+
+    `count_owned_in_unit(user, unit_id, unowned_only)` is the count, as a query to read as a Tally, of the items
+    `owned_in_unit(user, unit_id)` lists (only those nobody owns with `unowned_only`; None where the kind has none
+    such): the dashboard counts every departed user's work in one statement with it. A kind without it is
+    counted by listing its items."""
 
     name: str
     label: str
@@ -186,6 +196,7 @@ class WorkKind:
     owned_in_unit: Callable[[User, int], Sequence[WorkItem]]
     reassign: Callable[[int, User, User], None]
     end: Callable[[int, str, User], None] | None = None
+    count_owned_in_unit: Callable[[User, int, bool], Select[tuple[int]] | None] | None = None
 
 
 @dataclass(frozen=True)

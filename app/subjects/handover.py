@@ -24,7 +24,7 @@ from app.registry import WorkItem, registry
 from app.subjects import moves, services
 from app.subjects.handover_models import Departure, DepartureReason, Handover, HandoverItem, HandoverOutcome
 from app.subjects.models import Movement, Subject
-from app.subjects.work import has_access, key, open_work, stranded_in_unit
+from app.subjects.work import has_access, key, open_work, stranded_counts, stranded_in_unit
 from app.text import control_character_problem
 
 MAX_NOTE = 4000
@@ -239,11 +239,12 @@ def open_departures(user: User) -> list[tuple[Departure, int]]:
     is closed by the next reassignment of its work."""
     if not policy.is_supervisor(user):
         return []
-    found = db.session.scalars(select(Departure).where(policy.departures_visible_to(user),
-                                                       Departure.cleared_at.is_(None))
-                               .order_by(Departure.departed_at, Departure.id)
-                               .options(joinedload(Departure.user), joinedload(Departure.unit)))
-    return [(departure, count) for departure in found if (count := len(departure_work(departure)))]
+    found = list(db.session.scalars(select(Departure).where(policy.departures_visible_to(user),
+                                                            Departure.cleared_at.is_(None))
+                                    .order_by(Departure.departed_at, Departure.id)
+                                    .options(joinedload(Departure.user), joinedload(Departure.unit))))
+    counts = stranded_counts([(departure.user, departure.unit_id) for departure in found])
+    return [(departure, count) for departure, count in zip(found, counts, strict=True) if count]
 
 
 def _clear(departure: Departure) -> None:
