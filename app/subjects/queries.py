@@ -125,7 +125,9 @@ class Dashboard:
 
     @property
     def caseload_count(self) -> int:
-        return self.caseload.value or 0
+        if self.caseload.value is None:
+            raise RuntimeError("the caseload tally was not read (registry.panels_for_dashboard reads it)")
+        return self.caseload.value
 
 
 DASHBOARD_LIST = 50  # people at most in each of the two review lists
