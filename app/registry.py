@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from flask import Flask, current_app
-from sqlalchemy import Delete, Update
+from sqlalchemy import Delete, Select, Update, func, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -59,6 +59,36 @@ class Panel:
     template: str
     context: dict[str, Any]
     subject_ids: tuple[int, ...] = ()
+
+
+class Tally:
+    """A number a page shows (how many alerts are open, how many links wait), given as a scalar SELECT that is not
+    run on its own: `read_tallies` reads every tally of the page in one statement, each a subquery of it, so a page
+    of counts costs one round trip rather than one each. A dashboard panel puts a Tally in its context; the
+    template receives the number."""
+
+    __slots__ = ("query", "value")
+
+    def __init__(self, query: Select[tuple[int]]) -> None:
+        self.query = query
+        self.value: int | None = None
+
+
+def count_of(query: Select[Any]) -> Select[tuple[int]]:
+    """The number of rows `query` reads (for a Tally): the same query, counted."""
+    return select(func.count()).select_from(query.order_by(None).subquery())
+
+
+def read_tallies(tallies: Iterable[Tally]) -> None:
+    """Give each tally not yet read its value, in one SELECT of them all (within the request's transaction, so
+    the numbers agree with the lists read beside them)."""
+    pending = [t for t in tallies if t.value is None]
+    if not pending:
+        return
+    row = db.session.execute(select(*(t.query.scalar_subquery().label(f"tally_{n}")
+                                      for n, t in enumerate(pending)))).one()
+    for tally, value in zip(pending, row, strict=True):
+        tally.value = int(value or 0)
 
 
 Eraser = Callable[["Subject"], dict[str, int]]
@@ -153,7 +183,12 @@ class WorkKind:
     user owns about people of the unit. `reassign(item_id, new_owner, actor)` and `end(item_id, reason, actor)`
     change one item, audited, flushing and never committing; `end` is None for work that cannot be ended.
     `label` is what users read (a lazy `_l(...)` string: it is registered at start-up and shown in each reader's
-    language; `str()` it where a plain string is needed, never write it to the audit trail)."""
+    language; `str()` it where a plain string is needed, never write it to the audit trail).
+
+    `count_owned_in_unit(user, unit_id, unowned_only)` is the count, as a query to read as a Tally, of the items
+    `owned_in_unit(user, unit_id)` lists (only those nobody owns with `unowned_only`; None where the kind has none
+    such): the dashboard counts every departed user's work in one statement with it. A kind without it is
+    counted by listing its items."""
 
     name: str
     label: str
@@ -161,6 +196,7 @@ class WorkKind:
     owned_in_unit: Callable[[User, int], Sequence[WorkItem]]
     reassign: Callable[[int, User, User], None]
     end: Callable[[int, str, User], None] | None = None
+    count_owned_in_unit: Callable[[User, int, bool], Select[tuple[int]] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -335,8 +371,16 @@ class PersonRegistry:
     def panels_for_subject(self, user: User, subject: Subject) -> list[Panel]:
         return [panel for source in self.subject_panels if (panel := source(user, subject)) is not None]
 
-    def panels_for_dashboard(self, user: User) -> list[Panel]:
-        return [panel for source in self.dashboard_panels if (panel := source(user)) is not None]
+    def panels_for_dashboard(self, user: User, tallies: Iterable[Tally] = ()) -> list[Panel]:
+        """The dashboard's panels, for `user`. The tallies in their contexts are read together with `tallies`
+        (the page's own counts), in one statement, and the contexts hold their numbers."""
+        panels = [panel for source in self.dashboard_panels if (panel := source(user)) is not None]
+        in_contexts = [(panel.context, key, value) for panel in panels for key, value in panel.context.items()
+                       if isinstance(value, Tally)]
+        read_tallies([*tallies, *(value for _, _, value in in_contexts)])
+        for context, key, value in in_contexts:
+            context[key] = value.value
+        return panels
 
     def subject_access(self, subject: Subject) -> dict[str, Any]:
         """Every holding's sections of the subject-access report, by field; a field given twice is an error."""

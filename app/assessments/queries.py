@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app import policy
 from app.assessments import catalogue
@@ -37,8 +37,7 @@ def assessments_needed(user: User) -> list[Subject]:
     user's units and caseload (case workers)."""
     return list(db.session.scalars(
         select(Subject).where(policy.subjects_visible_to(user), Subject.assessment_needed_since.is_not(None))
-        .order_by(Subject.assessment_needed_since).limit(100)
-        .options(joinedload(Subject.unit), joinedload(Subject.case_owner), selectinload(Subject.alerts))))
+        .order_by(Subject.assessment_needed_since).limit(100)))  # the list shows names and dates only
 
 
 def awaiting_approval(user: User) -> list[Assessment]:
@@ -103,10 +102,26 @@ def subject_panel(user: User, subject: Subject) -> Panel | None:
     }, subject_ids=(subject.id,))
 
 
+def _drafts_and_awaiting(user: User) -> tuple[list[Assessment], list[Assessment]]:
+    """`my_drafts` and `awaiting_approval` in one statement, told apart by their status (a user never decides
+    their own assessment, so none is in both)."""
+    if not policy.is_supervisor(user):
+        return my_drafts(user), []
+    mine = (Assessment.author_id == user.id) & (Assessment.status == AssessmentStatus.DRAFT.value)
+    rows = list(db.session.scalars(
+        select(Assessment).join(Subject, Subject.id == Assessment.subject_id)
+        .where(mine | policy.assessments_decidable_by(user))
+        .options(contains_eager(Assessment.subject), joinedload(Assessment.author))))
+    drafts = sorted((a for a in rows if a.status == AssessmentStatus.DRAFT.value),
+                    key=lambda a: a.updated_at, reverse=True)
+    awaiting = sorted((a for a in rows if a.status != AssessmentStatus.DRAFT.value),
+                      key=lambda a: (a.submitted_at is None, a.submitted_at))
+    return drafts, awaiting
+
+
 def dashboard_panel(user: User) -> Panel | None:
-    drafts = my_drafts(user)
+    drafts, awaiting = _drafts_and_awaiting(user)
     needed = assessments_needed(user)
-    awaiting = awaiting_approval(user)
     return Panel("assessments/_dashboard_panel.html", {
         "needed": needed,
         "awaiting": awaiting,

@@ -8,7 +8,7 @@ may do it and that the new author will have access (app/policy.py)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.assessments.models import Assessment, AssessmentStatus
 from app.assessments.services import accreditation_problem, instrument_of
@@ -19,7 +19,7 @@ from app.errors import Invalid
 from app.i18n import day
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
-from app.registry import WorkItem, WorkKind
+from app.registry import WorkItem, WorkKind, count_of
 from app.subjects.models import Subject
 
 KIND = "assessment_draft"
@@ -41,13 +41,18 @@ def for_subject(subject: Subject) -> list[WorkItem]:
     return [work_item(a) for a in found]
 
 
+def _owned_in_unit(user: User, unit_id: int) -> Select[tuple[Assessment]]:
+    return (select(Assessment).join(Subject, Subject.id == Assessment.subject_id)
+            .where(Assessment.author_id == user.id, Assessment.status == AssessmentStatus.DRAFT.value,
+                   Subject.unit_id == unit_id, Subject.erased_at.is_(None)))
+
+
 def owned_in_unit(user: User, unit_id: int) -> list[WorkItem]:
-    found = db.session.scalars(
-        select(Assessment).join(Subject, Subject.id == Assessment.subject_id)
-        .where(Assessment.author_id == user.id, Assessment.status == AssessmentStatus.DRAFT.value,
-               Subject.unit_id == unit_id, Subject.erased_at.is_(None))
-        .order_by(Assessment.id))
-    return [work_item(a) for a in found]
+    return [work_item(a) for a in db.session.scalars(_owned_in_unit(user, unit_id).order_by(Assessment.id))]
+
+
+def count_owned_in_unit(user: User, unit_id: int, unowned_only: bool) -> Select[tuple[int]] | None:
+    return None if unowned_only else count_of(_owned_in_unit(user, unit_id))  # a draft always has its author
 
 
 def reassign(item_id: int, new_author: User, _actor: User) -> None:
@@ -70,4 +75,4 @@ def reassign(item_id: int, new_author: User, _actor: User) -> None:
 
 
 WORK_KIND = WorkKind(KIND, _l("Assessment draft"), for_subject=for_subject, owned_in_unit=owned_in_unit,
-                     reassign=reassign)
+                     reassign=reassign, count_owned_in_unit=count_owned_in_unit)

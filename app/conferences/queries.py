@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app import policy
@@ -20,7 +20,7 @@ from app.errors import NotAllowed
 from app.i18n import day
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
-from app.registry import Panel, WorkItem, WorkKind
+from app.registry import Panel, WorkItem, WorkKind, count_of
 from app.subjects.models import Subject
 
 WORK_KIND = "conference_action"
@@ -108,14 +108,17 @@ def _item(action: ConferenceAction, subject_id: int, held_on: date) -> WorkItem:
                     title=_("Conference action of %(date)s: %(text)s", date=day(held_on), text=text), due=action.due_on)
 
 
+def _open_actions_query(*where: object) -> Select[tuple[ConferenceAction, int, date]]:
+    return (select(ConferenceAction, Discussion.subject_id, Conference.held_on)
+            .join(Discussion, Discussion.id == ConferenceAction.discussion_id)
+            .join(Conference, Conference.id == Discussion.conference_id)
+            .join(Subject, Subject.id == Discussion.subject_id)
+            .where(ConferenceAction.status == ActionStatus.OPEN.value, *where))  # type: ignore[arg-type]
+
+
 def _open_actions(*where: object) -> list[WorkItem]:
     rows = db.session.execute(
-        select(ConferenceAction, Discussion.subject_id, Conference.held_on)
-        .join(Discussion, Discussion.id == ConferenceAction.discussion_id)
-        .join(Conference, Conference.id == Discussion.conference_id)
-        .join(Subject, Subject.id == Discussion.subject_id)
-        .where(ConferenceAction.status == ActionStatus.OPEN.value, *where)  # type: ignore[arg-type]
-        .order_by(ConferenceAction.due_on, ConferenceAction.id)).tuples()
+        _open_actions_query(*where).order_by(ConferenceAction.due_on, ConferenceAction.id)).tuples()
     return [_item(action, subject_id, held_on) for action, subject_id, held_on in rows]
 
 
@@ -125,6 +128,12 @@ def work_for_subject(subject: Subject) -> Sequence[WorkItem]:
 
 def work_owned_in_unit(user: User, unit_id: int) -> Sequence[WorkItem]:
     return _open_actions(ConferenceAction.owner_id == user.id, Subject.unit_id == unit_id)
+
+
+def count_work_owned_in_unit(user: User, unit_id: int, unowned_only: bool) -> Select[tuple[int]] | None:
+    if unowned_only:
+        return None  # these all have `user` as owner
+    return count_of(_open_actions_query(ConferenceAction.owner_id == user.id, Subject.unit_id == unit_id))
 
 
 def _action(item_id: int) -> ConferenceAction:
@@ -143,4 +152,5 @@ def end_work(item_id: int, reason: str, actor: User) -> None:
 
 
 WORK = WorkKind(name=WORK_KIND, label=cast(str, _l("Conference actions")), for_subject=work_for_subject,
-                owned_in_unit=work_owned_in_unit, reassign=reassign_work, end=end_work)
+                owned_in_unit=work_owned_in_unit, reassign=reassign_work, end=end_work,
+                count_owned_in_unit=count_work_owned_in_unit)

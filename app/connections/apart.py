@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app import policy
 from app.audit import trail
@@ -169,8 +169,7 @@ def awaiting_authorisation(user: User) -> list[PersonLink]:
     """The keep-aparts the supervisor may authorise, oldest first."""
     return list(db.session.scalars(
         select(PersonLink).where(policy.keep_aparts_authorisable_by(user))
-        .options(selectinload(PersonLink.subject), selectinload(PersonLink.other),
-                 selectinload(PersonLink.recorded_by))
+        .options(joinedload(PersonLink.subject), joinedload(PersonLink.other), joinedload(PersonLink.recorded_by))
         .order_by(PersonLink.recorded_at, PersonLink.id)))
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import policy
@@ -20,7 +20,7 @@ from app.db import db, per_request
 from app.i18n import day
 from app.i18n import gettext as _
 from app.interventions.models import Observation
-from app.registry import Panel
+from app.registry import Panel, Tally
 from app.subjects.models import Subject
 from reports import model
 from reports.charts import NetworkEdge, NetworkNode, NodeKind, connections_svg
@@ -271,17 +271,17 @@ def awaiting_confirmation(user: User) -> Sequence[PersonLink]:
         .where(policy.links_confirmable_by(user)).order_by(PersonLink.recorded_at, PersonLink.id)).all()
 
 
-def awaiting_count(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(PersonLink)
-                             .join(Subject, Subject.id == PersonLink.other_id)
-                             .where(policy.links_confirmable_by(user))) or 0
+def awaiting_count(user: User) -> Select[tuple[int]]:
+    """How many links wait for the supervisor's confirmation (the dashboard's count, a tally)."""
+    return (select(func.count()).select_from(PersonLink).join(Subject, Subject.id == PersonLink.other_id)
+            .where(policy.links_confirmable_by(user)))
 
 
 def dashboard_panel(user: User) -> Panel | None:
     """Counts only (no person named): the targeted-for-recruitment list and, for supervisors, the links that
     wait for their confirmation."""
-    targeted = targeted_count(user)
-    awaiting = awaiting_count(user) if policy.is_supervisor(user) else None
+    targeted = Tally(targeted_count(user))
+    awaiting = Tally(awaiting_count(user)) if policy.is_supervisor(user) else None
     return Panel("connections/links_dashboard_panel.html", {"targeted": targeted, "awaiting": awaiting})
 
 

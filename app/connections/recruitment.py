@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from app import policy
 from app.audit import trail
@@ -168,11 +168,10 @@ def targeted_list(actor: User) -> Sequence[RecruitmentTarget]:
         .order_by(RecruitmentTarget.recorded_at.desc(), RecruitmentTarget.id.desc())).all()
 
 
-def targeted_count(actor: User) -> int:
-    """How many entries the list has (the dashboard's count), without reading them."""
-    return db.session.scalar(select(func.count()).select_from(RecruitmentTarget)
-                             .join(Subject, Subject.id == RecruitmentTarget.target_id)
-                             .where(*_on_the_list(actor))) or 0
+def targeted_count(actor: User) -> Select[tuple[int]]:
+    """How many entries the list has (the dashboard's count, a tally), without reading them."""
+    return (select(func.count()).select_from(RecruitmentTarget)
+            .join(Subject, Subject.id == RecruitmentTarget.target_id).where(*_on_the_list(actor)))
 
 
 def review_target(actor: User, target: RecruitmentTarget, note: str) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true, union
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import policy
@@ -143,7 +143,7 @@ def recent_unit_observations(user: User, days: int = DASHBOARD_OBSERVATION_DAYS,
     rows = list(db.session.scalars(
         policy.scope_to_units(stmt, Subject.unit_id, user).where(Observation.observed_on >= since)
         .order_by(Observation.observed_on.desc(), Observation.id.desc()).limit(limit + 1)
-        .options(selectinload(Observation.subject))))
+        .options(contains_eager(Observation.subject))))  # the person from the join, not a second statement
     return rows[:limit], len(rows) > limit
 
 
@@ -165,17 +165,24 @@ def caseload_interventions(user: User, today: date | None = None, *, of_units: b
     if of_units:
         mine = true()  # policy.subjects_visible_to below is the scope: the people of the user's units
     else:
-        # Both conditions on interventions' own columns and the caseload given as a list of ids, so that
-        # PostgreSQL combines the two indexes; an OR across the joined tables, or with a subquery, made it read
-        # every active intervention in the country (bench/README.md).
-        caseload_ids = db.session.scalars(select(Subject.id).where(Subject.case_owner_id == user.id)).all()
-        mine = or_(Intervention.owner_id == user.id, Intervention.subject_id.in_(caseload_ids))
+        # An OR of the two conditions, across the joined tables or with a subquery, made PostgreSQL read every
+        # active intervention in the country (bench/README.md); a union of the two, each read through its own
+        # index, does not, and needs no separate statement for the caseload's ids.
+        mine = Intervention.id.in_(union(
+            select(Intervention.id).where(Intervention.owner_id == user.id),
+            select(Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
+            .where(Subject.case_owner_id == user.id)))
     # The joins are there for the scope; contains_eager fills each row's subject (and session's
-    # intervention) from them rather than from one more query per relationship.
-    active = list(db.session.scalars(
-        select(Intervention).join(Subject, Subject.id == Intervention.subject_id)
+    # intervention) from them rather than from one more query per relationship. Each active one comes with the
+    # day of its last session (for the quiet ones), read through the index on (intervention, day).
+    last_session = (select(func.max(InterventionSession.held_on))
+                    .where(InterventionSession.intervention_id == Intervention.id).scalar_subquery())
+    rows = db.session.execute(
+        select(Intervention, last_session).join(Subject, Subject.id == Intervention.subject_id)
         .where(mine, policy.subjects_visible_to(user), Intervention.status == InterventionStatus.ACTIVE.value)
-        .order_by(Intervention.started_on, Intervention.id).options(contains_eager(Intervention.subject))))
+        .order_by(Intervention.started_on, Intervention.id).options(contains_eager(Intervention.subject))).all()
+    active = [intervention for intervention, _last in rows]
+    last_held: dict[int, date] = {intervention.id: last for intervention, last in rows if last is not None}
     missed = list(db.session.scalars(
         select(InterventionSession).join(Intervention, Intervention.id == InterventionSession.intervention_id)
         .join(Subject, Subject.id == Intervention.subject_id)
@@ -183,14 +190,6 @@ def caseload_interventions(user: User, today: date | None = None, *, of_units: b
                InterventionSession.held_on >= today - timedelta(days=MISSED_WINDOW_DAYS))
         .order_by(InterventionSession.held_on.desc(), InterventionSession.id.desc())
         .options(contains_eager(InterventionSession.intervention).contains_eager(Intervention.subject))))
-    # Quiet ones are active ones: their last sessions in one grouped query, not a second pass over the
-    # interventions with a correlated subquery.
-    last_held: dict[int, date] = {}
-    if active:
-        last_held = {ident: held for ident, held in db.session.execute(
-            select(InterventionSession.intervention_id, func.max(InterventionSession.held_on))
-            .where(InterventionSession.intervention_id.in_([i.id for i in active]))
-            .group_by(InterventionSession.intervention_id)).tuples()}
     quiet_since = today - timedelta(days=QUIET_DAYS)
     quiet = [i for i in active if (since := last_held.get(i.id) or i.started_on) is not None and since < quiet_since]
     return CaseloadInterventions(active, missed, quiet, of_units)

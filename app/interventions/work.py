@@ -6,7 +6,7 @@ that the acting supervisor may do it and that the new owner will have access (ap
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app import policy
 from app.assessments.refusals import Refused
@@ -18,7 +18,7 @@ from app.i18n import day
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.interventions.models import OPEN_STATUSES, Intervention, InterventionStatus
-from app.registry import WorkItem, WorkKind
+from app.registry import WorkItem, WorkKind, count_of
 from app.subjects.models import Subject
 
 KIND = "intervention"
@@ -37,13 +37,18 @@ def for_subject(subject: Subject) -> list[WorkItem]:
     return [work_item(i) for i in found]
 
 
+def _owned_in_unit(user: User, unit_id: int) -> Select[tuple[Intervention]]:
+    return (select(Intervention).join(Subject, Subject.id == Intervention.subject_id)
+            .where(Intervention.owner_id == user.id, Intervention.status.in_(OPEN_STATUSES),
+                   Subject.unit_id == unit_id, Subject.erased_at.is_(None)))
+
+
 def owned_in_unit(user: User, unit_id: int) -> list[WorkItem]:
-    found = db.session.scalars(
-        select(Intervention).join(Subject, Subject.id == Intervention.subject_id)
-        .where(Intervention.owner_id == user.id, Intervention.status.in_(OPEN_STATUSES),
-               Subject.unit_id == unit_id, Subject.erased_at.is_(None))
-        .order_by(Intervention.id))
-    return [work_item(i) for i in found]
+    return [work_item(i) for i in db.session.scalars(_owned_in_unit(user, unit_id).order_by(Intervention.id))]
+
+
+def count_owned_in_unit(user: User, unit_id: int, unowned_only: bool) -> Select[tuple[int]] | None:
+    return None if unowned_only else count_of(_owned_in_unit(user, unit_id))  # these all have `user` as owner
 
 
 def _open(intervention_id: int) -> Intervention:
@@ -98,4 +103,4 @@ def end(item_id: int, reason: str, _actor: User) -> None:
 
 
 WORK_KIND = WorkKind(KIND, _l("Intervention"), for_subject=for_subject, owned_in_unit=owned_in_unit,
-                     reassign=reassign, end=end)
+                     reassign=reassign, end=end, count_owned_in_unit=count_owned_in_unit)

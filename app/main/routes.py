@@ -20,7 +20,7 @@ bp = Blueprint("main", __name__)
 def home() -> str:
     works_cases = policy.works_cases(g.user)
     board = queries.dashboard(g.user) if works_cases else None
-    panels = registry().panels_for_dashboard(g.user) if works_cases else []
+    panels = registry().panels_for_dashboard(g.user, tallies=[board.caseload]) if board is not None else []
     if board is not None:
         shown = [s.id for s in board.overdue + board.due_soon] + [a.subject_id for a in board.break_glass_to_review]
         trail.record_view([*shown, *(i for panel in panels for i in panel.subject_ids)], object_type="dashboard")

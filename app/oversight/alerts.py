@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from app import policy
@@ -31,7 +31,7 @@ from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.i18n import gettext as _
 from app.oversight.models import Alert, AlertKind
-from app.registry import Panel
+from app.registry import Panel, Tally
 from app.subjects.models import BreakGlassAccess, Subject
 
 NOTE_MIN_WORDS = 3
@@ -179,12 +179,14 @@ def open_alerts(user: User, limit: int = OPEN_QUEUE_LIMIT) -> list[Alert]:
     ))
 
 
+def open_count_query(user: User) -> Select[tuple[int]]:
+    """How many alerts of the user's queue are not acknowledged yet (the dashboard reads it as a tally)."""
+    return (select(func.count()).select_from(Alert)
+            .where(policy.alerts_visible_to(user), Alert.acknowledged_at.is_(None)))
+
+
 def open_count(user: User) -> int:
-    count = db.session.scalar(
-        select(func.count()).select_from(Alert)
-        .where(policy.alerts_visible_to(user), Alert.acknowledged_at.is_(None))
-    )
-    return int(count or 0)
+    return int(db.session.scalar(open_count_query(user)) or 0)
 
 
 def acknowledged_alerts(user: User, limit: int = ACKNOWLEDGED_SHOWN) -> list[Alert]:
@@ -227,4 +229,4 @@ def acknowledge(actor: User, alert: Alert, note: str) -> None:
 def dashboard_panel(user: User) -> Panel | None:
     if not policy.is_supervisor(user):
         return None
-    return Panel("oversight/_dashboard_panel.html", {"open_count": open_count(user)})
+    return Panel("oversight/_dashboard_panel.html", {"open_count": Tally(open_count_query(user))})

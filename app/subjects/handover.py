@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app import policy
 from app.audit import trail
@@ -23,7 +24,7 @@ from app.registry import WorkItem, registry
 from app.subjects import moves, services
 from app.subjects.handover_models import Departure, DepartureReason, Handover, HandoverItem, HandoverOutcome
 from app.subjects.models import Movement, Subject
-from app.subjects.work import has_access, key, open_work, stranded_in_unit
+from app.subjects.work import has_access, key, open_work, stranded_counts, stranded_in_unit
 from app.text import control_character_problem
 
 MAX_NOTE = 4000
@@ -204,7 +205,10 @@ def incoming(user: User) -> list[Handover]:
         select(Handover).join(Subject, Subject.id == Handover.subject_id)
         .where(policy.handovers_visible_to(user), Handover.to_unit_id.in_(sorted(user.unit_ids)),
                Handover.acknowledged_at.is_(None), Subject.erased_at.is_(None))
-        .order_by(Handover.created_at, Handover.id)))
+        .order_by(Handover.created_at, Handover.id)
+        # What the dashboard shows of each, in the same statement.
+        .options(contains_eager(Handover.subject), joinedload(Handover.from_unit), joinedload(Handover.created_by),
+                 joinedload(Handover.items))).unique())
 
 
 # --- departures: the work a user left in a unit ----------------------------------------------------------------
@@ -235,10 +239,12 @@ def open_departures(user: User) -> list[tuple[Departure, int]]:
     is closed by the next reassignment of its work."""
     if not policy.is_supervisor(user):
         return []
-    found = db.session.scalars(select(Departure).where(policy.departures_visible_to(user),
-                                                       Departure.cleared_at.is_(None))
-                               .order_by(Departure.departed_at, Departure.id))
-    return [(departure, count) for departure in found if (count := len(departure_work(departure)))]
+    found = list(db.session.scalars(select(Departure).where(policy.departures_visible_to(user),
+                                                            Departure.cleared_at.is_(None))
+                                    .order_by(Departure.departed_at, Departure.id)
+                                    .options(joinedload(Departure.user), joinedload(Departure.unit))))
+    counts = stranded_counts([(departure.user, departure.unit_id) for departure in found])
+    return [(departure, count) for departure, count in zip(found, counts, strict=True) if count]
 
 
 def _clear(departure: Departure) -> None:

@@ -7,9 +7,10 @@ listed among the work that user left there, as unowned, for the unit's superviso
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import aliased
 
 from app import policy
@@ -19,7 +20,7 @@ from app.db import bump_version, db
 from app.errors import Invalid
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
-from app.registry import WorkItem, WorkKind, registry
+from app.registry import Tally, WorkItem, WorkKind, count_of, read_tallies, registry
 from app.subjects import services
 from app.subjects.models import Allocation, Subject
 
@@ -35,18 +36,26 @@ def for_subject(subject: Subject) -> list[WorkItem]:
     return [work_item(subject, subject.case_owner_id)] if subject.case_owner_id is not None else []
 
 
-def owned_in_unit(user: User, unit_id: int) -> list[WorkItem]:
-    """The cases the user owns in the unit, and those released when they left it that nobody has taken since."""
+def _owned_in_unit(user: User, unit_id: int, unowned_only: bool = False) -> Select[tuple[Subject]]:
     later = aliased(Allocation)
     released = exists().where(
         Allocation.subject_id == Subject.id, Allocation.previous_owner_id == user.id, Allocation.owner_id.is_(None),
         Allocation.note == services.OWNER_LEFT_THE_UNIT,
         ~exists().where(and_(later.subject_id == Subject.id, later.id > Allocation.id)))
-    owned = db.session.scalars(
-        select(Subject).where(Subject.unit_id == unit_id, Subject.erased_at.is_(None),
-                              (Subject.case_owner_id == user.id) | (Subject.case_owner_id.is_(None) & released))
-        .order_by(Subject.family_name, Subject.given_name, Subject.id))
+    unowned = Subject.case_owner_id.is_(None) & released
+    return select(Subject).where(Subject.unit_id == unit_id, Subject.erased_at.is_(None),
+                                 unowned if unowned_only else (Subject.case_owner_id == user.id) | unowned)
+
+
+def owned_in_unit(user: User, unit_id: int) -> list[WorkItem]:
+    """The cases the user owns in the unit, and those released when they left it that nobody has taken since."""
+    owned = db.session.scalars(_owned_in_unit(user, unit_id)
+                               .order_by(Subject.family_name, Subject.given_name, Subject.id))
     return [work_item(s, s.case_owner_id) for s in owned]
+
+
+def count_owned_in_unit(user: User, unit_id: int, unowned_only: bool) -> Select[tuple[int]] | None:
+    return count_of(_owned_in_unit(user, unit_id, unowned_only))
 
 
 def _subject(subject_id: int) -> Subject:
@@ -82,7 +91,7 @@ def end(item_id: int, reason: str, actor: User) -> None:
 
 # The label is lazy (read in the reader's language when shown); it renders as a str wherever it is used.
 WORK_KIND = WorkKind(KIND, cast(str, _l("Case ownership")), for_subject=for_subject, owned_in_unit=owned_in_unit,
-                     reassign=reassign, end=end)
+                     reassign=reassign, end=end, count_owned_in_unit=count_owned_in_unit)
 
 
 # --- shared by handover and reassignment ---------------------------------------------------------------------
@@ -117,3 +126,21 @@ def stranded_in_unit(user: User, unit_id: int) -> list[WorkItem]:
     unowned, or owned by them while they have no access (left, disabled, no longer a case worker)."""
     return [item for kind in registry().work_kinds for item in kind.owned_in_unit(user, unit_id)
             if not has_access(item.owner_id, unit_id)]
+
+
+def stranded_counts(departed: Sequence[tuple[User, int]]) -> list[int]:
+    """How many items `stranded_in_unit(user, unit_id)` lists, for each (user, unit_id), in one statement for them
+    all (a kind that cannot count in SQL is listed). The items of `owned_in_unit` are owned by `user` or by
+    nobody: all are stranded when `user` may no longer work in the unit, else only the unowned ones."""
+    counted: list[tuple[list[Tally], int]] = []
+    for user, unit_id in departed:
+        tallies, listed = [], 0
+        unowned_only = policy.can_own_work_in(user, unit_id)
+        for kind in registry().work_kinds:
+            if kind.count_owned_in_unit is None:
+                listed += sum(1 for item in kind.owned_in_unit(user, unit_id) if not has_access(item.owner_id, unit_id))
+            elif (query := kind.count_owned_in_unit(user, unit_id, unowned_only)) is not None:
+                tallies.append(Tally(query))
+        counted.append((tallies, listed))
+    read_tallies(tally for tallies, _listed in counted for tally in tallies)
+    return [listed + sum(tally.value or 0 for tally in tallies) for tallies, listed in counted]
