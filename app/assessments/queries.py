@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app import policy
@@ -107,10 +107,14 @@ def _drafts_and_awaiting(user: User) -> tuple[list[Assessment], list[Assessment]
     their own assessment, so none is in both)."""
     if not policy.is_supervisor(user):
         return my_drafts(user), []
-    mine = (Assessment.author_id == user.id) & (Assessment.status == AssessmentStatus.DRAFT.value)
+    # A union of the two, each read through its own index: an OR of them made PostgreSQL read every submitted
+    # assessment in the country (105 ms on the national data, bench/README.md).
+    chosen = union_all(
+        select(Assessment.id).where(Assessment.author_id == user.id, Assessment.status == AssessmentStatus.DRAFT.value),
+        select(Assessment.id).join(Subject, Subject.id == Assessment.subject_id)
+        .where(policy.assessments_decidable_by(user)))
     rows = list(db.session.scalars(
-        select(Assessment).join(Subject, Subject.id == Assessment.subject_id)
-        .where(mine | policy.assessments_decidable_by(user))
+        select(Assessment).join(Subject, Subject.id == Assessment.subject_id).where(Assessment.id.in_(chosen))
         .options(contains_eager(Assessment.subject), joinedload(Assessment.author))))
     drafts = sorted((a for a in rows if a.status == AssessmentStatus.DRAFT.value),
                     key=lambda a: a.updated_at, reverse=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, func, literal, or_, select, tuple_
+from sqlalchemy import Select, exists, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import policy
@@ -146,7 +146,8 @@ def dashboard(user: User) -> Dashboard:
     soon_ids = (select(Subject.id).where(scope, Subject.next_review_due.between(
         today, today + timedelta(days=DUE_SOON_DAYS))).order_by(Subject.next_review_due).limit(DASHBOARD_LIST))
     listed = list(db.session.scalars(
-        select(Subject).where(or_(Subject.id.in_(overdue_ids), Subject.id.in_(soon_ids)))
+        select(Subject).where(Subject.id.in_(union_all(  # each limited list a subquery of its own (SQLite)
+            select(overdue_ids.subquery().c.id), select(soon_ids.subquery().c.id))))
         .order_by(Subject.next_review_due)
         .options(joinedload(Subject.unit), joinedload(Subject.case_owner), joinedload(Subject.alerts))).unique())
     overdue = [s for s in listed if s.next_review_due is not None and s.next_review_due < today]
