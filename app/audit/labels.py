@@ -96,6 +96,7 @@ OBJECT_LABELS: dict[str, LazyString] = {
     "handover": _l("handover"),
     "intervention": _l("intervention"),
     "intervention_session": _l("intervention session"),
+    "intervention_work": _l("intervention work"),
     "keep_apart": _l("keep-apart"),
     "keep_apart_override": _l("keep-apart override"),
     "keep_aparts_awaiting": _l("keep-aparts awaiting decision"),

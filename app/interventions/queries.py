@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true, union
+from sqlalchemy import ColumnElement, and_, func, or_, select, true, union, union_all
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import policy
@@ -23,7 +23,7 @@ from app.interventions.models import (
     InterventionStatus,
     Observation,
 )
-from app.registry import Panel
+from app.registry import Panel, Tally, count_of
 from app.subjects.models import Subject
 from reports.charts import AxisMark, EngagementPoint, engagement_svg
 
@@ -33,6 +33,8 @@ QUIET_DAYS = 21
 OBSERVATIONS_PAGE_SIZE = 50
 DASHBOARD_OBSERVATION_DAYS = 14
 DASHBOARD_OBSERVATIONS = 10
+# Each list of intervention work on the dashboard shows this many; the intervention work page shows all.
+DASHBOARD_WORK = 10
 
 
 @dataclass(frozen=True)
@@ -153,13 +155,29 @@ class CaseloadInterventions:
     missed: list[InterventionSession]
     quiet: list[Intervention]
     of_units: bool = False  # the user's units' work (supervisors), not only their own and their caseload's
+    # How many there are of each, when the lists show only the first ones (the dashboard): Tallies that the
+    # dashboard reads with its other counts, then numbers. None: the lists are whole (the intervention work page).
+    totals: dict[str, Tally | int] | None = None
+
+    def total(self, name: str) -> int:
+        """How many there are of the list `name` ("active", "missed", "quiet"), shown or not."""
+        if self.totals is None:
+            return len(getattr(self, name))
+        value = self.totals[name]
+        if isinstance(value, Tally):
+            if value.value is None:
+                raise RuntimeError("the intervention work's tallies were not read (registry.panels_for_dashboard)")
+            return value.value
+        return value
 
 
-def caseload_interventions(user: User, today: date | None = None, *, of_units: bool = False
-                           ) -> CaseloadInterventions:
+def caseload_interventions(user: User, today: date | None = None, *, of_units: bool = False,
+                           limit: int | None = None) -> CaseloadInterventions:
     """For the people on the user's caseload and the interventions they own (or, `of_units`, for every person
-    of the user's units): active interventions, missed sessions in the last 30 days, and active interventions
-    without a session for 21 days."""
+    of the user's units): active interventions (longest running first), missed sessions in the last 30 days
+    (newest first), and active interventions without a session for 21 days (longest without first). With
+    `limit`, each list holds its first `limit` and `totals` says how many there are (a supervisor's units have
+    hundreds: the dashboard shows the first ones, the intervention work page all)."""
     today = today or utcnow().date()
     mine: ColumnElement[bool]
     if of_units:
@@ -172,27 +190,54 @@ def caseload_interventions(user: User, today: date | None = None, *, of_units: b
             select(Intervention.id).where(Intervention.owner_id == user.id),
             select(Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
             .where(Subject.case_owner_id == user.id)))
-    # The joins are there for the scope; contains_eager fills each row's subject (and session's
-    # intervention) from them rather than from one more query per relationship. Each active one comes with the
-    # day of its last session (for the quiet ones), read through the index on (intervention, day).
+    # Each active one comes with the day of its last session (for the quiet ones), read through the index on
+    # (intervention, day); a quiet one is one whose last session, or start, is older than QUIET_DAYS.
     last_session = (select(func.max(InterventionSession.held_on))
                     .where(InterventionSession.intervention_id == Intervention.id).scalar_subquery())
+    quiet_since = today - timedelta(days=QUIET_DAYS)
+    active_of = (select(Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
+                 .where(mine, policy.subjects_visible_to(user), Intervention.status == InterventionStatus.ACTIVE.value))
+    since = func.coalesce(last_session, Intervention.started_on)
+    quiet_of = active_of.where(since < quiet_since)
+    missed_of = (select(InterventionSession.id)
+                 .join(Intervention, Intervention.id == InterventionSession.intervention_id)
+                 .join(Subject, Subject.id == Intervention.subject_id)
+                 .where(mine, policy.subjects_visible_to(user), InterventionSession.attendance.in_(MISSED),
+                        InterventionSession.held_on >= today - timedelta(days=MISSED_WINDOW_DAYS)))
+    chosen: ColumnElement[bool] = true()
+    if limit is not None:
+        # The first of each list in one statement: each a limited subquery of its own, joined by a union.
+        chosen = Intervention.id.in_(union_all(
+            select(active_of.order_by(Intervention.started_on, Intervention.id).limit(limit).subquery().c.id),
+            select(quiet_of.order_by(since, Intervention.id).limit(limit).subquery().c.id)))
+    # The joins are there for the scope; contains_eager fills each row's subject (and session's
+    # intervention) from them rather than from one more query per relationship.
     rows = db.session.execute(
         select(Intervention, last_session).join(Subject, Subject.id == Intervention.subject_id)
-        .where(mine, policy.subjects_visible_to(user), Intervention.status == InterventionStatus.ACTIVE.value)
+        .where(mine, policy.subjects_visible_to(user), Intervention.status == InterventionStatus.ACTIVE.value, chosen)
         .order_by(Intervention.started_on, Intervention.id).options(contains_eager(Intervention.subject))).all()
-    active = [intervention for intervention, _last in rows]
+    found = [intervention for intervention, _last in rows]
     last_held: dict[int, date] = {intervention.id: last for intervention, last in rows if last is not None}
-    missed = list(db.session.scalars(
+
+    def quiet_day(intervention: Intervention) -> date | None:
+        return last_held.get(intervention.id) or intervention.started_on
+
+    quiet = sorted((i for i in found if (day_ := quiet_day(i)) is not None and day_ < quiet_since),
+                   key=lambda i: (quiet_day(i), i.id))
+    newest_first = (InterventionSession.held_on.desc(), InterventionSession.id.desc())
+    missed_ids = missed_of if limit is None else select(missed_of.order_by(*newest_first).limit(limit).subquery().c.id)
+    missed_query = (
         select(InterventionSession).join(Intervention, Intervention.id == InterventionSession.intervention_id)
-        .join(Subject, Subject.id == Intervention.subject_id)
-        .where(mine, policy.subjects_visible_to(user), InterventionSession.attendance.in_(MISSED),
-               InterventionSession.held_on >= today - timedelta(days=MISSED_WINDOW_DAYS))
-        .order_by(InterventionSession.held_on.desc(), InterventionSession.id.desc())
-        .options(contains_eager(InterventionSession.intervention).contains_eager(Intervention.subject))))
-    quiet_since = today - timedelta(days=QUIET_DAYS)
-    quiet = [i for i in active if (since := last_held.get(i.id) or i.started_on) is not None and since < quiet_since]
-    return CaseloadInterventions(active, missed, quiet, of_units)
+        .join(Subject, Subject.id == Intervention.subject_id).where(InterventionSession.id.in_(missed_ids))
+        .order_by(*newest_first)
+        .options(contains_eager(InterventionSession.intervention).contains_eager(Intervention.subject)))
+    missed = list(db.session.scalars(missed_query))
+    if limit is None:
+        return CaseloadInterventions(found, missed, quiet, of_units)
+    active = found[:limit]  # the union may have brought quiet ones beyond the first `limit` active
+    return CaseloadInterventions(active, missed, quiet[:limit], of_units, totals={
+        "active": Tally(count_of(active_of)), "quiet": Tally(count_of(quiet_of)),
+        "missed": Tally(count_of(missed_of))})
 
 
 # --- panels ------------------------------------------------------------------------------------------------
@@ -221,10 +266,12 @@ def dashboard_panel(user: User) -> Panel | None:
         observations, more = recent_unit_observations(user)
     # A supervisor answers for the intervention work of their units, most of which they neither own nor hold
     # on a caseload: their panel shows the units' (and says so); a case worker's shows their own.
-    work = caseload_interventions(user, of_units=policy.is_supervisor(user))
-    shown = [i.subject_id for i in work.active] + [s.intervention.subject_id for s in work.missed] \
-        + [o.subject_id for o in observations]  # the quiet ones are active ones
+    work = caseload_interventions(user, of_units=policy.is_supervisor(user), limit=DASHBOARD_WORK)
+    shown = [i.subject_id for i in work.active + work.quiet] + [s.intervention.subject_id for s in work.missed] \
+        + [o.subject_id for o in observations]
     return Panel("interventions/_dashboard_panel.html", {
         "work": work, "observations": observations, "more_observations": more,
         "observation_days": DASHBOARD_OBSERVATION_DAYS,
+        # Tallies, read with the page's other counts: the template receives numbers.
+        **{f"total_{name}": tally for name, tally in (work.totals or {}).items()},
     }, subject_ids=tuple(shown))

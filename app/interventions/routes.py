@@ -264,6 +264,17 @@ def observe(subject_id: int) -> Response | str | tuple[str, int]:
                            fuller=registry().observation_forms), 400 if form.errors else 200
 
 
+@bp.route("/interventions/work")
+@case_workers
+def work_page() -> str:
+    """The whole of the intervention work the dashboard shows the first of: a case worker's own and their
+    caseload's, a supervisor's units'. Audited as a view of the people it names."""
+    work = queries.caseload_interventions(g.user, of_units=policy.is_supervisor(g.user))
+    trail.record_view([i.subject_id for i in work.active] + [s.intervention.subject_id for s in work.missed],
+                      object_type="intervention_work")
+    return render_template("interventions/work.html", work=work)
+
+
 @bp.route("/observations")
 @supervisors
 def unit_observations() -> str:
