@@ -4,6 +4,7 @@ on a timing; bench/README.md holds the figures."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -111,3 +112,16 @@ def test_growth_benchmark_compares_the_p95_of_two_databases(generated, capsys):
                         "--connections", "2", "--pages", "caseload,subject", "--tool", "python"]) == 0
     out = capsys.readouterr().out
     assert "caseload" in out and "subject" in out and "growth" in out
+
+
+def test_cost_benchmark_measures_each_main_page_one_request_at_a_time(generated, capsys):
+    from bench import cost
+
+    if not generated.startswith("postgresql"):
+        with pytest.raises(SystemExit, match="PostgreSQL"):
+            cost.main(["--database-url", generated])
+        return
+    assert cost.main(["--database-url", generated, "--requests", "2", "--json"]) == 0
+    measured = {row["page"]: row for row in json.loads(capsys.readouterr().out)}
+    assert set(measured) == set(cost.PAGES)
+    assert all(row["statements"] > 0 and row["app_cpu_ms"] > 0 for row in measured.values())
