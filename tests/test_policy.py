@@ -68,6 +68,7 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "interventions.close": {**CASE_WORKERS, "assessor": 403},
     "interventions.observe": CASE_WORKERS,
     "interventions.unit_observations": SUPERVISORS,
+    "interventions.work_page": CASE_WORKERS,
     "conferences.index": CASE_WORKERS,
     "conferences.hold": CASE_WORKERS,
     "conferences.show": CASE_WORKERS,
