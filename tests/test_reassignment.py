@@ -161,6 +161,31 @@ def test_removing_a_user_from_a_unit_lists_their_released_caseload_and_intervent
     assert 'data-testid="unowned-work-count">1<' in supervisor.get("/").get_data(as_text=True)
 
 
+def test_a_released_case_stays_listed_when_someone_elses_case_is_allocated_afterwards(app, login_as, users, units,
+                                                                                      records):
+    """The released case is stranded work until *its* person is given an owner: an allocation of another person,
+    made later, anywhere, does not take it off the list (the check once looked at every person's allocations)."""
+    sid = records["subject_a"]
+    allocate(app, users["supervisor"].id, sid, users["probation"].id)
+    with app.app_context():
+        officer = db.session.get(User, users["probation"].id)
+        assert officer is not None
+        g.cli_actor = "tests"
+        admin_services.update_user(officer, officer, admin_services.UserDetails(
+            "Probation", "probation_officer", [factories.UNIT_B]), officer.version)
+        db.session.commit()
+    [departure] = departures(app)
+    other = factories.make_subject(app, users["supervisor"].id, units["A"], "A1001AA",
+                                   given_name="Later", family_name="Allocated")
+    allocate(app, users["supervisor"].id, other, users["assessor"].id)
+    supervisor = login_as("supervisor")
+    page = supervisor.get(f"/departures/{departure.id}").get_data(as_text=True)
+    assert page.count('data-testid="work-row"') == 1 and "Case ownership (unowned)" in page
+    assert 'data-testid="unowned-work-count">1<' in supervisor.get("/").get_data(as_text=True)
+    allocate(app, users["supervisor"].id, sid, users["assessor"].id)
+    assert "Case ownership (unowned)" not in supervisor.get(f"/departures/{departure.id}").get_data(as_text=True)
+
+
 def test_a_departure_is_only_for_the_units_supervisors(app, login_as, users, records):
     factories.make_intervention(app, users["assessor"].id, records["subject_a"], users["probation"].id)
     disable(app, login_as, users["probation"].id)

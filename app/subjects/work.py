@@ -41,7 +41,7 @@ def _owned_in_unit(user: User, unit_id: int, unowned_only: bool = False) -> Sele
     released = exists().where(
         Allocation.subject_id == Subject.id, Allocation.previous_owner_id == user.id, Allocation.owner_id.is_(None),
         Allocation.note == services.OWNER_LEFT_THE_UNIT,
-        ~exists().where(and_(later.subject_id == Subject.id, later.id > Allocation.id)))
+        ~exists().where(and_(later.subject_id == Allocation.subject_id, later.id > Allocation.id)))
     unowned = Subject.case_owner_id.is_(None) & released
     return select(Subject).where(Subject.unit_id == unit_id, Subject.erased_at.is_(None),
                                  unowned if unowned_only else (Subject.case_owner_id == user.id) | unowned)
