@@ -48,6 +48,17 @@ def departures(app: Flask) -> list[Departure]:
         return list(db.session.scalars(select(Departure).order_by(Departure.id)))
 
 
+def move_probation_officer_to_unit_b(app: Flask, user_id: int) -> None:
+    """The probation officer leaves unit A for unit B (a departure from unit A)."""
+    with app.app_context():
+        officer = db.session.get(User, user_id)
+        assert officer is not None
+        g.cli_actor = "tests"
+        admin_services.update_user(officer, officer, admin_services.UserDetails(
+            "Probation", "probation_officer", [factories.UNIT_B]), officer.version)
+        db.session.commit()
+
+
 def disable(app: Flask, login_as, user_id: int) -> None:
     admin = login_as("admin")
     response = post_form(admin, f"/admin/users/{user_id}/active", {}, token_from=f"/admin/users/{user_id}")
@@ -142,13 +153,7 @@ def test_removing_a_user_from_a_unit_lists_their_released_caseload_and_intervent
     sid = records["subject_a"]
     iid = factories.make_intervention(app, users["assessor"].id, sid, users["probation"].id)
     allocate(app, users["supervisor"].id, sid, users["probation"].id)
-    with app.app_context():
-        officer = db.session.get(User, users["probation"].id)
-        assert officer is not None
-        g.cli_actor = "tests"
-        admin_services.update_user(officer, officer, admin_services.UserDetails(
-            "Probation", "probation_officer", [factories.UNIT_B]), officer.version)
-        db.session.commit()
+    move_probation_officer_to_unit_b(app, users["probation"].id)
     assert get(app, Subject, sid).case_owner_id is None  # access ends with the membership
     [departure] = departures(app)
     assert departure.reason == "left_unit"
@@ -167,13 +172,7 @@ def test_a_released_case_stays_listed_when_someone_elses_case_is_allocated_after
     made later, anywhere, does not take it off the list (the check once looked at every person's allocations)."""
     sid = records["subject_a"]
     allocate(app, users["supervisor"].id, sid, users["probation"].id)
-    with app.app_context():
-        officer = db.session.get(User, users["probation"].id)
-        assert officer is not None
-        g.cli_actor = "tests"
-        admin_services.update_user(officer, officer, admin_services.UserDetails(
-            "Probation", "probation_officer", [factories.UNIT_B]), officer.version)
-        db.session.commit()
+    move_probation_officer_to_unit_b(app, users["probation"].id)
     [departure] = departures(app)
     other = factories.make_subject(app, users["supervisor"].id, units["A"], "A1001AA",
                                    given_name="Later", family_name="Allocated")
