@@ -32,11 +32,16 @@ NAMING_CONVENTION = {
 T = TypeVar("T")
 
 
+def reads_once() -> bool:
+    """Whether `per_request` keeps what it reads for the rest of the request (a GET's page)."""
+    return has_request_context() and request.method == "GET"
+
+
 def per_request(key: Hashable, load: Callable[[], list[T]]) -> list[T]:
     """`load()`, run once per GET request however many parts of the page ask (the subject page shows a
     person's interventions and assessments in their panels and again in the timeline). A page that changes
     data (any other method), and code outside a request, always gets a fresh answer."""
-    if not has_request_context() or request.method != "GET":
+    if not reads_once():
         return load()
     cache: dict[Hashable, list[Any]] = g.setdefault("_per_request_queries", {})
     if key not in cache:

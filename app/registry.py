@@ -54,11 +54,17 @@ class TimelineEntry:
 @dataclass(frozen=True)
 class Panel:
     """A section of a page: the template to include, what it needs, and the people it shows (by id: the page's
-    read is audited as a view of them)."""
+    read is audited as a view of them).
+
+    A dashboard panel whose context depends on numbers (which rows to show, a total) gives the Tallies it needs
+    as `tallies` and a `complete` that builds its context once they are read (with the page's other counts, in
+    one statement), or says None: nothing to show after all."""
 
     template: str
     context: dict[str, Any]
     subject_ids: tuple[int, ...] = ()
+    tallies: tuple[Tally, ...] = ()
+    complete: Callable[[], Panel | None] | None = None
 
 
 class Tally:
@@ -377,10 +383,12 @@ class PersonRegistry:
         panels = [panel for source in self.dashboard_panels if (panel := source(user)) is not None]
         in_contexts = [(panel.context, key, value) for panel in panels for key, value in panel.context.items()
                        if isinstance(value, Tally)]
-        read_tallies([*tallies, *(value for _, _, value in in_contexts)])
+        read_tallies([*tallies, *(value for _, _, value in in_contexts),
+                      *(tally for panel in panels for tally in panel.tallies)])
         for context, key, value in in_contexts:
             context[key] = value.value
-        return panels
+        return [done for panel in panels
+                if (done := panel if panel.complete is None else panel.complete()) is not None]
 
     def subject_access(self, subject: Subject) -> dict[str, Any]:
         """Every holding's sections of the subject-access report, by field; a field given twice is an error."""

@@ -29,8 +29,9 @@ from tests.conftest import login
 from tests.test_statement_budget import BUDGET, counting
 
 # Not yet 12: the break-glass queue, incoming handovers, departures, assessments (two lists), interventions (two),
-# observations, keep-aparts, conference actions and overdue disclosure requests are each a statement of their own.
-SUPERVISOR_BUDGET = 19
+# observations, keep-aparts, conference actions and overdue disclosure requests are each a statement of their own
+# (the departures' counts of work left behind are read with the page's other counts).
+SUPERVISOR_BUDGET = 18
 BUDGETS = {"assessor": BUDGET, "probation": BUDGET, "supervisor": SUPERVISOR_BUDGET, "admin": BUDGET}
 # Whom the added people belong to, per role: their unit and their case owner.
 HOMES = {"assessor": ("HMP-NORTHGATE", "assessor"), "probation": ("PR-EASTERN", "probation"),

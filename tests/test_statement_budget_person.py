@@ -1,7 +1,9 @@
 """Statement budget of the person's page (issue 18): each panel and the timeline read what they show in a fixed
 number of statements, whatever the person holds — more links (to people in and out of the viewer's scope),
-owners, movements and observations add rows, never statements. What two parts of the page both show (the
-links, the observations, the assessments, the recruitment attempts, the movements) is read once.
+owners, movements, observations, groups, skills and conferences add rows, never statements. What two parts of
+the page both show (the links, the affiliations, the observations, the assessments, the recruitment attempts,
+the movements) is read once, and the connections drawing's second step (the links and ties of the people linked
+to the person, the members of the person's groups) comes with the person's own links and affiliations.
 
 The page is not yet within the budget of 12 that the other main pages keep (tests/test_statement_budget.py):
 every feature keeps its own tables and shows them in its panel and on the timeline. PERSON_PAGE is the count
@@ -9,9 +11,11 @@ reached, so that it can only go down."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, g
+from sqlalchemy import select
 
 from app.db import db, utcnow
 from tests import factories
@@ -19,15 +23,18 @@ from tests.test_connections_links import record_link
 from tests.test_statement_budget import counting
 
 # Counted on PostgreSQL and SQLite alike (SQLite's BEGIN IMMEDIATE takes the place of PostgreSQL's chain lock).
-PERSON_PAGE = 31
+PERSON_PAGE = 32
 
 
 def _grow(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int], subject_id: int, client: Any,
           start: int) -> None:
     """Three more links to people of the viewer's unit, two to people of another unit (pending, named to the
     viewer only through break-glass for one of them), two more allocations, a transfer back and forth is not
-    needed: a status change is a movement; three more observations."""
+    needed: a status change is a movement; three more observations; a group the person and one of the people
+    linked to them belong to (the drawing's second step), another group of that person, a skill of concern,
+    and a conference that discussed the person (with an action and a dissent)."""
     from app.auth.models import User
+    from app.connections import affiliations, groups
     from app.interventions import services as interventions
     from app.subjects import services as subjects
     from app.subjects.models import Subject
@@ -54,7 +61,22 @@ def _grow(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int
         for n in range(3):
             interventions.record_observation(assessor, subject, utcnow().date(), "positive_engagement", "Wing log",
                                              f"Observation number {start + n} on the wing.")
+        g.user = supervisor
+        crew = groups.create_group(supervisor, groups.GroupValues(f"Crew {start}", "organised_crime"))
+        other_crew = groups.create_group(supervisor, groups.GroupValues(f"Other crew {start}", "hybrid"))
+        g.user = assessor
+        today = utcnow().date()
+        inner = db.session.scalar(select(Subject).where(Subject.reference == f"A{start:04d}QQ"))
+        assert inner is not None
+        for person, group in ((subject, crew), (inner, crew), (inner, other_crew)):
+            affiliations.record_affiliation(assessor, person, affiliations.AffiliationValues(
+                group.id, "member", "Named in intercepts.", "Security report", today,
+                today + timedelta(days=30), "2", "B", "P"))
+        affiliations.record_skill(assessor, subject, ("firearms", "document_forgery", "cyber")[start // 100 % 3],
+                                  "Convicted of it.", today)
         db.session.commit()
+    factories.make_conference(app, users["supervisor"].id, users["assessor"].id, units["A"], subject_id,
+                              action_owner_id=users["assessor"].id, dissent=True, held_days_ago=start // 100)
 
 
 def test_the_persons_page_reads_each_kind_of_row_in_one_statement_however_many_it_shows(
@@ -74,5 +96,6 @@ def test_the_persons_page_reads_each_kind_of_row_in_one_statement_however_many_i
     html = page.get_data(as_text=True)
     assert "Inner2 Person" in html and "Outer0 Person" in html  # out of scope, opened by break-glass
     assert "Outer1 Person" not in html  # out of scope: "a person in another unit"
+    assert "Other crew 100" in html and "Other crew 200" in html  # the drawing's second step: a linked person's group
     assert len(many) == len(few), [s for s in many if s not in few]
     assert len(few) <= PERSON_PAGE, "\n".join(s[:120].replace("\n", " ") for s in few)

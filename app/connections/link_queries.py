@@ -8,15 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select, union
 from sqlalchemy.orm import joinedload
 
 from app import policy
 from app.auth.models import User
-from app.connections.affiliations import subject_affiliations
+from app.connections.affiliations import current_ties, linked_now, subject_affiliations
 from app.connections.models import Affiliation, Group, LinkKind, LinkStatus, PersonLink, RecruitmentTarget
 from app.connections.recruitment import targeted_count
-from app.db import db, per_request
+from app.db import db, per_request, reads_once
 from app.i18n import day
 from app.i18n import gettext as _
 from app.interventions.models import Observation
@@ -57,13 +57,27 @@ def relation(link: PersonLink, side: Subject) -> str:
     return link.kind_label
 
 
-def links_of(subject: Subject) -> list[PersonLink]:
-    """Every link naming the person, either side, oldest first, with both people (read once per page: the
-    links panel, the drawing's first step, the keep-apart panel and the timeline all start from them)."""
-    return per_request(("person_links", subject.id), lambda: list(db.session.scalars(select(PersonLink).where(
-        or_(PersonLink.subject_id == subject.id, PersonLink.other_id == subject.id))
+def _links_near(subject: Subject, *, near: bool = False) -> list[PersonLink]:
+    """Every link naming the person, either side, oldest first, with both people; and with them (`near`, or always
+    on a page, which reads them once for all its parts: the links panel, the drawing, the keep-apart panel and
+    the timeline) the current and pending links of the people linked to the person now, the drawing's second
+    step. One statement, each part chosen through its own index."""
+    parts = [select(PersonLink.id).where(PersonLink.subject_id == subject.id),
+             select(PersonLink.id).where(PersonLink.other_id == subject.id)]
+    if near or reads_once():
+        current = PersonLink.status.in_((LinkStatus.ACTIVE.value, LinkStatus.PENDING.value))
+        parts += [select(PersonLink.id).where(PersonLink.subject_id.in_(linked_now(subject.id)), current),
+                  select(PersonLink.id).where(PersonLink.other_id.in_(linked_now(subject.id)), current)]
+    chosen = union(*parts)  # one flat union (SQLite takes no nested one)
+    return per_request(("person_links_near", subject.id), lambda: list(db.session.scalars(
+        select(PersonLink).where(PersonLink.id.in_(chosen))
         .order_by(PersonLink.recorded_at, PersonLink.id)
         .options(joinedload(PersonLink.subject), joinedload(PersonLink.other)))))
+
+
+def links_of(subject: Subject) -> list[PersonLink]:
+    """Every link naming the person, either side, oldest first, with both people."""
+    return [link for link in _links_near(subject) if subject.id in (link.subject_id, link.other_id)]
 
 
 def targeted_by(subject: Subject) -> list[RecruitmentTarget]:
@@ -152,43 +166,16 @@ class _Graph:
         return len(self.nodes) >= MAX_NODES
 
 
-# The drawing reads each step in one statement per kind (links, ties to groups, members of groups), for every
-# person or group of the step at once, each row with what it points at: not two or three per person drawn.
-
-
-def _links_by_person(ids: Sequence[int]) -> dict[int, list[PersonLink]]:
-    """The current and pending links of each of these people, oldest first (a link between two of them is in
-    both lists)."""
+def _links_by_person(subject: Subject, ids: Sequence[int]) -> dict[int, list[PersonLink]]:
+    """The current and pending links of each of these people (linked to `subject` now), oldest first (a link
+    between two of them is in both lists): from the page's one read of links."""
     found: dict[int, list[PersonLink]] = {i: [] for i in ids}
     if not ids:
         return found
-    for link in db.session.scalars(
-            select(PersonLink).where(or_(PersonLink.subject_id.in_(ids), PersonLink.other_id.in_(ids)),
-                                     PersonLink.status.in_((LinkStatus.ACTIVE.value, LinkStatus.PENDING.value)))
-            .order_by(PersonLink.recorded_at, PersonLink.id)
-            .options(joinedload(PersonLink.subject), joinedload(PersonLink.other))):
-        for side in {link.subject_id, link.other_id} & found.keys():
-            found[side].append(link)
-    return found
-
-
-def _ties_by_person(ids: Sequence[int]) -> dict[int, list[Affiliation]]:
-    found: dict[int, list[Affiliation]] = {i: [] for i in ids}
-    if ids:
-        for tie in db.session.scalars(select(Affiliation).where(
-                Affiliation.subject_id.in_(ids), Affiliation.ended_at.is_(None))
-                .order_by(Affiliation.id).options(joinedload(Affiliation.group))):
-            found[tie.subject_id].append(tie)
-    return found
-
-
-def _members_by_group(ids: Sequence[int]) -> dict[int, list[Affiliation]]:
-    found: dict[int, list[Affiliation]] = {i: [] for i in ids}
-    if ids:
-        for tie in db.session.scalars(select(Affiliation).where(
-                Affiliation.group_id.in_(ids), Affiliation.ended_at.is_(None))
-                .order_by(Affiliation.id).options(joinedload(Affiliation.subject))):
-            found[tie.group_id].append(tie)
+    for link in _links_near(subject, near=True):
+        if link.status in (LinkStatus.ACTIVE, LinkStatus.PENDING):
+            for side in {link.subject_id, link.other_id} & found.keys():
+                found[side].append(link)
     return found
 
 
@@ -228,8 +215,8 @@ def connections(user: User, subject: Subject) -> _Graph:
     ties = sorted((a for a in subject_affiliations(subject) if a.ended_at is None), key=lambda a: a.id)
     first = _expand_person(graph, subject, "n0", 1, None, current, ties)
     people = [found.id for kind, found, _key in first if kind == "person"]
-    links, ties_of = _links_by_person(people), _ties_by_person(people)
-    members = _members_by_group([found.id for kind, found, _key in first if kind == "group"])
+    links = _links_by_person(subject, people)
+    ties_of, members = current_ties(subject, people, [found.id for kind, found, _key in first if kind == "group"])
     for kind, found, key in first:
         if kind == "person":
             _expand_person(graph, found, key, 2, subject.id, links[found.id], ties_of[found.id])

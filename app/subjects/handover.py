@@ -20,11 +20,11 @@ from app.auth.models import Unit, User
 from app.db import db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.i18n import gettext as _
-from app.registry import WorkItem, registry
+from app.registry import WorkItem, read_tallies, registry
 from app.subjects import moves, services
 from app.subjects.handover_models import Departure, DepartureReason, Handover, HandoverItem, HandoverOutcome
 from app.subjects.models import Movement, Subject
-from app.subjects.work import has_access, key, open_work, stranded_counts, stranded_in_unit
+from app.subjects.work import StrandedCount, has_access, key, open_work, stranded_in_unit, stranded_tallies
 from app.text import control_character_problem
 
 MAX_NOTE = 4000
@@ -233,18 +233,26 @@ def departure_work(departure: Departure) -> list[WorkItem]:
     return stranded_in_unit(departure.user, departure.unit_id)
 
 
-def open_departures(user: User) -> list[tuple[Departure, int]]:
-    """The departures of the supervisor's units with work still to reassign, and how many items each has. One
-    whose work is all reassigned elsewhere (or whose user came back) is not shown; a read writes nothing, so it
-    is closed by the next reassignment of its work."""
+def departures_to_count(user: User) -> list[tuple[Departure, StrandedCount]]:
+    """The departures of the supervisor's units not yet cleared, each with the count of its work still to
+    reassign, whose Tallies are not yet read (a page reads them with its other counts)."""
     if not policy.is_supervisor(user):
         return []
     found = list(db.session.scalars(select(Departure).where(policy.departures_visible_to(user),
                                                             Departure.cleared_at.is_(None))
                                     .order_by(Departure.departed_at, Departure.id)
                                     .options(joinedload(Departure.user), joinedload(Departure.unit))))
-    counts = stranded_counts([(departure.user, departure.unit_id) for departure in found])
-    return [(departure, count) for departure, count in zip(found, counts, strict=True) if count]
+    return list(zip(found, stranded_tallies([(departure.user, departure.unit_id) for departure in found]),
+                    strict=True))
+
+
+def open_departures(user: User) -> list[tuple[Departure, int]]:
+    """The departures of the supervisor's units with work still to reassign, and how many items each has. One
+    whose work is all reassigned elsewhere (or whose user came back) is not shown; a read writes nothing, so it
+    is closed by the next reassignment of its work."""
+    counted = departures_to_count(user)
+    read_tallies(tally for _departure, count in counted for tally in count.tallies)
+    return [(departure, count.value) for departure, count in counted if count.value]
 
 
 def _clear(departure: Departure) -> None:

@@ -8,6 +8,7 @@ listed among the work that user left there, as unowned, for the unit's superviso
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy import Select, and_, exists, select
@@ -128,19 +129,42 @@ def stranded_in_unit(user: User, unit_id: int) -> list[WorkItem]:
             if not has_access(item.owner_id, unit_id)]
 
 
-def stranded_counts(departed: Sequence[tuple[User, int]]) -> list[int]:
-    """How many items `stranded_in_unit(user, unit_id)` lists, for each (user, unit_id), in one statement for them
-    all (a kind that cannot count in SQL is listed). The items of `owned_in_unit` are owned by `user` or by
-    nobody: all are stranded when `user` may no longer work in the unit, else only the unowned ones."""
-    counted: list[tuple[list[Tally], int]] = []
+@dataclass(frozen=True)
+class StrandedCount:
+    """How many items `stranded_in_unit` lists for one departed user and unit: what is listed in Python (a kind
+    that cannot count in SQL) plus Tallies to be read, in one statement with the others of the page."""
+
+    listed: int
+    tallies: tuple[Tally, ...]
+
+    @property
+    def value(self) -> int:
+        if any(tally.value is None for tally in self.tallies):
+            raise RuntimeError("the departed work's tallies were not read (registry.read_tallies)")
+        return self.listed + sum(tally.value or 0 for tally in self.tallies)
+
+
+def stranded_tallies(departed: Sequence[tuple[User, int]]) -> list[StrandedCount]:
+    """For each (user, unit_id), the count of what `stranded_in_unit(user, unit_id)` lists, with its Tallies not
+    yet read. The items of `owned_in_unit` are owned by `user` or by nobody: all are stranded when `user` may no
+    longer work in the unit, else only the unowned ones."""
+    counted: list[StrandedCount] = []
     for user, unit_id in departed:
-        tallies, listed = [], 0
+        tallies: list[Tally] = []
+        listed = 0
         unowned_only = policy.can_own_work_in(user, unit_id)
         for kind in registry().work_kinds:
             if kind.count_owned_in_unit is None:
                 listed += sum(1 for item in kind.owned_in_unit(user, unit_id) if not has_access(item.owner_id, unit_id))
             elif (query := kind.count_owned_in_unit(user, unit_id, unowned_only)) is not None:
                 tallies.append(Tally(query))
-        counted.append((tallies, listed))
-    read_tallies(tally for tallies, _listed in counted for tally in tallies)
-    return [listed + sum(tally.value or 0 for tally in tallies) for tallies, listed in counted]
+        counted.append(StrandedCount(listed, tuple(tallies)))
+    return counted
+
+
+def stranded_counts(departed: Sequence[tuple[User, int]]) -> list[int]:
+    """How many items `stranded_in_unit(user, unit_id)` lists, for each (user, unit_id), in one statement for them
+    all."""
+    counted = stranded_tallies(departed)
+    read_tallies(tally for count in counted for tally in count.tallies)
+    return [count.value for count in counted]
