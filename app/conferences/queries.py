@@ -58,14 +58,14 @@ def subject_discussions(subject: Subject) -> list[Discussion]:
         select(Discussion).join(Conference, Conference.id == Discussion.conference_id)
         .where(Discussion.subject_id == subject.id)
         .order_by(Conference.held_on.desc(), Discussion.id.desc())
-        # One statement for the discussions with what each has one of (its conference, chair, unit, decider),
-        # and one per list they hold (attendees, dissents, actions), each with what its rows have one of.
+        # One statement for the discussions with what each has one of (its conference, chair, unit, decider) and
+        # its dissents and actions (a few each, with the attendee and the owner), and one for the attendees.
         .options(contains_eager(Discussion.conference).selectinload(Conference.attendees),
                  contains_eager(Discussion.conference).joinedload(Conference.chair),
                  contains_eager(Discussion.conference).joinedload(Conference.unit),
-                 selectinload(Discussion.dissents).joinedload(Dissent.attendee),
-                 selectinload(Discussion.actions).joinedload(ConferenceAction.owner),
-                 joinedload(Discussion.decided_by)))))
+                 joinedload(Discussion.dissents).joinedload(Dissent.attendee),
+                 joinedload(Discussion.actions).joinedload(ConferenceAction.owner),
+                 joinedload(Discussion.decided_by))).unique()))
 
 
 def owned_open_actions(user: User) -> list[ConferenceAction]:

@@ -80,12 +80,13 @@ def mean_engagement(sessions: Sequence[InterventionSession]) -> float | None:
 
 
 def subject_interventions(subject: Subject) -> list[Intervention]:
+    # The goals (a few each) are joined into the interventions' statement; the sessions (dozens) have their own.
     return per_request(("interventions", subject.id), lambda: list(db.session.scalars(
         select(Intervention).where(Intervention.subject_id == subject.id)
         .order_by(Intervention.referred_on.desc(), Intervention.id.desc())
         .options(selectinload(Intervention.sessions).joinedload(InterventionSession.recorded_by),
                  joinedload(Intervention.owner), joinedload(Intervention.created_by),
-                 selectinload(Intervention.goals)))))
+                 joinedload(Intervention.goals))).unique()))
 
 
 def subject_observations(subject: Subject, since: date | None = None) -> list[Observation]:
