@@ -23,7 +23,7 @@ from tests.test_connections_links import record_link
 from tests.test_statement_budget import counting
 
 # Counted on PostgreSQL and SQLite alike (SQLite's BEGIN IMMEDIATE takes the place of PostgreSQL's chain lock).
-PERSON_PAGE = 28
+PERSON_PAGE = 40
 
 
 def _grow(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int], subject_id: int, client: Any,

@@ -142,8 +142,7 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
         title = (_("Assessment submitted for countersignature") if action == "submit"
                  else _("Assessment returned to its author"))
         yield TimelineEntry(when, "assessment", title, f"{decided.instrument_id} {decided.instrument_version}", by)
-    for c in sorted((c for a in queries.subject_assessments(subject) for c in a.challenges),
-                    key=lambda c: (c.raised_on, c.id)):
+    for c in _subject_challenges(subject):
         yield TimelineEntry(c.recorded_at, "challenge", _("Challenge recorded against an assessment"), "",
                             c.recorded_by.display_name)
         if c.decided_at and c.outcome:

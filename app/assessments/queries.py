@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from app import policy
 from app.assessments import catalogue
-from app.assessments.models import Assessment, AssessmentStatus, Challenge, Screening
+from app.assessments.models import Assessment, AssessmentStatus, Screening
 from app.auth.models import User
 from app.db import db, per_request
 from app.i18n import gettext as _
@@ -26,13 +26,10 @@ def subject_screenings(subject: Subject) -> list[Screening]:
 
 
 def subject_assessments(subject: Subject) -> list[Assessment]:
-    """The person's assessments, newest first, each with its challenges (rare: joined into the same statement)."""
     return per_request(("assessments", subject.id), lambda: list(db.session.scalars(
         select(Assessment).where(Assessment.subject_id == subject.id)
         .order_by(Assessment.created_at.desc(), Assessment.id.desc())
-        .options(joinedload(Assessment.author), joinedload(Assessment.approved_by),
-                 joinedload(Assessment.challenges).joinedload(Challenge.recorded_by),
-                 joinedload(Assessment.challenges).joinedload(Challenge.decided_by))).unique()))
+        .options(joinedload(Assessment.author), joinedload(Assessment.approved_by)))))
 
 
 def assessments_needed(user: User) -> list[Subject]:

@@ -9,7 +9,7 @@ from datetime import date
 from typing import cast
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app import policy
 from app.auth.models import User
@@ -58,14 +58,12 @@ def subject_discussions(subject: Subject) -> list[Discussion]:
         select(Discussion).join(Conference, Conference.id == Discussion.conference_id)
         .where(Discussion.subject_id == subject.id)
         .order_by(Conference.held_on.desc(), Discussion.id.desc())
-        # One statement for the discussions with what each has one of (its conference, chair, unit, decider) and
-        # its dissents and actions (a few each, with the attendee and the owner), and one for the attendees.
         .options(contains_eager(Discussion.conference).selectinload(Conference.attendees),
-                 contains_eager(Discussion.conference).joinedload(Conference.chair),
-                 contains_eager(Discussion.conference).joinedload(Conference.unit),
-                 joinedload(Discussion.dissents).joinedload(Dissent.attendee),
-                 joinedload(Discussion.actions).joinedload(ConferenceAction.owner),
-                 joinedload(Discussion.decided_by))).unique()))
+                 contains_eager(Discussion.conference).selectinload(Conference.chair),
+                 contains_eager(Discussion.conference).selectinload(Conference.unit),
+                 selectinload(Discussion.dissents).selectinload(Dissent.attendee),
+                 selectinload(Discussion.actions).selectinload(ConferenceAction.owner),
+                 selectinload(Discussion.decided_by)))))
 
 
 def owned_open_actions(user: User) -> list[ConferenceAction]:

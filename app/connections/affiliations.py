@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import CompoundSelect, select, union
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from app import policy
 from app.audit import trail
@@ -210,19 +210,25 @@ def linked_now(subject_id: int) -> CompoundSelect[tuple[int]]:
 def _affiliations_near(subject: Subject, *, near: bool = False) -> list[Affiliation]:
     """The person's affiliations, and with them (`near`, or always on a page, which reads them once for all its
     parts) those of the drawing's second step."""
-    parts = [select(Affiliation.id).where(Affiliation.subject_id == subject.id)]
-    if near or reads_once():
-        groups = select(Affiliation.group_id).where(Affiliation.subject_id == subject.id,
-                                                   Affiliation.ended_at.is_(None))
-        parts += [select(Affiliation.id).where(Affiliation.subject_id.in_(linked_now(subject.id)),
-                                               Affiliation.ended_at.is_(None)),
-                  select(Affiliation.id).where(Affiliation.group_id.in_(groups), Affiliation.ended_at.is_(None))]
-    chosen = union(*parts)  # one flat union (SQLite takes no nested one)
-    return per_request(("affiliations_near", subject.id), lambda: list(db.session.scalars(
-        select(Affiliation).where(Affiliation.id.in_(chosen))
-        .order_by(Affiliation.learnt_on.desc(), Affiliation.id.desc())
-        .options(joinedload(Affiliation.group), joinedload(Affiliation.subject), joinedload(Affiliation.recorded_by),
-                 joinedload(Affiliation.ended_by)))))
+    with_second_step = near or reads_once()
+
+    def load() -> list[Affiliation]:
+        parts = [select(Affiliation.id).where(Affiliation.subject_id == subject.id)]
+        if with_second_step:
+            groups = select(Affiliation.group_id).where(Affiliation.subject_id == subject.id,
+                                                       Affiliation.ended_at.is_(None))
+            parts += [select(Affiliation.id).where(Affiliation.subject_id.in_(linked_now(subject.id)),
+                                                   Affiliation.ended_at.is_(None)),
+                      select(Affiliation.id).where(Affiliation.group_id.in_(groups), Affiliation.ended_at.is_(None))]
+        # What the rows point at is read only when there are rows, and only what the request does not hold yet
+        # (the people linked to the person are already loaded with the links).
+        return list(db.session.scalars(
+            select(Affiliation).where(Affiliation.id.in_(union(*parts)))  # one flat union: SQLite takes no nested one
+            .order_by(Affiliation.learnt_on.desc(), Affiliation.id.desc())
+            .options(selectinload(Affiliation.group), selectinload(Affiliation.subject),
+                     selectinload(Affiliation.recorded_by), selectinload(Affiliation.ended_by))))
+
+    return per_request(("affiliations_near", subject.id), load)
 
 
 def subject_affiliations(subject: Subject) -> list[Affiliation]:
@@ -251,5 +257,5 @@ def subject_skills(subject: Subject) -> list[PersonSkill]:
     rows = per_request(("person_skills", subject.id), lambda: list(db.session.scalars(
         select(PersonSkill).where(PersonSkill.subject_id == subject.id)
         .order_by(PersonSkill.learnt_on.desc(), PersonSkill.id.desc())
-        .options(joinedload(PersonSkill.recorded_by), joinedload(PersonSkill.ended_by)))))
+        .options(selectinload(PersonSkill.recorded_by), selectinload(PersonSkill.ended_by)))))
     return sorted(rows, key=lambda s: s.ended_at is not None)

@@ -62,17 +62,22 @@ def _links_near(subject: Subject, *, near: bool = False) -> list[PersonLink]:
     on a page, which reads them once for all its parts: the links panel, the drawing, the keep-apart panel and
     the timeline) the current and pending links of the people linked to the person now, the drawing's second
     step. One statement, each part chosen through its own index."""
-    parts = [select(PersonLink.id).where(PersonLink.subject_id == subject.id),
-             select(PersonLink.id).where(PersonLink.other_id == subject.id)]
-    if near or reads_once():
-        current = PersonLink.status.in_((LinkStatus.ACTIVE.value, LinkStatus.PENDING.value))
-        parts += [select(PersonLink.id).where(PersonLink.subject_id.in_(linked_now(subject.id)), current),
-                  select(PersonLink.id).where(PersonLink.other_id.in_(linked_now(subject.id)), current)]
-    chosen = union(*parts)  # one flat union (SQLite takes no nested one)
-    return per_request(("person_links_near", subject.id), lambda: list(db.session.scalars(
-        select(PersonLink).where(PersonLink.id.in_(chosen))
-        .order_by(PersonLink.recorded_at, PersonLink.id)
-        .options(joinedload(PersonLink.subject), joinedload(PersonLink.other)))))
+    with_second_step = near or reads_once()
+
+    def load() -> list[PersonLink]:
+        parts = [select(PersonLink.id).where(PersonLink.subject_id == subject.id),
+                 select(PersonLink.id).where(PersonLink.other_id == subject.id)]
+        if with_second_step:
+            current = PersonLink.status.in_((LinkStatus.ACTIVE.value, LinkStatus.PENDING.value))
+            linked = linked_now(subject.id)
+            parts += [select(PersonLink.id).where(PersonLink.subject_id.in_(linked), current),
+                      select(PersonLink.id).where(PersonLink.other_id.in_(linked), current)]
+        return list(db.session.scalars(
+            select(PersonLink).where(PersonLink.id.in_(union(*parts)))  # one flat union: SQLite takes no nested one
+            .order_by(PersonLink.recorded_at, PersonLink.id)
+            .options(joinedload(PersonLink.subject), joinedload(PersonLink.other))))
+
+    return per_request(("person_links_near", subject.id), load)
 
 
 def links_of(subject: Subject) -> list[PersonLink]:
