@@ -50,6 +50,7 @@ def test_the_dashboard_shows_the_first_of_each_list_and_the_work_page_all(app: F
     assert f"{DASHBOARD_WORK} of {total} shown." in home
     # Quiet: the longest without a session first (the missed sessions 40 days ago: every third person).
     assert _names(home, "quiet-interventions")[:3] == ["Worked00", "Worked03", "Worked06"]
+    assert f'data-testid="more-quiet">{DASHBOARD_WORK} of {total - 1} shown.' in home  # all but the newest
     assert len(_names(home, "missed-sessions")) <= DASHBOARD_WORK
     assert 'href="/interventions/work"' in home
 
@@ -63,6 +64,22 @@ def test_the_dashboard_shows_the_first_of_each_list_and_the_work_page_all(app: F
         event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.object_type == "intervention_work")
                                    .order_by(AuditEvent.id.desc())).first()
         assert event is not None and event.action == "view" and event.details["count"] == total
+
+
+def test_the_dashboard_counts_every_missed_session_and_lists_the_newest(app: Flask, users: Any, units: Any,
+                                                                       login_as: Any) -> None:
+    """The list and its count come from one read of the missed sessions: the count is every one of them in the
+    last 30 days, the list the newest ten."""
+    made = _active_interventions(app, users, units, DASHBOARD_WORK + EXTRA)
+    for n, intervention in enumerate(made):  # Worked00 missed a session 2 days ago, Worked12 14 days ago
+        factories.add_session(app, users["probation"].id, intervention, days_ago=2 + n,
+                              attendance="missed_acceptable", engagement=None)
+    home = login_as("probation").get("/").get_data(as_text=True)
+    total = DASHBOARD_WORK + EXTRA
+    assert _names(home, "missed-sessions") == [f"Worked{n:02d}" for n in range(DASHBOARD_WORK)]
+    assert f'data-testid="more-missed">{DASHBOARD_WORK} of {total} shown.' in home
+    assert _names(home, "quiet-interventions") == []  # each had a session in the last 21 days
+    assert 'data-testid="more-quiet"' not in home
 
 
 def test_the_work_page_keeps_to_the_users_scope(app: Flask, users: Any, units: Any, login_as: Any) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true, union, union_all
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, case, func, or_, select, true, union
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import policy
@@ -23,7 +23,7 @@ from app.interventions.models import (
     InterventionStatus,
     Observation,
 )
-from app.registry import Panel, Tally, count_of
+from app.registry import Panel, Tally
 from app.subjects.models import Subject
 from reports.charts import AxisMark, EngagementPoint, engagement_svg
 
@@ -198,24 +198,18 @@ def caseload_interventions(user: User, today: date | None = None, *, of_units: b
     quiet_since = today - timedelta(days=QUIET_DAYS)
     active_of = (select(Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
                  .where(mine, policy.subjects_visible_to(user), Intervention.status == InterventionStatus.ACTIVE.value))
-    since = func.coalesce(last_session, Intervention.started_on)
-    quiet_of = active_of.where(since < quiet_since)
     missed_of = (select(InterventionSession.id)
                  .join(Intervention, Intervention.id == InterventionSession.intervention_id)
                  .join(Subject, Subject.id == Intervention.subject_id)
                  .where(mine, policy.subjects_visible_to(user), InterventionSession.attendance.in_(MISSED),
                         InterventionSession.held_on >= today - timedelta(days=MISSED_WINDOW_DAYS)))
-    chosen: ColumnElement[bool] = true()
     if limit is not None:
-        # The first of each list in one statement: each a limited subquery of its own, joined by a union.
-        chosen = Intervention.id.in_(union_all(
-            select(active_of.order_by(Intervention.started_on, Intervention.id).limit(limit).subquery().c.id),
-            select(quiet_of.order_by(since, Intervention.id).limit(limit).subquery().c.id)))
+        return _first_of_each(active_of, missed_of, last_session, quiet_since, limit, of_units)
     # The joins are there for the scope; contains_eager fills each row's subject (and session's
     # intervention) from them rather than from one more query per relationship.
     rows = db.session.execute(
         select(Intervention, last_session).join(Subject, Subject.id == Intervention.subject_id)
-        .where(mine, policy.subjects_visible_to(user), Intervention.status == InterventionStatus.ACTIVE.value, chosen)
+        .where(mine, policy.subjects_visible_to(user), Intervention.status == InterventionStatus.ACTIVE.value)
         .order_by(Intervention.started_on, Intervention.id).options(contains_eager(Intervention.subject))).all()
     found = [intervention for intervention, _last in rows]
     last_held: dict[int, date] = {intervention.id: last for intervention, last in rows if last is not None}
@@ -225,20 +219,59 @@ def caseload_interventions(user: User, today: date | None = None, *, of_units: b
 
     quiet = sorted((i for i in found if (day_ := quiet_day(i)) is not None and day_ < quiet_since),
                    key=lambda i: (quiet_day(i), i.id))
-    newest_first = (InterventionSession.held_on.desc(), InterventionSession.id.desc())
-    missed_ids = missed_of if limit is None else select(missed_of.order_by(*newest_first).limit(limit).subquery().c.id)
-    missed_query = (
+    missed = list(db.session.scalars(
         select(InterventionSession).join(Intervention, Intervention.id == InterventionSession.intervention_id)
-        .join(Subject, Subject.id == Intervention.subject_id).where(InterventionSession.id.in_(missed_ids))
-        .order_by(*newest_first)
-        .options(contains_eager(InterventionSession.intervention).contains_eager(Intervention.subject)))
-    missed = list(db.session.scalars(missed_query))
-    if limit is None:
-        return CaseloadInterventions(found, missed, quiet, of_units)
-    active = found[:limit]  # the union may have brought quiet ones beyond the first `limit` active
-    return CaseloadInterventions(active, missed, quiet[:limit], of_units, totals={
-        "active": Tally(count_of(active_of)), "quiet": Tally(count_of(quiet_of)),
-        "missed": Tally(count_of(missed_of))})
+        .join(Subject, Subject.id == Intervention.subject_id).where(InterventionSession.id.in_(missed_of))
+        .order_by(*NEWEST_FIRST)
+        .options(contains_eager(InterventionSession.intervention).contains_eager(Intervention.subject))))
+    return CaseloadInterventions(found, missed, quiet, of_units)
+
+
+NEWEST_FIRST = (InterventionSession.held_on.desc(), InterventionSession.id.desc())
+
+
+def _first_of_each(active_of: Select[tuple[int]], missed_of: Select[tuple[int]], last_session: ScalarSelect[date],
+                   quiet_since: date, limit: int, of_units: bool) -> CaseloadInterventions:
+    """The first `limit` of each list and how many each has, in two statements: the set of active interventions
+    (and of missed sessions) is read once, ranked and counted by window functions beside the rows shown, not
+    once for the list and again for its count (on a prison's hundreds of interventions the counts were half
+    the dashboard's database time, bench/README.md)."""
+    active = active_of.add_columns(Intervention.started_on, last_session.label("last_held")).subquery()
+    since = func.coalesce(active.c.last_held, active.c.started_on)
+    quiet_flag = case((since < quiet_since, 1), else_=0)
+    ranked = select(
+        active.c.id, active.c.last_held, quiet_flag.label("quiet"),
+        func.row_number().over(order_by=(active.c.started_on, active.c.id)).label("active_rank"),
+        func.row_number().over(partition_by=quiet_flag, order_by=(since, active.c.id)).label("quiet_rank"),
+        func.count().over().label("active_total"), func.sum(quiet_flag).over().label("quiet_total"),
+    ).subquery()
+    rows = db.session.execute(
+        select(Intervention, ranked.c.last_held, ranked.c.quiet, ranked.c.active_total, ranked.c.quiet_total)
+        .join(ranked, ranked.c.id == Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
+        .where(or_(ranked.c.active_rank <= limit, and_(ranked.c.quiet == 1, ranked.c.quiet_rank <= limit)))
+        .order_by(Intervention.started_on, Intervention.id).options(contains_eager(Intervention.subject))).all()
+    last_held = {i.id: last for i, last, _quiet, _a, _q in rows if last is not None}
+
+    def quiet_day(intervention: Intervention) -> date:
+        return last_held.get(intervention.id) or intervention.started_on or date.min
+
+    found = [i for i, _last, _quiet, _a, _q in rows]
+    quiet = sorted((i for i, _last, is_quiet, _a, _q in rows if is_quiet), key=lambda i: (quiet_day(i), i.id))
+    active_total, quiet_total = (int(rows[0][3]), int(rows[0][4] or 0)) if rows else (0, 0)
+    missed_ranked = missed_of.add_columns(func.row_number().over(order_by=NEWEST_FIRST).label("rank"),
+                                          func.count().over().label("total")).subquery()
+    missed_rows = db.session.execute(
+        select(InterventionSession, missed_ranked.c.total)
+        .join(missed_ranked, missed_ranked.c.id == InterventionSession.id)
+        .join(Intervention, Intervention.id == InterventionSession.intervention_id)
+        .join(Subject, Subject.id == Intervention.subject_id).where(missed_ranked.c.rank <= limit)
+        .order_by(*NEWEST_FIRST)
+        .options(contains_eager(InterventionSession.intervention).contains_eager(Intervention.subject))).all()
+    missed = [session for session, _total in missed_rows]
+    missed_total = int(missed_rows[0][1]) if missed_rows else 0
+    return CaseloadInterventions(
+        found[:limit], missed, quiet[:limit], of_units,
+        totals={"active": active_total, "quiet": quiet_total, "missed": missed_total})
 
 
 # --- panels ------------------------------------------------------------------------------------------------
