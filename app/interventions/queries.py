@@ -236,7 +236,10 @@ def _first_of_each(active_of: Select[tuple[int]], missed_of: Select[tuple[int]],
     (and of missed sessions) is read once, ranked and counted by window functions beside the rows shown, not
     once for the list and again for its count (on a prison's hundreds of interventions the counts were half
     the dashboard's database time, bench/README.md)."""
-    active = active_of.add_columns(Intervention.started_on, last_session.label("last_held")).subquery()
+    # Materialised: each intervention's last session is looked up once, not once per window that uses it (an
+    # inlined subquery made PostgreSQL repeat the correlated lookup four times per row).
+    active = (active_of.add_columns(Intervention.started_on, last_session.label("last_held"))
+              .cte("active_work").prefix_with("MATERIALIZED", dialect="postgresql"))
     since = func.coalesce(active.c.last_held, active.c.started_on)
     quiet_flag = case((since < quiet_since, 1), else_=0)
     ranked = select(
