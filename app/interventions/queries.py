@@ -23,7 +23,7 @@ from app.interventions.models import (
     InterventionStatus,
     Observation,
 )
-from app.registry import Panel, Tally
+from app.registry import Panel
 from app.subjects.models import Subject
 from reports.charts import AxisMark, EngagementPoint, engagement_svg
 
@@ -156,20 +156,15 @@ class CaseloadInterventions:
     missed: list[InterventionSession]
     quiet: list[Intervention]
     of_units: bool = False  # the user's units' work (supervisors), not only their own and their caseload's
-    # How many there are of each, when the lists show only the first ones (the dashboard): Tallies that the
-    # dashboard reads with its other counts, then numbers. None: the lists are whole (the intervention work page).
-    totals: dict[str, Tally | int] | None = None
+    # How many there are of each, when the lists show only the first ones (the dashboard), counted by the read
+    # that chose them. None: the lists are whole (the intervention work page).
+    totals: dict[str, int] | None = None
 
     def total(self, name: str) -> int:
         """How many there are of the list `name` ("active", "missed", "quiet"), shown or not."""
         if self.totals is None:
             return len(getattr(self, name))
-        value = self.totals[name]
-        if isinstance(value, Tally):
-            if value.value is None:
-                raise RuntimeError("the intervention work's tallies were not read (registry.panels_for_dashboard)")
-            return value.value
-        return value
+        return self.totals[name]
 
 
 def caseload_interventions(user: User, today: date | None = None, *, of_units: bool = False,
@@ -309,6 +304,4 @@ def dashboard_panel(user: User) -> Panel | None:
     return Panel("interventions/_dashboard_panel.html", {
         "work": work, "observations": observations, "more_observations": more,
         "observation_days": DASHBOARD_OBSERVATION_DAYS,
-        # Tallies, read with the page's other counts: the template receives numbers.
-        **{f"total_{name}": tally for name, tally in (work.totals or {}).items()},
     }, subject_ids=tuple(shown))
