@@ -21,7 +21,7 @@ from app.db import bump_version, db
 from app.errors import Invalid
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
-from app.registry import Tally, WorkItem, WorkKind, count_of, read_tallies, registry
+from app.registry import Tally, WorkItem, WorkKind, count_of, registry
 from app.subjects import services
 from app.subjects.models import Allocation, Subject
 
@@ -160,11 +160,3 @@ def stranded_tallies(departed: Sequence[tuple[User, int]]) -> list[StrandedCount
                 tallies.append(Tally(query))
         counted.append(StrandedCount(listed, tuple(tallies)))
     return counted
-
-
-def stranded_counts(departed: Sequence[tuple[User, int]]) -> list[int]:
-    """How many items `stranded_in_unit(user, unit_id)` lists, for each (user, unit_id), in one statement for them
-    all."""
-    counted = stranded_tallies(departed)
-    read_tallies(tally for count in counted for tally in count.tallies)
-    return [count.value for count in counted]
