@@ -16,13 +16,13 @@ from sqlalchemy.orm import selectinload
 from app import policy
 from app.audit import trail
 from app.auth.models import User
+from app.connections.links import CURRENT
 from app.connections.models import (
     Affiliation,
     AffiliationRole,
     Group,
     HandlingCode,
     IntelligenceGrade,
-    LinkStatus,
     PersonLink,
     PersonSkill,
     Skill,
@@ -202,7 +202,7 @@ def end_skill(actor: User, row: PersonSkill, reason: str) -> None:
 
 def linked_now(subject_id: int) -> CompoundSelect[tuple[int]]:
     """The ids of the people with a current or pending link to the person (either side)."""
-    current = PersonLink.status.in_((LinkStatus.ACTIVE.value, LinkStatus.PENDING.value))
+    current = PersonLink.status.in_(CURRENT)
     return union(select(PersonLink.other_id).where(PersonLink.subject_id == subject_id, current),
                  select(PersonLink.subject_id).where(PersonLink.other_id == subject_id, current))
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from app import policy
 from app.auth.models import User
 from app.connections.affiliations import current_ties, linked_now, subject_affiliations
+from app.connections.links import CURRENT
 from app.connections.models import Affiliation, Group, LinkKind, LinkStatus, PersonLink, RecruitmentTarget
 from app.connections.recruitment import targeted_count
 from app.db import db, per_request, reads_once
@@ -68,7 +69,7 @@ def _links_near(subject: Subject, *, near: bool = False) -> list[PersonLink]:
         parts = [select(PersonLink.id).where(PersonLink.subject_id == subject.id),
                  select(PersonLink.id).where(PersonLink.other_id == subject.id)]
         if with_second_step:
-            current = PersonLink.status.in_((LinkStatus.ACTIVE.value, LinkStatus.PENDING.value))
+            current = PersonLink.status.in_(CURRENT)
             linked = linked_now(subject.id)
             parts += [select(PersonLink.id).where(PersonLink.subject_id.in_(linked), current),
                       select(PersonLink.id).where(PersonLink.other_id.in_(linked), current)]
@@ -178,7 +179,7 @@ def _links_by_person(subject: Subject, ids: Sequence[int]) -> dict[int, list[Per
     if not ids:
         return found
     for link in _links_near(subject, near=True):
-        if link.status in (LinkStatus.ACTIVE, LinkStatus.PENDING):
+        if link.status in CURRENT:
             for side in {link.subject_id, link.other_id} & found.keys():
                 found[side].append(link)
     return found

@@ -252,6 +252,11 @@ def open_departures(user: User) -> list[tuple[Departure, int]]:
     is closed by the next reassignment of its work."""
     counted = departures_to_count(user)
     read_tallies(tally for _departure, count in counted for tally in count.tallies)
+    return with_work(counted)
+
+
+def with_work(counted: list[tuple[Departure, StrandedCount]]) -> list[tuple[Departure, int]]:
+    """Those of `counted` (their tallies read) that still have work to reassign, with how many items."""
     return [(departure, count.value) for departure, count in counted if count.value]
 
 

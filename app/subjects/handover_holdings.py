@@ -77,17 +77,18 @@ def dashboard_panel(user: User) -> Panel | None:
     if not incoming and not counted:
         return None
 
+    template = "handover/_dashboard_panel.html"
+
     def complete() -> Panel | None:
         # Once the page's counts are read: a departure whose work is all reassigned is not listed.
-        departures = [(departure, count.value) for departure, count in counted if count.value]
+        departures = handover.with_work(counted)
         if not incoming and not departures:
             return None
-        return Panel("handover/_dashboard_panel.html", {"incoming": incoming, "departures": departures,
-                                                        "unowned": sum(count for _, count in departures)},
+        return Panel(template, {"incoming": incoming, "departures": departures,
+                                "unowned": sum(count for _, count in departures)},
                      subject_ids=tuple(h.subject_id for h in incoming))
 
-    return Panel("handover/_dashboard_panel.html", {}, tallies=tuple(t for _d, c in counted for t in c.tallies),
-                 complete=complete)
+    return Panel(template, {}, tallies=tuple(t for _d, c in counted for t in c.tallies), complete=complete)
 
 
 def _on_user_left_units(_app: Flask, *, user: User, unit_ids: frozenset[int], **_: Any) -> None:
