@@ -105,7 +105,9 @@ def sign_in(app: Any, username: str, secret: str | None) -> Any:
     return client
 
 
-def measure(app: Any, pids: set[int], client: Any, page: str, path: str, requests: int) -> Cost:
+def measure(app: Any, pids: set[int], client: Any, page: str, path: str, requests: int,
+            profile: str | None = None) -> Cost:
+    import cProfile
     import gc
 
     import sqlalchemy as sa
@@ -123,6 +125,9 @@ def measure(app: Any, pids: set[int], client: Any, page: str, path: str, request
     gc.collect()
     walls: list[float] = []
     known = set(pids)
+    profiler = cProfile.Profile() if profile else None
+    if profiler is not None:
+        profiler.enable()
     db_before, cpu_before = backend_cpu(pids), time.process_time()
     for _ in range(requests):
         started = time.perf_counter()
@@ -131,6 +136,9 @@ def measure(app: Any, pids: set[int], client: Any, page: str, path: str, request
         if response.status_code != 200:
             raise SystemExit(f"{page} {path}: {response.status_code}")
     cpu, db_cpu = time.process_time() - cpu_before, backend_cpu(pids) - db_before
+    if profiler is not None and profile is not None:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.{page}.prof")  # read with: python -m pstats FILE
     if pids != known:
         raise SystemExit(f"{page}: the pool opened a connection during the run; run again")
     sa.event.listen(engine, "before_cursor_execute", count)
@@ -146,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--profile", metavar="PREFIX",
+                        help="write a cProfile of each page's measured requests to PREFIX.PAGE.prof (its CPU "
+                             "figures then include the profiler's own cost: measure without it)")
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgresql"):
         raise SystemExit("bench/cost.py measures a PostgreSQL server on this machine: give a postgresql:// URL")
@@ -180,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         "dashboard": (as_worker, "/"), "supervisor_dashboard": (as_supervisor, "/"),
         "subject": (as_worker, f"/subjects/{worker.subject_id}"), "caseload": (as_worker, "/caseload"),
         "unit_list": (as_worker, "/subjects"), "audit": (as_supervisor, "/audit/events")}
-    results = [measure(app, pids, pages[page][0], page, pages[page][1], args.requests) for page in chosen]
+    results = [measure(app, pids, pages[page][0], page, pages[page][1], args.requests, args.profile)
+               for page in chosen]
     if args.json:
         print(json.dumps([asdict(r) for r in results], indent=2))
         return 0

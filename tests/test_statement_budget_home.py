@@ -28,11 +28,13 @@ from tests import factories
 from tests.conftest import login
 from tests.test_statement_budget import BUDGET, counting
 
-# Not yet 12: the break-glass queue, incoming handovers, departures, assessments (two lists), interventions (two),
-# observations, keep-aparts, conference actions and overdue disclosure requests are each a statement of their own
-# (the departures' counts of work left behind are read with the page's other counts).
-SUPERVISOR_BUDGET = 18
-BUDGETS = {"assessor": BUDGET, "probation": BUDGET, "supervisor": SUPERVISOR_BUDGET, "admin": BUDGET}
+# Not yet 12: the break-glass queue, incoming handovers, departures, assessments (two lists), interventions
+# (two), observations, keep-aparts, conference actions and overdue disclosure requests are each a statement of
+# their own (the departures' counts of work left behind are read with the page's other counts). On PostgreSQL
+# the view's audit event is chained and inserted by one statement after the chain lock, on SQLite by three
+# after BEGIN IMMEDIATE (tests/test_audit_append.py).
+SUPERVISOR_BUDGET = {"postgresql": 16, "sqlite": 18}
+BUDGETS = {"assessor": BUDGET, "probation": BUDGET, "admin": BUDGET}
 # Whom the added people belong to, per role: their unit and their case owner.
 HOMES = {"assessor": ("HMP-NORTHGATE", "assessor"), "probation": ("PR-EASTERN", "probation"),
          "supervisor": ("HMP-NORTHGATE", "assessor"), "admin": ("HMP-NORTHGATE", "assessor")}
@@ -130,8 +132,8 @@ def _count(client: FlaskClient, app: Flask) -> tuple[list[str], str]:
     return statements, page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("role", sorted(BUDGETS))
-def test_the_home_page_keeps_its_statement_budget_however_many_people_it_lists(seeded, role):
+@pytest.mark.parametrize("role", sorted([*BUDGETS, "supervisor"]))
+def test_the_home_page_keeps_its_statement_budget_however_many_people_it_lists(seeded, dialect, role):
     client = _signed_in(seeded, role)
     add_people(seeded, role, 1, 3)
     if role == "supervisor":
@@ -148,12 +150,12 @@ def test_the_home_page_keeps_its_statement_budget_however_many_people_it_lists(s
         assert "Family119" in page
     if role == "supervisor":
         assert "Leaver 4, " in page
-    assert 0 < len(few) <= BUDGETS[role], few
+    assert 0 < len(few) <= (SUPERVISOR_BUDGET[dialect] if role == "supervisor" else BUDGETS[role]), few
     assert len(many) == len(few), [s for s in many if s not in few]
 
 
-def test_the_supervisors_budget_is_the_count_reached_not_more(seeded):
+def test_the_supervisors_budget_is_the_count_reached_not_more(seeded, dialect):
     """The supervisor's budget is held at what the page needs today: lower it when the page needs less."""
     client = _signed_in(seeded, "supervisor")
     statements, _page = _count(client, seeded)
-    assert len(statements) == SUPERVISOR_BUDGET, statements
+    assert len(statements) == SUPERVISOR_BUDGET[dialect], statements

@@ -22,8 +22,9 @@ from tests import factories
 from tests.test_connections_links import record_link
 from tests.test_statement_budget import counting
 
-# Counted on PostgreSQL and SQLite alike (SQLite's BEGIN IMMEDIATE takes the place of PostgreSQL's chain lock).
-PERSON_PAGE = 40
+# SQLite's BEGIN IMMEDIATE takes the place of PostgreSQL's chain lock; on PostgreSQL the view's audit event is then
+# chained and inserted with the people it names by one statement, on SQLite by three (tests/test_audit_append.py).
+PERSON_PAGE = {"postgresql": 38, "sqlite": 40}
 
 
 def _grow(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int], subject_id: int, client: Any,
@@ -81,7 +82,7 @@ def _grow(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int
 
 def test_the_persons_page_reads_each_kind_of_row_in_one_statement_however_many_it_shows(
         app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int], records: dict[str, int],
-        assessed: dict[str, int], login_as: Any) -> None:
+        assessed: dict[str, int], login_as: Any, dialect: str) -> None:
     client = login_as("assessor")
     path = f"/subjects/{records['subject_a']}"
     _grow(app, users, units, records["subject_a"], client, 100)
@@ -98,4 +99,4 @@ def test_the_persons_page_reads_each_kind_of_row_in_one_statement_however_many_i
     assert "Outer1 Person" not in html  # out of scope: "a person in another unit"
     assert "Other crew 100" in html and "Other crew 200" in html  # the drawing's second step: a linked person's group
     assert len(many) == len(few), [s for s in many if s not in few]
-    assert len(few) <= PERSON_PAGE, "\n".join(s[:120].replace("\n", " ") for s in few)
+    assert len(few) <= PERSON_PAGE[dialect], "\n".join(s[:120].replace("\n", " ") for s in few)

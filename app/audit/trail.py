@@ -3,7 +3,8 @@
 `record()` queues an event on the database session. One `before_commit` hook takes the chain lock
 (an advisory transaction lock on PostgreSQL; SQLite transactions already hold the write lock from
 BEGIN IMMEDIATE), reads the last hash, chains and inserts the queued events, all inside the transaction
-of the change they describe. A rollback drops the queue with the change.
+of the change they describe (on PostgreSQL the last three in one statement: `_APPEND`). A rollback drops
+the queue with the change.
 
 Both the append and `verify()` work on plain rows through the session's connection, not on AuditEvent
 objects: they run once per commit and once per event of the chain, where the ORM's bookkeeping cost many
@@ -191,6 +192,81 @@ def _last_link(connection: Connection) -> tuple[int, str]:
     return (0, GENESIS_HASH) if row is None else (row[0], row[1])
 
 
+def _fields(event_id: int, stamp: str, pending: PendingEvent) -> dict[str, Any]:
+    """The keys and values of AuditEvent.canonical_fields() for a queued event."""
+    return {"id": event_id, "occurred_at": stamp, "actor_id": pending.actor.id,
+            "actor_username": pending.actor.username, "actor_role": pending.actor.role, "action": pending.action,
+            "object_type": pending.object_type, "object_id": pending.object_id, "subject_id": pending.subject_id,
+            "details": pending.details, "request_id": pending.request_id, "ip": pending.ip}
+
+
+# --- one statement for the append (PostgreSQL) -------------------------------------------------------------
+# On PostgreSQL, after the chain lock, the commit's events are chained and inserted, with the people they name,
+# by one statement: the last link is read inside it (its snapshot is taken after the lock is held, so it sees
+# every append committed before), each event's id is the one before plus one, and its hash is sha256 of the
+# previous hash and its canonical bytes. Those bytes differ from the ones made here only in the id, so they are
+# passed as the bytes before and after it, and the recursive part of the statement walks the events in order,
+# as the loop of the general append does. What is stored and hashed is exactly what chain_hash() computes and
+# verify() checks (tests/test_audit_append.py). SQLite, whose transactions hold the write lock from BEGIN
+# IMMEDIATE and which has no INSERT inside WITH, uses the general append.
+_ID_MARK = -7_305_019_283_746  # an id no event has: where the id goes in the canonical bytes
+_ID_KEY = b'"id":'
+_PER_EVENT = ("actor_id", "actor_username", "actor_role", "action", "object_type", "object_id", "subject_id",
+              "details", "request_id", "ip")
+_APPEND = text("""
+WITH RECURSIVE events AS (
+    SELECT * FROM unnest(CAST(:before AS bytea[]), CAST(:after AS bytea[]), CAST(:actor_id AS integer[]),
+                         CAST(:actor_username AS varchar[]), CAST(:actor_role AS varchar[]),
+                         CAST(:action AS varchar[]), CAST(:object_type AS varchar[]),
+                         CAST(:object_id AS varchar[]), CAST(:subject_id AS integer[]), CAST(:details AS text[]),
+                         CAST(:request_id AS varchar[]), CAST(:ip AS varchar[]))
+        WITH ORDINALITY AS e (before, after, actor_id, actor_username, actor_role, action, object_type,
+                              object_id, subject_id, details, request_id, ip, n)
+), chained (n, id, hash) AS (
+    SELECT CAST(0 AS bigint), coalesce((SELECT max(id) FROM audit_events), 0),
+           coalesce((SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1), CAST(:genesis AS varchar))
+    UNION ALL
+    SELECT e.n, c.id + 1, encode(sha256(convert_to(c.hash, 'UTF8') || e.before
+                                        || convert_to(CAST(c.id + 1 AS text), 'UTF8') || e.after), 'hex')
+    FROM chained AS c JOIN events AS e ON e.n = c.n + 1
+), appended AS (
+    INSERT INTO audit_events (id, occurred_at, actor_id, actor_username, actor_role, action, object_type,
+                              object_id, subject_id, details, request_id, ip, prev_hash, hash)
+    SELECT c.id, CAST(:occurred_at AS timestamptz), e.actor_id, e.actor_username, e.actor_role, e.action,
+           e.object_type, e.object_id, e.subject_id, CAST(e.details AS json), e.request_id, e.ip, p.hash, c.hash
+    FROM chained AS c JOIN events AS e ON e.n = c.n JOIN chained AS p ON p.n = c.n - 1
+)
+INSERT INTO audit_event_people (event_id, subject_id)
+SELECT c.id, named.subject_id
+FROM unnest(CAST(:named_n AS bigint[]), CAST(:named_subject AS integer[])) AS named (n, subject_id)
+JOIN chained AS c ON c.n = named.n
+""")
+
+
+def _append_in_one(connection: Connection, queue: list[PendingEvent]) -> bool:
+    """Chain and insert the queued events in one statement (see above); False, and nothing written, when an
+    event's canonical bytes cannot be split at its id (its details hold the mark itself)."""
+    now = utcnow()
+    stamp = _timestamp(now)
+    mark = _ID_KEY + str(_ID_MARK).encode()
+    values: dict[str, list[Any]] = {name: [] for name in ("before", "after", *_PER_EVENT, "named_n", "named_subject")}
+    for n, pending in enumerate(queue, start=1):
+        fields = _fields(_ID_MARK, stamp, pending)
+        canonical = canonical_json(fields)
+        if canonical.count(mark) != 1:
+            return False
+        before, after = canonical.split(mark)
+        values["before"].append(before + _ID_KEY)
+        values["after"].append(after)
+        for name in _PER_EVENT:
+            values[name].append(CANONICAL_ENCODER.encode(fields[name]) if name == "details" else fields[name])
+        for person in people_named(pending.details):
+            values["named_n"].append(n)
+            values["named_subject"].append(person)
+    connection.execute(_APPEND, {**values, "occurred_at": now, "genesis": GENESIS_HASH})
+    return True
+
+
 @event.listens_for(Session, "before_commit")
 def _write_queued_events(session: Session) -> None:
     queue = take_pending(session)
@@ -199,6 +275,8 @@ def _write_queued_events(session: Session) -> None:
     session.flush()  # the changes first, so the lock is held for the append alone
     connection = session.connection()  # the session's own transaction
     _lock_chain(connection)
+    if connection.dialect.name == "postgresql" and _append_in_one(connection, queue):
+        return
     last_id, last_hash = _last_link(connection)
     now = utcnow()
     stamp = _timestamp(now)
@@ -206,20 +284,7 @@ def _write_queued_events(session: Session) -> None:
     named_in: list[tuple[int, dict[str, Any]]] = []
     for pending in queue:
         last_id += 1
-        fields = {  # the keys and values of AuditEvent.canonical_fields()
-            "id": last_id,
-            "occurred_at": stamp,
-            "actor_id": pending.actor.id,
-            "actor_username": pending.actor.username,
-            "actor_role": pending.actor.role,
-            "action": pending.action,
-            "object_type": pending.object_type,
-            "object_id": pending.object_id,
-            "subject_id": pending.subject_id,
-            "details": pending.details,
-            "request_id": pending.request_id,
-            "ip": pending.ip,
-        }
+        fields = _fields(last_id, stamp, pending)
         digest = chain_hash(last_hash, fields)
         named_in.append((last_id, pending.details))
         rows.append(fields | {"occurred_at": now, "prev_hash": last_hash, "hash": digest})
