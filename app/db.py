@@ -49,6 +49,13 @@ def per_request(key: Hashable, load: Callable[[], list[T]]) -> list[T]:
     return list(cache[key])
 
 
+def known_for_request(key: Hashable, rows: list[T]) -> None:
+    """Keep `rows` as what `per_request(key, …)` answers for the rest of a GET request: a statement that read
+    them with other rows (the dashboard's people lists) saves the one `per_request` would run."""
+    if reads_once():
+        g.setdefault("_per_request_queries", {})[key] = list(rows)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

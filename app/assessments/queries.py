@@ -15,6 +15,7 @@ from app.auth.models import User
 from app.db import db, per_request
 from app.i18n import gettext as _
 from app.registry import Panel
+from app.subjects import queries as subjects_queries
 from app.subjects.models import Subject
 from reports.charts import JudgementPoint
 
@@ -33,11 +34,9 @@ def subject_assessments(subject: Subject) -> list[Assessment]:
 
 
 def assessments_needed(user: User) -> list[Subject]:
-    """People referred by a screening and not yet assessed: the unit's list (supervisors) or the
-    user's units and caseload (case workers)."""
-    return list(db.session.scalars(
-        select(Subject).where(policy.subjects_visible_to(user), Subject.assessment_needed_since.is_not(None))
-        .order_by(Subject.assessment_needed_since).limit(100)))  # the list shows names and dates only
+    """People referred by a screening and not yet assessed (subjects.queries reads them, with the dashboard's
+    review lists when it shows them)."""
+    return subjects_queries.assessments_needed(user)
 
 
 def awaiting_approval(user: User) -> list[Assessment]:

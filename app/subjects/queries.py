@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import policy
 from app.auth.models import User
-from app.db import db, utcnow
+from app.db import db, known_for_request, per_request, utcnow
 from app.i18n import gettext as _
 from app.ids import parse_id
 from app.registry import Tally
@@ -131,6 +131,22 @@ class Dashboard:
 
 
 DASHBOARD_LIST = 50  # people at most in each of the two review lists
+NEEDED_LIST = 100  # people at most in the list of assessments needed (it shows names and dates only)
+OVERDUE, DUE_SOON, NEEDED = 1, 2, 3  # the dashboard's people lists, as its statement tags them
+
+
+def _assessments_needed_ids(user: User) -> Select[tuple[int]]:
+    return (select(Subject.id).where(policy.subjects_visible_to(user), Subject.assessment_needed_since.is_not(None))
+            .order_by(Subject.assessment_needed_since, Subject.id).limit(NEEDED_LIST))
+
+
+def assessments_needed(user: User) -> list[Subject]:
+    """People referred by a screening and not yet assessed: the unit's list (supervisors) or the user's units
+    and caseload (case workers), longest waiting first. Read with the review lists when the dashboard shows
+    them (`dashboard`)."""
+    return per_request(("assessments_needed", user.id), lambda: list(db.session.scalars(
+        select(Subject).where(policy.subjects_visible_to(user), Subject.assessment_needed_since.is_not(None))
+        .order_by(Subject.assessment_needed_since, Subject.id).limit(NEEDED_LIST))))
 
 
 def dashboard(user: User) -> Dashboard:
@@ -139,19 +155,22 @@ def dashboard(user: User) -> Dashboard:
     today = utcnow().date()
     is_supervisor = policy.is_supervisor(user)
     scope = policy.subjects_visible_to(user) if is_supervisor else Subject.case_owner_id == user.id
-    # Both lists in one statement: each list's people chosen by its own limited subquery, told apart here by
-    # their review date. The tables show each one's unit, case owner and alerts, joined into the same read.
+    # The three lists in one statement: each list's people chosen by its own limited subquery and tagged with
+    # it. The review tables show each one's unit, case owner and alerts, joined into the same read.
     overdue_ids = (select(Subject.id).where(scope, Subject.next_review_due < today)
                    .order_by(Subject.next_review_due).limit(DASHBOARD_LIST))
     soon_ids = (select(Subject.id).where(scope, Subject.next_review_due.between(
         today, today + timedelta(days=DUE_SOON_DAYS))).order_by(Subject.next_review_due).limit(DASHBOARD_LIST))
-    listed = list(db.session.scalars(
-        select(Subject).where(Subject.id.in_(union_all(  # each limited list a subquery of its own (SQLite)
-            select(overdue_ids.subquery().c.id), select(soon_ids.subquery().c.id))))
-        .order_by(Subject.next_review_due)
-        .options(joinedload(Subject.unit), joinedload(Subject.case_owner), joinedload(Subject.alerts))).unique())
-    overdue = [s for s in listed if s.next_review_due is not None and s.next_review_due < today]
-    due_soon = [s for s in listed if s.next_review_due is not None and s.next_review_due >= today]
+    picks = union_all(*(select(ids.subquery().c.id, literal(tag).label("list"))  # a subquery each (SQLite)
+                        for tag, ids in ((OVERDUE, overdue_ids), (DUE_SOON, soon_ids),
+                                         (NEEDED, _assessments_needed_ids(user))))).subquery()
+    listed = db.session.execute(
+        select(Subject, picks.c.list).join(picks, picks.c.id == Subject.id).order_by(Subject.next_review_due)
+        .options(joinedload(Subject.unit), joinedload(Subject.case_owner), joinedload(Subject.alerts))).unique().all()
+    overdue = [s for s, tag in listed if tag == OVERDUE]
+    due_soon = [s for s, tag in listed if tag == DUE_SOON]
+    known_for_request(("assessments_needed", user.id), sorted(
+        (s for s, tag in listed if tag == NEEDED), key=lambda s: (s.assessment_needed_since, s.id)))
     caseload = Tally(select(func.count()).select_from(Subject).where(Subject.case_owner_id == user.id))
     scope_label = str(_("your units") if is_supervisor else _("your caseload"))
     result = Dashboard(caseload, overdue, due_soon, scope_label)
