@@ -7,7 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, case, func, or_, select, true, union
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    ScalarSelect,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import policy
@@ -227,10 +242,11 @@ NEWEST_FIRST = (InterventionSession.held_on.desc(), InterventionSession.id.desc(
 
 def _first_of_each(active_of: Select[tuple[int]], missed_of: Select[tuple[int]], last_session: ScalarSelect[date],
                    quiet_since: date, limit: int, of_units: bool) -> CaseloadInterventions:
-    """The first `limit` of each list and how many each has, in two statements: the set of active interventions
+    """The first `limit` of each list and how many each has, in one statement: the set of active interventions
     (and of missed sessions) is read once, ranked and counted by window functions beside the rows shown, not
     once for the list and again for its count (on a prison's hundreds of interventions the counts were half
-    the dashboard's database time, bench/README.md)."""
+    the dashboard's database time, bench/README.md); the interventions chosen and the missed sessions chosen
+    come in one union, each row an intervention and, for a missed session, the session."""
     # Materialised: each intervention's last session is looked up once, not once per window that uses it (an
     # inlined subquery made PostgreSQL repeat the correlated lookup four times per row).
     active = (active_of.add_columns(Intervention.started_on, last_session.label("last_held"))
@@ -243,33 +259,40 @@ def _first_of_each(active_of: Select[tuple[int]], missed_of: Select[tuple[int]],
         func.row_number().over(partition_by=quiet_flag, order_by=(since, active.c.id)).label("quiet_rank"),
         func.count().over().label("active_total"), func.sum(quiet_flag).over().label("quiet_total"),
     ).subquery()
+    missed_ranked = missed_of.add_columns(InterventionSession.intervention_id,
+                                          func.row_number().over(order_by=NEWEST_FIRST).label("rank"),
+                                          func.count().over().label("total")).subquery()
+    no_session = literal(None, Integer)
+    picks = union_all(
+        select(ranked.c.id.label("intervention_id"), no_session.label("session_id"), ranked.c.last_held,
+               ranked.c.quiet, ranked.c.active_rank.label("rank"), ranked.c.active_total.label("total"),
+               ranked.c.quiet_total)
+        .where(or_(ranked.c.active_rank <= limit, and_(ranked.c.quiet == 1, ranked.c.quiet_rank <= limit))),
+        select(missed_ranked.c.intervention_id, missed_ranked.c.id, literal(None, Date), literal(0, Integer),
+               missed_ranked.c.rank, missed_ranked.c.total, literal(0, Integer))
+        .where(missed_ranked.c.rank <= limit),
+    ).subquery()
     rows = db.session.execute(
-        select(Intervention, ranked.c.last_held, ranked.c.quiet, ranked.c.active_total, ranked.c.quiet_total)
-        .join(ranked, ranked.c.id == Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
-        .where(or_(ranked.c.active_rank <= limit, and_(ranked.c.quiet == 1, ranked.c.quiet_rank <= limit)))
-        .order_by(Intervention.started_on, Intervention.id).options(contains_eager(Intervention.subject))).all()
-    last_held = {i.id: last for i, last, _quiet, _a, _q in rows if last is not None}
+        select(Intervention, InterventionSession, picks.c.last_held, picks.c.quiet, picks.c.total,
+               picks.c.quiet_total)
+        .join(picks, picks.c.intervention_id == Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
+        .outerjoin(InterventionSession, InterventionSession.id == picks.c.session_id)
+        .order_by(picks.c.session_id.is_not(None), picks.c.rank)
+        .options(contains_eager(Intervention.subject), contains_eager(InterventionSession.intervention))).all()
+    chosen = [(i, last, is_quiet, total, quiet_total) for i, missed, last, is_quiet, total, quiet_total in rows
+              if missed is None]
+    last_held = {i.id: last for i, last, _quiet, _a, _q in chosen if last is not None}
 
     def quiet_day(intervention: Intervention) -> date:
         return last_held.get(intervention.id) or intervention.started_on or date.min
 
-    found = [i for i, _last, _quiet, _a, _q in rows]
-    quiet = sorted((i for i, _last, is_quiet, _a, _q in rows if is_quiet), key=lambda i: (quiet_day(i), i.id))
-    active_total, quiet_total = (int(rows[0][3]), int(rows[0][4] or 0)) if rows else (0, 0)
-    missed_ranked = missed_of.add_columns(func.row_number().over(order_by=NEWEST_FIRST).label("rank"),
-                                          func.count().over().label("total")).subquery()
-    missed_rows = db.session.execute(
-        select(InterventionSession, missed_ranked.c.total)
-        .join(missed_ranked, missed_ranked.c.id == InterventionSession.id)
-        .join(Intervention, Intervention.id == InterventionSession.intervention_id)
-        .join(Subject, Subject.id == Intervention.subject_id).where(missed_ranked.c.rank <= limit)
-        .order_by(*NEWEST_FIRST)
-        .options(contains_eager(InterventionSession.intervention).contains_eager(Intervention.subject))).all()
-    missed = [session for session, _total in missed_rows]
-    missed_total = int(missed_rows[0][1]) if missed_rows else 0
+    found = [i for i, _last, _quiet, _a, _q in chosen]
+    quiet = sorted((i for i, _last, is_quiet, _a, _q in chosen if is_quiet), key=lambda i: (quiet_day(i), i.id))
+    active_total, quiet_total = (int(chosen[0][3]), int(chosen[0][4] or 0)) if chosen else (0, 0)
+    missed = [(session, total) for _i, session, _last, _quiet, total, _q in rows if session is not None]
     return CaseloadInterventions(
-        found[:limit], missed, quiet[:limit], of_units,
-        totals={"active": active_total, "quiet": quiet_total, "missed": missed_total})
+        found[:limit], [session for session, _total in missed], quiet[:limit], of_units,
+        totals={"active": active_total, "quiet": quiet_total, "missed": int(missed[0][1]) if missed else 0})
 
 
 # --- panels ------------------------------------------------------------------------------------------------
