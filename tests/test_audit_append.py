@@ -1,12 +1,14 @@
-"""The append in one statement (PostgreSQL): a commit takes the chain lock and then chains and inserts its events,
-and the people they name, in a single statement; what it stores hashes exactly as chain_hash() and verify() say,
-on awkward content too, one event or several to a commit, and appends from several connections at once still
-make one unbroken chain. On SQLite the general append (read the last link, insert) does the same."""
+"""The append in one statement (PostgreSQL): a commit takes the chain lock, reads the last link, chains and inserts
+its events and the people they name in a single statement (the function `audit_append`). What it stores hashes
+exactly as chain_hash() and verify() say, on awkward content too, one event or several to a commit, and appends
+from several connections at once still make one unbroken chain. On SQLite, and on a database migrated to a
+revision before the function, the general append (read the last link, insert) does the same."""
 
 from __future__ import annotations
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import select
@@ -61,12 +63,12 @@ def test_an_event_appended_alone_indexes_the_people_it_names(app, dialect):
     assert len(_chain(app)) == 3
 
 
-def test_a_commit_is_chained_after_the_lock_in_one_statement_on_postgresql(app, dialect):
+def test_a_commit_is_locked_and_chained_in_one_statement_on_postgresql(app, dialect):
     record_events(app, 2)
     statements = _append_alone(app, {"subject_ids": [1, 2], "count": 2})
     if dialect == "postgresql":
-        assert len(statements) == 2, statements  # the chain lock, then the append with its people
-        assert "pg_advisory_xact_lock" in statements[0] and "INSERT INTO audit_event_people" in statements[1]
+        assert len(statements) == 1, statements  # the chain lock, the last link, the event and its people
+        assert "audit_append(" in statements[0]
     else:
         # BEGIN IMMEDIATE (the write lock), the last link, the event, its people
         assert len(statements) == 4, statements
@@ -85,7 +87,7 @@ def test_several_events_of_one_commit_are_chained_in_order_with_the_people_each_
         rows = db.session.execute(select(AuditEventPerson.event_id, AuditEventPerson.subject_id)
                                   .order_by(AuditEventPerson.event_id, AuditEventPerson.subject_id)).all()
     if dialect == "postgresql":
-        assert len(statements) == 2, statements
+        assert len(statements) == 1, statements
     events = _chain(app)
     assert [e.object_id for e in events[1:]] == ["0", "1", "2", "3"]
     assert len({e.occurred_at for e in events[1:]}) == 1  # one commit, one time
@@ -124,3 +126,26 @@ def test_single_event_appends_from_several_connections_keep_one_unbroken_chain(a
     assert [e.id for e in events] == list(range(1, 61))
     with app.app_context():
         assert db.session.scalar(select(sa.func.count()).select_from(AuditEvent)) == 60
+
+
+def test_a_database_without_the_append_function_is_appended_to_the_general_way(databases, dialect):
+    """Migrated only to the revision before `audit_append`, the database still takes events (the general append);
+    once migrated to head, a new connection uses the function; the chain is one and verifies."""
+    from alembic import command
+
+    from app import create_app
+    from tests.conftest import alembic_config
+
+    if dialect != "postgresql":
+        pytest.skip("the function exists only on PostgreSQL")
+    url = databases.empty_url()
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "6a1e7c3b2d90")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    assert len(_append_alone(app, {"subject_ids": [1], "count": 1})) == 4  # lock, last link, event, its people
+    app.extensions["waypoint_engine"].dispose()
+    command.upgrade(cfg, "head")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    assert len(_append_alone(app, {"subject_ids": [2], "count": 1})) == 1
+    assert [e.id for e in _chain(app)] == [1, 2]
+    app.extensions["waypoint_engine"].dispose()

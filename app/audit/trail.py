@@ -3,8 +3,8 @@
 `record()` queues an event on the database session. One `before_commit` hook takes the chain lock
 (an advisory transaction lock on PostgreSQL; SQLite transactions already hold the write lock from
 BEGIN IMMEDIATE), reads the last hash, chains and inserts the queued events, all inside the transaction
-of the change they describe (on PostgreSQL the last three in one statement: `_APPEND`). A rollback drops
-the queue with the change.
+of the change they describe (on PostgreSQL all four in one statement: `_APPEND`). A rollback drops the
+queue with the change.
 
 Both the append and `verify()` work on plain rows through the session's connection, not on AuditEvent
 objects: they run once per commit and once per event of the chain, where the ORM's bookkeeping cost many
@@ -25,6 +25,7 @@ from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import Connection, Row, Table, Text, event, insert, select, text
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import ConnectionPoolEntry, Pool
 
 from app.audit.models import CANONICAL_ENCODER, GENESIS_HASH, AuditEvent, AuditEventPerson, people_named
 from app.db import db, utcnow
@@ -200,52 +201,52 @@ def _fields(event_id: int, stamp: str, pending: PendingEvent) -> dict[str, Any]:
             "details": pending.details, "request_id": pending.request_id, "ip": pending.ip}
 
 
-# --- one statement for the append (PostgreSQL) -------------------------------------------------------------
-# On PostgreSQL, after the chain lock, the commit's events are chained and inserted, with the people they name,
-# by one statement: the last link is read inside it (its snapshot is taken after the lock is held, so it sees
-# every append committed before), each event's id is the one before plus one, and its hash is sha256 of the
-# previous hash and its canonical bytes. Those bytes differ from the ones made here only in the id, so they are
-# passed as the bytes before and after it, and the recursive part of the statement walks the events in order,
-# as the loop of the general append does. What is stored and hashed is exactly what chain_hash() computes and
-# verify() checks (tests/test_audit_append.py). SQLite, whose transactions hold the write lock from BEGIN
-# IMMEDIATE and which has no INSERT inside WITH, uses the general append.
+# --- the append in one statement (PostgreSQL) -------------------------------------------------------------
+# On PostgreSQL a commit's events reach the chain through one call of `audit_append` (the migration
+# audit_append_function): it takes the chain lock, reads the last link (after the lock, so it sees every append
+# committed before), gives each event the id after the one before and the hash sha256(previous hash +
+# canonical bytes), and inserts the events with the people they name. The canonical bytes are made here, as
+# the general append makes them, with a mark where the id goes, and passed as the bytes before and after it:
+# what is stored and hashed is exactly what chain_hash() computes and verify() checks
+# (tests/test_audit_append.py). SQLite, whose transactions hold the write lock from BEGIN IMMEDIATE, keeps the
+# general append.
 _ID_MARK = -7_305_019_283_746  # an id no event has: where the id goes in the canonical bytes
 _ID_KEY = b'"id":'
 _PER_EVENT = ("actor_id", "actor_username", "actor_role", "action", "object_type", "object_id", "subject_id",
               "details", "request_id", "ip")
-_APPEND = text("""
-WITH RECURSIVE events AS (
-    SELECT * FROM unnest(CAST(:before AS bytea[]), CAST(:after AS bytea[]), CAST(:actor_id AS integer[]),
-                         CAST(:actor_username AS varchar[]), CAST(:actor_role AS varchar[]),
-                         CAST(:action AS varchar[]), CAST(:object_type AS varchar[]),
-                         CAST(:object_id AS varchar[]), CAST(:subject_id AS integer[]), CAST(:details AS text[]),
-                         CAST(:request_id AS varchar[]), CAST(:ip AS varchar[]))
-        WITH ORDINALITY AS e (before, after, actor_id, actor_username, actor_role, action, object_type,
-                              object_id, subject_id, details, request_id, ip, n)
-), chained (n, id, hash) AS (
-    SELECT CAST(0 AS bigint), coalesce((SELECT max(id) FROM audit_events), 0),
-           coalesce((SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1), CAST(:genesis AS varchar))
-    UNION ALL
-    SELECT e.n, c.id + 1, encode(sha256(convert_to(c.hash, 'UTF8') || e.before
-                                        || convert_to(CAST(c.id + 1 AS text), 'UTF8') || e.after), 'hex')
-    FROM chained AS c JOIN events AS e ON e.n = c.n + 1
-), appended AS (
-    INSERT INTO audit_events (id, occurred_at, actor_id, actor_username, actor_role, action, object_type,
-                              object_id, subject_id, details, request_id, ip, prev_hash, hash)
-    SELECT c.id, CAST(:occurred_at AS timestamptz), e.actor_id, e.actor_username, e.actor_role, e.action,
-           e.object_type, e.object_id, e.subject_id, CAST(e.details AS json), e.request_id, e.ip, p.hash, c.hash
-    FROM chained AS c JOIN events AS e ON e.n = c.n JOIN chained AS p ON p.n = c.n - 1
-)
-INSERT INTO audit_event_people (event_id, subject_id)
-SELECT c.id, named.subject_id
-FROM unnest(CAST(:named_n AS bigint[]), CAST(:named_subject AS integer[])) AS named (n, subject_id)
-JOIN chained AS c ON c.n = named.n
-""")
+_APPEND = text(
+    "SELECT audit_append(CAST(:lock_key AS bigint), CAST(:genesis AS text), CAST(:occurred_at AS timestamptz), "
+    "CAST(:before AS bytea[]), CAST(:after AS bytea[]), CAST(:actor_id AS integer[]), "
+    "CAST(:actor_username AS text[]), CAST(:actor_role AS text[]), CAST(:action AS text[]), "
+    "CAST(:object_type AS text[]), CAST(:object_id AS text[]), CAST(:subject_id AS integer[]), "
+    "CAST(:details AS text[]), CAST(:request_id AS text[]), CAST(:ip AS text[]), CAST(:named_n AS bigint[]), "
+    "CAST(:named_subject AS integer[]))")
+
+
+# The function's signature, as to_regprocedure() finds it. A connection opened on a database that does not have it
+# (migrated to an earlier revision) uses the general append.
+_APPEND_FUNCTION = ("audit_append(bigint, text, timestamptz, bytea[], bytea[], integer[], text[], text[], text[], "
+                    "text[], text[], integer[], text[], text[], text[], bigint[], integer[])")
+
+
+@event.listens_for(Pool, "connect")
+def _note_the_append_function(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    """Whether this PostgreSQL connection's database has `audit_append`: asked once, when the pool opens it."""
+    if type(dbapi_connection).__module__.partition(".")[0] != "psycopg":
+        return
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SELECT to_regprocedure(%s) IS NOT NULL", (_APPEND_FUNCTION,))
+        row = cursor.fetchone()
+    dbapi_connection.rollback()
+    record.info["audit_append"] = bool(row and row[0])
 
 
 def _append_in_one(connection: Connection, queue: list[PendingEvent]) -> bool:
-    """Chain and insert the queued events in one statement (see above); False, and nothing written, when an
-    event's canonical bytes cannot be split at its id (its details hold the mark itself)."""
+    """Lock the chain, chain and insert the queued events in one statement (see above); False, and nothing done,
+    when the database has no `audit_append` or an event's canonical bytes cannot be split at its id (its
+    details hold the mark itself)."""
+    if not connection.connection.info.get("audit_append"):
+        return False
     now = utcnow()
     stamp = _timestamp(now)
     mark = _ID_KEY + str(_ID_MARK).encode()
@@ -263,7 +264,7 @@ def _append_in_one(connection: Connection, queue: list[PendingEvent]) -> bool:
         for person in people_named(pending.details):
             values["named_n"].append(n)
             values["named_subject"].append(person)
-    connection.execute(_APPEND, {**values, "occurred_at": now, "genesis": GENESIS_HASH})
+    connection.execute(_APPEND, {**values, "occurred_at": now, "genesis": GENESIS_HASH, "lock_key": _PG_CHAIN_LOCK})
     return True
 
 
@@ -274,9 +275,9 @@ def _write_queued_events(session: Session) -> None:
         return
     session.flush()  # the changes first, so the lock is held for the append alone
     connection = session.connection()  # the session's own transaction
-    _lock_chain(connection)
     if connection.dialect.name == "postgresql" and _append_in_one(connection, queue):
         return
+    _lock_chain(connection)
     last_id, last_hash = _last_link(connection)
     now = utcnow()
     stamp = _timestamp(now)
