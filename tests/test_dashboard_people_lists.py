@@ -1,7 +1,8 @@
-"""The dashboard's people lists (reviews overdue, reviews due soon, assessments needed) are read in one statement
-(issue 18) and each still shows exactly its own people: a person on two lists is on both, a person of the unit
-who is not on the case worker's caseload is on the unit's list of assessments needed and not on the caseload's
-review lists, and the assessments needed keep their order (longest waiting first)."""
+"""The dashboard's people lists (reviews overdue, reviews due soon, assessments needed, and the supervisor's break-
+glass accesses to review) are read in one statement (issue 18) and each still shows exactly its own people: a person
+on two lists is on both, a person of the unit who is not on the case worker's caseload is on the unit's list of
+assessments needed and not on the caseload's review lists, and the assessments needed keep their order (longest
+waiting first)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,24 @@ def test_each_dashboard_list_shows_its_own_people_though_they_are_read_together(
     overdue = _section(supervisors, 'id="reviews-overdue"', 'id="reviews-due-soon"')
     assert "Overdueandneeded" in overdue and "Colleaguesperson" in overdue  # the units' reviews
     assert "Duesoonnotneeded" not in _section(supervisors, 'data-testid="assessments-needed"', "</ul>")
+
+
+def test_the_break_glass_queue_read_with_the_lists_shows_each_access_newest_first(app, users, units, login_as):
+    _person(app, users, units["A"], "A1001AA", "Overdueandneeded", "assessor", -3, needed=True)
+    _person(app, users, units["A"], "A1003AA", "Duesoonnotneeded", "assessor", 5, needed=False)
+    first = factories.open_break_glass(app, users["assessor_b"].id, "A1001AA", "First reason given")
+    second = factories.open_break_glass(app, users["assessor_b"].id, "A1003AA", "Second reason given")
+    again = factories.open_break_glass(app, users["assessor_b"].id, "A1001AA", "Third reason given")
+    page = login_as("supervisor").get("/").get_data(as_text=True)
+    queue = _section(page, 'data-testid="break-glass-queue"', "</table>")
+    assert re.findall(r"(First|Second|Third) reason given", queue) == ["Third", "Second", "First"]
+    assert [f"/break-glass/{n}/review" in queue for n in (first, second, again)] == [True, True, True]
+    with app.app_context():
+        from app.auth.models import User
+
+        opener = db.session.get(User, users["assessor_b"].id)
+        assert opener is not None
+        name = opener.display_name
+    assert queue.count("A1001AA") == 2 and queue.count(f"<td>{name}</td>") == 3
+    assert "Overdueandneeded" in _section(page, 'id="reviews-overdue"', 'id="reviews-due-soon"')  # on both
+    assert 'data-testid="break-glass-queue"' not in login_as("assessor").get("/").get_data(as_text=True)

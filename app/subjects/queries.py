@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, func, literal, or_, select, tuple_, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Integer, Select, exists, func, literal, or_, select, tuple_, union_all
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import policy
 from app.auth.models import User
@@ -132,7 +132,7 @@ class Dashboard:
 
 DASHBOARD_LIST = 50  # people at most in each of the two review lists
 NEEDED_LIST = 100  # people at most in the list of assessments needed (it shows names and dates only)
-OVERDUE, DUE_SOON, NEEDED = 1, 2, 3  # the dashboard's people lists, as its statement tags them
+OVERDUE, DUE_SOON, NEEDED, BREAK_GLASS = 1, 2, 3, 4  # the dashboard's lists, as its statement tags them
 
 
 def _assessments_needed_ids(user: User) -> Select[tuple[int]]:
@@ -155,32 +155,34 @@ def dashboard(user: User) -> Dashboard:
     today = utcnow().date()
     is_supervisor = policy.is_supervisor(user)
     scope = policy.subjects_visible_to(user) if is_supervisor else Subject.case_owner_id == user.id
-    # The three lists in one statement: each list's people chosen by its own limited subquery and tagged with
-    # it. The review tables show each one's unit, case owner and alerts, joined into the same read.
+    # The lists in one statement: each list's people chosen by its own limited subquery and tagged with it, and
+    # for a supervisor the break-glass accesses awaiting their review, each with its person. The review tables
+    # show each one's unit, case owner and alerts, joined into the same read.
     overdue_ids = (select(Subject.id).where(scope, Subject.next_review_due < today)
                    .order_by(Subject.next_review_due).limit(DASHBOARD_LIST))
     soon_ids = (select(Subject.id).where(scope, Subject.next_review_due.between(
         today, today + timedelta(days=DUE_SOON_DAYS))).order_by(Subject.next_review_due).limit(DASHBOARD_LIST))
-    picks = union_all(*(select(ids.subquery().c.id, literal(tag).label("list"))  # a subquery each (SQLite)
-                        for tag, ids in ((OVERDUE, overdue_ids), (DUE_SOON, soon_ids),
-                                         (NEEDED, _assessments_needed_ids(user))))).subquery()
+    no_access = literal(None, Integer).label("access_id")
+    lists = [select(ids.subquery().c.id, literal(tag).label("list"), no_access)  # a subquery each (SQLite)
+             for tag, ids in ((OVERDUE, overdue_ids), (DUE_SOON, soon_ids), (NEEDED, _assessments_needed_ids(user)))]
+    if is_supervisor:
+        lists.append(select(BreakGlassAccess.subject_id, literal(BREAK_GLASS), BreakGlassAccess.id)
+                     .where(policy.break_glass_reviewable_by(user), BreakGlassAccess.reviewed_at.is_(None)))
+    picks = union_all(*lists).subquery()
     listed = db.session.execute(
-        select(Subject, picks.c.list).join(picks, picks.c.id == Subject.id).order_by(Subject.next_review_due)
-        .options(joinedload(Subject.unit), joinedload(Subject.case_owner), joinedload(Subject.alerts))).unique().all()
-    overdue = [s for s, tag in listed if tag == OVERDUE]
-    due_soon = [s for s, tag in listed if tag == DUE_SOON]
+        select(Subject, picks.c.list, BreakGlassAccess).join(picks, picks.c.id == Subject.id)
+        .outerjoin(BreakGlassAccess, BreakGlassAccess.id == picks.c.access_id).order_by(Subject.next_review_due)
+        .options(joinedload(Subject.unit), joinedload(Subject.case_owner), joinedload(Subject.alerts),
+                 contains_eager(BreakGlassAccess.subject), joinedload(BreakGlassAccess.user))).unique().all()
+    overdue = [s for s, tag, _access in listed if tag == OVERDUE]
+    due_soon = [s for s, tag, _access in listed if tag == DUE_SOON]
     known_for_request(("assessments_needed", user.id), sorted(
-        (s for s, tag in listed if tag == NEEDED), key=lambda s: (s.assessment_needed_since, s.id)))
+        (s for s, tag, _access in listed if tag == NEEDED), key=lambda s: (s.assessment_needed_since, s.id)))
     caseload = Tally(select(func.count()).select_from(Subject).where(Subject.case_owner_id == user.id))
     scope_label = str(_("your units") if is_supervisor else _("your caseload"))
     result = Dashboard(caseload, overdue, due_soon, scope_label)
-    if is_supervisor:
-        result.break_glass_to_review = list(db.session.scalars(
-            select(BreakGlassAccess)
-            .where(policy.break_glass_reviewable_by(user), BreakGlassAccess.reviewed_at.is_(None))
-            .order_by(BreakGlassAccess.granted_at.desc())
-            .options(joinedload(BreakGlassAccess.user), joinedload(BreakGlassAccess.subject))
-        ))
+    result.break_glass_to_review = sorted((access for _s, _tag, access in listed if access is not None),
+                                          key=lambda a: (a.granted_at, a.id), reverse=True)
     return result
 
 
