@@ -135,8 +135,8 @@ NEEDED_LIST = 100  # people at most in the list of assessments needed (it shows 
 OVERDUE, DUE_SOON, NEEDED, BREAK_GLASS = 1, 2, 3, 4  # the dashboard's lists, as its statement tags them
 
 
-def _assessments_needed_ids(user: User) -> Select[tuple[int]]:
-    return (select(Subject.id).where(policy.subjects_visible_to(user), Subject.assessment_needed_since.is_not(None))
+def _assessments_needed_of(user: User, what: Any) -> Select[Any]:
+    return (select(what).where(policy.subjects_visible_to(user), Subject.assessment_needed_since.is_not(None))
             .order_by(Subject.assessment_needed_since, Subject.id).limit(NEEDED_LIST))
 
 
@@ -144,9 +144,8 @@ def assessments_needed(user: User) -> list[Subject]:
     """People referred by a screening and not yet assessed: the unit's list (supervisors) or the user's units
     and caseload (case workers), longest waiting first. Read with the review lists when the dashboard shows
     them (`dashboard`)."""
-    return per_request(("assessments_needed", user.id), lambda: list(db.session.scalars(
-        select(Subject).where(policy.subjects_visible_to(user), Subject.assessment_needed_since.is_not(None))
-        .order_by(Subject.assessment_needed_since, Subject.id).limit(NEEDED_LIST))))
+    return per_request(("assessments_needed", user.id),
+                       lambda: list(db.session.scalars(_assessments_needed_of(user, Subject))))
 
 
 def dashboard(user: User) -> Dashboard:
@@ -164,7 +163,8 @@ def dashboard(user: User) -> Dashboard:
         today, today + timedelta(days=DUE_SOON_DAYS))).order_by(Subject.next_review_due).limit(DASHBOARD_LIST))
     no_access = literal(None, Integer).label("access_id")
     lists = [select(ids.subquery().c.id, literal(tag).label("list"), no_access)  # a subquery each (SQLite)
-             for tag, ids in ((OVERDUE, overdue_ids), (DUE_SOON, soon_ids), (NEEDED, _assessments_needed_ids(user)))]
+             for tag, ids in ((OVERDUE, overdue_ids), (DUE_SOON, soon_ids),
+                              (NEEDED, _assessments_needed_of(user, Subject.id)))]
     if is_supervisor:
         lists.append(select(BreakGlassAccess.subject_id, literal(BREAK_GLASS), BreakGlassAccess.id)
                      .where(policy.break_glass_reviewable_by(user), BreakGlassAccess.reviewed_at.is_(None)))
