@@ -49,6 +49,7 @@ class Cost:
     db_cpu_ms: float  # per request
     wall_ms_median: float
     statements: int  # of the last request
+    statement_heads: list[str] | None = None  # with --statements: how each of them begins
 
 
 def backend_pids(engine: Any) -> set[int]:
@@ -145,7 +146,7 @@ def measure(app: Any, pids: set[int], client: Any, page: str, path: str, request
     client.get(path, base_url=HTTPS)
     sa.event.remove(engine, "before_cursor_execute", count)
     return Cost(page, path, requests, 1000 * cpu / requests, 1000 * db_cpu / requests,
-                1000 * statistics.median(walls), len(statements))
+                1000 * statistics.median(walls), len(statements), [" ".join(s.split())[:110] for s in statements])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--statements", action="store_true", help="list the statements of each page's last request")
     parser.add_argument("--profile", metavar="PREFIX",
                         help="write a cProfile of each page's measured requests to PREFIX.PAGE.prof (its CPU "
                              "figures then include the profiler's own cost: measure without it)")
@@ -193,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         "unit_list": (as_worker, "/subjects"), "audit": (as_supervisor, "/audit/events")}
     results = [measure(app, pids, pages[page][0], page, pages[page][1], args.requests, args.profile)
                for page in chosen]
+    if not args.statements:
+        for r in results:
+            r.statement_heads = None
     if args.json:
         print(json.dumps([asdict(r) for r in results], indent=2))
         return 0
@@ -200,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         print(f"{r.page:<22}{r.app_cpu_ms:>11.1f}{r.db_cpu_ms:>10.1f}{r.app_cpu_ms + r.db_cpu_ms:>8.1f}"
               f"{r.wall_ms_median:>9.1f}{r.statements:>7}")
+    for r in results:
+        for n, head in enumerate(r.statement_heads or (), start=1):
+            print(f"  {r.page} {n:>2}. {head}")
     return 0
 
 

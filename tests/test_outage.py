@@ -174,14 +174,14 @@ def test_while_the_sqlite_file_cannot_be_opened_everyone_gets_the_503_page_and_t
 # --- either database: the outage where the user is loaded, and where the request commits --------------------
 
 
-def fail_statements(app: Flask, touching: str) -> None:
-    """From now on, a statement that names the table `touching` fails as a lost connection would (raised
-    where the driver runs it, so SQLAlchemy wraps it as it would the real one)."""
+def fail_statements(app: Flask, *touching: str) -> None:
+    """From now on, a statement that names any of `touching` (a table, a function) fails as a lost connection
+    would (raised where the driver runs it, so SQLAlchemy wraps it as it would the real one)."""
     engine = app.extensions["waypoint_engine"]
     dbapi = engine.dialect.loaded_dbapi
 
     def lose_connection(_cursor: Any, statement: str, *_args: Any) -> None:
-        if touching in statement:
+        if any(name in statement for name in touching):
             raise dbapi.OperationalError("server closed the connection unexpectedly")
 
     for name in ("do_execute", "do_executemany", "do_execute_no_params"):
@@ -198,7 +198,7 @@ def test_an_outage_at_commit_gets_the_503_page_and_saves_nothing(db_url: str) ->
     app = make_app_with_probe(db_url, lambda: None)
     client: FlaskClient = signed_in_client(app, assessor(app))
     token = csrf_token(client, "/")
-    fail_statements(app, "INSERT INTO audit_events")
+    fail_statements(app, "INSERT INTO audit_events", "audit_append(")  # the append: on PostgreSQL a function
     assert_unavailable_page(client.post("/probe", data={"csrf_token": token}))
     assert probe_events(app) == 0
     app.extensions["waypoint_engine"].dispose()
