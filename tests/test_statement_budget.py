@@ -2,8 +2,8 @@
 keep meeting it, and their count does not grow with the number of people shown (no statement per row). Counts are
 deterministic, so they are asserted; time is measured by the benchmarks in bench/, never here.
 
-The home pages are held by tests/test_statement_budget_home.py (12 for every role but the supervisor, whose page
-is still over it) and the person's page by tests/test_statement_budget_person.py (still over it: bench/README.md,
+The home pages are held by tests/test_statement_budget_home.py (12 for every role; the supervisor's on PostgreSQL,
+not yet on SQLite) and the person's page by tests/test_statement_budget_person.py (still over it: bench/README.md,
 "Cost per request")."""
 
 from __future__ import annotations
