@@ -6,8 +6,6 @@ revision before the function, the general append (read the last link, insert) do
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -16,7 +14,7 @@ from sqlalchemy import select
 from app.audit import trail
 from app.audit.models import GENESIS_HASH, AuditEvent, AuditEventPerson
 from app.db import db
-from tests.test_audit_trail import AWKWARD_DETAILS, record_events
+from tests.test_audit_trail import AWKWARD_DETAILS, append_concurrently, record_events
 from tests.test_statement_budget import counting
 
 ACTOR = trail.Actor(7, "amélie.o'brien", "supervisor")
@@ -107,21 +105,7 @@ def test_details_that_hold_the_id_mark_are_appended_the_general_way_and_verify(a
 
 
 def test_single_event_appends_from_several_connections_keep_one_unbroken_chain(app, dialect):
-    errors: list[BaseException] = []
-
-    def writer() -> None:
-        try:
-            for _ in range(15):
-                record_events(app, 1)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=writer) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    append_concurrently(app, writers=4, commits=15, per_commit=1)
     events = _chain(app)
     assert [e.id for e in events] == list(range(1, 61))
     with app.app_context():

@@ -129,22 +129,28 @@ def test_rehashed_forgery_breaks_the_next_link(app, db_url, dialect):
     assert "event 3" in result.output
 
 
-def test_concurrent_appends_keep_one_unbroken_chain(app):
+def append_concurrently(app: Flask, writers: int, commits: int, per_commit: int) -> None:
+    """`writers` threads, each with its own connection, each committing `commits` times `per_commit` events;
+    fails if any of them failed."""
     errors: list[BaseException] = []
 
     def writer() -> None:
         try:
-            for _ in range(10):
-                record_events(app, 2)
+            for _ in range(commits):
+                record_events(app, per_commit)
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer) for _ in range(4)]
+    threads = [threading.Thread(target=writer) for _ in range(writers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert not errors
+
+
+def test_concurrent_appends_keep_one_unbroken_chain(app):
+    append_concurrently(app, writers=4, commits=10, per_commit=2)
     with app.app_context():
         result = trail.verify(db.session)
     assert result.intact and result.count == 80
