@@ -63,7 +63,7 @@ def subject_access(subject: Subject) -> dict[str, object]:
         model.ConferenceDecisionLine(held_on=d.conference.held_on, kind=d.conference.kind_label,
                                      unit=d.conference.unit.name, chair=d.conference.chair.display_name,
                                      attendees=attendee_lines(d.conference.attendees), discussion=discussion_line(d))
-        for d in queries.subject_discussions(subject))}
+        for d in queries.subject_discussions(subject, with_attendees=True))}
 
 
 def erase(subject: Subject) -> dict[str, int]:

@@ -9,10 +9,10 @@ from datetime import date
 from typing import cast
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from app import policy
-from app.auth.models import User
+from app.auth.models import Unit, User
 from app.conferences import decisions, services
 from app.conferences.models import ActionStatus, Conference, ConferenceAction, Discussion, Dissent
 from app.db import db, per_request, utcnow
@@ -52,18 +52,29 @@ def unit_conferences(user: User) -> list[ConferenceRow]:
     return [ConferenceRow(c, int(p), int(a)) for c, p, a in rows]
 
 
-def subject_discussions(subject: Subject) -> list[Discussion]:
-    """Every conference discussion of the person, newest conference first."""
-    return per_request(("conference_discussions", subject.id), lambda: list(db.session.scalars(
-        select(Discussion).join(Conference, Conference.id == Discussion.conference_id)
-        .where(Discussion.subject_id == subject.id)
-        .order_by(Conference.held_on.desc(), Discussion.id.desc())
-        .options(contains_eager(Discussion.conference).selectinload(Conference.attendees),
-                 contains_eager(Discussion.conference).selectinload(Conference.chair),
-                 contains_eager(Discussion.conference).selectinload(Conference.unit),
-                 selectinload(Discussion.dissents).selectinload(Dissent.attendee),
-                 selectinload(Discussion.actions).selectinload(ConferenceAction.owner),
-                 selectinload(Discussion.decided_by)))))
+def subject_discussions(subject: Subject, *, with_attendees: bool = False) -> list[Discussion]:
+    """Every conference discussion of the person, newest conference first, in three statements however many
+    there are: the discussions with their conference, its unit and chair and who decided; their dissents with
+    the attendee who dissented; their actions with their owners. `with_attendees` reads each conference's
+    attendees too (the subject-access report lists them; the page does not)."""
+    def load() -> list[Discussion]:
+        chair, decided_by = aliased(User), aliased(User)
+        options = [contains_eager(Discussion.conference).contains_eager(Conference.unit),
+                   contains_eager(Discussion.conference).contains_eager(Conference.chair.of_type(chair)),
+                   contains_eager(Discussion.decided_by.of_type(decided_by)),
+                   selectinload(Discussion.dissents).joinedload(Dissent.attendee, innerjoin=True),
+                   selectinload(Discussion.actions).joinedload(ConferenceAction.owner, innerjoin=True)]
+        if with_attendees:
+            options.append(contains_eager(Discussion.conference).selectinload(Conference.attendees))
+        return list(db.session.scalars(
+            select(Discussion).join(Conference, Conference.id == Discussion.conference_id)
+            .join(Unit, Unit.id == Conference.unit_id).join(chair, chair.id == Conference.chair_id)
+            .outerjoin(decided_by, decided_by.id == Discussion.decided_by_id)
+            .where(Discussion.subject_id == subject.id)
+            .order_by(Conference.held_on.desc(), Discussion.id.desc())
+            .options(*options)))
+
+    return per_request(("conference_discussions", subject.id, with_attendees), load)
 
 
 def owned_open_actions(user: User) -> list[ConferenceAction]:

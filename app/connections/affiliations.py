@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import CompoundSelect, select, union
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app import policy
 from app.audit import trail
@@ -220,13 +220,13 @@ def _affiliations_near(subject: Subject, *, near: bool = False) -> list[Affiliat
             parts += [select(Affiliation.id).where(Affiliation.subject_id.in_(linked_now(subject.id)),
                                                    Affiliation.ended_at.is_(None)),
                       select(Affiliation.id).where(Affiliation.group_id.in_(groups), Affiliation.ended_at.is_(None))]
-        # What the rows point at is read only when there are rows, and only what the request does not hold yet
-        # (the people linked to the person are already loaded with the links).
+        # What each row points at (its group, its person, who recorded and who ended it) comes joined to it: one
+        # statement however many rows, where a load per relation cost a statement each when there were rows.
         return list(db.session.scalars(
             select(Affiliation).where(Affiliation.id.in_(union(*parts)))  # one flat union: SQLite takes no nested one
             .order_by(Affiliation.learnt_on.desc(), Affiliation.id.desc())
-            .options(selectinload(Affiliation.group), selectinload(Affiliation.subject),
-                     selectinload(Affiliation.recorded_by), selectinload(Affiliation.ended_by))))
+            .options(joinedload(Affiliation.group, innerjoin=True), joinedload(Affiliation.subject, innerjoin=True),
+                     joinedload(Affiliation.recorded_by, innerjoin=True), joinedload(Affiliation.ended_by))))
 
     return per_request(("affiliations_near", subject.id), load)
 
@@ -257,5 +257,5 @@ def subject_skills(subject: Subject) -> list[PersonSkill]:
     rows = per_request(("person_skills", subject.id), lambda: list(db.session.scalars(
         select(PersonSkill).where(PersonSkill.subject_id == subject.id)
         .order_by(PersonSkill.learnt_on.desc(), PersonSkill.id.desc())
-        .options(selectinload(PersonSkill.recorded_by), selectinload(PersonSkill.ended_by)))))
+        .options(joinedload(PersonSkill.recorded_by, innerjoin=True), joinedload(PersonSkill.ended_by)))))
     return sorted(rows, key=lambda s: s.ended_at is not None)
