@@ -12,7 +12,18 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import CheckConstraint, CursorResult, DateTime, Engine, MetaData, create_engine, event, inspect, update
+from sqlalchemy import (
+    CheckConstraint,
+    CursorResult,
+    DateTime,
+    Engine,
+    MetaData,
+    Select,
+    create_engine,
+    event,
+    inspect,
+    update,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -54,6 +65,12 @@ def known_for_request(key: Hashable, rows: list[T]) -> None:
     them with other rows (the dashboard's people lists) saves the one `per_request` would run."""
     if reads_once():
         g.setdefault("_per_request_queries", {})[key] = list(rows)
+
+
+def value_per_request(key: Hashable, query: Select[tuple[T]]) -> T | None:
+    """The single value `query` selects, read once per GET request (or given by `known_for_request`: a page's
+    first statement reads several such values together, app/registry.py FirstRead)."""
+    return per_request(key, lambda: [db.session.scalar(query)])[0]
 
 
 class Base(DeclarativeBase):

@@ -14,17 +14,17 @@ only).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from flask import Flask, current_app
 from sqlalchemy import Delete, Select, Update, func, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.db import db
+from app.db import db, known_for_request, per_request, reads_once
 
 if TYPE_CHECKING:
     from app.audit.models import AuditEvent
@@ -97,6 +97,38 @@ def read_tallies(tallies: Iterable[Tally]) -> None:
         tally.value = int(value or 0)
 
 
+R = TypeVar("R")
+
+
+class PersonRows(Generic[R]):
+    """One kind of row a page reads about a person, through `per_request` (read once however many parts show it),
+    that many people have none of: links, groups, conferences, disclosures, movements. A feature registers it
+    (`PersonRegistry.read_sparsely`) with the statement that selects the person's rows, and reads the rows with
+    `read`, which only adds an order, joins and loader options to that statement.
+
+    Before the person's page reads anything, `PersonRegistry.read_first` asks in one statement which of them
+    have a row for the person (an EXISTS of each statement, each through its own index); the page's reads of
+    those that have none are then answered with no rows and no statement. Because the question is asked of the
+    very statement `read` runs, the two cannot disagree (tests/test_person_page_sparse.py compares every demo
+    person's page with and without that step)."""
+
+    __slots__ = ("key", "rows")
+
+    def __init__(self, key: str, rows: Callable[[int], Select[tuple[R]]]) -> None:
+        self.key = key
+        self.rows = rows
+
+    def read(self, subject_id: int, finish: Callable[[Select[tuple[R]]], Select[tuple[R]]]) -> list[R]:
+        """The person's rows: `rows(subject_id)` with what `finish` adds (ORDER BY, joins for eager loads)."""
+        return per_request((self.key, subject_id),
+                           lambda: list(db.session.scalars(finish(self.rows(subject_id)))))
+
+
+# The single values (a count, a date) a page about a person needs, by (viewer, person): each as the key that
+# `value_per_request` keeps it under and its scalar SELECT. `PersonRegistry.read_first` reads them all in the
+# page's first statement; whatever asks for one later (an alert's count of the viewer's views, the viewer's
+# accreditation) then gets it without a statement of its own, and reads it itself anywhere else.
+FirstRead = Callable[["User", int], Iterable[tuple[Hashable, Select[Any]]]]
 Eraser = Callable[["Subject"], dict[str, int]]
 SubjectAccessSections = Callable[["Subject"], dict[str, Any]]
 TimelineSource = Callable[["Subject"], Iterable[TimelineEntry]]
@@ -330,6 +362,9 @@ class PersonRegistry:
     # (object type, action) of the audit events a feature's timeline reads (app/audit/history.py reads the
     # person's events of every registered kind in one statement).
     history_kinds: set[tuple[str, str]] = field(default_factory=set)
+    # The kinds of row about a person that many people have none of (see PersonRows).
+    sparse_rows: list[PersonRows[Any]] = field(default_factory=list)
+    first_reads: list[FirstRead] = field(default_factory=list)
     people: People | None = None
 
     def hold(self, holding: Holding) -> None:
@@ -373,6 +408,31 @@ class PersonRegistry:
         """Everything that happened to the person, newest first."""
         entries = [e for h in self.holdings if h.timeline is not None for e in h.timeline(subject)]
         return sorted(entries, key=lambda e: e.when, reverse=True)
+
+    def read_sparsely(self, *kinds: PersonRows[Any]) -> None:
+        """Register kinds of row about a person that many people have none of (see PersonRows)."""
+        for rows in kinds:
+            if any(r.key == rows.key for r in self.sparse_rows):
+                raise ValueError(f"a kind of row about a person is registered twice as {rows.key!r}")
+            self.sparse_rows.append(rows)
+
+    def read_first(self, user: User, subject_id: int) -> None:
+        """The first read of a page about one person (a GET), in one statement: which sparse kinds of row the
+        person has — the page's reads of the others are answered with no rows, saving a statement each —, and
+        the single values the features' parts of the page will ask for (see FirstRead)."""
+        if not reads_once():
+            return
+        values = [pair for source in self.first_reads for pair in source(user, subject_id)]
+        if not self.sparse_rows and not values:
+            return
+        row = db.session.execute(select(
+            *(r.rows(subject_id).exists().label(f"has_{n}") for n, r in enumerate(self.sparse_rows)),
+            *(query.scalar_subquery().label(f"value_{n}") for n, (_key, query) in enumerate(values)))).one()
+        for rows, has in zip(self.sparse_rows, row[:len(self.sparse_rows)], strict=True):
+            if not has:
+                known_for_request((rows.key, subject_id), [])
+        for (key, _query), value in zip(values, row[len(self.sparse_rows):], strict=True):
+            known_for_request(key, [value])
 
     def panels_for_subject(self, user: User, subject: Subject) -> list[Panel]:
         return [panel for source in self.subject_panels if (panel := source(user, subject)) is not None]

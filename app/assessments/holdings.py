@@ -4,14 +4,15 @@ in the subject-access report and on the timeline, and the panels it adds to the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from contextlib import suppress
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import joinedload
 
-from app.assessments import catalogue, queries, work
+from app import policy
+from app.assessments import catalogue, queries, services, work
 from app.assessments.models import (
     Assessment,
     AssessmentRating,
@@ -22,9 +23,9 @@ from app.assessments.models import (
     ScreeningResponse,
 )
 from app.audit import history
-from app.db import db
+from app.auth.models import User
 from app.i18n import gettext as _
-from app.registry import Holding, PersonRegistry, TimelineEntry, bulk, dated
+from app.registry import Holding, PersonRegistry, PersonRows, TimelineEntry, bulk, dated
 from app.subjects.models import Subject
 from reports import model
 
@@ -55,10 +56,13 @@ def assessment_section(a: Assessment) -> model.AssessmentSection:
     )
 
 
+CHALLENGES = PersonRows("challenges", lambda subject_id: select(Challenge).join(
+    Assessment, Assessment.id == Challenge.assessment_id).where(Assessment.subject_id == subject_id))
+
+
 def _subject_challenges(subject: Subject) -> list[Challenge]:
-    return list(db.session.scalars(select(Challenge).join(Assessment, Assessment.id == Challenge.assessment_id)
-                                   .where(Assessment.subject_id == subject.id).order_by(Challenge.raised_on)
-                                   .options(joinedload(Challenge.recorded_by), joinedload(Challenge.decided_by))))
+    return CHALLENGES.read(subject.id, lambda rows: rows.order_by(Challenge.raised_on).options(
+        joinedload(Challenge.recorded_by), joinedload(Challenge.decided_by)))
 
 
 def challenges(subject: Subject) -> tuple[model.ChallengeLine, ...]:
@@ -158,6 +162,14 @@ _CHALLENGE_DECIDED = {
 }
 
 
+def accreditation_reads(user: User, _subject_id: int) -> list[tuple[Hashable, Select[tuple[date]]]]:
+    """The person's page offers to start each current assessment instrument the viewer is accredited for: it asks
+    for the viewer's accreditations in its first statement (app/registry.py FirstRead)."""
+    if not policy.works_cases(user):
+        return []
+    return [services.accredited_until(user, instrument.id) for instrument in catalogue.current("assessment")]
+
+
 def register(registry: PersonRegistry) -> None:
     registry.history_kinds.update({("assessment", "submit"), ("assessment", "return")})
     registry.hold(Holding(
@@ -166,4 +178,6 @@ def register(registry: PersonRegistry) -> None:
         erase=erase, subject_access=subject_access, timeline=timeline))
     registry.subject_panels.append(queries.subject_panel)
     registry.dashboard_panels.append(queries.dashboard_panel)
+    registry.read_sparsely(CHALLENGES)
+    registry.first_reads.append(accreditation_reads)
     registry.register_work(work.WORK_KIND)

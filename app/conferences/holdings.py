@@ -93,6 +93,7 @@ def register(registry: PersonRegistry) -> None:
     registry.hold(Holding("conferences", ("conference_discussions", "conference_dissents", "conference_actions"),
                           erase=erase, subject_access=subject_access, timeline=timeline))
     registry.subject_panels.append(queries.subject_panel)
+    registry.read_sparsely(queries.DISCUSSIONS)
     registry.dashboard_panels.append(queries.dashboard_panel)
     registry.register_work(queries.WORK)
     registry.digested_texts.append(DigestedText("close", "note_sha256", ConferenceAction.note, object_id))

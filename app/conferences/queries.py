@@ -15,12 +15,12 @@ from app import policy
 from app.auth.models import Unit, User
 from app.conferences import decisions, services
 from app.conferences.models import ActionStatus, Conference, ConferenceAction, Discussion, Dissent
-from app.db import db, per_request, utcnow
+from app.db import db, utcnow
 from app.errors import NotAllowed
 from app.i18n import day
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
-from app.registry import Panel, WorkItem, WorkKind, count_of
+from app.registry import Panel, PersonRows, WorkItem, WorkKind, count_of
 from app.subjects.models import Subject
 
 WORK_KIND = "conference_action"
@@ -52,12 +52,16 @@ def unit_conferences(user: User) -> list[ConferenceRow]:
     return [ConferenceRow(c, int(p), int(a)) for c, p, a in rows]
 
 
+DISCUSSIONS = PersonRows("conference_discussions", lambda subject_id: select(Discussion).where(
+    Discussion.subject_id == subject_id))
+
+
 def subject_discussions(subject: Subject, *, with_attendees: bool = False) -> list[Discussion]:
     """Every conference discussion of the person, newest conference first, in three statements however many
     there are: the discussions with their conference, its unit and chair and who decided; their dissents with
     the attendee who dissented; their actions with their owners. `with_attendees` reads each conference's
     attendees too (the subject-access report lists them; the page does not)."""
-    def load() -> list[Discussion]:
+    def finish(rows: Select[tuple[Discussion]]) -> Select[tuple[Discussion]]:
         chair, decided_by = aliased(User), aliased(User)
         options = [contains_eager(Discussion.conference).contains_eager(Conference.unit),
                    contains_eager(Discussion.conference).contains_eager(Conference.chair.of_type(chair)),
@@ -66,15 +70,15 @@ def subject_discussions(subject: Subject, *, with_attendees: bool = False) -> li
                    selectinload(Discussion.actions).joinedload(ConferenceAction.owner, innerjoin=True)]
         if with_attendees:
             options.append(contains_eager(Discussion.conference).selectinload(Conference.attendees))
-        return list(db.session.scalars(
-            select(Discussion).join(Conference, Conference.id == Discussion.conference_id)
-            .join(Unit, Unit.id == Conference.unit_id).join(chair, chair.id == Conference.chair_id)
-            .outerjoin(decided_by, decided_by.id == Discussion.decided_by_id)
-            .where(Discussion.subject_id == subject.id)
-            .order_by(Conference.held_on.desc(), Discussion.id.desc())
-            .options(*options)))
+        return (rows.join(Conference, Conference.id == Discussion.conference_id)
+                .join(Unit, Unit.id == Conference.unit_id).join(chair, chair.id == Conference.chair_id)
+                .outerjoin(decided_by, decided_by.id == Discussion.decided_by_id)
+                .order_by(Conference.held_on.desc(), Discussion.id.desc())
+                .options(*options))
 
-    return per_request(("conference_discussions", subject.id, with_attendees), load)
+    if with_attendees:
+        return list(db.session.scalars(finish(DISCUSSIONS.rows(subject.id))))
+    return DISCUSSIONS.read(subject.id, finish)
 
 
 def owned_open_actions(user: User) -> list[ConferenceAction]:

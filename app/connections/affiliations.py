@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import CompoundSelect, select, union
+from sqlalchemy import CompoundSelect, Select, select, union
 from sqlalchemy.orm import joinedload
 
 from app import policy
@@ -28,10 +28,11 @@ from app.connections.models import (
     Skill,
     SourceGrade,
 )
-from app.db import bump_version, db, per_request, reads_once, utcnow
+from app.db import bump_version, db, reads_once, utcnow
 from app.errors import Invalid, NotAllowed
 from app.i18n import day
 from app.i18n import gettext as _
+from app.registry import PersonRows
 from app.subjects.models import Subject
 
 SOURCE_MAX = 200
@@ -207,28 +208,32 @@ def linked_now(subject_id: int) -> CompoundSelect[tuple[int]]:
                  select(PersonLink.subject_id).where(PersonLink.other_id == subject_id, current))
 
 
+def _near(subject_id: int) -> Select[tuple[Affiliation]]:
+    """The person's affiliations and the second step's: a page's read (AFFILIATIONS_NEAR)."""
+    current = Affiliation.ended_at.is_(None)
+    groups = select(Affiliation.group_id).where(Affiliation.subject_id == subject_id, current)
+    return select(Affiliation).where(Affiliation.id.in_(union(  # one flat union: SQLite takes no nested one
+        select(Affiliation.id).where(Affiliation.subject_id == subject_id),
+        select(Affiliation.id).where(Affiliation.subject_id.in_(linked_now(subject_id)), current),
+        select(Affiliation.id).where(Affiliation.group_id.in_(groups), current))))
+
+
+AFFILIATIONS_NEAR = PersonRows("affiliations_near", _near)
+
+
 def _affiliations_near(subject: Subject, *, near: bool = False) -> list[Affiliation]:
     """The person's affiliations, and with them (`near`, or always on a page, which reads them once for all its
     parts) those of the drawing's second step."""
-    with_second_step = near or reads_once()
-
-    def load() -> list[Affiliation]:
-        parts = [select(Affiliation.id).where(Affiliation.subject_id == subject.id)]
-        if with_second_step:
-            groups = select(Affiliation.group_id).where(Affiliation.subject_id == subject.id,
-                                                       Affiliation.ended_at.is_(None))
-            parts += [select(Affiliation.id).where(Affiliation.subject_id.in_(linked_now(subject.id)),
-                                                   Affiliation.ended_at.is_(None)),
-                      select(Affiliation.id).where(Affiliation.group_id.in_(groups), Affiliation.ended_at.is_(None))]
+    def finish(rows: Select[tuple[Affiliation]]) -> Select[tuple[Affiliation]]:
         # What each row points at (its group, its person, who recorded and who ended it) comes joined to it: one
         # statement however many rows, where a load per relation cost a statement each when there were rows.
-        return list(db.session.scalars(
-            select(Affiliation).where(Affiliation.id.in_(union(*parts)))  # one flat union: SQLite takes no nested one
-            .order_by(Affiliation.learnt_on.desc(), Affiliation.id.desc())
-            .options(joinedload(Affiliation.group, innerjoin=True), joinedload(Affiliation.subject, innerjoin=True),
-                     joinedload(Affiliation.recorded_by, innerjoin=True), joinedload(Affiliation.ended_by))))
+        return (rows.order_by(Affiliation.learnt_on.desc(), Affiliation.id.desc())
+                .options(joinedload(Affiliation.group, innerjoin=True), joinedload(Affiliation.subject, innerjoin=True),
+                         joinedload(Affiliation.recorded_by, innerjoin=True), joinedload(Affiliation.ended_by)))
 
-    return per_request(("affiliations_near", subject.id), load)
+    if near or reads_once():
+        return AFFILIATIONS_NEAR.read(subject.id, finish)
+    return list(db.session.scalars(finish(select(Affiliation).where(Affiliation.subject_id == subject.id))))
 
 
 def subject_affiliations(subject: Subject) -> list[Affiliation]:
@@ -253,9 +258,10 @@ def current_ties(subject: Subject, people: Sequence[int], groups: Sequence[int]
     return ties, members
 
 
+SKILLS = PersonRows("person_skills", lambda subject_id: select(PersonSkill).where(PersonSkill.subject_id == subject_id))
+
+
 def subject_skills(subject: Subject) -> list[PersonSkill]:
-    rows = per_request(("person_skills", subject.id), lambda: list(db.session.scalars(
-        select(PersonSkill).where(PersonSkill.subject_id == subject.id)
-        .order_by(PersonSkill.learnt_on.desc(), PersonSkill.id.desc())
-        .options(joinedload(PersonSkill.recorded_by, innerjoin=True), joinedload(PersonSkill.ended_by)))))
+    rows = SKILLS.read(subject.id, lambda rows: rows.order_by(PersonSkill.learnt_on.desc(), PersonSkill.id.desc())
+                       .options(joinedload(PersonSkill.recorded_by, innerjoin=True), joinedload(PersonSkill.ended_by)))
     return sorted(rows, key=lambda s: s.ended_at is not None)

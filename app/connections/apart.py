@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload
 
 from app import policy
 from app.audit import trail
@@ -35,7 +35,7 @@ from app.db import bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
-from app.registry import Move, MoveConflict, MoveGuard, Panel, TimelineEntry
+from app.registry import Move, MoveConflict, MoveGuard, Panel, PersonRows, TimelineEntry
 from app.subjects.models import AlertCode, Subject
 from reports import model
 
@@ -364,11 +364,13 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
                             override.confirmed_by.display_name)
 
 
+OVERRIDES = PersonRows("keep_apart_overrides", lambda subject_id: select(KeepApartOverride).where(
+    KeepApartOverride.subject_id == subject_id))
+
+
 def _overrides(subject: Subject) -> list[KeepApartOverride]:
-    return list(db.session.scalars(
-        select(KeepApartOverride).where(KeepApartOverride.subject_id == subject.id)
-        .options(selectinload(KeepApartOverride.confirmed_by))
-        .order_by(KeepApartOverride.confirmed_at, KeepApartOverride.id)))
+    return OVERRIDES.read(subject.id, lambda rows: rows.options(joinedload(KeepApartOverride.confirmed_by))
+                          .order_by(KeepApartOverride.confirmed_at, KeepApartOverride.id))
 
 
 _MOVES = {"location": _l("Location change"), "transfer": _l("Transfer")}

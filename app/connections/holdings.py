@@ -193,6 +193,8 @@ def register(registry: PersonRegistry) -> None:
     """The connections' holding, then each part's panels, hooks and digested texts: groups and skills, links and
     recruitment, keep-apart (the order of their panels on the pages)."""
     registry.hold(Holding("connections", TABLES, erase=erase, subject_access=subject_access, timeline=timeline))
+    registry.read_sparsely(affiliations.AFFILIATIONS_NEAR, affiliations.SKILLS, link_queries.LINKS_NEAR,
+                           link_queries.TARGETED, apart.OVERRIDES)
     _register_groups(registry)
     register_links(registry)
     register_apart(registry)

@@ -17,11 +17,11 @@ from app.connections.affiliations import current_ties, linked_now, subject_affil
 from app.connections.links import CURRENT
 from app.connections.models import Affiliation, Group, LinkKind, LinkStatus, PersonLink, RecruitmentTarget
 from app.connections.recruitment import targeted_count
-from app.db import db, per_request, reads_once
+from app.db import db, reads_once
 from app.i18n import day
 from app.i18n import gettext as _
 from app.interventions.models import Observation
-from app.registry import Panel, Tally
+from app.registry import Panel, PersonRows, Tally
 from app.subjects.models import Subject
 from reports import model
 from reports.charts import NetworkEdge, NetworkNode, NodeKind, connections_svg
@@ -58,27 +58,34 @@ def relation(link: PersonLink, side: Subject) -> str:
     return link.kind_label
 
 
+def _near(subject_id: int) -> Select[tuple[PersonLink]]:
+    """Every link naming the person and the second step's current and pending links: a page's read (LINKS_NEAR)."""
+    current = PersonLink.status.in_(CURRENT)
+    linked = linked_now(subject_id)
+    return select(PersonLink).where(PersonLink.id.in_(union(  # one flat union: SQLite takes no nested one
+        select(PersonLink.id).where(PersonLink.subject_id == subject_id),
+        select(PersonLink.id).where(PersonLink.other_id == subject_id),
+        select(PersonLink.id).where(PersonLink.subject_id.in_(linked), current),
+        select(PersonLink.id).where(PersonLink.other_id.in_(linked), current))))
+
+
+LINKS_NEAR = PersonRows("person_links_near", _near)
+
+
 def _links_near(subject: Subject, *, near: bool = False) -> list[PersonLink]:
     """Every link naming the person, either side, oldest first, with both people; and with them (`near`, or always
     on a page, which reads them once for all its parts: the links panel, the drawing, the keep-apart panel and
     the timeline) the current and pending links of the people linked to the person now, the drawing's second
     step. One statement, each part chosen through its own index."""
-    with_second_step = near or reads_once()
+    def finish(rows: Select[tuple[PersonLink]]) -> Select[tuple[PersonLink]]:
+        return (rows.order_by(PersonLink.recorded_at, PersonLink.id)
+                .options(joinedload(PersonLink.subject), joinedload(PersonLink.other)))
 
-    def load() -> list[PersonLink]:
-        parts = [select(PersonLink.id).where(PersonLink.subject_id == subject.id),
-                 select(PersonLink.id).where(PersonLink.other_id == subject.id)]
-        if with_second_step:
-            current = PersonLink.status.in_(CURRENT)
-            linked = linked_now(subject.id)
-            parts += [select(PersonLink.id).where(PersonLink.subject_id.in_(linked), current),
-                      select(PersonLink.id).where(PersonLink.other_id.in_(linked), current)]
-        return list(db.session.scalars(
-            select(PersonLink).where(PersonLink.id.in_(union(*parts)))  # one flat union: SQLite takes no nested one
-            .order_by(PersonLink.recorded_at, PersonLink.id)
-            .options(joinedload(PersonLink.subject), joinedload(PersonLink.other))))
-
-    return per_request(("person_links_near", subject.id), load)
+    if near or reads_once():
+        return LINKS_NEAR.read(subject.id, finish)
+    return list(db.session.scalars(finish(select(PersonLink).where(PersonLink.id.in_(union(
+        select(PersonLink.id).where(PersonLink.subject_id == subject.id),
+        select(PersonLink.id).where(PersonLink.other_id == subject.id)))))))
 
 
 def links_of(subject: Subject) -> list[PersonLink]:
@@ -89,11 +96,14 @@ def links_of(subject: Subject) -> list[PersonLink]:
 def targeted_by(subject: Subject) -> list[RecruitmentTarget]:
     """The recruitment attempts that targeted the person, newest first, each with its observation and the
     person observed (the recruiter)."""
-    return per_request(("recruitment_targets", subject.id), lambda: list(db.session.scalars(
-        select(RecruitmentTarget).where(RecruitmentTarget.target_id == subject.id)
-        .order_by(RecruitmentTarget.recorded_at.desc(), RecruitmentTarget.id.desc())
-        .options(joinedload(RecruitmentTarget.observation).joinedload(Observation.subject),
-                 joinedload(RecruitmentTarget.group)))))
+    return TARGETED.read(subject.id, lambda rows: rows
+                         .order_by(RecruitmentTarget.recorded_at.desc(), RecruitmentTarget.id.desc())
+                         .options(joinedload(RecruitmentTarget.observation).joinedload(Observation.subject),
+                                  joinedload(RecruitmentTarget.group)))
+
+
+TARGETED = PersonRows("recruitment_targets", lambda subject_id: select(RecruitmentTarget).where(
+    RecruitmentTarget.target_id == subject_id))
 
 
 def other_side(link: PersonLink, side: Subject) -> Subject:

@@ -28,6 +28,7 @@ from app.connections.models import PersonLink
 from app.db import db, utcnow
 from app.interventions import services as interventions
 from app.interventions.models import Intervention
+from app.registry import Move
 from app.sharing import demo as sharing_demo
 from app.subjects import handover, moves
 from app.subjects import services as subject_services
@@ -226,6 +227,14 @@ def seed_keep_apart(today: date) -> None:
     feud = recorded("A1003NG", "A1005NG", "wing", "Security report 4417: Petrov threatened Nowak over a debt "
                     "owed outside; both named the other in interviews.", 6)
     apart.authorise(_user("supervisor"), feud, feud.version)
+    # A move over it, confirmed by the supervisor with a reason (the override is on Petrov's record and timeline),
+    # and back: Petrov spent a night in the healthcare landing of Nowak's wing.
+    petrov, supervisor = _subject("A1005NG"), _user("supervisor")
+    overnight = moves.Location("B", "H", "1")
+    moves.change_location(supervisor, petrov, overnight, petrov.version, moves.Confirmation(
+        True, "Overnight observation in healthcare after a fall; escorted, never unlocked while Nowak is out.",
+        moves.move_key(Move("location", petrov.unit_id, "B", "H", "1"))))
+    moves.change_location(supervisor, petrov, moves.Location("C", "1", "3"), petrov.version)
     recorded("A1001NG", "A1004NG", "cell", "Marsh asked twice not to share a cell with Yılmaz after an argument "
              "over the phone rota.", 1)
 

@@ -15,7 +15,7 @@ commit, so an alert stands or falls with the request that raised it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +27,7 @@ from app import policy
 from app.audit import trail
 from app.audit.models import AuditEvent
 from app.auth.models import User
-from app.db import db, utcnow
+from app.db import db, utcnow, value_per_request
 from app.errors import Conflict, Invalid, NotAllowed
 from app.i18n import gettext as _
 from app.oversight.models import Alert, AlertKind
@@ -81,6 +81,22 @@ def _raise(kind: AlertKind, units: Iterable[int | None], *, summary: str, user_i
 # --- raising ------------------------------------------------------------------------------------------------
 
 
+def _recent_views(actor: User) -> tuple[Hashable, Select[tuple[int]]]:
+    """The count of the actor's views of a person's record within ALERT_VIEW_WINDOW, and the key it is kept
+    under for the request. Views of a person's record only: a list, a dashboard or a form records its view under
+    an object type of its own (app.audit.trail.record_view), so opening the unit list twice is not fifty people's
+    records."""
+    since = utcnow() - current_app.config["ALERT_VIEW_WINDOW"]
+    return ("recent_views", actor.id), select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.actor_id == actor.id, AuditEvent.action == "view", AuditEvent.object_type == "subject",
+        AuditEvent.occurred_at >= since)
+
+
+def recent_views_read(actor: User, _subject_id: int) -> list[tuple[Hashable, Select[tuple[int]]]]:
+    """The person's page asks for the count in its first statement (app/registry.py FirstRead)."""
+    return [_recent_views(actor)]
+
+
 def after_subject_view(actor: User) -> list[Alert]:
     """Called for every view of a subject's page, after its audit event is queued. Raises an unusual-access
     alert when the actor's views within ALERT_VIEW_WINDOW reach ALERT_VIEW_THRESHOLD, unless their unit
@@ -89,14 +105,9 @@ def after_subject_view(actor: User) -> list[Alert]:
     window: timedelta = cfg["ALERT_VIEW_WINDOW"]
     threshold: int = cfg["ALERT_VIEW_THRESHOLD"]
     since = utcnow() - window
-    # Views of a person's record only: a list, a dashboard or a form records its view under an object type
-    # of its own (app.audit.trail.record_view), so opening the unit list twice is not fifty people's records.
-    recorded = db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.actor_id == actor.id, AuditEvent.action == "view", AuditEvent.object_type == "subject",
-            AuditEvent.occurred_at >= since)
-    )
-    views = int(recorded or 0) + 1  # this view's event is queued, written only when the request commits
+    # On the person's page the count was read with the page's first statement (recent_views_read).
+    key, count = _recent_views(actor)
+    views = (value_per_request(key, count) or 0) + 1  # this view's event is queued, written when the request commits
     if views < threshold:
         return []
     covered = _units_with_open(AlertKind.UNUSUAL_ACCESS, Alert.user_id == actor.id, Alert.raised_at >= since)

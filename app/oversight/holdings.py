@@ -56,5 +56,6 @@ def register(app: Flask, registry: PersonRegistry) -> None:
     # An alert about one person's record may name another (an acknowledgement note about a relative).
     registry.mentions += [Mention(Alert.note, REMOVED_TEXT), Mention(Alert.summary, "(named a record since erased)")]
     signals.subject_viewed.connect(_on_subject_viewed, sender=app)
+    registry.first_reads.append(alerts.recent_views_read)
     signals.break_glass_opened.connect(_on_break_glass, sender=app)
     signals.sign_in_failed.connect(_on_sign_in_failed, sender=app)

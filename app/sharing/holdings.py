@@ -17,7 +17,7 @@ from app import policy
 from app.assessments import package as assessment_package
 from app.auth.models import User
 from app.conferences import package as conference_package
-from app.db import db, utcnow
+from app.db import utcnow
 from app.i18n import day
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
@@ -29,6 +29,7 @@ from app.registry import (
     Holding,
     Panel,
     PersonRegistry,
+    PersonRows,
     ReceivedItem,
     TimelineEntry,
     bulk,
@@ -106,10 +107,14 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
                             r.recorded_by.display_name if r.recorded_by else None)
 
 
+RECEIVED = PersonRows("received_packages", lambda subject_id: select(ReceivedPackage).where(
+    ReceivedPackage.subject_id == subject_id))
+
+
 def received_history(subject: Subject) -> list[tuple[ReceivedPackage, list[tuple[str, list[ReceivedItem]]]]]:
     """Each package received about the person, newest first, with its sections as read-only items."""
-    packages = db.session.scalars(select(ReceivedPackage).where(ReceivedPackage.subject_id == subject.id)
-                                  .order_by(ReceivedPackage.received_at.desc(), ReceivedPackage.id.desc()))
+    packages = RECEIVED.read(subject.id, lambda rows: rows.order_by(ReceivedPackage.received_at.desc(),
+                                                                    ReceivedPackage.id.desc()))
     shown = []
     for package in packages:
         sent = dict((package.payload or {}).get("sections", {}))
@@ -154,6 +159,7 @@ def register(found: PersonRegistry) -> None:
                        subject_access=subject_access, timeline=timeline))
     found.subject_panels.append(subject_panel)
     found.dashboard_panels.append(dashboard_panel)
+    found.read_sparsely(services.DISCLOSURES, services.REQUESTS, RECEIVED)
     found.disclosure_ledger = DisclosureLedger(
         bases=lambda: [(b.code, b.title) for b in legal_bases().bases],
         home_country=lambda: str(current_app.config["SERVICE_COUNTRY"]),

@@ -16,7 +16,7 @@ from app.auth.models import User
 from app.db import bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.i18n import gettext as _
-from app.registry import ExportDisclosure
+from app.registry import ExportDisclosure, PersonRows
 from app.sharing.legal_bases import legal_bases
 from app.sharing.models import Decision, Direction, Disclosure, DisclosureKind, DisclosureRequest
 from app.subjects.models import Subject
@@ -269,11 +269,15 @@ def overdue_requests(actor: User, today: date | None = None) -> list[DisclosureR
         DisclosureRequest.due_on < (today or utcnow().date())).order_by(DisclosureRequest.due_on)))
 
 
+DISCLOSURES = PersonRows("disclosures", lambda subject_id: select(Disclosure).where(
+    Disclosure.subject_id == subject_id))
+REQUESTS = PersonRows("disclosure_requests", lambda subject_id: select(DisclosureRequest).where(
+    DisclosureRequest.subject_id == subject_id))
+
+
 def subject_disclosures(subject: Subject) -> list[Disclosure]:
-    return list(db.session.scalars(select(Disclosure).where(Disclosure.subject_id == subject.id)
-                                   .order_by(Disclosure.disclosed_at, Disclosure.id)))
+    return DISCLOSURES.read(subject.id, lambda rows: rows.order_by(Disclosure.disclosed_at, Disclosure.id))
 
 
 def subject_requests(subject: Subject) -> list[DisclosureRequest]:
-    return list(db.session.scalars(select(DisclosureRequest).where(DisclosureRequest.subject_id == subject.id)
-                                   .order_by(DisclosureRequest.received_on, DisclosureRequest.id)))
+    return REQUESTS.read(subject.id, lambda rows: rows.order_by(DisclosureRequest.received_on, DisclosureRequest.id))

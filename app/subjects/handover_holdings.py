@@ -13,21 +13,21 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import signals
 from app.auth.models import User
-from app.db import db
 from app.i18n import gettext as _
 from app.i18n import moment, ngettext, number
-from app.registry import DigestedText, Holding, Panel, PersonRegistry, TimelineEntry, bulk, object_id
+from app.registry import DigestedText, Holding, Panel, PersonRegistry, PersonRows, TimelineEntry, bulk, object_id
 from app.subjects import handover
 from app.subjects.handover_models import DepartureReason, Handover, HandoverItem
 from app.subjects.models import Subject
 from reports import model
 
+HANDOVERS = PersonRows("handovers", lambda subject_id: select(Handover).where(Handover.subject_id == subject_id))
+
 
 def subject_handovers(subject: Subject) -> list[Handover]:
-    return list(db.session.scalars(
-        select(Handover).where(Handover.subject_id == subject.id).order_by(Handover.created_at, Handover.id)
-        .options(selectinload(Handover.items), joinedload(Handover.to_unit), joinedload(Handover.created_by),
-                 joinedload(Handover.acknowledged_by))))
+    return HANDOVERS.read(subject.id, lambda rows: rows.order_by(Handover.created_at, Handover.id).options(
+        selectinload(Handover.items), joinedload(Handover.to_unit), joinedload(Handover.created_by),
+        joinedload(Handover.acknowledged_by)))
 
 
 def _name(user: User | None, empty: str | None = None) -> str:
@@ -104,5 +104,6 @@ def register(app: Flask, registry: PersonRegistry) -> None:
                           timeline=timeline))
     registry.digested_texts.append(DigestedText("handover", "note_sha256", Handover.note, object_id))
     registry.dashboard_panels.append(dashboard_panel)
+    registry.read_sparsely(HANDOVERS)
     signals.user_left_units.connect(_on_user_left_units, sender=app)
     signals.user_disabled.connect(_on_user_disabled, sender=app)

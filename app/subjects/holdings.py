@@ -23,6 +23,7 @@ from app.registry import (
     Holding,
     Mention,
     PersonRegistry,
+    PersonRows,
     TimelineEntry,
     bulk,
     dated,
@@ -96,14 +97,19 @@ def erase(subject: Subject) -> dict[str, int]:
     return counts
 
 
+# Most people in custody never change unit or status; many are never reallocated.
+MOVEMENTS = PersonRows("movements", lambda subject_id: select(Movement).where(Movement.subject_id == subject_id))
+ALLOCATIONS = PersonRows("allocations", lambda subject_id: select(Allocation).where(
+    Allocation.subject_id == subject_id))
+
+
 def subject_movements(subject: Subject) -> list[Movement]:
     """The person's movements, oldest first, each with its units and who recorded it. Read once: the person's
     relationship is filled with them, so the page's list of movements does not read them again."""
     if "movements" not in inspect(subject).unloaded:
         return list(subject.movements)
-    movements = list(db.session.scalars(
-        select(Movement).where(Movement.subject_id == subject.id).order_by(Movement.recorded_at, Movement.id)
-        .options(joinedload(Movement.from_unit), joinedload(Movement.to_unit), joinedload(Movement.recorded_by))))
+    movements = MOVEMENTS.read(subject.id, lambda rows: rows.order_by(Movement.recorded_at, Movement.id).options(
+        joinedload(Movement.from_unit), joinedload(Movement.to_unit), joinedload(Movement.recorded_by)))
     set_committed_value(subject, "movements", movements)
     return movements
 
@@ -119,11 +125,8 @@ def timeline(subject: Subject) -> Iterable[TimelineEntry]:
                    after=CustodyStatus(m.to_status).label, reason=m.reason)
         yield TimelineEntry(dated(m.moved_on, m.recorded_at), "transfer", title, detail,
                             m.recorded_by.display_name if m.recorded_by else None)
-    allocations = db.session.scalars(
-        select(Allocation).where(Allocation.subject_id == subject.id)
-        .options(joinedload(Allocation.owner), joinedload(Allocation.allocated_by))
-    )
-    for a in allocations:
+    for a in ALLOCATIONS.read(subject.id, lambda rows: rows.order_by(Allocation.allocated_at, Allocation.id).options(
+            joinedload(Allocation.owner), joinedload(Allocation.allocated_by))):
         title = _("Allocated to %(name)s", name=a.owner.display_name) if a.owner else _("Case owner removed")
         yield TimelineEntry(a.allocated_at, "allocation", title, allocation_note(a.note),
                             a.allocated_by.display_name if a.allocated_by else None)
@@ -170,6 +173,7 @@ def register(app: Flask, registry: PersonRegistry) -> None:
     registry.mentions.append(Mention(BreakGlassAccess.reason, REMOVED_TEXT))
     registry.digested_texts.append(DigestedText("break_glass", "reason_sha256", BreakGlassAccess.reason,
                                                 id_in_details("break_glass_id")))
+    registry.read_sparsely(MOVEMENTS, ALLOCATIONS)
     registry.people = People()
     registry.register_work(work.WORK_KIND)
     # Someone removed from a unit keeps no case there: their caseload goes back to its supervisors.

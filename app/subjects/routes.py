@@ -103,6 +103,7 @@ def caseload() -> str:
 def show(subject_id: int) -> str:
     subject = policy.load_subject(subject_id, options=(joinedload(Subject.alerts),))
     via = None if policy.in_scope(g.user, subject) else policy.active_break_glass(g.user, subject)
+    registry().read_first(g.user, subject.id)
     services.record_view(g.user, subject, via)
     panels = registry().panels_for_subject(g.user, subject)
     # A section that shows other people (links between people, say) names them too.
