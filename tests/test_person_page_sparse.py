@@ -1,8 +1,9 @@
 """The person's page skips the reads of the kinds of row the person has none of (issue 18): one statement asks,
-of each kind a feature registered as sparse (links, groups, skills, conferences, disclosures, handovers,
-challenges, keep-apart overrides, received packages), whether the person has any, and the reads of the others
-are answered with no rows and no statement. The page must be exactly the page it would be without that step,
-for every person, whichever kinds they have; and the kinds a person has none of must cost no statement."""
+of each kind a feature registered as sparse (links, groups, skills, recruitment attempts, conferences,
+movements, allocations, disclosures, handovers, challenges, keep-apart overrides, received packages), whether the
+person has any, and the reads of the others are answered with no rows and no statement. The page must be exactly
+the page it would be without that step, for every person, whichever kinds they have; and the kinds a person has
+none of must cost no statement."""
 
 from __future__ import annotations
 

@@ -97,7 +97,7 @@ def erase(subject: Subject) -> dict[str, int]:
     return counts
 
 
-# Most people in custody never change unit or status; many are never reallocated.
+# Most people never change unit or status (a movement), and one never allocated has no allocation.
 MOVEMENTS = PersonRows("movements", lambda subject_id: select(Movement).where(Movement.subject_id == subject_id))
 ALLOCATIONS = PersonRows("allocations", lambda subject_id: select(Allocation).where(
     Allocation.subject_id == subject_id))
