@@ -67,10 +67,11 @@ def known_for_request(key: Hashable, rows: list[T]) -> None:
         g.setdefault("_per_request_queries", {})[key] = list(rows)
 
 
-def value_per_request(key: Hashable, query: Select[tuple[T]]) -> T | None:
-    """The single value `query` selects, read once per GET request (or given by `known_for_request`: a page's
-    first statement reads several such values together, app/registry.py FirstRead)."""
-    return per_request(key, lambda: [db.session.scalar(query)])[0]
+def value_per_request(key: Hashable, query: Select[tuple[T]], params: dict[str, Any] | None = None) -> T | None:
+    """The single value `query` selects (with `params` for its bind parameters), read once per GET request (or
+    given by `known_for_request`: a page's first statement reads several such values together, app/registry.py
+    FirstValue)."""
+    return per_request(key, lambda: [db.session.scalar(query, params)])[0]
 
 
 class Base(DeclarativeBase):

@@ -20,11 +20,11 @@ from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from flask import Flask, current_app
-from sqlalchemy import Delete, Select, Update, func, select
+from sqlalchemy import BindParameter, Delete, Select, Update, bindparam, func, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.db import db, known_for_request, per_request, reads_once
+from app.db import db, known_for_request, per_request, reads_once, value_per_request
 
 if TYPE_CHECKING:
     from app.audit.models import AuditEvent
@@ -98,6 +98,8 @@ def read_tallies(tallies: Iterable[Tally]) -> None:
 
 
 R = TypeVar("R")
+# A person's id, or the bind parameter that stands for it in a statement built once.
+PersonKey = int | BindParameter[int]
 
 
 class PersonRows(Generic[R]):
@@ -114,7 +116,7 @@ class PersonRows(Generic[R]):
 
     __slots__ = ("key", "rows")
 
-    def __init__(self, key: str, rows: Callable[[int], Select[tuple[R]]]) -> None:
+    def __init__(self, key: str, rows: Callable[[PersonKey], Select[tuple[R]]]) -> None:
         self.key = key
         self.rows = rows
 
@@ -124,11 +126,31 @@ class PersonRows(Generic[R]):
                            lambda: list(db.session.scalars(finish(self.rows(subject_id)))))
 
 
-# The single values (a count, a date) a page about a person needs, by (viewer, person): each as the key that
-# `value_per_request` keeps it under and its scalar SELECT. `PersonRegistry.read_first` reads them all in the
-# page's first statement; whatever asks for one later (an alert's count of the viewer's views, the viewer's
-# accreditation) then gets it without a statement of its own, and reads it itself anywhere else.
-FirstRead = Callable[["User", int], Iterable[tuple[Hashable, Select[Any]]]]
+class FirstValue(Generic[R]):
+    """A single value (a count, a date) that a page about a person needs: the viewer's views in the unusual-access
+    window, their accreditation. `PersonRegistry.read_first` reads it in the page's first statement, and `read`
+    (whatever part of the page asks) then gets it without a statement of its own; anywhere else `read` runs it.
+
+    `key` is what the request keeps it under; `build` makes its scalar SELECT with bind parameters, whose values
+    for this viewer are `params`, and `name` names that SELECT's shape: the first statement of a page is built once
+    for each set of names and kept, so a request only binds values to it (building and caching a statement of
+    fifteen subqueries afresh cost more than running it)."""
+
+    __slots__ = ("build", "key", "name", "params")
+
+    def __init__(self, key: Hashable, name: str, build: Callable[[], Select[tuple[R]]],
+                 params: dict[str, Any]) -> None:
+        self.key = key
+        self.name = name
+        self.build = build
+        self.params = params
+
+    def read(self) -> R | None:
+        return value_per_request(self.key, self.build(), self.params)
+
+
+# A feature's single values for a page about a person, for (viewer, person id).
+FirstRead = Callable[["User", int], Iterable[FirstValue[Any]]]
 Eraser = Callable[["Subject"], dict[str, int]]
 SubjectAccessSections = Callable[["Subject"], dict[str, Any]]
 TimelineSource = Callable[["Subject"], Iterable[TimelineEntry]]
@@ -365,6 +387,8 @@ class PersonRegistry:
     # The kinds of row about a person that many people have none of (see PersonRows).
     sparse_rows: list[PersonRows[Any]] = field(default_factory=list)
     first_reads: list[FirstRead] = field(default_factory=list)
+    # The first statements of pages about a person, built once for each set of first values' names (read_first).
+    first_statements: dict[tuple[str, ...], Select[Any]] = field(default_factory=dict, repr=False)
     people: People | None = None
 
     def hold(self, holding: Holding) -> None:
@@ -415,6 +439,7 @@ class PersonRegistry:
             if any(r.key == rows.key for r in self.sparse_rows):
                 raise ValueError(f"a kind of row about a person is registered twice as {rows.key!r}")
             self.sparse_rows.append(rows)
+        self.first_statements.clear()
 
     def read_first(self, user: User, subject_id: int) -> None:
         """The first read of a page about one person (a GET), in one statement: which sparse kinds of row the
@@ -422,17 +447,27 @@ class PersonRegistry:
         the single values the features' parts of the page will ask for (see FirstRead)."""
         if not reads_once():
             return
-        values = [pair for source in self.first_reads for pair in source(user, subject_id)]
+        values = [value for source in self.first_reads for value in source(user, subject_id)]
         if not self.sparse_rows and not values:
             return
-        row = db.session.execute(select(
-            *(r.rows(subject_id).exists().label(f"has_{n}") for n, r in enumerate(self.sparse_rows)),
-            *(query.scalar_subquery().label(f"value_{n}") for n, (_key, query) in enumerate(values)))).one()
+        names = tuple(value.name for value in values)
+        statement = self.first_statements.get(names)
+        if statement is None:
+            person: BindParameter[int] = bindparam("first_subject_id")
+            statement = self.first_statements[names] = select(
+                *(r.rows(person).exists().label(f"has_{n}") for n, r in enumerate(self.sparse_rows)),
+                *(value.build().scalar_subquery().label(f"value_{n}") for n, value in enumerate(values)))
+        params: dict[str, Any] = {"first_subject_id": subject_id}
+        for value in values:
+            for name, given in value.params.items():
+                if params.setdefault(name, given) != given:
+                    raise ValueError(f"the first statement's parameter {name!r} is given two values")
+        row = db.session.execute(statement, params).one()
         for rows, has in zip(self.sparse_rows, row[:len(self.sparse_rows)], strict=True):
             if not has:
                 known_for_request((rows.key, subject_id), [])
-        for (key, _query), value in zip(values, row[len(self.sparse_rows):], strict=True):
-            known_for_request(key, [value])
+        for value, found in zip(values, row[len(self.sparse_rows):], strict=True):
+            known_for_request(value.key, [found])
 
     def panels_for_subject(self, user: User, subject: Subject) -> list[Panel]:
         return [panel for source in self.subject_panels if (panel := source(user, subject)) is not None]

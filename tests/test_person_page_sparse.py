@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.auth import totp
 from app.auth.models import User
@@ -93,3 +93,40 @@ def test_a_kind_of_row_is_registered_as_sparse_once() -> None:
     found.read_sparsely(rows)
     with pytest.raises(ValueError, match="registered twice"):
         found.read_sparsely(rows)
+
+
+def test_the_first_statement_is_built_once_and_binds_each_viewers_own_values(
+        app: Flask, users: dict[str, factories.UserInfo], records: dict[str, int], login_as: Any) -> None:
+    from app.oversight.alerts import recent_views
+
+    path = f"/subjects/{records['subject_a']}"
+    assessor, supervisor = login_as("assessor"), login_as("supervisor")
+    for _ in range(3):
+        assert assessor.get(path).status_code == 200
+    assert supervisor.get(path).status_code == 200
+    with app.test_request_context(path):
+        found = app.extensions["waypoint_registry"]
+        kept = dict(found.first_statements)
+        assert kept, "the pages above built the first statement"
+        for key, views in (("assessor", 3), ("supervisor", 1)):
+            user = db.session.get(User, users[key].id)
+            assert user is not None
+            g.pop("_per_request_queries", None)
+            with counting(app) as statements:
+                found.read_first(user, records["subject_a"])
+                assert recent_views(user).read() == views
+            assert len(statements) == 1
+        assert {k: id(v) for k, v in found.first_statements.items()} == {k: id(v) for k, v in kept.items()}
+
+
+def test_two_first_values_may_not_give_one_parameter_two_values(app: Flask) -> None:
+    from app.registry import FirstValue
+
+    found = PersonRegistry()
+    found.first_reads += [
+        lambda user, subject_id: [FirstValue(("a", 1), "a", lambda: select(Subject.id).where(
+            Subject.id == bindparam("shared")), {"shared": 1})],
+        lambda user, subject_id: [FirstValue(("b", 1), "b", lambda: select(Subject.id).where(
+            Subject.id == bindparam("shared")), {"shared": 2})]]
+    with app.test_request_context("/"), pytest.raises(ValueError, match="two values"):
+        found.read_first(None, 1)  # type: ignore[arg-type]

@@ -4,11 +4,11 @@ in the subject-access report and on the timeline, and the panels it adds to the 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from contextlib import suppress
 from datetime import date, datetime
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from app import policy
@@ -25,7 +25,7 @@ from app.assessments.models import (
 from app.audit import history
 from app.auth.models import User
 from app.i18n import gettext as _
-from app.registry import Holding, PersonRegistry, PersonRows, TimelineEntry, bulk, dated
+from app.registry import FirstValue, Holding, PersonRegistry, PersonRows, TimelineEntry, bulk, dated
 from app.subjects.models import Subject
 from reports import model
 
@@ -162,9 +162,9 @@ _CHALLENGE_DECIDED = {
 }
 
 
-def accreditation_reads(user: User, _subject_id: int) -> list[tuple[Hashable, Select[tuple[date]]]]:
-    """The person's page offers to start each current assessment instrument the viewer is accredited for: it asks
-    for the viewer's accreditations in its first statement (app/registry.py FirstRead)."""
+def accreditation_reads(user: User, _subject_id: int) -> list[FirstValue[date]]:
+    """The person's page offers to start each current assessment instrument the viewer is accredited for: it reads
+    the viewer's accreditations in its first statement (app/registry.py FirstValue)."""
     if not policy.works_cases(user):
         return []
     return [services.accredited_until(user, instrument.id) for instrument in catalogue.current("assessment")]

@@ -7,12 +7,11 @@ change; narrative text is never copied into the audit trail (it could not be era
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from app import policy
 from app.assessments import catalogue
@@ -26,11 +25,12 @@ from app.assessments.models import (
 from app.assessments.refusals import Refused
 from app.audit import trail
 from app.auth.models import User
-from app.db import bump_version, db, utcnow, value_per_request
+from app.db import bump_version, db, utcnow
 from app.errors import Invalid
 from app.i18n import day, day_from_iso
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
+from app.registry import FirstValue
 from app.subjects.models import Subject
 from instruments.loader import Instrument
 
@@ -55,20 +55,23 @@ def instrument_of(assessment: Assessment) -> Instrument:
     return catalogue.get(assessment.instrument_id, assessment.instrument_version)
 
 
-def accredited_until(user: User, instrument_id: str) -> tuple[Hashable, Select[tuple[date]]]:
-    """The last day of the user's longest accreditation for the instrument that is not revoked (None: none), and
-    the key it is kept under for the request (the person's page reads it in its first statement)."""
-    return ("accredited_until", user.id, instrument_id), select(func.max(Accreditation.valid_until)).where(
-        Accreditation.user_id == user.id, Accreditation.instrument_id == instrument_id,
-        Accreditation.revoked_at.is_(None))
+def accredited_until(user: User, instrument_id: str) -> FirstValue[date]:
+    """The last day of the user's longest accreditation for the instrument that is not revoked (None: none); the
+    person's page reads it in its first statement."""
+    def build() -> Select[tuple[date]]:
+        return select(func.max(Accreditation.valid_until)).where(
+            Accreditation.user_id == bindparam("accredited_user_id"), Accreditation.instrument_id == instrument_id,
+            Accreditation.revoked_at.is_(None))
+
+    return FirstValue(("accredited_until", user.id, instrument_id), f"accredited_until {instrument_id}", build,
+                      {"accredited_user_id": user.id})
 
 
 def accreditation_problem(user: User, instrument: Instrument, today: date | None = None) -> Any:
     """Why the user may not complete this instrument (a lazy text: str() it in the current language, or give it
     to Refused), or None when they may."""
     today = today or utcnow().date()
-    key, until = accredited_until(user, instrument.id)
-    latest = value_per_request(key, until)
+    latest = accredited_until(user, instrument.id).read()
     if latest is None:
         return _l("You are not accredited for “%(instrument)s”. An administrator records accreditation once you "
                   "have completed the training.", instrument=instrument.title)

@@ -32,7 +32,7 @@ from app.db import bump_version, db, reads_once, utcnow
 from app.errors import Invalid, NotAllowed
 from app.i18n import day
 from app.i18n import gettext as _
-from app.registry import PersonRows
+from app.registry import PersonKey, PersonRows
 from app.subjects.models import Subject
 
 SOURCE_MAX = 200
@@ -201,14 +201,14 @@ def end_skill(actor: User, row: PersonSkill, reason: str) -> None:
 # groups. One statement, each part chosen through its own index, instead of three.
 
 
-def linked_now(subject_id: int) -> CompoundSelect[tuple[int]]:
+def linked_now(subject_id: PersonKey) -> CompoundSelect[tuple[int]]:
     """The ids of the people with a current or pending link to the person (either side)."""
     current = PersonLink.status.in_(CURRENT)
     return union(select(PersonLink.other_id).where(PersonLink.subject_id == subject_id, current),
                  select(PersonLink.subject_id).where(PersonLink.other_id == subject_id, current))
 
 
-def _near(subject_id: int) -> Select[tuple[Affiliation]]:
+def _near(subject_id: PersonKey) -> Select[tuple[Affiliation]]:
     """The person's affiliations and the second step's: a page's read (AFFILIATIONS_NEAR)."""
     current = Affiliation.ended_at.is_(None)
     groups = select(Affiliation.group_id).where(Affiliation.subject_id == subject_id, current)

@@ -21,7 +21,7 @@ from app.db import db, reads_once
 from app.i18n import day
 from app.i18n import gettext as _
 from app.interventions.models import Observation
-from app.registry import Panel, PersonRows, Tally
+from app.registry import Panel, PersonKey, PersonRows, Tally
 from app.subjects.models import Subject
 from reports import model
 from reports.charts import NetworkEdge, NetworkNode, NodeKind, connections_svg
@@ -58,7 +58,7 @@ def relation(link: PersonLink, side: Subject) -> str:
     return link.kind_label
 
 
-def _near(subject_id: int) -> Select[tuple[PersonLink]]:
+def _near(subject_id: PersonKey) -> Select[tuple[PersonLink]]:
     """Every link naming the person and the second step's current and pending links: a page's read (LINKS_NEAR)."""
     current = PersonLink.status.in_(CURRENT)
     linked = linked_now(subject_id)

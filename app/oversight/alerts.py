@@ -15,23 +15,23 @@ commit, so an alert stands or falls with the request that raised it.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
 from app import policy
 from app.audit import trail
 from app.audit.models import AuditEvent
 from app.auth.models import User
-from app.db import db, utcnow, value_per_request
+from app.db import db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.i18n import gettext as _
 from app.oversight.models import Alert, AlertKind
-from app.registry import Panel, Tally
+from app.registry import FirstValue, Panel, Tally
 from app.subjects.models import BreakGlassAccess, Subject
 
 NOTE_MIN_WORDS = 3
@@ -81,20 +81,24 @@ def _raise(kind: AlertKind, units: Iterable[int | None], *, summary: str, user_i
 # --- raising ------------------------------------------------------------------------------------------------
 
 
-def _recent_views(actor: User) -> tuple[Hashable, Select[tuple[int]]]:
-    """The count of the actor's views of a person's record within ALERT_VIEW_WINDOW, and the key it is kept
-    under for the request. Views of a person's record only: a list, a dashboard or a form records its view under
-    an object type of its own (app.audit.trail.record_view), so opening the unit list twice is not fifty people's
-    records."""
-    since = utcnow() - current_app.config["ALERT_VIEW_WINDOW"]
-    return ("recent_views", actor.id), select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.actor_id == actor.id, AuditEvent.action == "view", AuditEvent.object_type == "subject",
-        AuditEvent.occurred_at >= since)
+def _views_since() -> Select[tuple[int]]:
+    """How many views of a person's record an actor made since a moment. Views of a person's record only: a list,
+    a dashboard or a form records its view under an object type of its own (app.audit.trail.record_view), so
+    opening the unit list twice is not fifty people's records."""
+    return select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.actor_id == bindparam("views_actor_id"), AuditEvent.action == "view",
+        AuditEvent.object_type == "subject", AuditEvent.occurred_at >= bindparam("views_since"))
 
 
-def recent_views_read(actor: User, _subject_id: int) -> list[tuple[Hashable, Select[tuple[int]]]]:
-    """The person's page asks for the count in its first statement (app/registry.py FirstRead)."""
-    return [_recent_views(actor)]
+def recent_views(actor: User) -> FirstValue[int]:
+    """The count of the actor's views of a person's record within ALERT_VIEW_WINDOW."""
+    return FirstValue(("recent_views", actor.id), "recent_views", _views_since, {
+        "views_actor_id": actor.id, "views_since": utcnow() - current_app.config["ALERT_VIEW_WINDOW"]})
+
+
+def recent_views_read(actor: User, _subject_id: int) -> list[FirstValue[int]]:
+    """The person's page reads the count in its first statement (app/registry.py FirstValue)."""
+    return [recent_views(actor)]
 
 
 def after_subject_view(actor: User) -> list[Alert]:
@@ -106,8 +110,7 @@ def after_subject_view(actor: User) -> list[Alert]:
     threshold: int = cfg["ALERT_VIEW_THRESHOLD"]
     since = utcnow() - window
     # On the person's page the count was read with the page's first statement (recent_views_read).
-    key, count = _recent_views(actor)
-    views = (value_per_request(key, count) or 0) + 1  # this view's event is queued, written when the request commits
+    views = (recent_views(actor).read() or 0) + 1  # this view's event is queued, written when the request commits
     if views < threshold:
         return []
     covered = _units_with_open(AlertKind.UNUSUAL_ACCESS, Alert.user_id == actor.id, Alert.raised_at >= since)
