@@ -112,7 +112,8 @@ class PersonRows(Generic[R]):
     have a row for the person (an EXISTS of each statement, each through its own index); the page's reads of
     those that have none are then answered with no rows and no statement. Because the question is asked of the
     very statement `read` runs, the two cannot disagree (tests/test_person_page_sparse.py compares every demo
-    person's page with and without that step)."""
+    person's page with and without that step). That question is built once and kept (see FirstValue), so `rows`
+    must depend on the person alone, given as a bind parameter there: no viewer, no clock."""
 
     __slots__ = ("key", "rows")
 

@@ -342,6 +342,26 @@ def login_as(app: Flask, users: dict[str, factories.UserInfo]) -> Any:
 
 
 @pytest.fixture
+def seeded(app: Flask) -> Flask:
+    """`flask demo seed`, with the demo's supervisor and admin enrolled in a second factor (as at their first
+    sign-in), so that tests sign in as the demo users."""
+    from flask import g
+
+    from app.auth import totp
+    from app.auth.models import User
+    from app.db import db
+
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        g.cli_actor = "tests"
+        for user in db.session.scalars(sa.select(User).where(User.role.in_(["supervisor", "admin"]))):
+            totp.enrol(user, totp.new_secret(), step=None)
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
 def records(app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int]) -> dict[str, int]:
     """A subject in unit A and one in unit B, and a break-glass access by B's assessor to A's subject."""
     return make_records(app, users, units)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
@@ -182,22 +181,6 @@ def test_the_subject_access_report_shows_every_affiliation_and_skill_ended_ones_
 
 
 # --- the demo ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def seeded(app: Flask) -> Flask:
-    """`flask demo seed`, with the demo supervisor enrolled in a second factor (as at their first sign-in)."""
-    from app.auth import totp
-    from app.auth.models import User
-
-    result = app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        g.cli_actor = "tests"
-        for user in db.session.scalars(select(User).where(User.role == "supervisor")):
-            totp.enrol(user, totp.new_secret(), step=None)
-        db.session.commit()
-    return app
 
 
 def test_the_demo_shows_two_cooperating_groups_ties_to_both_and_skills(seeded):

@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy import func, select
 
 from app.assessments.models import Assessment, Challenge, Screening
-from app.auth import totp
 from app.auth.models import User
 from app.db import db
 from app.interventions.models import Intervention, InterventionSession, Observation
@@ -31,18 +30,6 @@ PANELS = {
                    "keep-aparts-awaiting", "overdue-requests"],
 }
 EMPTY = ("<p>None.</p>", "<p>None waiting.</p>", "No open alerts.")
-
-
-@pytest.fixture
-def seeded(app: Flask) -> Flask:
-    result = app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        g.cli_actor = "tests"
-        for user in db.session.scalars(select(User).where(User.role.in_(["supervisor", "admin"]))):
-            totp.enrol(user, totp.new_secret(), step=None)  # the demo's supervisor and admin enrol at first sign-in
-        db.session.commit()
-    return app
 
 
 def _home(app: Flask, username: str) -> str:

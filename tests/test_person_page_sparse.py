@@ -14,7 +14,6 @@ import pytest
 from flask import Flask, g
 from sqlalchemy import bindparam, select
 
-from app.auth import totp
 from app.auth.models import User
 from app.db import db
 from app.main.cli import DEMO_USERS
@@ -30,18 +29,6 @@ CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")|(<meta name="csrf-to
 def _same_apart_from_tokens(html: str) -> str:
     """The page with its CSRF tokens blanked (each rendering signs a fresh one)."""
     return CSRF.sub(lambda m: "".join(part for part in m.groups() if part is not None), html)
-
-
-@pytest.fixture
-def seeded(app: Flask) -> Flask:
-    result = app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        g.cli_actor = "tests"
-        for user in db.session.scalars(select(User).where(User.role == "supervisor")):
-            totp.enrol(user, totp.new_secret(), step=None)
-        db.session.commit()
-    return app
 
 
 def test_each_persons_page_is_the_same_with_and_without_skipping_the_kinds_they_have_none_of(
@@ -105,7 +92,7 @@ def test_the_first_statement_is_built_once_and_binds_each_viewers_own_values(
         assert assessor.get(path).status_code == 200
     assert supervisor.get(path).status_code == 200
     with app.test_request_context(path):
-        found = app.extensions["waypoint_registry"]
+        found = registry()
         kept = dict(found.first_statements)
         assert kept, "the pages above built the first statement"
         for key, views in (("assessor", 3), ("supervisor", 1)):

@@ -20,7 +20,6 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.auth import totp
 from app.auth.models import Unit, User
 from app.db import db, utcnow
 from app.main.cli import DEMO_USERS
@@ -41,18 +40,6 @@ HOMES = {"assessor": ("HMP-NORTHGATE", "assessor"), "probation": ("PR-EASTERN", 
          "supervisor": ("HMP-NORTHGATE", "assessor"), "admin": ("HMP-NORTHGATE", "assessor")}
 # Who opens the added people by break-glass: a case worker of the other unit.
 OUTSIDERS = {"HMP-NORTHGATE": "probation", "PR-EASTERN": "assessor"}
-
-
-@pytest.fixture
-def seeded(app: Flask) -> Flask:
-    result = app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        g.cli_actor = "tests"
-        for user in db.session.scalars(select(User).where(User.role.in_(["supervisor", "admin"]))):
-            totp.enrol(user, totp.new_secret(), step=None)  # the demo's supervisor and admin enrol at first sign-in
-        db.session.commit()
-    return app
 
 
 def _signed_in(app: Flask, username: str) -> FlaskClient:
