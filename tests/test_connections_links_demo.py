@@ -7,7 +7,6 @@ from flask import Flask
 
 from app.main.cli import DEMO_USERS
 from tests.conftest import login
-from tests.test_demo_seed import seeded  # noqa: F401 - the fixture
 
 
 def _client(app: Flask, username: str):  # type: ignore[no-untyped-def]
@@ -17,7 +16,7 @@ def _client(app: Flask, username: str):  # type: ignore[no-untyped-def]
     return client
 
 
-def test_the_demo_lists_a_target_of_recruitment_and_a_link_awaiting_confirmation(seeded: Flask) -> None:  # noqa: F811
+def test_the_demo_lists_a_target_of_recruitment_and_a_link_awaiting_confirmation(seeded: Flask) -> None:
     supervisor = _client(seeded, "supervisor")
     targeted = supervisor.get("/recruitment/targeted").get_data(as_text=True)
     assert "Daniel Marsh (A1001NG)" in targeted and "Black Standard Network" in targeted
