@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, Integer, Select, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.interfaces import ORMOption
 from werkzeug.wrappers import Response
@@ -199,6 +199,17 @@ def enforce() -> Response | None:
 # side by side; tests/test_policy_filters.py proves on generated data that each pair selects the same rows.
 
 
+# A statement built once for every viewer of a role (app/db.py built_once) names the viewer by these, and runs
+# with `viewer_params(user)`: the `..._to_viewer` clauses below are their rules written with them.
+VIEWER_ID: BindParameter[int] = bindparam("viewer_id", type_=Integer)
+VIEWER_UNITS: BindParameter[Any] = bindparam("viewer_unit_ids", type_=Integer, expanding=True)
+
+
+def viewer_params(user: User) -> dict[str, Any]:
+    """The values of VIEWER_ID and VIEWER_UNITS for `user`."""
+    return {"viewer_id": user.id, "viewer_unit_ids": sorted(user.unit_ids)}
+
+
 def in_scope(user: User, subject: Subject) -> bool:
     """The subject is in one of the user's units or on their caseload."""
     if user.role not in CASE_ROLES or subject.erased_at is not None:
@@ -208,9 +219,19 @@ def in_scope(user: User, subject: Subject) -> bool:
 
 def subjects_visible_to(user: User) -> ColumnElement[bool]:
     """WHERE clause of `in_scope`: the subjects of the user's units and of their caseload (none for admins)."""
-    if user.role not in CASE_ROLES:
+    return _subjects_visible(user.role, user.id, sorted(user.unit_ids))
+
+
+def subjects_visible_to_viewer(role: str) -> ColumnElement[bool]:
+    """`subjects_visible_to` for a statement built once (db.built_once): the viewer's values are bound when it
+    runs (`viewer_params`)."""
+    return _subjects_visible(role, VIEWER_ID, VIEWER_UNITS)
+
+
+def _subjects_visible(role: str, viewer: int | BindParameter[int], units: Any) -> ColumnElement[bool]:
+    if role not in CASE_ROLES:
         return Subject.id.is_(None)  # matches nothing
-    in_units_or_caseload = or_(Subject.unit_id.in_(sorted(user.unit_ids)), Subject.case_owner_id == user.id)
+    in_units_or_caseload = or_(Subject.unit_id.in_(units), Subject.case_owner_id == viewer)
     return and_(Subject.erased_at.is_(None), in_units_or_caseload)
 
 
@@ -265,9 +286,18 @@ def can_review_break_glass(user: User, access: BreakGlassAccess) -> bool:
 
 def break_glass_reviewable_by(user: User) -> ColumnElement[bool]:
     """WHERE clause of `can_review_break_glass`."""
-    if user.role != Role.SUPERVISOR:
+    return _break_glass_reviewable(user.role, user.id, sorted(user.unit_ids))
+
+
+def break_glass_reviewable_by_viewer(role: str) -> ColumnElement[bool]:
+    """`break_glass_reviewable_by` for a statement built once, bound with `viewer_params`."""
+    return _break_glass_reviewable(role, VIEWER_ID, VIEWER_UNITS)
+
+
+def _break_glass_reviewable(role: str, viewer: int | BindParameter[int], units: Any) -> ColumnElement[bool]:
+    if role != Role.SUPERVISOR:
         return BreakGlassAccess.id.is_(None)
-    return and_(BreakGlassAccess.unit_id.in_(sorted(user.unit_ids)), BreakGlassAccess.user_id != user.id)
+    return and_(BreakGlassAccess.unit_id.in_(units), BreakGlassAccess.user_id != viewer)
 
 
 # --- handover and reassignment of owned work ---------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, g
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 
 from app import policy
 from app.admin import services as admin_services
@@ -18,7 +18,7 @@ from app.assessments.models import Assessment
 from app.audit import trail
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User
-from app.db import db, utcnow
+from app.db import built_once, db, utcnow
 from app.oversight import alerts
 from app.oversight.models import Alert
 from app.retention import services as retention
@@ -169,6 +169,33 @@ def test_each_query_filter_selects_exactly_the_rows_its_predicate_accepts(
             assert by_query != everything or policy.can_review_all_audit(user), user.username
         # The data is varied enough to tell the rule apart from "everything" or "nothing".
         assert seen_by_someone, model.__name__
+
+
+def _subjects_seen(role: Role) -> Select[tuple[int]]:
+    return select(Subject.id).where(policy.subjects_visible_to_viewer(role))
+
+
+def _break_glass_to_review(role: Role) -> Select[tuple[int]]:
+    return select(BreakGlassAccess.id).where(policy.break_glass_reviewable_by_viewer(role))
+
+
+VIEWER_PAIRS = [
+    pytest.param(Subject, _subjects_seen, policy.in_scope, id="subjects-in-scope"),
+    pytest.param(BreakGlassAccess, _break_glass_to_review, policy.can_review_break_glass, id="break-glass-to-review"),
+]
+
+
+@pytest.mark.parametrize(("model", "build", "predicate"), VIEWER_PAIRS)
+def test_a_clause_built_once_for_a_role_selects_for_each_viewer_the_rows_their_predicate_accepts(
+        app: Flask, world: dict[str, Any], model: type[Any], build: Callable[[Role], Select[tuple[int]]],
+        predicate: Callable[[User, Any], bool]) -> None:
+    """The statement is built once per role (db.built_once) for every viewer in turn: each run binds its own
+    viewer, never the one it was first built for."""
+    with app.app_context():
+        for info in world["users"].values():
+            user = _as(info.id)
+            by_query = set(db.session.scalars(built_once(build, user.role), policy.viewer_params(user)))
+            assert by_query == accepted(model, user, predicate), f"{model.__name__} for {user.username}"
 
 
 def test_generated_data_holds_each_case_the_rules_tell_apart(app: Flask, world: dict[str, Any]) -> None:

@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
+    Row,
     ScalarSelect,
     Select,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -27,7 +30,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import policy
 from app.auth.models import User
-from app.db import db, per_request, utcnow
+from app.db import built_once, db, per_request, utcnow
 from app.i18n import gettext as _
 from app.i18n import number
 from app.ids import parse_id
@@ -190,58 +193,80 @@ def caseload_interventions(user: User, today: date | None = None, *, of_units: b
     `limit`, each list holds its first `limit` and `totals` says how many there are (a supervisor's units have
     hundreds: the dashboard shows the first ones, the intervention work page all)."""
     today = today or utcnow().date()
-    mine: ColumnElement[bool]
-    if of_units:
-        mine = true()  # policy.subjects_visible_to below is the scope: the people of the user's units
-    else:
-        # An OR of the two conditions, across the joined tables or with a subquery, made PostgreSQL read every
-        # active intervention in the country (bench/README.md); a union of the two, each read through its own
-        # index, does not, and needs no separate statement for the caseload's ids.
-        mine = Intervention.id.in_(union(
-            select(Intervention.id).where(Intervention.owner_id == user.id),
-            select(Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
-            .where(Subject.case_owner_id == user.id)))
-    # Each active one comes with the day of its last session (for the quiet ones), read through the index on
-    # (intervention, day); a quiet one is one whose last session, or start, is older than QUIET_DAYS.
-    last_session = (select(func.max(InterventionSession.held_on))
-                    .where(InterventionSession.intervention_id == Intervention.id).scalar_subquery())
-    quiet_since = today - timedelta(days=QUIET_DAYS)
-    active_of = (select(Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
-                 .where(mine, policy.subjects_visible_to(user), Intervention.status == InterventionStatus.ACTIVE.value))
-    missed_of = (select(InterventionSession.id)
-                 .join(Intervention, Intervention.id == InterventionSession.intervention_id)
-                 .join(Subject, Subject.id == Intervention.subject_id)
-                 .where(mine, policy.subjects_visible_to(user), InterventionSession.attendance.in_(MISSED),
-                        InterventionSession.held_on >= today - timedelta(days=MISSED_WINDOW_DAYS)))
+    params = {**policy.viewer_params(user), "quiet_since": today - timedelta(days=QUIET_DAYS),
+              "missed_since": today - timedelta(days=MISSED_WINDOW_DAYS)}
     if limit is not None:
-        return _first_of_each(active_of, missed_of, last_session, quiet_since, limit, of_units)
-    # The joins are there for the scope; contains_eager fills each row's subject (and session's
-    # intervention) from them rather than from one more query per relationship.
-    rows = db.session.execute(
-        select(Intervention, last_session).join(Subject, Subject.id == Intervention.subject_id)
-        .where(mine, policy.subjects_visible_to(user), Intervention.status == InterventionStatus.ACTIVE.value)
-        .order_by(Intervention.started_on, Intervention.id).options(contains_eager(Intervention.subject))).all()
-    found = [intervention for intervention, _last in rows]
-    last_held: dict[int, date] = {intervention.id: last for intervention, last in rows if last is not None}
+        rows = db.session.execute(built_once(_first_of_each, user.role, of_units, limit), params).all()
+        return _lists_of_first(rows, limit, of_units)
+    found_rows = db.session.execute(built_once(_active_work, user.role, of_units), params).all()
+    found = [intervention for intervention, _last in found_rows]
+    last_held: dict[int, date] = {intervention.id: last for intervention, last in found_rows if last is not None}
 
     def quiet_day(intervention: Intervention) -> date | None:
         return last_held.get(intervention.id) or intervention.started_on
 
+    quiet_since = params["quiet_since"]
     quiet = sorted((i for i in found if (day_ := quiet_day(i)) is not None and day_ < quiet_since),
                    key=lambda i: (quiet_day(i), i.id))
-    missed = list(db.session.scalars(
-        select(InterventionSession).join(Intervention, Intervention.id == InterventionSession.intervention_id)
-        .join(Subject, Subject.id == Intervention.subject_id).where(InterventionSession.id.in_(missed_of))
-        .order_by(*NEWEST_FIRST)
-        .options(contains_eager(InterventionSession.intervention).contains_eager(Intervention.subject))))
+    missed = list(db.session.scalars(built_once(_missed_sessions, user.role, of_units), params))
     return CaseloadInterventions(found, missed, quiet, of_units)
+
+
+def _mine(of_units: bool) -> ColumnElement[bool]:
+    """The viewer's own work: the interventions they own and those of the people on their caseload; with
+    `of_units`, every intervention (the scope, policy.subjects_visible_to_viewer, is then the whole of it)."""
+    if of_units:
+        return true()
+    # An OR of the two conditions, across the joined tables or with a subquery, made PostgreSQL read every active
+    # intervention in the country (bench/README.md); a union of the two, each read through its own index, does
+    # not, and needs no separate statement for the caseload's ids.
+    return Intervention.id.in_(union(
+        select(Intervention.id).where(Intervention.owner_id == policy.VIEWER_ID),
+        select(Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
+        .where(Subject.case_owner_id == policy.VIEWER_ID)))
+
+
+def _last_session() -> ScalarSelect[date]:
+    """Each active intervention's last session day (for the quiet ones), read through the index on (intervention,
+    day); a quiet one is one whose last session, or start, is before `quiet_since`."""
+    return (select(func.max(InterventionSession.held_on))
+            .where(InterventionSession.intervention_id == Intervention.id).scalar_subquery())
+
+
+def _active_of(role: str, of_units: bool) -> Select[tuple[int]]:
+    return (select(Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
+            .where(_mine(of_units), policy.subjects_visible_to_viewer(role),
+                   Intervention.status == InterventionStatus.ACTIVE.value))
+
+
+def _missed_of(role: str, of_units: bool) -> Select[tuple[int]]:
+    return (select(InterventionSession.id)
+            .join(Intervention, Intervention.id == InterventionSession.intervention_id)
+            .join(Subject, Subject.id == Intervention.subject_id)
+            .where(_mine(of_units), policy.subjects_visible_to_viewer(role), InterventionSession.attendance.in_(MISSED),
+                   InterventionSession.held_on >= bindparam("missed_since", type_=Date)))
+
+
+def _active_work(role: str, of_units: bool) -> Select[tuple[Intervention, date]]:
+    # The joins are there for the scope; contains_eager fills each row's subject (and session's intervention)
+    # from them rather than from one more query per relationship.
+    return (select(Intervention, _last_session()).join(Subject, Subject.id == Intervention.subject_id)
+            .where(_mine(of_units), policy.subjects_visible_to_viewer(role),
+                   Intervention.status == InterventionStatus.ACTIVE.value)
+            .order_by(Intervention.started_on, Intervention.id).options(contains_eager(Intervention.subject)))
+
+
+def _missed_sessions(role: str, of_units: bool) -> Select[tuple[InterventionSession]]:
+    return (select(InterventionSession).join(Intervention, Intervention.id == InterventionSession.intervention_id)
+            .join(Subject, Subject.id == Intervention.subject_id)
+            .where(InterventionSession.id.in_(_missed_of(role, of_units))).order_by(*NEWEST_FIRST)
+            .options(contains_eager(InterventionSession.intervention).contains_eager(Intervention.subject)))
 
 
 NEWEST_FIRST = (InterventionSession.held_on.desc(), InterventionSession.id.desc())
 
 
-def _first_of_each(active_of: Select[tuple[int]], missed_of: Select[tuple[int]], last_session: ScalarSelect[date],
-                   quiet_since: date, limit: int, of_units: bool) -> CaseloadInterventions:
+def _first_of_each(role: str, of_units: bool, limit: int) -> Select[Any]:
     """The first `limit` of each list and how many each has, in one statement: the set of active interventions
     (and of missed sessions) is read once, ranked and counted by window functions beside the rows shown, not
     once for the list and again for its count (on a prison's hundreds of interventions the counts were half
@@ -249,19 +274,19 @@ def _first_of_each(active_of: Select[tuple[int]], missed_of: Select[tuple[int]],
     come in one union, each row an intervention and, for a missed session, the session."""
     # Materialised: each intervention's last session is looked up once, not once per window that uses it (an
     # inlined subquery made PostgreSQL repeat the correlated lookup four times per row).
-    active = (active_of.add_columns(Intervention.started_on, last_session.label("last_held"))
+    active = (_active_of(role, of_units).add_columns(Intervention.started_on, _last_session().label("last_held"))
               .cte("active_work").prefix_with("MATERIALIZED", dialect="postgresql"))
     since = func.coalesce(active.c.last_held, active.c.started_on)
-    quiet_flag = case((since < quiet_since, 1), else_=0)
+    quiet_flag = case((since < bindparam("quiet_since", type_=Date), 1), else_=0)
     ranked = select(
         active.c.id, active.c.last_held, quiet_flag.label("quiet"),
         func.row_number().over(order_by=(active.c.started_on, active.c.id)).label("active_rank"),
         func.row_number().over(partition_by=quiet_flag, order_by=(since, active.c.id)).label("quiet_rank"),
         func.count().over().label("active_total"), func.sum(quiet_flag).over().label("quiet_total"),
     ).subquery()
-    missed_ranked = missed_of.add_columns(InterventionSession.intervention_id,
-                                          func.row_number().over(order_by=NEWEST_FIRST).label("rank"),
-                                          func.count().over().label("total")).subquery()
+    missed_ranked = _missed_of(role, of_units).add_columns(
+        InterventionSession.intervention_id, func.row_number().over(order_by=NEWEST_FIRST).label("rank"),
+        func.count().over().label("total")).subquery()
     no_session = literal(None, Integer)
     picks = union_all(
         select(ranked.c.id.label("intervention_id"), no_session.label("session_id"), ranked.c.last_held,
@@ -272,13 +297,16 @@ def _first_of_each(active_of: Select[tuple[int]], missed_of: Select[tuple[int]],
                missed_ranked.c.rank, missed_ranked.c.total, literal(0, Integer))
         .where(missed_ranked.c.rank <= limit),
     ).subquery()
-    rows = db.session.execute(
-        select(Intervention, InterventionSession, picks.c.last_held, picks.c.quiet, picks.c.total,
-               picks.c.quiet_total)
-        .join(picks, picks.c.intervention_id == Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
-        .outerjoin(InterventionSession, InterventionSession.id == picks.c.session_id)
-        .order_by(picks.c.session_id.is_not(None), picks.c.rank)
-        .options(contains_eager(Intervention.subject), contains_eager(InterventionSession.intervention))).all()
+    return (select(Intervention, InterventionSession, picks.c.last_held, picks.c.quiet, picks.c.total,
+                   picks.c.quiet_total)
+            .join(picks, picks.c.intervention_id == Intervention.id)
+            .join(Subject, Subject.id == Intervention.subject_id)
+            .outerjoin(InterventionSession, InterventionSession.id == picks.c.session_id)
+            .order_by(picks.c.session_id.is_not(None), picks.c.rank)
+            .options(contains_eager(Intervention.subject), contains_eager(InterventionSession.intervention)))
+
+
+def _lists_of_first(rows: Sequence[Row[Any]], limit: int, of_units: bool) -> CaseloadInterventions:
     chosen = [(i, last, is_quiet, total, quiet_total) for i, missed, last, is_quiet, total, quiet_total in rows
               if missed is None]
     last_held = {i.id: last for i, last, _quiet, _a, _q in chosen if last is not None}

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, exists, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import Date, Integer, Select, bindparam, exists, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import policy
-from app.auth.models import User
-from app.db import db, known_for_request, per_request, utcnow
+from app.auth.models import Role, User
+from app.db import built_once, db, known_for_request, per_request, utcnow
 from app.i18n import gettext as _
 from app.ids import parse_id
 from app.registry import Tally
@@ -135,17 +135,47 @@ NEEDED_LIST = 100  # people at most in the list of assessments needed (it shows 
 OVERDUE, DUE_SOON, NEEDED, BREAK_GLASS = 1, 2, 3, 4  # the dashboard's lists, as its statement tags them
 
 
-def _assessments_needed_of(user: User, what: Any) -> Select[Any]:
-    return (select(what).where(policy.subjects_visible_to(user), Subject.assessment_needed_since.is_not(None))
+def _assessments_needed_of(role: str, what: Any) -> Select[Any]:
+    return (select(what).where(policy.subjects_visible_to_viewer(role), Subject.assessment_needed_since.is_not(None))
             .order_by(Subject.assessment_needed_since, Subject.id).limit(NEEDED_LIST))
+
+
+def _assessments_needed(role: str) -> Select[Any]:
+    return _assessments_needed_of(role, Subject)
 
 
 def assessments_needed(user: User) -> list[Subject]:
     """People referred by a screening and not yet assessed: the unit's list (supervisors) or the user's units
     and caseload (case workers), longest waiting first. Read with the review lists when the dashboard shows
     them (`dashboard`)."""
-    return per_request(("assessments_needed", user.id),
-                       lambda: list(db.session.scalars(_assessments_needed_of(user, Subject))))
+    return per_request(("assessments_needed", user.id), lambda: list(db.session.scalars(
+        built_once(_assessments_needed, user.role), policy.viewer_params(user))))
+
+
+def _review_lists(role: str) -> Select[Any]:
+    """The dashboard's lists in one statement, for a viewer of `role` (bound by `dashboard`): each list's people
+    chosen by its own limited subquery and tagged with it, and for a supervisor the break-glass accesses awaiting
+    their review, each with its person. The review tables show each one's unit, case owner and alerts, joined
+    into the same read."""
+    today, soon_until = bindparam("today", type_=Date), bindparam("soon_until", type_=Date)
+    scope = policy.subjects_visible_to_viewer(role) if role == Role.SUPERVISOR \
+        else Subject.case_owner_id == policy.VIEWER_ID
+    overdue_ids = (select(Subject.id).where(scope, Subject.next_review_due < today)
+                   .order_by(Subject.next_review_due).limit(DASHBOARD_LIST))
+    soon_ids = (select(Subject.id).where(scope, Subject.next_review_due.between(today, soon_until))
+                .order_by(Subject.next_review_due).limit(DASHBOARD_LIST))
+    no_access = literal(None, Integer).label("access_id")
+    lists = [select(ids.subquery().c.id, literal(tag).label("list"), no_access)  # a subquery each (SQLite)
+             for tag, ids in ((OVERDUE, overdue_ids), (DUE_SOON, soon_ids),
+                              (NEEDED, _assessments_needed_of(role, Subject.id)))]
+    if role == Role.SUPERVISOR:
+        lists.append(select(BreakGlassAccess.subject_id, literal(BREAK_GLASS), BreakGlassAccess.id)
+                     .where(policy.break_glass_reviewable_by_viewer(role), BreakGlassAccess.reviewed_at.is_(None)))
+    picks = union_all(*lists).subquery()
+    return (select(Subject, picks.c.list, BreakGlassAccess).join(picks, picks.c.id == Subject.id)
+            .outerjoin(BreakGlassAccess, BreakGlassAccess.id == picks.c.access_id).order_by(Subject.next_review_due)
+            .options(joinedload(Subject.unit), joinedload(Subject.case_owner), joinedload(Subject.alerts),
+                     contains_eager(BreakGlassAccess.subject), joinedload(BreakGlassAccess.user)))
 
 
 def dashboard(user: User) -> Dashboard:
@@ -153,27 +183,9 @@ def dashboard(user: User) -> Dashboard:
     accesses to their units' records that await review. The caseload's size is a tally, read with the panels'."""
     today = utcnow().date()
     is_supervisor = policy.is_supervisor(user)
-    scope = policy.subjects_visible_to(user) if is_supervisor else Subject.case_owner_id == user.id
-    # The lists in one statement: each list's people chosen by its own limited subquery and tagged with it, and
-    # for a supervisor the break-glass accesses awaiting their review, each with its person. The review tables
-    # show each one's unit, case owner and alerts, joined into the same read.
-    overdue_ids = (select(Subject.id).where(scope, Subject.next_review_due < today)
-                   .order_by(Subject.next_review_due).limit(DASHBOARD_LIST))
-    soon_ids = (select(Subject.id).where(scope, Subject.next_review_due.between(
-        today, today + timedelta(days=DUE_SOON_DAYS))).order_by(Subject.next_review_due).limit(DASHBOARD_LIST))
-    no_access = literal(None, Integer).label("access_id")
-    lists = [select(ids.subquery().c.id, literal(tag).label("list"), no_access)  # a subquery each (SQLite)
-             for tag, ids in ((OVERDUE, overdue_ids), (DUE_SOON, soon_ids),
-                              (NEEDED, _assessments_needed_of(user, Subject.id)))]
-    if is_supervisor:
-        lists.append(select(BreakGlassAccess.subject_id, literal(BREAK_GLASS), BreakGlassAccess.id)
-                     .where(policy.break_glass_reviewable_by(user), BreakGlassAccess.reviewed_at.is_(None)))
-    picks = union_all(*lists).subquery()
-    listed = db.session.execute(
-        select(Subject, picks.c.list, BreakGlassAccess).join(picks, picks.c.id == Subject.id)
-        .outerjoin(BreakGlassAccess, BreakGlassAccess.id == picks.c.access_id).order_by(Subject.next_review_due)
-        .options(joinedload(Subject.unit), joinedload(Subject.case_owner), joinedload(Subject.alerts),
-                 contains_eager(BreakGlassAccess.subject), joinedload(BreakGlassAccess.user))).unique().all()
+    listed = db.session.execute(built_once(_review_lists, user.role), {
+        **policy.viewer_params(user), "today": today, "soon_until": today + timedelta(days=DUE_SOON_DAYS),
+    }).unique().all()
     overdue = [s for s, tag, _access in listed if tag == OVERDUE]
     due_soon = [s for s, tag, _access in listed if tag == DUE_SOON]
     known_for_request(("assessments_needed", user.id), sorted(

@@ -1,0 +1,91 @@
+"""Statements built once and bound per request (app/db.py `built_once`, issue 18): the dashboard's big reads are
+built once for each role and run for every viewer with that viewer's values. Nothing of one viewer may stay in
+the statement for the next: the builder sees the shape alone, a named parameter may carry no value, and a
+missing value is an error. Each viewer's home page is exactly the page built afresh for them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Date, Select, bindparam, select
+from sqlalchemy.exc import StatementError
+
+from app import db as database
+from app import policy
+from app.auth.models import Role
+from app.db import built_once, db
+from app.main.cli import DEMO_USERS
+from app.subjects.models import Subject
+from tests import factories
+from tests.conftest import login
+from tests.test_person_page_sparse import _same_apart_from_tokens
+
+
+def _due_before(role: Role) -> Select[tuple[int]]:
+    return select(Subject.id).where(policy.subjects_visible_to_viewer(role),
+                                    Subject.next_review_due < bindparam("due_before", type_=Date))
+
+
+def _with_a_value(_role: Role) -> Select[tuple[int]]:
+    return select(Subject.id).where(Subject.case_owner_id == bindparam("viewer_id", 1))
+
+
+def test_a_statement_is_built_once_for_each_shape() -> None:
+    first = built_once(_due_before, Role.ASSESSOR)
+    assert built_once(_due_before, Role.ASSESSOR) is first
+    assert built_once(_due_before, Role.SUPERVISOR) is not first
+
+
+def test_a_builder_that_could_reach_the_request_is_refused() -> None:
+    viewer_id = 7
+
+    def closes_over_the_viewer(_role: Role) -> Select[tuple[int]]:
+        return select(Subject.id).where(Subject.case_owner_id == viewer_id)
+
+    with pytest.raises(TypeError, match="closure"):
+        built_once(closes_over_the_viewer, Role.ASSESSOR)
+
+
+@pytest.mark.parametrize("shape", [object(), date(2026, 1, 1), (1, 2)])
+def test_a_shape_is_text_numbers_and_flags(shape: Any) -> None:
+    with pytest.raises(TypeError, match="shape"):
+        built_once(_due_before, shape)
+
+
+def test_a_named_parameter_that_carries_a_value_is_refused() -> None:
+    with pytest.raises(ValueError, match="viewer_id"):
+        built_once(_with_a_value, Role.ASSESSOR)
+    assert (_with_a_value, Role.ASSESSOR) not in database._BUILT
+
+
+def test_a_value_not_given_is_an_error_not_a_null(app: Flask, users: dict[str, factories.UserInfo]) -> None:
+    with app.app_context():
+        statement = built_once(_due_before, Role.ASSESSOR)
+        with pytest.raises(StatementError, match="due_before"):
+            db.session.execute(statement, {"viewer_id": users["assessor"].id, "viewer_unit_ids": [1]}).all()
+
+
+def test_each_viewers_home_page_is_the_page_built_afresh_for_them(
+        seeded: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's case workers and supervisors, and a second supervisor of one unit, each open their home page
+    after others of their role (the statements kept from the first) and again with nothing kept."""
+    factories.make_user(seeded, "supervisor_east", Role.SUPERVISOR, ["PR-EASTERN"], "eastern-second-supervisor-77")
+    passwords = {name: password for name, _d, role, _u, password in DEMO_USERS if role != Role.ADMIN}
+    passwords["supervisor_east"] = "eastern-second-supervisor-77"
+    clients = {}
+    for name, password in passwords.items():
+        clients[name] = seeded.test_client()
+        assert login(clients[name], name, password).status_code == 302
+        clients[name].get("/")  # the first page after sign-in shows (and clears) its messages
+    kept = {name: client.get("/") for name, client in clients.items()}
+    assert {key[1] for key in database._BUILT if isinstance(key[1], str)} >= {
+        Role.ASSESSOR, Role.PROBATION_OFFICER, Role.SUPERVISOR}
+    for name, client in clients.items():
+        monkeypatch.setattr(database, "_BUILT", {})
+        afresh = client.get("/")
+        assert kept[name].status_code == afresh.status_code == 200
+        assert (_same_apart_from_tokens(kept[name].get_data(as_text=True))
+                == _same_apart_from_tokens(afresh.get_data(as_text=True))), name
