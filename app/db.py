@@ -75,7 +75,7 @@ def value_per_request(key: Hashable, query: Select[tuple[T]], params: dict[str, 
 
 
 S = TypeVar("S", bound=Select[Any])
-Shape = str | int | bool | None
+Shape = str | int | bool | None | tuple[Any, ...]
 _BUILT: dict[tuple[Any, ...], Any] = {}
 
 
@@ -84,18 +84,19 @@ def built_once(build: Callable[..., S], *shape: Shape) -> S:
     a dashboard's statement of unions and windows cost SQLAlchemy more to build and key than to run
     (bench/README.md). Only the statement is kept, never a row: each request runs it afresh (DESIGN §8).
 
-    `shape` is what changes the statement's form (a role, a flag, a limit). Every value of the request (the
-    viewer, the person, the day) is a bind parameter named in `build` without a value (`bindparam("today")`,
-    policy.VIEWER_ID), given when the statement runs: a missing one is an error, not a NULL. So that one
-    viewer's value can never be kept for the next, `build` sees the shape alone: a closure (which could reach the
-    request) is refused, and so is a statement that carries a value for a named parameter."""
+    `shape` is what changes the statement's form: a role, a flag, a limit, the kinds of event the features
+    registered. Every value of the request (the viewer, the person, the day) is a bind parameter named in `build`
+    without a value (`bindparam("today")`, policy.VIEWER_ID), given when the statement runs: a missing one is an
+    error, not a NULL. So that one viewer's value can never be kept for the next, `build` sees the shape alone: a
+    closure (which could reach the request) is refused, and so is a statement that carries a value for a named
+    parameter."""
+    if not _is_shape(shape):
+        raise TypeError(f"a statement's shape is text, numbers and flags (or tuples of them), not {shape!r}")
     key = (build, *shape)
     statement: S | None = _BUILT.get(key)
     if statement is None:
         if getattr(build, "__closure__", None):
             raise TypeError(f"{build.__qualname__} builds a statement kept across requests: it may not be a closure")
-        if not all(part is None or isinstance(part, str | int) for part in shape):
-            raise TypeError(f"a statement's shape is text, numbers and flags, not {shape!r}")
         statement = build(*shape)
         for param in statement.compile().binds.values():
             if not param.unique and (param.value is not None or param.callable is not None):
@@ -103,6 +104,12 @@ def built_once(build: Callable[..., S], *shape: Shape) -> S:
                                  "built once takes every value of the request when it runs")
         _BUILT[key] = statement
     return statement
+
+
+def _is_shape(part: object) -> bool:
+    if isinstance(part, tuple):
+        return all(_is_shape(inner) for inner in part)
+    return part is None or isinstance(part, str | int)
 
 
 class Base(DeclarativeBase):

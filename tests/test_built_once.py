@@ -15,7 +15,7 @@ from sqlalchemy.exc import StatementError
 
 from app import db as database
 from app import policy
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.db import built_once, db
 from app.main.cli import DEMO_USERS
 from app.subjects.models import Subject
@@ -49,7 +49,7 @@ def test_a_builder_that_could_reach_the_request_is_refused() -> None:
         built_once(closes_over_the_viewer, Role.ASSESSOR)
 
 
-@pytest.mark.parametrize("shape", [object(), date(2026, 1, 1), (1, 2)])
+@pytest.mark.parametrize("shape", [object(), date(2026, 1, 1), [1, 2], ("unit", object())])
 def test_a_shape_is_text_numbers_and_flags(shape: Any) -> None:
     with pytest.raises(TypeError, match="shape"):
         built_once(_due_before, shape)
@@ -68,24 +68,32 @@ def test_a_value_not_given_is_an_error_not_a_null(app: Flask, users: dict[str, f
             db.session.execute(statement, {"viewer_id": users["assessor"].id, "viewer_unit_ids": [1]}).all()
 
 
-def test_each_viewers_home_page_is_the_page_built_afresh_for_them(
+def test_each_viewers_pages_are_the_pages_built_afresh_for_them(
         seeded: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo's case workers and supervisors, and a second supervisor of one unit, each open their home page
-    after others of their role (the statements kept from the first) and again with nothing kept."""
+    """The demo's case workers and supervisors, and a second supervisor of one unit, each open their home page and
+    the pages of people of their units after others of their role (the statements kept from the first) and again
+    with nothing kept."""
     factories.make_user(seeded, "supervisor_east", Role.SUPERVISOR, ["PR-EASTERN"], "eastern-second-supervisor-77")
     passwords = {name: password for name, _d, role, _u, password in DEMO_USERS if role != Role.ADMIN}
     passwords["supervisor_east"] = "eastern-second-supervisor-77"
-    clients = {}
+    clients, pages = {}, {}
+    with seeded.app_context():
+        for name in passwords:
+            viewer = db.session.scalar(select(User).where(User.username == name))
+            assert viewer is not None
+            people = db.session.scalars(select(Subject.id).where(policy.subjects_visible_to(viewer))
+                                        .order_by(Subject.id).limit(3)).all()
+            pages[name] = ["/", *(f"/subjects/{person}" for person in people)]
     for name, password in passwords.items():
         clients[name] = seeded.test_client()
         assert login(clients[name], name, password).status_code == 302
         clients[name].get("/")  # the first page after sign-in shows (and clears) its messages
-    kept = {name: client.get("/") for name, client in clients.items()}
-    assert {key[1] for key in database._BUILT if isinstance(key[1], str)} >= {
+    kept = {(name, page): client.get(page) for name, client in clients.items() for page in pages[name]}
+    assert {key[1] for key in database._BUILT if len(key) > 1 and isinstance(key[1], str)} >= {
         Role.ASSESSOR, Role.PROBATION_OFFICER, Role.SUPERVISOR}
-    for name, client in clients.items():
+    for (name, page), before in kept.items():
         monkeypatch.setattr(database, "_BUILT", {})
-        afresh = client.get("/")
-        assert kept[name].status_code == afresh.status_code == 200
-        assert (_same_apart_from_tokens(kept[name].get_data(as_text=True))
-                == _same_apart_from_tokens(afresh.get_data(as_text=True))), name
+        afresh = clients[name].get(page)
+        assert before.status_code == afresh.status_code == 200
+        assert (_same_apart_from_tokens(before.get_data(as_text=True))
+                == _same_apart_from_tokens(afresh.get_data(as_text=True))), (name, page)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import Select, bindparam, func, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app import policy
 from app.assessments import catalogue
 from app.assessments.models import Assessment, AssessmentStatus, Screening
 from app.auth.models import User
-from app.db import db, per_request
+from app.db import built_once, db, per_request
 from app.i18n import gettext as _
 from app.registry import Panel
 from app.subjects import queries as subjects_queries
@@ -22,15 +22,23 @@ from reports.charts import JudgementPoint
 
 def subject_screenings(subject: Subject) -> list[Screening]:
     return per_request(("screenings", subject.id), lambda: list(db.session.scalars(
-        select(Screening).where(Screening.subject_id == subject.id)
-        .order_by(Screening.screened_on.desc(), Screening.id.desc()).options(joinedload(Screening.author)))))
+        built_once(_screenings_of), {"subject_id": subject.id})))
+
+
+def _screenings_of() -> Select[tuple[Screening]]:
+    return (select(Screening).where(Screening.subject_id == bindparam("subject_id"))
+            .order_by(Screening.screened_on.desc(), Screening.id.desc()).options(joinedload(Screening.author)))
 
 
 def subject_assessments(subject: Subject) -> list[Assessment]:
     return per_request(("assessments", subject.id), lambda: list(db.session.scalars(
-        select(Assessment).where(Assessment.subject_id == subject.id)
-        .order_by(Assessment.created_at.desc(), Assessment.id.desc())
-        .options(joinedload(Assessment.author), joinedload(Assessment.approved_by)))))
+        built_once(_assessments_of), {"subject_id": subject.id})))
+
+
+def _assessments_of() -> Select[tuple[Assessment]]:
+    return (select(Assessment).where(Assessment.subject_id == bindparam("subject_id"))
+            .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+            .options(joinedload(Assessment.author), joinedload(Assessment.approved_by)))
 
 
 def assessments_needed(user: User) -> list[Subject]:

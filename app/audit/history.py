@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
-from app.db import db, per_request
+from app.db import built_once, db, per_request
 from app.registry import registry
 
 
@@ -45,15 +45,19 @@ def steps_of(subject_id: int, object_type: str, *actions: str) -> list[Step]:
 
 
 def _steps(subject_id: int) -> list[Step]:
-    kinds = sorted(registry().history_kinds)
+    kinds = tuple(sorted(registry().history_kinds))
     if not kinds:
         return []
     return per_request(("audit_history", subject_id), lambda: [
         Step(object_type, action, object_id, occurred_at, details or {}, username, name)
         for object_type, action, object_id, occurred_at, details, username, name in db.session.execute(
-            select(AuditEvent.object_type, AuditEvent.action, AuditEvent.object_id, AuditEvent.occurred_at,
+            built_once(_history_of, kinds), {"subject_id": subject_id})])
+
+
+def _history_of(kinds: tuple[tuple[str, str], ...]) -> Select[Any]:
+    return (select(AuditEvent.object_type, AuditEvent.action, AuditEvent.object_id, AuditEvent.occurred_at,
                    AuditEvent.details, AuditEvent.actor_username, User.display_name)
             .outerjoin(User, User.id == AuditEvent.actor_id)
-            .where(AuditEvent.subject_id == subject_id,
+            .where(AuditEvent.subject_id == bindparam("subject_id"),
                    or_(*(and_(AuditEvent.object_type == t, AuditEvent.action == a) for t, a in kinds)))
-            .order_by(AuditEvent.id))])
+            .order_by(AuditEvent.id))

@@ -98,24 +98,33 @@ def mean_engagement(sessions: Sequence[InterventionSession]) -> float | None:
 
 
 def subject_interventions(subject: Subject) -> list[Intervention]:
-    # The goals (a few each) are joined into the interventions' statement; the sessions (dozens) have their own.
     return per_request(("interventions", subject.id), lambda: list(db.session.scalars(
-        select(Intervention).where(Intervention.subject_id == subject.id)
-        .order_by(Intervention.referred_on.desc(), Intervention.id.desc())
-        .options(selectinload(Intervention.sessions).joinedload(InterventionSession.recorded_by),
-                 joinedload(Intervention.owner), joinedload(Intervention.created_by),
-                 joinedload(Intervention.goals))).unique()))
+        built_once(_interventions_of), {"subject_id": subject.id}).unique()))
+
+
+def _interventions_of() -> Select[tuple[Intervention]]:
+    # The goals (a few each) are joined into the interventions' statement; the sessions (dozens) have their own.
+    return (select(Intervention).where(Intervention.subject_id == bindparam("subject_id"))
+            .order_by(Intervention.referred_on.desc(), Intervention.id.desc())
+            .options(selectinload(Intervention.sessions).joinedload(InterventionSession.recorded_by),
+                     joinedload(Intervention.owner), joinedload(Intervention.created_by),
+                     joinedload(Intervention.goals)))
 
 
 def subject_observations(subject: Subject, since: date | None = None) -> list[Observation]:
     """The person's observations, newest first (all of them read once per page: the panel and the timeline
     both show them)."""
-    stmt = select(Observation).where(Observation.subject_id == subject.id)
-    if since is not None:
-        stmt = stmt.where(Observation.observed_on >= since)
-    stmt = stmt.order_by(Observation.observed_on.desc(), Observation.id.desc()).options(
+    return per_request(("observations", subject.id, since), lambda: list(db.session.scalars(
+        built_once(_observations_of, since is not None),
+        {"subject_id": subject.id} if since is None else {"subject_id": subject.id, "since": since})))
+
+
+def _observations_of(since: bool) -> Select[tuple[Observation]]:
+    stmt = select(Observation).where(Observation.subject_id == bindparam("subject_id"))
+    if since:
+        stmt = stmt.where(Observation.observed_on >= bindparam("since", type_=Date))
+    return stmt.order_by(Observation.observed_on.desc(), Observation.id.desc()).options(
         joinedload(Observation.recorded_by))
-    return per_request(("observations", subject.id, since), lambda: list(db.session.scalars(stmt)))
 
 
 @dataclass(frozen=True)
