@@ -130,6 +130,11 @@ def scope_to_units(stmt: Select[Any], unit_column: InstrumentedAttribute[Any], u
     return stmt.where(unit_column.in_(sorted(visible_unit_ids(user))))
 
 
+def units_visible_to_viewer(role: str, unit_column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
+    """`scope_to_units`'s condition for a statement built once, bound with `viewer_params` (none for admins)."""
+    return unit_column.in_(VIEWER_UNITS) if role in CASE_ROLES else false()
+
+
 def must_enrol_second_factor(user: User) -> bool:
     """A role that needs TOTP (config TOTP_REQUIRED_ROLES), and no secret yet: enrolment comes first."""
     return user.role in current_app.config["TOTP_REQUIRED_ROLES"] and user.totp_secret is None
@@ -316,9 +321,17 @@ def can_view_handover(user: User, handover: Handover) -> bool:
 
 def handovers_visible_to(user: User) -> ColumnElement[bool]:
     """WHERE clause of `can_view_handover`."""
-    if user.role != Role.SUPERVISOR:
+    return _handovers_visible(user.role, sorted(user.unit_ids))
+
+
+def handovers_visible_to_viewer(role: str) -> ColumnElement[bool]:
+    """`handovers_visible_to` for a statement built once, bound with `viewer_params`."""
+    return _handovers_visible(role, VIEWER_UNITS)
+
+
+def _handovers_visible(role: str, units: Any) -> ColumnElement[bool]:
+    if role != Role.SUPERVISOR:
         return Handover.id.is_(None)
-    units = sorted(user.unit_ids)
     return or_(Handover.to_unit_id.in_(units), Handover.from_unit_id.in_(units))
 
 
@@ -339,9 +352,18 @@ def can_reassign_departed_work(user: User, departure: Departure) -> bool:
 
 def departures_visible_to(user: User) -> ColumnElement[bool]:
     """WHERE clause of `can_reassign_departed_work`."""
-    if user.role != Role.SUPERVISOR or not user.is_active:
+    return _departures_visible(user.role, user.is_active, user.id, sorted(user.unit_ids))
+
+
+def departures_visible_to_viewer(role: str, active: bool) -> ColumnElement[bool]:
+    """`departures_visible_to` for a statement built once, bound with `viewer_params`."""
+    return _departures_visible(role, active, VIEWER_ID, VIEWER_UNITS)
+
+
+def _departures_visible(role: str, active: bool, viewer: int | BindParameter[int], units: Any) -> ColumnElement[bool]:
+    if role != Role.SUPERVISOR or not active:
         return Departure.id.is_(None)
-    return and_(Departure.unit_id.in_(sorted(user.unit_ids)), Departure.user_id != user.id)
+    return and_(Departure.unit_id.in_(units), Departure.user_id != viewer)
 
 
 # --- screenings and assessments --------------------------------------------------------------------
@@ -379,10 +401,19 @@ def can_decide_assessment(user: User, assessment: Assessment) -> bool:
 
 def assessments_decidable_by(user: User) -> ColumnElement[bool]:
     """WHERE clause of `can_decide_assessment`, for a query that joins Assessment.subject."""
-    if user.role != Role.SUPERVISOR:
+    return _assessments_decidable(user.role, user.id, sorted(user.unit_ids))
+
+
+def assessments_decidable_by_viewer(role: str) -> ColumnElement[bool]:
+    """`assessments_decidable_by` for a statement built once, bound with `viewer_params`."""
+    return _assessments_decidable(role, VIEWER_ID, VIEWER_UNITS)
+
+
+def _assessments_decidable(role: str, viewer: int | BindParameter[int], units: Any) -> ColumnElement[bool]:
+    if role != Role.SUPERVISOR:
         return Assessment.id.is_(None)
-    return and_(Assessment.status == AssessmentStatus.SUBMITTED.value, Assessment.author_id != user.id,
-                Subject.unit_id.in_(sorted(user.unit_ids)))
+    return and_(Assessment.status == AssessmentStatus.SUBMITTED.value, Assessment.author_id != viewer,
+                Subject.unit_id.in_(units))
 
 
 def assessments_practised_in_units_of(user: User) -> ColumnElement[bool]:
@@ -530,10 +561,19 @@ def can_authorise_keep_apart(user: User, link: PersonLink) -> bool:
 
 def keep_aparts_authorisable_by(user: User) -> ColumnElement[bool]:
     """WHERE clause of `can_authorise_keep_apart`."""
-    if user.role != Role.SUPERVISOR:
+    return _keep_aparts_authorisable(user.role, sorted(user.unit_ids))
+
+
+def keep_aparts_authorisable_by_viewer(role: str) -> ColumnElement[bool]:
+    """`keep_aparts_authorisable_by` for a statement built once, bound with `viewer_params`."""
+    return _keep_aparts_authorisable(role, VIEWER_UNITS)
+
+
+def _keep_aparts_authorisable(role: str, units: Any) -> ColumnElement[bool]:
+    if role != Role.SUPERVISOR:
         return PersonLink.id.is_(None)
     live = select(Subject.id).where(Subject.erased_at.is_(None))
-    mine = live.where(Subject.unit_id.in_(sorted(user.unit_ids)))
+    mine = live.where(Subject.unit_id.in_(units))
     return and_(PersonLink.kind == LinkKind.KEEP_APART.value, PersonLink.status == LinkStatus.ACTIVE.value,
                 PersonLink.authorised_at.is_(None), PersonLink.ended_at.is_(None),
                 PersonLink.subject_id.in_(live), PersonLink.other_id.in_(live),

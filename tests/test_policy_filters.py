@@ -179,9 +179,15 @@ def _break_glass_to_review(role: Role) -> Select[tuple[int]]:
     return select(BreakGlassAccess.id).where(policy.break_glass_reviewable_by_viewer(role))
 
 
+def _assessments_to_decide(role: Role) -> Select[tuple[int]]:
+    return (select(Assessment.id).join(Subject, Subject.id == Assessment.subject_id)
+            .where(policy.assessments_decidable_by_viewer(role)))
+
+
 VIEWER_PAIRS = [
     pytest.param(Subject, _subjects_seen, policy.in_scope, id="subjects-in-scope"),
     pytest.param(BreakGlassAccess, _break_glass_to_review, policy.can_review_break_glass, id="break-glass-to-review"),
+    pytest.param(Assessment, _assessments_to_decide, policy.can_decide_assessment, id="assessments-awaiting-decision"),
 ]
 
 

@@ -60,9 +60,13 @@ def awaiting_approval(user: User) -> list[Assessment]:
 
 def my_drafts(user: User) -> list[Assessment]:
     """The user's drafts, most recently saved first (returned ones included: see `returned`)."""
-    return list(db.session.scalars(
-        select(Assessment).where(Assessment.author_id == user.id, Assessment.status == AssessmentStatus.DRAFT.value)
-        .order_by(Assessment.updated_at.desc()).options(joinedload(Assessment.subject))))
+    return list(db.session.scalars(built_once(_drafts_of), {"viewer_id": user.id}))
+
+
+def _drafts_of() -> Select[tuple[Assessment]]:
+    return (select(Assessment)
+            .where(Assessment.author_id == policy.VIEWER_ID, Assessment.status == AssessmentStatus.DRAFT.value)
+            .order_by(Assessment.updated_at.desc()).options(joinedload(Assessment.subject)))
 
 
 def judgement_history(subject: Subject) -> tuple[list[JudgementPoint], list[str]]:
@@ -114,20 +118,24 @@ def _drafts_and_awaiting(user: User) -> tuple[list[Assessment], list[Assessment]
     their own assessment, so none is in both)."""
     if not policy.is_supervisor(user):
         return my_drafts(user), []
-    # A union of the two, each read through its own index: an OR of them made PostgreSQL read every submitted
-    # assessment in the country (105 ms on the national data, bench/README.md).
-    chosen = union_all(
-        select(Assessment.id).where(Assessment.author_id == user.id, Assessment.status == AssessmentStatus.DRAFT.value),
-        select(Assessment.id).join(Subject, Subject.id == Assessment.subject_id)
-        .where(policy.assessments_decidable_by(user)))
-    rows = list(db.session.scalars(
-        select(Assessment).join(Subject, Subject.id == Assessment.subject_id).where(Assessment.id.in_(chosen))
-        .options(contains_eager(Assessment.subject), joinedload(Assessment.author))))
+    rows = list(db.session.scalars(built_once(_drafts_and_decisions_of, user.role), policy.viewer_params(user)))
     drafts = sorted((a for a in rows if a.status == AssessmentStatus.DRAFT.value),
                     key=lambda a: a.updated_at, reverse=True)
     awaiting = sorted((a for a in rows if a.status != AssessmentStatus.DRAFT.value),
                       key=lambda a: (a.submitted_at is None, a.submitted_at))
     return drafts, awaiting
+
+
+def _drafts_and_decisions_of(role: str) -> Select[tuple[Assessment]]:
+    # A union of the two, each read through its own index: an OR of them made PostgreSQL read every submitted
+    # assessment in the country (105 ms on the national data, bench/README.md).
+    chosen = union_all(
+        select(Assessment.id)
+        .where(Assessment.author_id == policy.VIEWER_ID, Assessment.status == AssessmentStatus.DRAFT.value),
+        select(Assessment.id).join(Subject, Subject.id == Assessment.subject_id)
+        .where(policy.assessments_decidable_by_viewer(role)))
+    return (select(Assessment).join(Subject, Subject.id == Assessment.subject_id).where(Assessment.id.in_(chosen))
+            .options(contains_eager(Assessment.subject), joinedload(Assessment.author)))
 
 
 def dashboard_panel(user: User) -> Panel | None:

@@ -15,7 +15,7 @@ from app import policy
 from app.auth.models import Unit, User
 from app.conferences import decisions, services
 from app.conferences.models import ActionStatus, Conference, ConferenceAction, Discussion, Dissent
-from app.db import db, utcnow
+from app.db import built_once, db, utcnow
 from app.errors import NotAllowed
 from app.i18n import day
 from app.i18n import gettext as _
@@ -83,16 +83,19 @@ def subject_discussions(subject: Subject, *, with_attendees: bool = False) -> li
 
 def owned_open_actions(user: User) -> list[ConferenceAction]:
     """The user's open actions about people they may open, soonest due first: one query (the dashboard)."""
-    return list(db.session.scalars(
-        select(ConferenceAction)
-        .join(Discussion, Discussion.id == ConferenceAction.discussion_id)
-        .join(Subject, Subject.id == Discussion.subject_id)
-        .join(Conference, Conference.id == Discussion.conference_id)
-        .where(ConferenceAction.owner_id == user.id, ConferenceAction.status == ActionStatus.OPEN.value,
-               policy.subjects_visible_to(user))
-        .order_by(ConferenceAction.due_on, ConferenceAction.id)
-        .options(contains_eager(ConferenceAction.discussion).contains_eager(Discussion.subject),
-                 contains_eager(ConferenceAction.discussion).contains_eager(Discussion.conference))))
+    return list(db.session.scalars(built_once(_open_actions_of, user.role), policy.viewer_params(user)))
+
+
+def _open_actions_of(role: str) -> Select[tuple[ConferenceAction]]:
+    return (select(ConferenceAction)
+            .join(Discussion, Discussion.id == ConferenceAction.discussion_id)
+            .join(Subject, Subject.id == Discussion.subject_id)
+            .join(Conference, Conference.id == Discussion.conference_id)
+            .where(ConferenceAction.owner_id == policy.VIEWER_ID, ConferenceAction.status == ActionStatus.OPEN.value,
+                   policy.subjects_visible_to_viewer(role))
+            .order_by(ConferenceAction.due_on, ConferenceAction.id)
+            .options(contains_eager(ConferenceAction.discussion).contains_eager(Discussion.subject),
+                     contains_eager(ConferenceAction.discussion).contains_eager(Discussion.conference)))
 
 
 # --- panels ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from app import policy
@@ -31,7 +31,7 @@ from app.connections.models import (
     PersonLink,
     SourceGrade,
 )
-from app.db import bump_version, db, utcnow
+from app.db import built_once, bump_version, db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
@@ -167,10 +167,13 @@ def decline(actor: User, link: PersonLink, reason: str, expected_version: int) -
 
 def awaiting_authorisation(user: User) -> list[PersonLink]:
     """The keep-aparts the supervisor may authorise, oldest first."""
-    return list(db.session.scalars(
-        select(PersonLink).where(policy.keep_aparts_authorisable_by(user))
-        .options(joinedload(PersonLink.subject), joinedload(PersonLink.other), joinedload(PersonLink.recorded_by))
-        .order_by(PersonLink.recorded_at, PersonLink.id)))
+    return list(db.session.scalars(built_once(_awaiting_authorisation, user.role), policy.viewer_params(user)))
+
+
+def _awaiting_authorisation(role: str) -> Select[tuple[PersonLink]]:
+    return (select(PersonLink).where(policy.keep_aparts_authorisable_by_viewer(role))
+            .options(joinedload(PersonLink.subject), joinedload(PersonLink.other), joinedload(PersonLink.recorded_by))
+            .order_by(PersonLink.recorded_at, PersonLink.id))
 
 
 def in_force(subject_id: int) -> list[PersonLink]:

@@ -168,13 +168,17 @@ def unit_observations(user: User, before: str | None = None,
 def recent_unit_observations(user: User, days: int = DASHBOARD_OBSERVATION_DAYS,
                              limit: int = DASHBOARD_OBSERVATIONS) -> tuple[list[Observation], bool]:
     """The newest `limit` observations of the user's units within `days` days, and whether there are more."""
-    since = utcnow().date() - timedelta(days=days)
-    stmt = select(Observation).join(Subject, Subject.id == Observation.subject_id)
-    rows = list(db.session.scalars(
-        policy.scope_to_units(stmt, Subject.unit_id, user).where(Observation.observed_on >= since)
-        .order_by(Observation.observed_on.desc(), Observation.id.desc()).limit(limit + 1)
-        .options(contains_eager(Observation.subject))))  # the person from the join, not a second statement
+    rows = list(db.session.scalars(built_once(_recent_observations, user.role, limit + 1), {
+        **policy.viewer_params(user), "since": utcnow().date() - timedelta(days=days)}))
     return rows[:limit], len(rows) > limit
+
+
+def _recent_observations(role: str, limit: int) -> Select[tuple[Observation]]:
+    return (select(Observation).join(Subject, Subject.id == Observation.subject_id)
+            .where(policy.units_visible_to_viewer(role, Subject.unit_id),
+                   Observation.observed_on >= bindparam("since", type_=Date))
+            .order_by(Observation.observed_on.desc(), Observation.id.desc()).limit(limit)
+            .options(contains_eager(Observation.subject)))  # the person from the join, not a second statement
 
 
 @dataclass

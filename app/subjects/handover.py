@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app import policy
 from app.audit import trail
 from app.auth.models import Unit, User
-from app.db import db, utcnow
+from app.db import built_once, db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.i18n import gettext as _
 from app.registry import WorkItem, read_tallies, registry
@@ -201,14 +201,17 @@ def incoming(user: User) -> list[Handover]:
     """The handovers into the user's units that no supervisor has acknowledged yet, oldest first."""
     if not policy.is_supervisor(user):
         return []
-    return list(db.session.scalars(
-        select(Handover).join(Subject, Subject.id == Handover.subject_id)
-        .where(policy.handovers_visible_to(user), Handover.to_unit_id.in_(sorted(user.unit_ids)),
-               Handover.acknowledged_at.is_(None), Subject.erased_at.is_(None))
-        .order_by(Handover.created_at, Handover.id)
-        # What the dashboard shows of each, in the same statement.
-        .options(contains_eager(Handover.subject), joinedload(Handover.from_unit), joinedload(Handover.created_by),
-                 joinedload(Handover.items))).unique())
+    return list(db.session.scalars(built_once(_incoming, user.role), policy.viewer_params(user)).unique())
+
+
+def _incoming(role: str) -> Select[tuple[Handover]]:
+    return (select(Handover).join(Subject, Subject.id == Handover.subject_id)
+            .where(policy.handovers_visible_to_viewer(role), Handover.to_unit_id.in_(policy.VIEWER_UNITS),
+                   Handover.acknowledged_at.is_(None), Subject.erased_at.is_(None))
+            .order_by(Handover.created_at, Handover.id)
+            # What the dashboard shows of each, in the same statement.
+            .options(contains_eager(Handover.subject), joinedload(Handover.from_unit),
+                     joinedload(Handover.created_by), joinedload(Handover.items)))
 
 
 # --- departures: the work a user left in a unit ----------------------------------------------------------------
@@ -238,12 +241,16 @@ def departures_to_count(user: User) -> list[tuple[Departure, StrandedCount]]:
     reassign, whose Tallies are not yet read (a page reads them with its other counts)."""
     if not policy.is_supervisor(user):
         return []
-    found = list(db.session.scalars(select(Departure).where(policy.departures_visible_to(user),
-                                                            Departure.cleared_at.is_(None))
-                                    .order_by(Departure.departed_at, Departure.id)
-                                    .options(joinedload(Departure.user), joinedload(Departure.unit))))
+    found = list(db.session.scalars(built_once(_departures_to_count, user.role, user.is_active),
+                                    policy.viewer_params(user)))
     return list(zip(found, stranded_tallies([(departure.user, departure.unit_id) for departure in found]),
                     strict=True))
+
+
+def _departures_to_count(role: str, active: bool) -> Select[tuple[Departure]]:
+    return (select(Departure).where(policy.departures_visible_to_viewer(role, active), Departure.cleared_at.is_(None))
+            .order_by(Departure.departed_at, Departure.id)
+            .options(joinedload(Departure.user), joinedload(Departure.unit)))
 
 
 def open_departures(user: User) -> list[tuple[Departure, int]]:
