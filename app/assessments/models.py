@@ -104,13 +104,15 @@ class Assessment(Base):
         enum_check("status", AssessmentStatus, "status"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_assessments_subject_id_status", "subject_id", "status"),
+        # A user's drafts (every dashboard): the author's rows of one status, not every draft in the country.
+        Index("ix_assessments_author_id_status", "author_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"))
     instrument_id: Mapped[str] = mapped_column(String(64))
     instrument_version: Mapped[str] = mapped_column(String(16))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     status: Mapped[str] = mapped_column(String(16), default=AssessmentStatus.DRAFT.value, index=True)
     overall_judgement: Mapped[str] = mapped_column(String(32), default="")
     rationale: Mapped[str] = mapped_column(Text, default="")

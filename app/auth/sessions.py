@@ -16,14 +16,14 @@ from typing import Any
 
 from flask import Flask, Request, request
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, inspect
+from sqlalchemy import Select, bindparam, delete, inspect, select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
 
 from app import outage
 from app.auth.models import User, UserSession
-from app.db import db, utcnow
+from app.db import built_once, db, utcnow
 
 TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -67,6 +67,12 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.destroy = True
 
 
+def _session_row() -> Select[tuple[UserSession]]:
+    # The signed-in user and their units come in the same statement: every page asks for them next.
+    return (select(UserSession).where(UserSession.id == bindparam("digest"))
+            .options(joinedload(UserSession.user).joinedload(User.units)))
+
+
 def is_expired(row: UserSession, now: datetime, idle: Any, absolute: Any) -> bool:
     if now - row.last_seen_at > idle:
         return True
@@ -79,9 +85,7 @@ class DatabaseSessionInterface(SessionInterface):
         if not token:
             return ServerSession()
         try:
-            # The signed-in user and their units come in the same statement: every page asks for them next.
-            row = db.session.get(UserSession, token_digest(token),
-                                 options=[joinedload(UserSession.user).joinedload(User.units)])
+            row = db.session.scalars(built_once(_session_row), {"digest": token_digest(token)}).unique().first()
         except Exception as exc:
             if not outage.is_outage(exc):
                 raise
