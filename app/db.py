@@ -77,6 +77,7 @@ def value_per_request(key: Hashable, query: Select[tuple[T]], params: dict[str, 
 S = TypeVar("S", bound=Select[Any])
 Shape = str | int | bool | None | tuple[Any, ...]
 _BUILT: dict[tuple[Any, ...], Any] = {}
+_BUILT_IDS: set[int] = set()  # the statements kept (never freed, so an id is never reused)
 
 
 def built_once(build: Callable[..., S], *shape: Shape) -> S:
@@ -103,7 +104,13 @@ def built_once(build: Callable[..., S], *shape: Shape) -> S:
                 raise ValueError(f"{build.__qualname__}: the parameter {param.key!r} carries a value; a statement "
                                  "built once takes every value of the request when it runs")
         _BUILT[key] = statement
+        _BUILT_IDS.add(id(statement))
     return statement
+
+
+def is_built_once(statement: object) -> bool:
+    """Whether `statement` is one `built_once` keeps (a statement made of several of them may be kept too)."""
+    return id(statement) in _BUILT_IDS
 
 
 def _is_shape(part: object) -> bool:

@@ -734,10 +734,19 @@ def can_acknowledge_alert(user: User, alert: Alert) -> bool:
 
 def alerts_visible_to(user: User) -> ColumnElement[bool]:
     """WHERE clause of `can_acknowledge_alert`."""
-    if not supervises_cases(user):
+    return _alerts_visible(user.role, user.id, sorted(user.unit_ids))
+
+
+def alerts_visible_to_viewer(role: str) -> ColumnElement[bool]:
+    """`alerts_visible_to` for a statement built once, bound with `viewer_params`."""
+    return _alerts_visible(role, VIEWER_ID, VIEWER_UNITS)
+
+
+def _alerts_visible(role: str, viewer: int | BindParameter[int], units: Any) -> ColumnElement[bool]:
+    if role != Role.SUPERVISOR:  # supervises_cases
         return Alert.id.is_(None)
-    in_units = or_(Alert.unit_id.in_(sorted(user.unit_ids)), Alert.unit_id.is_(None))
-    return in_units & or_(Alert.user_id.is_(None), Alert.user_id != user.id)
+    in_units = or_(Alert.unit_id.in_(units), Alert.unit_id.is_(None))
+    return in_units & or_(Alert.user_id.is_(None), Alert.user_id != viewer)
 
 
 # --- administration -------------------------------------------------------------------------------------
@@ -978,9 +987,18 @@ def can_confirm_link(user: User, link: PersonLink) -> bool:
 
 def links_confirmable_by(user: User) -> ColumnElement[bool]:
     """WHERE clause of `can_confirm_link`, for a query that joins PersonLink.other as Subject."""
-    if user.role != Role.SUPERVISOR:
+    return _links_confirmable(user.role, sorted(user.unit_ids))
+
+
+def links_confirmable_by_viewer(role: str) -> ColumnElement[bool]:
+    """`links_confirmable_by` for a statement built once, bound with `viewer_params`."""
+    return _links_confirmable(role, VIEWER_UNITS)
+
+
+def _links_confirmable(role: str, units: Any) -> ColumnElement[bool]:
+    if role != Role.SUPERVISOR:
         return PersonLink.id.is_(None)
-    return and_(PersonLink.status == LinkStatus.PENDING.value, Subject.unit_id.in_(sorted(user.unit_ids)))
+    return and_(PersonLink.status == LinkStatus.PENDING.value, Subject.unit_id.in_(units))
 
 
 def can_review_recruitment_target(user: User, target: RecruitmentTarget) -> bool:
@@ -995,10 +1013,19 @@ def can_review_recruitment_target(user: User, target: RecruitmentTarget) -> bool
 def recruitment_targets_reviewable_by(user: User) -> ColumnElement[bool]:
     """WHERE clause of `can_review_recruitment_target`, for a query that joins RecruitmentTarget.target as
     Subject."""
-    if user.role not in CASE_ROLES:
+    return _recruitment_targets_reviewable(user.role, user.id, sorted(user.unit_ids))
+
+
+def recruitment_targets_reviewable_by_viewer(role: str) -> ColumnElement[bool]:
+    """`recruitment_targets_reviewable_by` for a statement built once, bound with `viewer_params`."""
+    return _recruitment_targets_reviewable(role, VIEWER_ID, VIEWER_UNITS)
+
+
+def _recruitment_targets_reviewable(role: str, viewer: int | BindParameter[int], units: Any) -> ColumnElement[bool]:
+    if role not in CASE_ROLES:
         return RecruitmentTarget.id.is_(None)
-    units = Subject.unit_id.in_(sorted(user.unit_ids)) if user.role == Role.SUPERVISOR else false()
-    return and_(Subject.erased_at.is_(None), or_(Subject.case_owner_id == user.id, units))
+    in_units = Subject.unit_id.in_(units) if role == Role.SUPERVISOR else false()
+    return and_(Subject.erased_at.is_(None), or_(Subject.case_owner_id == viewer, in_units))
 
 
 def load_link(link_id: int, rule: Callable[[User, PersonLink], bool]) -> PersonLink:

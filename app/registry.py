@@ -24,7 +24,7 @@ from sqlalchemy import BindParameter, Delete, Select, Update, bindparam, func, s
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.db import db, known_for_request, per_request, reads_once, value_per_request
+from app.db import db, is_built_once, known_for_request, per_request, reads_once, value_per_request
 
 if TYPE_CHECKING:
     from app.audit.models import AuditEvent
@@ -73,10 +73,13 @@ class Tally:
     of counts costs one round trip rather than one each. A dashboard panel puts a Tally in its context; the
     template receives the number."""
 
-    __slots__ = ("query", "value")
+    __slots__ = ("params", "query", "value")
 
-    def __init__(self, query: Select[tuple[int]]) -> None:
+    def __init__(self, query: Select[tuple[int]], params: dict[str, Any] | None = None) -> None:
+        """`params`: `query` is a statement built once (db.built_once), and these are its values for this request;
+        a page whose tallies are all such reads them with a statement kept for that set of tallies."""
         self.query = query
+        self.params = params
         self.value: int | None = None
 
 
@@ -85,14 +88,29 @@ def count_of(query: Select[Any]) -> Select[tuple[int]]:
     return select(func.count()).select_from(query.order_by(None).subquery())
 
 
+# The statement of each set of tallies all built once, kept like them (it holds nothing but theirs).
+_TALLY_READS: dict[tuple[Select[Any], ...], Select[Any]] = {}
+
+
 def read_tallies(tallies: Iterable[Tally]) -> None:
     """Give each tally not yet read its value, in one SELECT of them all (within the request's transaction, so
     the numbers agree with the lists read beside them)."""
     pending = [t for t in tallies if t.value is None]
     if not pending:
         return
-    row = db.session.execute(select(*(t.query.scalar_subquery().label(f"tally_{n}")
-                                      for n, t in enumerate(pending)))).one()
+    kept = all(t.params is not None and is_built_once(t.query) for t in pending)
+    key = tuple(t.query for t in pending)
+    statement = _TALLY_READS.get(key) if kept else None
+    if statement is None:
+        statement = select(*(t.query.scalar_subquery().label(f"tally_{n}") for n, t in enumerate(pending)))
+        if kept:
+            _TALLY_READS[key] = statement
+    params: dict[str, Any] = {}
+    for tally in pending:
+        for name, given in (tally.params or {}).items():
+            if params.setdefault(name, given) != given:
+                raise ValueError(f"the tallies' parameter {name!r} is given two values")
+    row = db.session.execute(statement, params).one()
     for tally, value in zip(pending, row, strict=True):
         tally.value = int(value or 0)
 

@@ -10,14 +10,16 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Date, Select, bindparam, select
+from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy.exc import StatementError
 
 from app import db as database
 from app import policy
+from app import registry as registry_module
 from app.auth.models import Role, User
 from app.db import built_once, db
 from app.main.cli import DEMO_USERS
+from app.registry import Tally, read_tallies
 from app.subjects.models import Subject
 from tests import factories
 from tests.conftest import login
@@ -97,3 +99,39 @@ def test_each_viewers_pages_are_the_pages_built_afresh_for_them(
         assert before.status_code == afresh.status_code == 200
         assert (_same_apart_from_tokens(before.get_data(as_text=True))
                 == _same_apart_from_tokens(afresh.get_data(as_text=True))), (name, page)
+
+
+def _owned_by_viewer() -> Select[tuple[int]]:
+    return select(func.count()).select_from(Subject).where(Subject.case_owner_id == policy.VIEWER_ID)
+
+
+def _in_unit() -> Select[tuple[int]]:
+    return select(func.count()).select_from(Subject).where(Subject.unit_id == bindparam("unit_id"))
+
+
+def test_tallies_built_once_are_read_by_a_kept_statement_bound_to_each_request(
+        app: Flask, users: dict[str, factories.UserInfo], units: dict[str, int]) -> None:
+    owner = users["assessor"].id
+    for reference in ("A1000TT", "A2000TT"):
+        person = factories.make_subject(app, owner, units["A"], reference)
+        with app.app_context():
+            found = db.session.get(Subject, person)
+            assert found is not None
+            found.case_owner_id = owner
+            db.session.commit()
+    factories.make_subject(app, users["assessor_b"].id, units["B"], "B1000TT")
+    with app.app_context():
+        first = [Tally(built_once(_owned_by_viewer), {"viewer_id": owner}),
+                 Tally(built_once(_in_unit), {"unit_id": units["B"]})]
+        read_tallies(first)
+        assert [t.value for t in first] == [2, 1]
+        kept = dict(registry_module._TALLY_READS)
+        second = [Tally(built_once(_owned_by_viewer), {"viewer_id": users["assessor_b"].id}),
+                  Tally(built_once(_in_unit), {"unit_id": units["A"]})]
+        read_tallies(second)
+        assert [t.value for t in second] == [0, 2]
+        assert registry_module._TALLY_READS == kept  # the same statement, bound afresh
+        clash = [Tally(built_once(_owned_by_viewer), {"viewer_id": owner}),
+                 Tally(built_once(_owned_by_viewer), {"viewer_id": owner + 1})]
+        with pytest.raises(ValueError, match="viewer_id"):
+            read_tallies(clash)

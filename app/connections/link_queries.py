@@ -17,7 +17,7 @@ from app.connections.affiliations import current_ties, linked_now, subject_affil
 from app.connections.links import CURRENT
 from app.connections.models import Affiliation, Group, LinkKind, LinkStatus, PersonLink, RecruitmentTarget
 from app.connections.recruitment import targeted_count
-from app.db import db, reads_once
+from app.db import built_once, db, reads_once
 from app.i18n import day
 from app.i18n import gettext as _
 from app.interventions.models import Observation
@@ -274,17 +274,21 @@ def awaiting_confirmation(user: User) -> Sequence[PersonLink]:
         .where(policy.links_confirmable_by(user)).order_by(PersonLink.recorded_at, PersonLink.id)).all()
 
 
-def awaiting_count(user: User) -> Select[tuple[int]]:
-    """How many links wait for the supervisor's confirmation (the dashboard's count, a tally)."""
+def awaiting_count(user: User) -> Tally:
+    """How many links wait for the supervisor's confirmation (the dashboard's count)."""
+    return Tally(built_once(_awaiting_count, user.role), policy.viewer_params(user))
+
+
+def _awaiting_count(role: str) -> Select[tuple[int]]:
     return (select(func.count()).select_from(PersonLink).join(Subject, Subject.id == PersonLink.other_id)
-            .where(policy.links_confirmable_by(user)))
+            .where(policy.links_confirmable_by_viewer(role)))
 
 
 def dashboard_panel(user: User) -> Panel | None:
     """Counts only (no person named): the targeted-for-recruitment list and, for supervisors, the links that
     wait for their confirmation."""
-    targeted = Tally(targeted_count(user))
-    awaiting = Tally(awaiting_count(user)) if policy.is_supervisor(user) else None
+    targeted = targeted_count(user)
+    awaiting = awaiting_count(user) if policy.is_supervisor(user) else None
     return Panel("connections/links_dashboard_panel.html", {"targeted": targeted, "awaiting": awaiting})
 
 

@@ -20,11 +20,12 @@ from app.audit import trail
 from app.auth.models import User
 from app.connections.links import Grading, check_grading, current_link, find_by_reference, graded_columns, write_pending
 from app.connections.models import Group, LinkKind, LinkStatus, PersonLink, RecruitmentTarget
-from app.db import db, utcnow
+from app.db import built_once, db, utcnow
 from app.errors import Invalid, NotAllowed
 from app.i18n import gettext as _
 from app.interventions.models import Observation, ObservationCategory
 from app.interventions.services import record_observation
+from app.registry import Tally
 from app.subjects.models import Subject
 
 MAX_TARGETS = 10
@@ -154,24 +155,29 @@ def record_recruitment_attempt(actor: User, recruiter: Subject, values: Recruitm
     return observation
 
 
-def _on_the_list(actor: User) -> tuple[ColumnElement[bool], ...]:
+def _on_the_list(reviewable: ColumnElement[bool]) -> tuple[ColumnElement[bool], ...]:
     """Entries not yet reviewed about people whose case owner or unit supervisor the user is (with the target's
-    Subject joined)."""
-    return RecruitmentTarget.reviewed_at.is_(None), policy.recruitment_targets_reviewable_by(actor)
+    Subject joined), `reviewable` being policy's rule for the user."""
+    return RecruitmentTarget.reviewed_at.is_(None), reviewable
 
 
 def targeted_list(actor: User) -> Sequence[RecruitmentTarget]:
     """The unit's "targeted for recruitment" list for the user, newest first."""
     return db.session.scalars(
         select(RecruitmentTarget).join(Subject, Subject.id == RecruitmentTarget.target_id)
-        .where(*_on_the_list(actor))
+        .where(*_on_the_list(policy.recruitment_targets_reviewable_by(actor)))
         .order_by(RecruitmentTarget.recorded_at.desc(), RecruitmentTarget.id.desc())).all()
 
 
-def targeted_count(actor: User) -> Select[tuple[int]]:
-    """How many entries the list has (the dashboard's count, a tally), without reading them."""
+def targeted_count(actor: User) -> Tally:
+    """How many entries the list has (the dashboard's count), without reading them."""
+    return Tally(built_once(_targeted_count, actor.role), policy.viewer_params(actor))
+
+
+def _targeted_count(role: str) -> Select[tuple[int]]:
     return (select(func.count()).select_from(RecruitmentTarget)
-            .join(Subject, Subject.id == RecruitmentTarget.target_id).where(*_on_the_list(actor)))
+            .join(Subject, Subject.id == RecruitmentTarget.target_id)
+            .where(*_on_the_list(policy.recruitment_targets_reviewable_by_viewer(role))))
 
 
 def review_target(actor: User, target: RecruitmentTarget, note: str) -> None:

@@ -27,7 +27,7 @@ from app import policy
 from app.audit import trail
 from app.audit.models import AuditEvent
 from app.auth.models import User
-from app.db import db, utcnow
+from app.db import built_once, db, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.i18n import gettext as _
 from app.oversight.models import Alert, AlertKind
@@ -193,14 +193,19 @@ def open_alerts(user: User, limit: int = OPEN_QUEUE_LIMIT) -> list[Alert]:
     ))
 
 
-def open_count_query(user: User) -> Select[tuple[int]]:
+def open_count_query(user: User) -> Tally:
     """How many alerts of the user's queue are not acknowledged yet (the dashboard reads it as a tally)."""
-    return (select(func.count()).select_from(Alert)
-            .where(policy.alerts_visible_to(user), Alert.acknowledged_at.is_(None)))
+    return Tally(built_once(_open_count, user.role), policy.viewer_params(user))
+
+
+def _open_count(role: str) -> Select[tuple[int]]:
+    return select(func.count()).select_from(Alert).where(policy.alerts_visible_to_viewer(role),
+                                                          Alert.acknowledged_at.is_(None))
 
 
 def open_count(user: User) -> int:
-    return int(db.session.scalar(open_count_query(user)) or 0)
+    tally = open_count_query(user)
+    return int(db.session.scalar(tally.query, tally.params) or 0)
 
 
 def acknowledged_alerts(user: User, limit: int = ACKNOWLEDGED_SHOWN) -> list[Alert]:
@@ -243,4 +248,4 @@ def acknowledge(actor: User, alert: Alert, note: str) -> None:
 def dashboard_panel(user: User) -> Panel | None:
     if not policy.is_supervisor(user):
         return None
-    return Panel("oversight/_dashboard_panel.html", {"open_count": Tally(open_count_query(user))})
+    return Panel("oversight/_dashboard_panel.html", {"open_count": open_count_query(user)})

@@ -109,10 +109,13 @@ def list_subjects(user: User, filters: ListFilters, cursor: str | None = None,
 
 def caseload(user: User) -> list[Subject]:
     """The subjects the user owns, soonest review first."""
-    stmt = (select(Subject).where(Subject.case_owner_id == user.id)
+    return list(db.session.scalars(built_once(_caseload), {"viewer_id": user.id}))
+
+
+def _caseload() -> Select[tuple[Subject]]:
+    return (select(Subject).where(Subject.case_owner_id == policy.VIEWER_ID)
             .order_by(Subject.next_review_due.is_(None), Subject.next_review_due, Subject.family_name)
             .options(joinedload(Subject.unit), selectinload(Subject.alerts)))
-    return list(db.session.scalars(stmt))
 
 
 @dataclass
@@ -190,12 +193,16 @@ def dashboard(user: User) -> Dashboard:
     due_soon = [s for s, tag, _access in listed if tag == DUE_SOON]
     known_for_request(("assessments_needed", user.id), sorted(
         (s for s, tag, _access in listed if tag == NEEDED), key=lambda s: (s.assessment_needed_since, s.id)))
-    caseload = Tally(select(func.count()).select_from(Subject).where(Subject.case_owner_id == user.id))
+    caseload = Tally(built_once(_caseload_count), {"viewer_id": user.id})
     scope_label = str(_("your units") if is_supervisor else _("your caseload"))
     result = Dashboard(caseload, overdue, due_soon, scope_label)
     result.break_glass_to_review = sorted((access for _s, _tag, access in listed if access is not None),
                                           key=lambda a: (a.granted_at, a.id), reverse=True)
     return result
+
+
+def _caseload_count() -> Select[tuple[int]]:
+    return select(func.count()).select_from(Subject).where(Subject.case_owner_id == policy.VIEWER_ID)
 
 
 def unit_break_glass_for_subject(subject: Subject) -> list[BreakGlassAccess]:
