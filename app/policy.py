@@ -127,12 +127,16 @@ def can_view_unit(user: User, unit_id: int | None) -> bool:
 
 def scope_to_units(stmt: Select[Any], unit_column: InstrumentedAttribute[Any], user: User) -> Select[Any]:
     """Restrict a query to rows whose `unit_column` is one of the user's visible units."""
-    return stmt.where(unit_column.in_(sorted(visible_unit_ids(user))))
+    return stmt.where(_in_visible_units(user.role, unit_column, sorted(user.unit_ids)))
 
 
 def units_visible_to_viewer(role: str, unit_column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
-    """`scope_to_units`'s condition for a statement built once, bound with `viewer_params` (none for admins)."""
-    return unit_column.in_(VIEWER_UNITS) if role in CASE_ROLES else false()
+    """`scope_to_units`'s condition for a statement built once, bound with `viewer_params`."""
+    return _in_visible_units(role, unit_column, VIEWER_UNITS)
+
+
+def _in_visible_units(role: str, unit_column: InstrumentedAttribute[Any], units: Any) -> ColumnElement[bool]:
+    return unit_column.in_(units) if role in CASE_ROLES else false()  # visible_unit_ids: none for admins
 
 
 def must_enrol_second_factor(user: User) -> bool:

@@ -246,8 +246,9 @@ def _last_session() -> ScalarSelect[date]:
             .where(InterventionSession.intervention_id == Intervention.id).scalar_subquery())
 
 
-def _active_of(role: str, of_units: bool) -> Select[tuple[int]]:
-    return (select(Intervention.id).join(Subject, Subject.id == Intervention.subject_id)
+def _active(role: str, of_units: bool, *what: Any) -> Select[Any]:
+    """`what` of the viewer's active interventions (the join to Subject is there for the scope)."""
+    return (select(*what).join(Subject, Subject.id == Intervention.subject_id)
             .where(_mine(of_units), policy.subjects_visible_to_viewer(role),
                    Intervention.status == InterventionStatus.ACTIVE.value))
 
@@ -261,11 +262,9 @@ def _missed_of(role: str, of_units: bool) -> Select[tuple[int]]:
 
 
 def _active_work(role: str, of_units: bool) -> Select[tuple[Intervention, date]]:
-    # The joins are there for the scope; contains_eager fills each row's subject (and session's intervention)
-    # from them rather than from one more query per relationship.
-    return (select(Intervention, _last_session()).join(Subject, Subject.id == Intervention.subject_id)
-            .where(_mine(of_units), policy.subjects_visible_to_viewer(role),
-                   Intervention.status == InterventionStatus.ACTIVE.value)
+    # contains_eager fills each row's subject (and session's intervention) from the joins rather than from one more
+    # query per relationship.
+    return (_active(role, of_units, Intervention, _last_session())
             .order_by(Intervention.started_on, Intervention.id).options(contains_eager(Intervention.subject)))
 
 
@@ -287,7 +286,7 @@ def _first_of_each(role: str, of_units: bool, limit: int) -> Select[Any]:
     come in one union, each row an intervention and, for a missed session, the session."""
     # Materialised: each intervention's last session is looked up once, not once per window that uses it (an
     # inlined subquery made PostgreSQL repeat the correlated lookup four times per row).
-    active = (_active_of(role, of_units).add_columns(Intervention.started_on, _last_session().label("last_held"))
+    active = (_active(role, of_units, Intervention.id, Intervention.started_on, _last_session().label("last_held"))
               .cte("active_work").prefix_with("MATERIALIZED", dialect="postgresql"))
     since = func.coalesce(active.c.last_held, active.c.started_on)
     quiet_flag = case((since < bindparam("quiet_since", type_=Date), 1), else_=0)

@@ -193,7 +193,7 @@ def open_alerts(user: User, limit: int = OPEN_QUEUE_LIMIT) -> list[Alert]:
     ))
 
 
-def open_count_query(user: User) -> Tally:
+def open_count_tally(user: User) -> Tally:
     """How many alerts of the user's queue are not acknowledged yet (the dashboard reads it as a tally)."""
     return Tally(built_once(_open_count, user.role), policy.viewer_params(user))
 
@@ -204,7 +204,7 @@ def _open_count(role: str) -> Select[tuple[int]]:
 
 
 def open_count(user: User) -> int:
-    tally = open_count_query(user)
+    tally = open_count_tally(user)
     return int(db.session.scalar(tally.query, tally.params) or 0)
 
 
@@ -248,4 +248,4 @@ def acknowledge(actor: User, alert: Alert, note: str) -> None:
 def dashboard_panel(user: User) -> Panel | None:
     if not policy.is_supervisor(user):
         return None
-    return Panel("oversight/_dashboard_panel.html", {"open_count": open_count_query(user)})
+    return Panel("oversight/_dashboard_panel.html", {"open_count": open_count_tally(user)})
