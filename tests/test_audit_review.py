@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask, g
 from sqlalchemy import func, select
 
+from app import policy
 from app.audit import review, trail
 from app.audit.models import AuditEvent, AuditVerification
 from app.auth.models import User
@@ -317,6 +318,51 @@ def test_keyset_pages_walk_every_event_once_without_offset(app, login_as, record
     assert len(page_queries) == len(pages)
     # SQLAlchemy writes SQLite's LIMIT as "LIMIT ? OFFSET 0"; nothing is ever skipped by offset
     assert all("OFFSET" not in s or p[-1] == 0 for s, p in page_queries)
+
+
+def record_list(app: Flask, people: list[int], n: int = 1) -> None:
+    """`n` list events naming `people` (as a unit list or a dashboard records them)."""
+    with app.app_context():
+        for _ in range(n):
+            trail.record("view", object_type="subject_list", details={"subject_ids": people, "count": len(people)},
+                         actor=trail.Actor(None, "tests", None))
+        db.session.commit()
+
+
+def test_pages_walked_person_by_person_hold_exactly_the_events_the_rule_allows(app, users, records, units):
+    """The review's unfiltered pages (on PostgreSQL, review.newest_about) list, newest first and each once,
+    the events `policy.can_view_audit_event` allows: about a person of the unit, or a list naming one, even
+    among people of other units; never a list naming only others', nor a sign-in."""
+    a, b = records["subject_a"], records["subject_b"]
+    a2 = factories_subject(app, users, units, "A3000CC")
+    record_about(app, a, 4)
+    record_list(app, [a, a2], 3)  # one event naming two of the unit's people: listed once
+    record_list(app, [b], 2)
+    record_about(app, b, 2)
+    record_list(app, [b, a2], 2)
+    record_about(app, a2, 1)
+    record_list(app, [b])
+    with app.app_context():
+        supervisor = db.session.get(User, users["supervisor"].id)
+        assert supervisor is not None
+        allowed = [e.id for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()))
+                   if policy.can_view_audit_event(supervisor, e)]
+        for size in (1, 3, 4, 50):
+            walked: list[int] = []
+            before = None
+            while True:
+                page = review.events_page(supervisor, review.AuditFilters(), before, page_size=size)
+                walked += [row.event.id for row in page.rows]
+                assert len(page.rows) == size or page.next_before is None
+                if page.next_before is None:
+                    break
+                before = page.next_before
+            assert walked == allowed, size
+        assert len(allowed) > 12
+        if db.session.get_bind().dialect.name == "postgresql":  # the statement itself, past the page rule
+            people = policy.audit_people_reviewed_by(supervisor)
+            assert [e.id for e in db.session.scalars(review.newest_about(people, None, 1000))] == allowed
+            assert [e.id for e in db.session.scalars(review.newest_about(people, allowed[5], 3))] == allowed[6:9]
 
 
 # --- event page ---------------------------------------------------------------------------------------------

@@ -42,7 +42,9 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
     # A user's recent events: the unusual-access alert counts them on every subject view, and the review
     # filters by user. By actor alone, each count would read every event the user ever caused.
-    __table_args__ = (Index("ix_audit_events_actor_id_occurred_at", "actor_id", "occurred_at"),)
+    # A person's events newest first: the audit review walks each person of a unit this way (review.newest_about).
+    __table_args__ = (Index("ix_audit_events_actor_id_occurred_at", "actor_id", "occurred_at"),
+                      Index("ix_audit_events_subject_id_id", "subject_id", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -52,7 +54,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(32), index=True)
     object_type: Mapped[str | None] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))
-    subject_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    subject_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(ChainedJSON, default=dict)
     request_id: Mapped[str | None] = mapped_column(String(32))
     ip: Mapped[str | None] = mapped_column(String(64))
@@ -84,11 +86,13 @@ class AuditEventPerson(Base):
     indexed lookup. What it says is in the chained details, which `flask audit verify` checks."""
 
     __tablename__ = "audit_event_people"
+    # The lists that showed a person, newest first (the audit review, review.newest_about).
+    __table_args__ = (Index("ix_audit_event_people_subject_id_event_id", "subject_id", "event_id"),)
 
     # No foreign key: the trail's own table must stay the only one its append-only triggers guard (a key
     # would make TRUNCATE fail on the key before the trigger refuses it), and event ids are never reused.
     event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    subject_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 def people_named(details: dict[str, Any] | None) -> list[int]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, create_engine, false, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Select, create_engine, false, func, or_, select, true, union
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -57,6 +57,9 @@ class AuditFilters:
                 "date_from": self.date_from.isoformat() if self.date_from else "",
                 "date_to": self.date_to.isoformat() if self.date_to else ""}
         return {k: v for k, v in args.items() if v}
+
+    def is_empty(self) -> bool:
+        return not self.as_args()
 
     def as_pairs(self) -> tuple[tuple[str, str], ...]:
         """The filters as an extract prints them: label and value, or that there were none."""
@@ -151,14 +154,46 @@ def events_page(user: User, filters: AuditFilters, before: int | None = None,
     """
     if not policy.reviews_audit(user):
         raise NotAllowed(_("The audit trail is reviewed by supervisors and administrators."))
-    matching = matching_events(user, filters)
-    stmt = select(AuditEvent).where(*matching.where)
-    if before is not None:
-        stmt = stmt.where(AuditEvent.id < before)
-    events = list(db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(page_size + 1)))
+    if (filters.is_empty() and not policy.can_review_all_audit(user)
+            and db.session.get_bind().dialect.name == "postgresql"):
+        matching = MatchingEvents((), None, None)
+        stmt = newest_about(policy.audit_people_reviewed_by(user), before, page_size + 1)
+    else:
+        matching = matching_events(user, filters)
+        stmt = select(AuditEvent).where(*matching.where)
+        if before is not None:
+            stmt = stmt.where(AuditEvent.id < before)
+        stmt = stmt.order_by(AuditEvent.id.desc()).limit(page_size + 1)
+    events = list(db.session.scalars(stmt))
     next_before = events[page_size - 1].id if len(events) > page_size else None
     rows = _rows(user, events[:page_size])
     return ReviewPage(rows, next_before, matching.subject_id, matching.user_id)
+
+
+def newest_about(people: Select[tuple[int]], before: int | None, limit: int) -> Select[tuple[AuditEvent]]:
+    """The newest `limit` events (older than `before`) about any of `people` or naming one in a list: the
+    rule of `policy.audit_events_visible_to` for a supervisor, walked person by person (PostgreSQL only).
+
+    The rule as a WHERE clause costs what the unit's whole access log costs: PostgreSQL hashes every event
+    id that names one of its people before its walk starts, and each view of a list of two hundred people
+    adds two hundred (1.57 million for one prison of the national benchmark, 0.2 to 1 s a visit). Here
+    each person gives at most `limit` events of each kind, newest first from the index on (person, event),
+    so a page costs the same however long the trail grows. Filters other than the page keep the WHERE
+    clause, whose plan PostgreSQL chooses by what they select."""
+    person = people.subquery("person")
+
+    def newest(event_id: Any, person_id: Any) -> Any:
+        stmt = select(event_id.label("id")).where(person_id == person.c.id)
+        if before is not None:
+            stmt = stmt.where(event_id < before)
+        return stmt.order_by(event_id.desc()).limit(limit).lateral()
+
+    about, named = newest(AuditEvent.id, AuditEvent.subject_id), newest(AuditEventPerson.event_id,
+                                                                         AuditEventPerson.subject_id)
+    found = union(select(about.c.id).select_from(person.join(about, true())),
+                  select(named.c.id).select_from(person.join(named, true()))).subquery("found")
+    newest_ids = select(found.c.id).order_by(found.c.id.desc()).limit(limit)
+    return select(AuditEvent).where(AuditEvent.id.in_(newest_ids)).order_by(AuditEvent.id.desc())
 
 
 def _rows(user: User, events: list[AuditEvent]) -> list[ReviewRow]:
