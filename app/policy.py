@@ -17,7 +17,20 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
-from sqlalchemy import BindParameter, ColumnElement, Integer, Select, and_, bindparam, false, func, or_, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.interfaces import ORMOption
 from werkzeug.wrappers import Response
@@ -705,6 +718,15 @@ def audit_events_visible_to(user: User) -> ColumnElement[bool]:
     ids = db.session.scalars(audit_people_reviewed_by(user)).all()
     named = select(AuditEventPerson.event_id).where(AuditEventPerson.subject_id.in_(ids))
     return or_(AuditEvent.subject_id.in_(ids), AuditEvent.id.in_(named))
+
+
+def audit_events_about(user: User, subject_id: int) -> ColumnElement[bool]:
+    """WHERE clause of the events about a person or naming them in a list, for a supervisor of their unit:
+    each is one `audit_events_visible_to` allows. For a person of another unit, none: the review's person
+    filter finds only the people the reviewer is responsible for, as if the others were unknown."""
+    named = select(AuditEventPerson.event_id).where(AuditEventPerson.subject_id == subject_id)
+    return and_(literal(subject_id, Integer).in_(audit_people_reviewed_by(user)),
+                or_(AuditEvent.subject_id == subject_id, AuditEvent.id.in_(named)))
 
 
 def audit_people_reviewed_by(user: User) -> Select[tuple[int]]:

@@ -187,13 +187,18 @@ def test_filter_by_command_line_actor_name(app, login_as, records):
 
 def test_filter_by_subject_reference(app, login_as, users, records, units):
     other = factories_subject(app, users, units, "A3000CC")
+    record_list(app, [records["subject_a"], records["subject_b"]])  # a list that showed A's and B's people
     client = login_as("supervisor")
     about_a = [e.id for e in events_where(app, AuditEvent.subject_id == records["subject_a"])]
+    listing = last_event(app, AuditEvent.object_type == "subject_list").id
 
     ids = listed_ids(client.get("/audit/events?subject=a1000aa"))
-    assert sorted(ids) == about_a
+    assert sorted(ids) == sorted([*about_a, listing])
     assert other not in {e.subject_id for e in events_where(app, AuditEvent.id.in_(ids))}
-    assert listed_ids(client.get("/audit/events?subject=B2000BB")) == []  # unit B's: nothing, as if unknown
+    # Unit B's person: nothing, as if unknown, not even the list the supervisor may see unfiltered.
+    assert listing in listed_ids(client.get("/audit/events"))
+    assert listed_ids(client.get("/audit/events?subject=B2000BB")) == []
+    assert listed_ids(client.get("/audit/events?subject=B2000BB&action=view")) == []
     assert listed_ids(client.get("/audit/events?subject=Z9999ZZ")) == []
 
 
