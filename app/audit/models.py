@@ -43,8 +43,11 @@ class AuditEvent(Base):
     # A user's recent events: the unusual-access alert counts them on every subject view, and the review
     # filters by user. By actor alone, each count would read every event the user ever caused.
     # A person's events newest first: the audit review walks each person of a unit this way (review.newest_about).
+    # A person's events by action: the person's page shows a few kinds (app/audit/history.py), and every view of
+    # the page adds an event about them.
     __table_args__ = (Index("ix_audit_events_actor_id_occurred_at", "actor_id", "occurred_at"),
-                      Index("ix_audit_events_subject_id_id", "subject_id", "id"))
+                      Index("ix_audit_events_subject_id_id", "subject_id", "id"),
+                      Index("ix_audit_events_subject_id_action", "subject_id", "action"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
