@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, request
-from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy import create_engine, text
 
 from app.db import normalise_url
 
@@ -33,12 +33,19 @@ QUERIES = {
         "ORDER BY s.next_review_due IS NULL, s.next_review_due, s.family_name"),
     # The record of one person (load_subject).
     "subject": text("SELECT s.* FROM subjects s WHERE s.id = :subject"),
-    # A supervisor's audit review: the newest events about the people of their units (review.events_page,
-    # which gives the people's ids as a list, read first: see policy.audit_events_visible_to).
-    "audit": text("SELECT e.* FROM audit_events e WHERE e.subject_id IN :ids ORDER BY e.id DESC LIMIT 51")
-    .bindparams(bindparam("ids", expanding=True)),
+    # A supervisor's audit review: the newest events about the people of their units or naming them in a list,
+    # walked person by person (review.newest_about).
+    "audit": text(
+        "SELECT e.* FROM audit_events e WHERE e.id IN (SELECT found.id FROM ("
+        " SELECT about.id FROM subjects s JOIN user_units uu ON uu.unit_id = s.unit_id"
+        "  JOIN LATERAL (SELECT a.id FROM audit_events a WHERE a.subject_id = s.id ORDER BY a.id DESC LIMIT 51)"
+        "  AS about ON true WHERE uu.user_id = :user"
+        " UNION"
+        " SELECT named.id FROM subjects s JOIN user_units uu ON uu.unit_id = s.unit_id"
+        "  JOIN LATERAL (SELECT p.event_id AS id FROM audit_event_people p WHERE p.subject_id = s.id"
+        "   ORDER BY p.event_id DESC LIMIT 51) AS named ON true WHERE uu.user_id = :user"
+        ") AS found ORDER BY found.id DESC LIMIT 51) ORDER BY e.id DESC"),
 }
-SCOPE = text("SELECT s.id FROM subjects s JOIN user_units uu ON uu.unit_id = s.unit_id WHERE uu.user_id = :user")
 
 
 def _jsonable(value: Any) -> Any:
@@ -53,8 +60,6 @@ def page(page: str) -> tuple[dict[str, Any], int]:
     params = {"user": request.args.get("user", type=int), "subject": request.args.get("subject", type=int),
               "today": datetime.now(UTC).date()}
     with engine.connect() as conn:
-        if page == "audit":
-            params["ids"] = list(conn.execute(SCOPE, {"user": params["user"]}).scalars())
         # The statement's own bind names: an expanding parameter does not print as ":ids".
         wanted = {k: v for k, v in params.items() if k in query.compile().binds}
         rows = conn.execute(query, wanted).mappings().all()
