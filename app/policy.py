@@ -737,9 +737,10 @@ def audit_events_about(user: User, subject_id: int) -> ColumnElement[bool]:
 
 def audit_people_reviewed_by(user: User) -> Select[tuple[int]]:
     """The people whose events (about them, or a list naming them) a supervisor may review: those of their
-    units. `audit_events_visible_to` is this rule as a WHERE clause; the review's first pages use it as the
-    people to walk, each newest first (app/audit/review.py)."""
-    return select(Subject.id).where(Subject.unit_id.in_(sorted(user.unit_ids)))
+    units; nobody for a user who reviews no one's. `audit_events_visible_to` is this rule as a WHERE clause; the
+    review's first pages use it as the people to walk, each newest first (app/audit/review.py)."""
+    people = select(Subject.id).where(Subject.unit_id.in_(sorted(user.unit_ids)))
+    return people if can_extract_audit(user) else people.where(false())
 
 
 def audit_details_visible(user: User, event: AuditEvent) -> bool:

@@ -375,6 +375,23 @@ def test_pages_walked_person_by_person_hold_exactly_the_events_the_rule_allows(a
             assert [e.id for e in db.session.scalars(review.newest_about(people, allowed[5], 3))] == allowed[6:9]
 
 
+def test_only_a_supervisor_reviews_the_events_of_their_units_people(app, users, records):
+    """The people whose events a user may review, and the events about one of them: a supervisor's units'
+    people; for a case worker of the same unit, nobody and nothing, whatever asks."""
+    with app.app_context():
+        supervisor, assessor = (db.session.get(User, users[name].id) for name in ("supervisor", "assessor"))
+        assert supervisor is not None and assessor is not None
+        assert set(db.session.scalars(policy.audit_people_reviewed_by(supervisor))) == {records["subject_a"]}
+        assert list(db.session.scalars(policy.audit_people_reviewed_by(assessor))) == []
+        about_a = select(AuditEvent.id).where(AuditEvent.subject_id == records["subject_a"])
+        assert set(db.session.scalars(select(AuditEvent.id).where(
+            policy.audit_events_about(supervisor, records["subject_a"])))) == set(db.session.scalars(about_a))
+        assert list(db.session.scalars(select(AuditEvent.id).where(
+            policy.audit_events_about(assessor, records["subject_a"])))) == []
+        assert list(db.session.scalars(select(AuditEvent.id).where(
+            policy.audit_events_about(supervisor, records["subject_b"])))) == []
+
+
 # --- event page ---------------------------------------------------------------------------------------------
 
 
