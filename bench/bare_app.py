@@ -60,7 +60,7 @@ def page(page: str) -> tuple[dict[str, Any], int]:
     params = {"user": request.args.get("user", type=int), "subject": request.args.get("subject", type=int),
               "today": datetime.now(UTC).date()}
     with engine.connect() as conn:
-        # The statement's own bind names: an expanding parameter does not print as ":ids".
+        # The statement's own bind names.
         wanted = {k: v for k, v in params.items() if k in query.compile().binds}
         rows = conn.execute(query, wanted).mappings().all()
     return {"rows": [{k: _jsonable(v) for k, v in row.items()} for row in rows]}, 200
