@@ -46,6 +46,12 @@ QUERIES = {
         "   ORDER BY p.event_id DESC LIMIT 51) AS named ON true WHERE uu.user_id = :user"
         ") AS found ORDER BY found.id DESC LIMIT 51) ORDER BY e.id DESC"),
 }
+if engine.dialect.name == "sqlite":  # no LATERAL: the rule as a WHERE clause, as Waypoint asks it there
+    QUERIES["audit"] = text(
+        "SELECT e.* FROM audit_events e WHERE e.subject_id IN (SELECT s.id FROM subjects s JOIN user_units uu"
+        " ON uu.unit_id = s.unit_id WHERE uu.user_id = :user) OR EXISTS (SELECT 1 FROM audit_event_people p"
+        " JOIN subjects s ON s.id = p.subject_id JOIN user_units uu ON uu.unit_id = s.unit_id"
+        " WHERE p.event_id = e.id AND uu.user_id = :user) ORDER BY e.id DESC LIMIT 51")
 
 
 def _jsonable(value: Any) -> Any:
