@@ -34,7 +34,7 @@ QUERIES = {
     # The record of one person (load_subject).
     "subject": text("SELECT s.* FROM subjects s WHERE s.id = :subject"),
     # A supervisor's audit review: the newest events about the people of their units or naming them in a list,
-    # walked person by person (review.newest_about).
+    # walked person by person (policy.audit_events_visible_newest).
     "audit": text(
         "SELECT e.* FROM audit_events e WHERE e.id IN (SELECT found.id FROM ("
         " SELECT about.id FROM subjects s JOIN user_units uu ON uu.unit_id = s.unit_id"

@@ -335,9 +335,9 @@ def record_list(app: Flask, people: list[int], n: int = 1) -> None:
 
 
 def test_pages_walked_person_by_person_hold_exactly_the_events_the_rule_allows(app, users, records, units):
-    """The review's unfiltered pages (on PostgreSQL, review.newest_about) list, newest first and each once,
-    the events `policy.can_view_audit_event` allows: about a person of the unit, or a list naming one, even
-    among people of other units; never a list naming only others', nor a sign-in."""
+    """The review's unfiltered pages (on PostgreSQL, policy.audit_events_visible_newest) list, newest first and
+    each once, the events `policy.can_view_audit_event` allows: about a person of the unit, or a list naming one,
+    even among people of other units; never a list naming only others', nor a sign-in."""
     a, b = records["subject_a"], records["subject_b"]
     a2 = factories_subject(app, users, units, "A3000CC")
     record_about(app, a, 4)
@@ -370,9 +370,9 @@ def test_pages_walked_person_by_person_hold_exactly_the_events_the_rule_allows(a
                 assert walked == expected, (filters, size)
         assert len(allowed) > 12
         if db.session.get_bind().dialect.name == "postgresql":  # the statement itself, past the page rule
-            people = policy.audit_people_reviewed_by(supervisor)
-            assert [e.id for e in db.session.scalars(review.newest_about(people, None, 1000))] == allowed
-            assert [e.id for e in db.session.scalars(review.newest_about(people, allowed[5], 3))] == allowed[6:9]
+            newest = policy.audit_events_visible_newest
+            assert [e.id for e in db.session.scalars(newest(supervisor, None, 1000))] == allowed
+            assert [e.id for e in db.session.scalars(newest(supervisor, allowed[5], 3))] == allowed[6:9]
 
 
 def test_only_a_supervisor_reviews_the_events_of_their_units_people(app, users, records):

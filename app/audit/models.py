@@ -42,7 +42,8 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
     # A user's recent events: the unusual-access alert counts them on every subject view, and the review
     # filters by user. By actor alone, each count would read every event the user ever caused.
-    # A person's events newest first: the audit review walks each person of a unit this way (review.newest_about).
+    # A person's events newest first: the audit review walks each person of a unit this way
+    # (policy.audit_events_visible_newest).
     # A person's events by action: the person's page shows a few kinds (app/audit/history.py), and every view of
     # the page adds an event about them.
     __table_args__ = (Index("ix_audit_events_actor_id_occurred_at", "actor_id", "occurred_at"),
@@ -89,7 +90,7 @@ class AuditEventPerson(Base):
     indexed lookup. What it says is in the chained details, which `flask audit verify` checks."""
 
     __tablename__ = "audit_event_people"
-    # The lists that showed a person, newest first (the audit review, review.newest_about).
+    # The lists that showed a person, newest first (the audit review, policy.audit_events_visible_newest).
     __table_args__ = (Index("ix_audit_event_people_subject_id_event_id", "subject_id", "event_id"),)
 
     # No foreign key: the trail's own table must stay the only one its append-only triggers guard (a key
